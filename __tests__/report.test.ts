@@ -1,0 +1,269 @@
+import type {
+  MessageBatchIndividualResponse,
+  MessageBatchResult,
+} from '@anthropic-ai/sdk/resources/messages/batches'
+import type { Message } from '@anthropic-ai/sdk/resources/messages/messages'
+import { parseAssertion } from '../src/assertions.js'
+import { gradeResult, gradeResults, outputText } from '../src/grading.js'
+import { inertCell, MAX_LISTED_PROBLEMS, renderReport } from '../src/markdown.js'
+import { buildReport, percent } from '../src/report.js'
+import type { EvalCase } from '../src/suite.js'
+
+function evalCase(
+  id: string,
+  model = 'claude-haiku-4-5',
+  asserts: [string, string][] = [['contains', 'Paris']],
+): EvalCase {
+  return {
+    id,
+    description: `about ${id}`,
+    file: 'evals/geo.yml',
+    line: 7,
+    vars: {},
+    prompt: 'Capital of France?',
+    params: { model, max_tokens: 100, messages: [{ role: 'user', content: 'Capital of France?' }] },
+    assertions: asserts.map(([type, value]) => parseAssertion(type, value)),
+  }
+}
+
+function message(content: Message['content'], input = 1_000_000, output = 100_000): Message {
+  return {
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-haiku-4-5',
+    content,
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    stop_details: null,
+    container: null,
+    diagnostics: null,
+    usage: {
+      input_tokens: input,
+      output_tokens: output,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      server_tool_use: null,
+      service_tier: 'batch',
+      inference_geo: null,
+      output_tokens_details: null,
+      speed: null,
+    },
+  }
+}
+
+const text = (t: string) => ({ type: 'text' as const, text: t, citations: null })
+const succeeded = (reply: string): MessageBatchResult => ({
+  type: 'succeeded',
+  message: message([text(reply)]),
+})
+const overloaded: MessageBatchResult = {
+  type: 'errored',
+  error: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_1' },
+}
+
+async function* stream(lines: MessageBatchIndividualResponse[]) {
+  yield* lines
+}
+
+describe('grading', () => {
+  it('grades the text blocks only, ignoring thinking and tool use', () => {
+    const m = message([
+      { type: 'thinking', thinking: 'Lyon? no, Paris', signature: 's' },
+      text('It is '),
+      { type: 'tool_use', id: 't', name: 'lookup', input: {}, caller: { type: 'direct' } },
+      text('Paris.'),
+    ] as Message['content'])
+    expect(outputText(m)).toBe('It is Paris.')
+    expect(
+      gradeResult(evalCase('a', 'claude-haiku-4-5', [['not-contains', 'Lyon']]), 'a', {
+        type: 'succeeded',
+        message: m,
+      }).status,
+    ).toBe('passed')
+  })
+
+  it('treats errored, canceled, expired and missing results as errored, with the reason and no cost', () => {
+    const c = evalCase('a')
+    expect(gradeResult(c, 'a', overloaded)).toMatchObject({
+      status: 'errored',
+      resultType: 'errored',
+      error: { type: 'overloaded_error', message: 'Overloaded' },
+      cost: { standard: 0n, batch: 0n },
+    })
+    expect(gradeResult(c, 'a', { type: 'canceled' })).toMatchObject({
+      status: 'errored',
+      error: { type: 'canceled' },
+    })
+    expect(gradeResult(c, 'a', { type: 'expired' })).toMatchObject({
+      status: 'errored',
+      error: { type: 'expired' },
+    })
+    expect(gradeResult(c, 'a', undefined)).toMatchObject({
+      status: 'errored',
+      resultType: 'missing',
+      error: { type: 'missing_result' },
+    })
+  })
+
+  it('joins results by custom_id whatever their order, and reports strangers and gaps', async () => {
+    const cases = new Map([
+      ['a', evalCase('a')],
+      ['b', evalCase('b')],
+      ['c', evalCase('c')],
+    ])
+    const graded = await gradeResults(
+      cases,
+      stream([
+        { custom_id: 'c', result: succeeded('Lyon') },
+        { custom_id: 'zzz', result: succeeded('?') },
+        { custom_id: 'a', result: succeeded('Paris') },
+      ]),
+    )
+    expect(graded.outcomes.map((o) => [o.evalCase.id, o.status, o.resultType])).toEqual([
+      ['a', 'passed', 'succeeded'],
+      ['b', 'errored', 'missing'],
+      ['c', 'failed', 'succeeded'],
+    ])
+    expect(graded.unexpectedCustomIds).toEqual(['zzz'])
+  })
+})
+
+describe('report', () => {
+  const context = {
+    minPassRate: 0.5,
+    batchIds: ['msgbatch_1'],
+    batchDurationMs: 192_000,
+    runUrl: 'https://github.com/o/r/actions/runs/1',
+  }
+
+  it('passes at the threshold, and sums cost per model', async () => {
+    const graded = await gradeResults(
+      new Map([
+        ['a', evalCase('a')],
+        ['b', evalCase('b', 'claude-sonnet-4-5')],
+      ]),
+      stream([
+        { custom_id: 'a', result: succeeded('Paris') },
+        { custom_id: 'b', result: succeeded('Lyon') },
+      ]),
+    )
+    const report = buildReport(graded, context)
+    expect(report).toMatchObject({
+      status: 'passed',
+      total: 2,
+      passed: 1,
+      failed: 1,
+      errored: 0,
+      passRate: 0.5,
+      failureReasons: [],
+    })
+    // Each: 1M input + 100k output tokens. Haiku 4.5: $1 + $0.50; Sonnet 4.5: $3 + $1.50.
+    expect(report.costByModel.map((r) => [r.model, r.cost.standard, r.cost.batch])).toEqual([
+      ['claude-haiku-4-5', 1_500_000_000_000_000n, 750_000_000_000_000n],
+      ['claude-sonnet-4-5', 4_500_000_000_000_000n, 2_250_000_000_000_000n],
+    ])
+    expect(report.totalCost).toEqual({ standard: 6n * 10n ** 15n, batch: 3n * 10n ** 15n })
+    const markdown = renderReport(report)
+    expect(markdown).toContain('## ✅ Claude Batch Evals: passed')
+    expect(markdown).toContain(
+      '| claude-haiku-4-5 | 1 | 1,000,000 | 0 | 0 | 100,000 | $0.75 | $1.50 | $0.75 (50%) |',
+    )
+    expect(markdown).toContain(
+      '| **total** | 2 | 2,000,000 | 0 | 0 | 200,000 | $3.00 | $6.00 | $3.00 (50%) |',
+    )
+    expect(markdown).toContain(
+      'Batch `msgbatch_1` · took 3m 12s · [workflow run](https://github.com/o/r/actions/runs/1)',
+    )
+  })
+
+  it('fails below the threshold or on any errored test, and lists problems errored first', async () => {
+    const graded = await gradeResults(
+      new Map([
+        ['a', evalCase('a')],
+        ['b', evalCase('b')],
+        ['c', evalCase('c')],
+      ]),
+      stream([
+        { custom_id: 'a', result: succeeded('Lyon') },
+        { custom_id: 'b', result: overloaded },
+        { custom_id: 'c', result: succeeded('Paris') },
+      ]),
+    )
+    const report = buildReport(graded, { ...context, minPassRate: 0.95 })
+    expect(report.status).toBe('failed')
+    expect(report.failureReasons).toEqual([
+      'pass rate 33.3% is below the minimum of 95%',
+      '1 test errored (no output to grade)',
+    ])
+    expect(report.problems.map((o) => o.evalCase.id)).toEqual(['b', 'a'])
+    const markdown = renderReport(report)
+    expect(markdown).toContain('**1 of 3 tests passed (33.3%)** · minimum 95% · 1 failed · 1 errored')
+    expect(markdown).toContain(
+      '| b<br>about b<br>evals/geo.yml:7 | ⚠️ errored | overloaded\\_error: Overloaded |  |',
+    )
+    expect(markdown).toContain(
+      '| a<br>about a<br>evals/geo.yml:7 | ❌ failed | contains: expected output to contain "Paris" | Lyon |',
+    )
+  })
+
+  it('says a cost is unknown rather than guessing, and keeps the known part', async () => {
+    const graded = await gradeResults(
+      new Map([
+        ['a', evalCase('a')],
+        ['b', evalCase('b', 'claude-mystery-9')],
+      ]),
+      stream([
+        { custom_id: 'a', result: succeeded('Paris') },
+        { custom_id: 'b', result: succeeded('Paris') },
+      ]),
+    )
+    const report = buildReport(graded, context)
+    expect(report.totalCost).toBeNull()
+    expect(report.knownCost.batch).toBe(750_000_000_000_000n)
+    const markdown = renderReport(report)
+    expect(markdown).toContain(
+      '| claude-mystery-9 | 1 | 1,000,000 | 0 | 0 | 100,000 | unknown | unknown | unknown |',
+    )
+    expect(markdown).toContain(
+      "Cost unknown for 1 test(s) on claude-mystery-9: model 'claude-mystery-9' is not in the price table",
+    )
+    expect(markdown).toContain('The known part of the run costs $0.75 at batch price.')
+  })
+
+  it('lists at most MAX_LISTED_PROBLEMS problems and says where the rest are', async () => {
+    const cases = new Map(
+      Array.from({ length: MAX_LISTED_PROBLEMS + 5 }, (_, i) => [`t${i}`, evalCase(`t${i}`)]),
+    )
+    const graded = await gradeResults(
+      cases,
+      stream([...cases.keys()].map((id) => ({ custom_id: id, result: succeeded('Rome') }))),
+    )
+    const markdown = renderReport(buildReport(graded, context))
+    expect(markdown.match(/❌ failed/g)).toHaveLength(MAX_LISTED_PROBLEMS)
+    expect(markdown).toContain('5 more failing or errored tests are in the results file.')
+  })
+
+  it('rounds pass rates down', () => {
+    expect(percent(0.9996)).toBe('99.9%')
+    expect(percent(0.58)).toBe('58%')
+    expect(percent(1)).toBe('100%')
+  })
+})
+
+describe('inertCell', () => {
+  it('renders hostile output as plain text on one row', () => {
+    const hostile =
+      '<img src=x onerror=alert(1)> | col\n@octocat see #12 **bold** `code` <!-- claude-batch-evals:report -->'
+    const cell = inertCell(hostile, 500)
+    expect(cell).not.toMatch(/<|\n|(?<!\\)\||@octocat|#12|(?<!\\)\*\*|(?<!\\)`/)
+    expect(cell).toContain(
+      '&lt;img src=x onerror=alert(1)&gt; \\| col ↵ @\u200boctocat see #\u200b12 \\*\\*bold\\*\\* \\`code\\`',
+    )
+  })
+
+  it('cuts long text with a marker, counting characters not UTF-16 units', () => {
+    expect(inertCell('😀'.repeat(10), 3)).toBe('😀😀😀…')
+  })
+})

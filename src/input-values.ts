@@ -1,0 +1,29 @@
+/** Parsers for the textual values of action inputs. Each throws an error that names the input and the fix. */
+
+/** `0.95` or `95%` -> 0.95. */
+export function parseRate(input: string, value: string): number {
+  const text = value.trim()
+  const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text)
+  const rate = match ? Number(match[1]) / (match[2] ? 100 : 1) : NaN
+  if (!(rate >= 0 && rate <= 1)) {
+    throw new Error(
+      `Input '${input}' is '${value}'; write a rate between 0 and 1 (0.95) or a percentage (95%).`,
+    )
+  }
+  return rate
+}
+
+export function parseBoolean(input: string, value: string): boolean {
+  const text = value.trim().toLowerCase()
+  if (text === 'true') return true
+  if (text === 'false') return false
+  throw new Error(`Input '${input}' is '${value}'; write true or false.`)
+}
+
+/** One entry per non-empty line, trimmed. */
+export function parseLines(value: string): string[] {
+  return value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+}

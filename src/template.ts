@@ -1,0 +1,26 @@
+import nunjucks from 'nunjucks'
+
+/** Nunjucks, as promptfoo uses it, except that an undefined variable is an error instead of an empty string. */
+const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true })
+
+const OUTPUT_VARIABLE = /\{\{-?\s*([A-Za-z_$][\w$]*)/g
+
+/** Renders `{{var}}` templates; throws an Error whose message names the missing variable or the syntax fault. */
+export function renderTemplate(template: string, vars: Record<string, unknown>): string {
+  if (!template.includes('{')) return template
+  try {
+    return environment.renderString(template, vars)
+  } catch (error) {
+    const missing = [...template.matchAll(OUTPUT_VARIABLE)].map((m) => m[1]).filter((name) => !(name in vars))
+    if (missing.length > 0) {
+      const given = Object.keys(vars)
+      throw new Error(
+        `the template uses {{ ${[...new Set(missing)].join(' }}, {{ ')} }} but vars has no such key ` +
+          `(vars: ${given.length > 0 ? given.join(', ') : 'none'})`,
+        { cause: error },
+      )
+    }
+    const detail = (error as Error).message.replace(/^\(unknown path\)\s*/, '').replace(/\s+/g, ' ')
+    throw new Error(`the template does not render: ${detail}`, { cause: error })
+  }
+}
