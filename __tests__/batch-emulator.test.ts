@@ -1,0 +1,579 @@
+/**
+ * The Batch API emulator, driven by the real `@anthropic-ai/sdk` client over real HTTP (no mocks).
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Anthropic, {
+  APIError,
+  AuthenticationError,
+  BadRequestError,
+  ContentTooLargeError,
+  NotFoundError,
+} from '@anthropic-ai/sdk'
+import type {
+  MessageBatch,
+  MessageBatchIndividualResponse,
+  MessageBatchResult,
+} from '@anthropic-ai/sdk/resources/messages/batches'
+import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
+import { loadReplies, startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
+
+const MODEL = 'claude-haiku-4-5'
+
+function clientFor(emulator: { url: string }): Anthropic {
+  return new Anthropic({ apiKey: 'test-key', baseURL: emulator.url, maxRetries: 0 })
+}
+
+function request(customId: string, prompt: string, extra: Record<string, unknown> = {}) {
+  const params = { model: MODEL, max_tokens: 256, messages: [{ role: 'user', content: prompt }], ...extra }
+  return { custom_id: customId, params: params as MessageCreateParamsNonStreaming }
+}
+
+async function waitUntilEnded(client: Anthropic, id: string, timeoutMs = 5000): Promise<MessageBatch> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const batch = await client.messages.batches.retrieve(id)
+    if (batch.processing_status === 'ended') return batch
+    if (Date.now() > deadline) throw new Error(`batch ${id} still ${batch.processing_status}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+async function allResults(client: Anthropic, id: string): Promise<MessageBatchIndividualResponse[]> {
+  const lines: MessageBatchIndividualResponse[] = []
+  for await (const line of await client.messages.batches.results(id)) lines.push(line)
+  return lines
+}
+
+/** Creates a batch, waits for its end, and returns its results by custom_id. */
+async function runBatch(client: Anthropic, requests: ReturnType<typeof request>[]) {
+  const created = await client.messages.batches.create({ requests })
+  const ended = await waitUntilEnded(client, created.id)
+  const results = new Map((await allResults(client, created.id)).map((r) => [r.custom_id, r.result]))
+  return { created, ended, results }
+}
+
+function succeeded(result: MessageBatchResult | undefined) {
+  if (result?.type !== 'succeeded') throw new Error(`expected succeeded, got ${JSON.stringify(result)}`)
+  return result.message
+}
+
+function errored(result: MessageBatchResult | undefined) {
+  if (result?.type !== 'errored') throw new Error(`expected errored, got ${JSON.stringify(result)}`)
+  return result.error
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (e) {
+    return e
+  }
+  throw new Error('expected the call to fail')
+}
+
+describe('batch emulator', () => {
+  let emulator: BatchEmulator
+  let client: Anthropic
+
+  beforeEach(async () => {
+    emulator = await startBatchEmulator({
+      processingMs: 100,
+      replies: {
+        'What is 2+2?': '4',
+        'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } },
+        'Say a lot': 'abcdefghij'.repeat(10),
+      },
+    })
+    client = clientFor(emulator)
+  })
+
+  afterEach(async () => {
+    await emulator.close()
+  })
+
+  it('listens on 127.0.0.1 with no trailing slash', () => {
+    expect(emulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  })
+
+  it('runs a batch: in_progress, then ended with counts, an absolute results_url, and shuffled results', async () => {
+    // Its own emulator, with time enough to see the batch in progress even on a slow machine.
+    const slow = await startBatchEmulator({ processingMs: 1000 })
+    const slowClient = clientFor(slow)
+    try {
+      const ids = ['case-a', 'case-b', 'case-c', 'case-d', 'case-e', 'case-f']
+      const created = await slowClient.messages.batches.create({
+        requests: ids.map((id) => request(id, `prompt ${id}`)),
+      })
+
+      expect(created.id).toMatch(/^msgbatch_[A-Za-z0-9]+$/)
+      expect(created.type).toBe('message_batch')
+      expect(created.processing_status).toBe('in_progress')
+      expect(created.request_counts).toEqual({
+        processing: 6,
+        succeeded: 0,
+        errored: 0,
+        canceled: 0,
+        expired: 0,
+      })
+      expect(created.ended_at).toBeNull()
+      expect(created.results_url).toBeNull()
+      expect(created.cancel_initiated_at).toBeNull()
+      expect(created.archived_at).toBeNull()
+      expect(Date.parse(created.expires_at) - Date.parse(created.created_at)).toBe(24 * 60 * 60 * 1000)
+
+      const polled = await slowClient.messages.batches.retrieve(created.id)
+      expect(polled.processing_status).toBe('in_progress')
+      expect(polled.request_counts.processing).toBe(6)
+      await expect(allResults(slowClient, created.id)).rejects.toThrow(/results_url/)
+      const early = await fetch(`${slow.url}/v1/messages/batches/${created.id}/results`, {
+        headers: { 'x-api-key': 'test-key' },
+      })
+      expect(early.status).toBe(400)
+      expect(await early.json()).toMatchObject({ error: { type: 'invalid_request_error' } })
+
+      const ended = await waitUntilEnded(slowClient, created.id)
+      expect(ended.request_counts).toEqual({
+        processing: 0,
+        succeeded: 6,
+        errored: 0,
+        canceled: 0,
+        expired: 0,
+      })
+      expect(ended.ended_at).not.toBeNull()
+      expect(Date.parse(ended.ended_at ?? '') - Date.parse(created.created_at)).toBe(1000)
+      expect(ended.results_url).toBe(`${slow.url}/v1/messages/batches/${created.id}/results`)
+
+      const lines = await allResults(slowClient, created.id)
+      const order = lines.map((l) => l.custom_id)
+      expect([...order].sort()).toEqual(ids)
+      expect(order).not.toEqual(ids)
+      for (const line of lines) {
+        expect(succeeded(line.result).content).toEqual([
+          { type: 'text', text: `Stand-in reply to: prompt ${line.custom_id}`, citations: null },
+        ])
+      }
+      // Results are decided once: a second download is identical, message ids included.
+      expect(await allResults(slowClient, created.id)).toEqual(lines)
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('streams the results as JSONL, one line per request', async () => {
+    const { created } = await runBatch(client, [request('one', 'What is 2+2?'), request('two', 'Hi')])
+    const res = await fetch(`${emulator.url}/v1/messages/batches/${created.id}/results`, {
+      headers: { 'x-api-key': 'test-key' },
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('request-id')).toMatch(/^req_/)
+    const text = await res.text()
+    const lines = text.split('\n')
+    expect(lines).toHaveLength(3)
+    expect(lines[2]).toBe('')
+    expect(
+      lines
+        .slice(0, 2)
+        .map((l) => (JSON.parse(l) as MessageBatchIndividualResponse).custom_id)
+        .sort(),
+    ).toEqual(['one', 'two'])
+  })
+
+  it('answers from the replies table, with the default reply and realistic usage', async () => {
+    const { results, ended } = await runBatch(client, [
+      request('scripted', 'What is 2+2?'),
+      request('default', 'Tell me a joke'),
+      request('long', 'x'.repeat(300)),
+      {
+        custom_id: 'multi-turn',
+        params: {
+          model: 'claude-sonnet-4-6',
+          max_tokens: 100,
+          system: 'You are terse.',
+          messages: [
+            { role: 'user', content: 'first' },
+            { role: 'assistant', content: 'ok' },
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'What is ' },
+                { type: 'text', text: '2+2?' },
+              ],
+            },
+          ],
+        },
+      },
+      request('cut', 'Say a lot', { max_tokens: 5 }),
+    ])
+    expect(ended.request_counts.succeeded).toBe(5)
+
+    const scripted = succeeded(results.get('scripted'))
+    expect(scripted.id).toMatch(/^msg_/)
+    expect(scripted.type).toBe('message')
+    expect(scripted.role).toBe('assistant')
+    expect(scripted.model).toBe(MODEL)
+    expect(scripted.content).toEqual([{ type: 'text', text: '4', citations: null }])
+    expect(scripted.stop_reason).toBe('end_turn')
+    expect(scripted.stop_sequence).toBeNull()
+    expect(scripted.usage).toEqual({
+      input_tokens: 3, // 'What is 2+2?' = 12 chars
+      output_tokens: 1,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      inference_geo: null,
+      output_tokens_details: null,
+      server_tool_use: null,
+      service_tier: 'batch',
+      speed: null,
+    })
+
+    const byDefault = succeeded(results.get('default'))
+    expect(byDefault.content).toEqual([
+      { type: 'text', text: 'Stand-in reply to: Tell me a joke', citations: null },
+    ])
+    expect(byDefault.usage.input_tokens).toBe(4) // 14 chars
+    expect(byDefault.usage.output_tokens).toBe(9) // 33 chars
+
+    const long = succeeded(results.get('long'))
+    expect(long.content).toEqual([
+      { type: 'text', text: `Stand-in reply to: ${'x'.repeat(200)}`, citations: null },
+    ])
+    expect(long.usage.input_tokens).toBe(75)
+
+    // The key is the last user message with its text blocks joined; system and all turns count as input.
+    const multiTurn = succeeded(results.get('multi-turn'))
+    expect(multiTurn.model).toBe('claude-sonnet-4-6')
+    expect(multiTurn.content).toEqual([{ type: 'text', text: '4', citations: null }])
+    expect(multiTurn.usage.input_tokens).toBe(9) // 14 + 5 + 2 + 12 = 33 chars
+
+    const cut = succeeded(results.get('cut'))
+    expect(cut.stop_reason).toBe('max_tokens')
+    expect(cut.content).toEqual([{ type: 'text', text: 'abcdefghij'.repeat(2), citations: null }])
+    expect(cut.usage.output_tokens).toBe(5)
+  })
+
+  it('returns a scripted error reply as an errored result', async () => {
+    const { results, ended } = await runBatch(client, [
+      request('bad', 'Overload me'),
+      request('good', 'What is 2+2?'),
+    ])
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 1, errored: 1, canceled: 0, expired: 0 })
+    const error = errored(results.get('bad'))
+    expect(error.type).toBe('error')
+    expect(error.error).toEqual({ type: 'overloaded_error', message: 'Overloaded' })
+    expect(error.request_id).toMatch(/^req_/)
+  })
+
+  it('errors requests whose params the API refuses, naming the field', async () => {
+    const { results, ended } = await runBatch(client, [
+      request('temperature', 'hi', { temperature: 0.2 }),
+      request('top-p', 'hi', { top_p: 0.9 }),
+      request('top-k', 'hi', { top_k: 5 }),
+      request('zero-tokens', 'hi', { max_tokens: 0 }),
+      request('no-tokens', 'hi', { max_tokens: undefined }),
+      request('stream', 'hi', { stream: true }),
+      request('speed', 'hi', { speed: 'fast' }),
+      request('no-model', 'hi', { model: undefined }),
+      request('fine', 'hi', { stream: false, speed: null }),
+    ])
+    expect(ended.request_counts).toEqual({ processing: 0, succeeded: 1, errored: 8, canceled: 0, expired: 0 })
+    const expected: Record<string, RegExp> = {
+      temperature: /^temperature: /,
+      'top-p': /^top_p: /,
+      'top-k': /^top_k: /,
+      'zero-tokens': /^max_tokens: .*greater than or equal to 1/,
+      'no-tokens': /^max_tokens: Field required/,
+      stream: /^stream: /,
+      speed: /^speed: /,
+      'no-model': /^model: Field required/,
+    }
+    for (const [customId, message] of Object.entries(expected)) {
+      const error = errored(results.get(customId))
+      expect(error.error.type).toBe('invalid_request_error')
+      expect(error.error.message).toMatch(message)
+    }
+    expect(results.get('fine')?.type).toBe('succeeded')
+  })
+
+  it('refuses an invalid custom_id at create time, naming it', async () => {
+    for (const customId of ['has space', 'x'.repeat(65), '', 'dot.ted']) {
+      const error = await rejection(
+        client.messages.batches.create({ requests: [request('ok', 'hi'), request(customId, 'hi')] }),
+      )
+      expect(error).toBeInstanceOf(BadRequestError)
+      const apiError = error as BadRequestError
+      expect(apiError.status).toBe(400)
+      expect(apiError.requestID).toMatch(/^req_/)
+      expect(apiError.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+      expect(apiError.type).toBe('invalid_request_error')
+      expect(apiError.apiMessage).toContain('requests.1.custom_id')
+      expect(apiError.apiMessage).toContain(JSON.stringify(customId))
+    }
+    // 64 characters is the maximum, and fine.
+    const ok = await client.messages.batches.create({ requests: [request('x'.repeat(64), 'hi')] })
+    expect(ok.processing_status).toBe('in_progress')
+    expect(emulator.createdBatches().map((b) => b.id)).toEqual([ok.id])
+  })
+
+  it('refuses a duplicate custom_id', async () => {
+    const error = await rejection(
+      client.messages.batches.create({
+        requests: [request('a', '1'), request('dup', '2'), request('dup', '3')],
+      }),
+    )
+    expect(error).toBeInstanceOf(BadRequestError)
+    expect((error as BadRequestError).apiMessage).toContain('requests.2.custom_id: Duplicate custom_id "dup"')
+    expect((error as BadRequestError).apiMessage).toContain('also used by requests.1')
+    expect(emulator.createdBatches()).toEqual([])
+  })
+
+  it('refuses a batch of 0 requests and a body that is not JSON', async () => {
+    const error = await rejection(client.messages.batches.create({ requests: [] }))
+    expect(error).toBeInstanceOf(BadRequestError)
+    expect((error as BadRequestError).apiMessage).toMatch(/^requests: .*at least 1/)
+
+    const res = await fetch(`${emulator.url}/v1/messages/batches`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'k', 'content-type': 'application/json' },
+      body: '{"requests": [',
+    })
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { type: string; error: { type: string; message: string } }
+    expect(body.type).toBe('error')
+    expect(body.error.type).toBe('invalid_request_error')
+    expect(body.error.message).toMatch(/not valid JSON/)
+    expect(emulator.createdBatches()).toEqual([])
+  })
+
+  it('answers 413 request_too_large above the body limit', async () => {
+    const small = await startBatchEmulator({ maxBodyBytes: 2000 })
+    try {
+      const error = await rejection(
+        clientFor(small).messages.batches.create({ requests: [request('big', 'y'.repeat(5000))] }),
+      )
+      expect(error).toBeInstanceOf(ContentTooLargeError)
+      expect((error as APIError).status).toBe(413)
+      expect((error as APIError).error).toMatchObject({ type: 'error', error: { type: 'request_too_large' } })
+      expect(small.createdBatches()).toEqual([])
+    } finally {
+      await small.close()
+    }
+  })
+
+  it('requires an API key', async () => {
+    const anonymous = new Anthropic({
+      apiKey: 'unused',
+      baseURL: emulator.url,
+      maxRetries: 0,
+      defaultHeaders: { Authorization: null },
+    })
+    const error = await rejection(anonymous.messages.batches.list())
+    expect(error).toBeInstanceOf(AuthenticationError)
+    expect((error as AuthenticationError).status).toBe(401)
+    expect((error as AuthenticationError).error).toMatchObject({
+      type: 'error',
+      error: { type: 'authentication_error' },
+    })
+
+    const res = await fetch(`${emulator.url}/v1/messages/batches`)
+    expect(res.status).toBe(401)
+    expect(res.headers.get('request-id')).toMatch(/^req_/)
+    const body = (await res.json()) as { request_id: string }
+    expect(body.request_id).toBe(res.headers.get('request-id'))
+    // x-api-key is accepted as well as `Authorization: Bearer`.
+    expect(
+      (await fetch(`${emulator.url}/v1/messages/batches`, { headers: { 'x-api-key': 'k' } })).status,
+    ).toBe(200)
+    expect(
+      (await fetch(`${emulator.url}/v1/messages/batches`, { headers: { authorization: 'Bearer k' } })).status,
+    ).toBe(200)
+  })
+
+  it('answers 404 for an unknown batch', async () => {
+    for (const call of [
+      () => client.messages.batches.retrieve('msgbatch_nope'),
+      () => client.messages.batches.cancel('msgbatch_nope'),
+      () => client.messages.batches.delete('msgbatch_nope'),
+      () => client.messages.batches.results('msgbatch_nope'),
+    ]) {
+      const error = await rejection(call())
+      expect(error).toBeInstanceOf(NotFoundError)
+      expect((error as NotFoundError).error).toMatchObject({ error: { type: 'not_found_error' } })
+    }
+  })
+
+  it('lists batches newest first over several pages', async () => {
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) {
+      ids.push((await client.messages.batches.create({ requests: [request(`r${i}`, `p${i}`)] })).id)
+    }
+    const newestFirst = [...ids].reverse()
+
+    const first = await client.messages.batches.list({ limit: 2 })
+    expect(first.data.map((b) => b.id)).toEqual(newestFirst.slice(0, 2))
+    expect(first.has_more).toBe(true)
+    expect(first.first_id).toBe(newestFirst[0])
+    expect(first.last_id).toBe(newestFirst[1])
+
+    const listCallsBefore = emulator.calls.filter(
+      (c) => c.method === 'GET' && c.path === '/v1/messages/batches',
+    )
+    const seen: string[] = []
+    for await (const batch of client.messages.batches.list({ limit: 2 })) seen.push(batch.id)
+    expect(seen).toEqual(newestFirst)
+    const listCalls = emulator.calls
+      .filter((c) => c.method === 'GET' && c.path === '/v1/messages/batches')
+      .slice(listCallsBefore.length)
+    expect(listCalls.map((c) => new URLSearchParams(c.query).get('after_id'))).toEqual([
+      null,
+      newestFirst[1],
+      newestFirst[3],
+    ])
+
+    const before = await client.messages.batches.list({ limit: 2, before_id: newestFirst[3] })
+    expect(before.data.map((b) => b.id)).toEqual(newestFirst.slice(1, 3))
+    expect(before.has_more).toBe(true)
+
+    const all = await client.messages.batches.list({ limit: 1000 })
+    expect(all.data.map((b) => b.id)).toEqual(newestFirst)
+    expect(all.has_more).toBe(false)
+
+    await expect(client.messages.batches.list({ limit: 0 })).rejects.toBeInstanceOf(BadRequestError)
+  })
+
+  it('cancels an in-progress batch, then deletes it once ended', async () => {
+    const slow = await startBatchEmulator({ processingMs: 60_000 })
+    const slowClient = clientFor(slow)
+    try {
+      const created = await slowClient.messages.batches.create({
+        requests: [request('c1', 'a'), request('c2', 'b'), request('c3', 'c')],
+      })
+      await expect(slowClient.messages.batches.delete(created.id)).rejects.toBeInstanceOf(BadRequestError)
+
+      const canceling = await slowClient.messages.batches.cancel(created.id)
+      expect(canceling.processing_status).toBe('canceling')
+      expect(canceling.cancel_initiated_at).not.toBeNull()
+      expect(canceling.request_counts.processing).toBe(3)
+
+      const ended = await waitUntilEnded(slowClient, created.id)
+      expect(ended.request_counts).toEqual({
+        processing: 0,
+        succeeded: 0,
+        errored: 0,
+        canceled: 3,
+        expired: 0,
+      })
+      expect(ended.cancel_initiated_at).toBe(canceling.cancel_initiated_at)
+
+      const lines = await allResults(slowClient, created.id)
+      expect(lines.map((l) => l.custom_id).sort()).toEqual(['c1', 'c2', 'c3'])
+      expect(lines.map((l) => l.result)).toEqual([
+        { type: 'canceled' },
+        { type: 'canceled' },
+        { type: 'canceled' },
+      ])
+
+      // Canceling an ended batch changes nothing.
+      expect(await slowClient.messages.batches.cancel(created.id)).toEqual(ended)
+
+      expect(await slowClient.messages.batches.delete(created.id)).toEqual({
+        id: created.id,
+        type: 'message_batch_deleted',
+      })
+      await expect(slowClient.messages.batches.retrieve(created.id)).rejects.toBeInstanceOf(NotFoundError)
+      expect((await slowClient.messages.batches.list()).data).toEqual([])
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('records every call it receives, in order', async () => {
+    const { created } = await runBatch(client, [request('only', 'What is 2+2?')])
+    const batchPath = `/v1/messages/batches/${created.id}`
+    const calls = emulator.calls.map((c) => `${c.method} ${c.path}`)
+    expect(calls[0]).toBe('POST /v1/messages/batches')
+    expect(calls.slice(-2)).toEqual([`GET ${batchPath}`, `GET ${batchPath}/results`])
+    expect(calls.slice(1, -2).every((c) => c === `GET ${batchPath}`)).toBe(true)
+    expect(calls.filter((c) => c.startsWith('POST'))).toHaveLength(1)
+
+    expect(emulator.createdBatches()).toEqual([
+      {
+        id: created.id,
+        requests: [
+          {
+            custom_id: 'only',
+            params: { model: MODEL, max_tokens: 256, messages: [{ role: 'user', content: 'What is 2+2?' }] },
+          },
+        ],
+      },
+    ])
+  })
+})
+
+describe('loadReplies and the CLI', () => {
+  let dir: string
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'batch-emulator-'))
+  })
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('loads a replies file and refuses a malformed one', () => {
+    const file = join(dir, 'replies.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        replies: { 'What is 2+2?': '4', Fail: { error: { type: 'api_error', message: 'boom' } } },
+      }),
+    )
+    expect(loadReplies(file)).toEqual({
+      'What is 2+2?': '4',
+      Fail: { error: { type: 'api_error', message: 'boom' } },
+    })
+
+    const bad = join(dir, 'bad.json')
+    writeFileSync(bad, JSON.stringify({ replies: { x: { error: { type: 'no_such_error', message: 'm' } } } }))
+    expect(() => loadReplies(bad)).toThrow(/reply to "x"/)
+    writeFileSync(bad, JSON.stringify({ x: 'y' }))
+    expect(() => loadReplies(bad)).toThrow(/"replies"/)
+    expect(() => loadReplies(join(dir, 'missing.json'))).toThrow(/Cannot read replies file/)
+  })
+
+  it('serves from the command line until SIGTERM', async () => {
+    const file = join(dir, 'cli-replies.json')
+    writeFileSync(file, JSON.stringify({ replies: { Ping: 'Pong' } }))
+    const child = spawn(
+      join(process.cwd(), 'node_modules', '.bin', 'tsx'),
+      ['test-servers/batch-emulator-cli.ts', '--port', '0', '--replies', file, '--processing-ms', '50'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        let err = ''
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString()
+          const match = /Batch API emulator listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out)
+          if (match?.[1] != null) resolve(match[1])
+        })
+        child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+        child.on('exit', (code) => reject(new Error(`CLI exited with ${code}: ${err}`)))
+      })
+      const cliClient = clientFor({ url })
+      const { results } = await runBatch(cliClient, [request('ping', 'Ping')])
+      expect(succeeded(results.get('ping')).content).toEqual([
+        { type: 'text', text: 'Pong', citations: null },
+      ])
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
+  })
+})

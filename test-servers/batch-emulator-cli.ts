@@ -1,0 +1,66 @@
+/**
+ * Starts the Message Batches API emulator and keeps it up until SIGINT/SIGTERM.
+ *
+ *   npm run emulator -- --port 8787 --replies examples/replies.json --processing-ms 2000
+ *
+ * Then point the SDK (or the action) at it: ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_API_KEY=any
+ */
+import { parseArgs } from 'node:util'
+import { loadReplies, startBatchEmulator, type BatchEmulatorOptions } from './batch-emulator.js'
+
+const USAGE = 'usage: batch-emulator-cli [--port 8787] [--replies replies.json] [--processing-ms 1000]'
+
+function nonNegativeInteger(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`--${name} must be a non-negative integer, got "${text}"`)
+  return value
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '8787' },
+      replies: { type: 'string' },
+      'processing-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(USAGE)
+    return
+  }
+  const options: BatchEmulatorOptions = { port: nonNegativeInteger('port', values.port) }
+  const processingMs = nonNegativeInteger('processing-ms', values['processing-ms'])
+  if (processingMs !== undefined) options.processingMs = processingMs
+  if (values.replies !== undefined) options.replies = loadReplies(values.replies)
+
+  const emulator = await startBatchEmulator(options)
+  const replyCount = Object.keys(options.replies ?? {}).length
+  console.log(`Batch API emulator listening on ${emulator.url}`)
+  console.log(`  processing time ${options.processingMs ?? 1000} ms, ${replyCount} scripted replies`)
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`${signal}: stopping (${emulator.calls.length} calls served)`)
+    emulator.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error(e)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+main().catch((e: unknown) => {
+  console.error(`batch-emulator: ${e instanceof Error ? e.message : String(e)}`)
+  console.error(USAGE)
+  process.exit(2)
+})
