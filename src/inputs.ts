@@ -1,0 +1,60 @@
+import * as core from '@actions/core'
+import { parseDuration } from './duration.js'
+import { parseBoolean, parseLines, parseRate } from './input-values.js'
+
+export interface ActionInputs {
+  suitePatterns: string[]
+  apiKey: string
+  baseURL: string | undefined
+  model: string | undefined
+  githubToken: string
+  comment: boolean
+  maxWaitMs: number
+  pollIntervalMs: number
+  minPassRate: number
+  resultsFile: string
+}
+
+/**
+ * The defaults of `action.yml`, for runs that do not go through the Actions runner (which applies
+ * action.yml's own). A test keeps the two in step.
+ */
+export const INPUT_DEFAULTS = {
+  comment: 'true',
+  'max-wait': '5h',
+  'poll-interval': '60s',
+  'min-pass-rate': '1',
+  'results-file': 'eval-results.json',
+} as const
+
+function input(name: string): string {
+  return core.getInput(name) || (INPUT_DEFAULTS as Record<string, string>)[name] || ''
+}
+
+/** Reads and validates every input; the API key is masked before anything can print it. */
+export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
+  const apiKey = input('anthropic-api-key') || env.ANTHROPIC_API_KEY || ''
+  if (apiKey) core.setSecret(apiKey)
+  if (!apiKey) {
+    throw new Error(
+      "No Anthropic API key. Set the 'anthropic-api-key' input to ${{ secrets.ANTHROPIC_API_KEY }} " +
+        'or the ANTHROPIC_API_KEY environment variable.',
+    )
+  }
+  const suitePatterns = parseLines(core.getInput('suite'))
+  if (suitePatterns.length === 0) {
+    throw new Error("Input 'suite' is required: give suite file paths or globs, one per line.")
+  }
+  return {
+    suitePatterns,
+    apiKey,
+    baseURL: input('anthropic-base-url') || env.ANTHROPIC_BASE_URL || undefined,
+    model: input('model') || undefined,
+    githubToken: input('github-token'),
+    comment: parseBoolean('comment', input('comment')),
+    maxWaitMs: parseDuration('max-wait', input('max-wait')),
+    pollIntervalMs: parseDuration('poll-interval', input('poll-interval')),
+    minPassRate: parseRate('min-pass-rate', input('min-pass-rate')),
+    resultsFile: input('results-file'),
+  }
+}
