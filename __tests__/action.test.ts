@@ -1,0 +1,221 @@
+/**
+ * The committed bundle, run as the Actions runner runs it (`node dist/index.js`, INPUT_* variables,
+ * GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, a pull_request event), against the Batch API emulator and the fake
+ * GitHub API on loopback.
+ */
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { PROJECT_ROOT, runAction, type RunActionOptions } from '../test-servers/action-runner.js'
+import { loadReplies, startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
+import { startFakeGitHub, type FakeGitHub } from '../test-servers/fake-github.js'
+
+const API_KEY = 'sk-ant-test-0123456789'
+const MARKER = '<!-- claude-batch-evals:report -->'
+const pullRequestEvent = {
+  name: 'pull_request',
+  payload: { action: 'synchronize', number: 7, pull_request: { number: 7, head: { sha: 'abc123' } } },
+}
+
+let emulator: BatchEmulator
+let github: FakeGitHub
+let workspace: string
+
+beforeEach(async () => {
+  emulator = await startBatchEmulator({
+    processingMs: 300,
+    replies: loadReplies(path.join(PROJECT_ROOT, 'examples/replies.json')),
+  })
+  github = await startFakeGitHub({ token: 'gh-token' })
+  workspace = await mkdtemp(path.join(tmpdir(), 'workspace-'))
+  await mkdir(path.join(workspace, 'evals'))
+  await copyFile(path.join(PROJECT_ROOT, 'examples/support.yml'), path.join(workspace, 'evals/support.yml'))
+})
+
+afterEach(async () => {
+  await Promise.all([emulator.close(), github.close(), rm(workspace, { recursive: true, force: true })])
+})
+
+function run(inputs: RunActionOptions['inputs'] = {}, event: RunActionOptions['event'] = pullRequestEvent) {
+  return runAction({
+    workspace,
+    event,
+    inputs: {
+      suite: 'evals/support.yml',
+      'anthropic-api-key': API_KEY,
+      'anthropic-base-url': emulator.url,
+      'poll-interval': '100ms',
+      ...inputs,
+    },
+    env: { GITHUB_TOKEN: 'gh-token', GITHUB_API_URL: github.url },
+  })
+}
+
+const ourComments = () => github.comments('acme', 'support-bot', 7).filter((c) => c.body.startsWith(MARKER))
+
+describe('the action, run from dist/ as the runner runs it', () => {
+  it('reports a failed verdict everywhere, and fails the step', async () => {
+    const result = await run()
+
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs).toEqual({
+      status: 'failed',
+      'batch-ids': expect.stringMatching(/^msgbatch_\w+$/),
+      total: '6',
+      passed: '3',
+      failed: '2',
+      errored: '1',
+      'pass-rate': '0.5',
+      'cost-batch-usd': '0.0002905',
+      'cost-standard-usd': '0.000581',
+      'savings-usd': '0.0002905',
+      'results-file': path.join(workspace, 'eval-results.json'),
+      'comment-url': expect.stringMatching(
+        /^https:\/\/github\.com\/acme\/support-bot\/pull\/7#issuecomment-\d+$/,
+      ),
+    })
+    expect(result.log).toContain(`Created batch ${result.outputs['batch-ids']} with 6 requests.`)
+    expect(result.log).toMatch(/: ended; processing 0, succeeded 5, errored 1, canceled 0, expired 0/)
+    expect(result.log).toContain('::error::Evals failed: pass rate 50%25 is below the minimum of 100%25')
+
+    expect(result.summary).toContain('## ❌ Claude Batch Evals: failed')
+    expect(result.summary).toContain('**3 of 6 tests passed (50%)** · minimum 100% · 2 failed · 1 errored')
+    expect(result.summary).toContain('overloaded\\_error: Overloaded')
+    expect(result.summary).toContain(
+      '| claude-haiku-4-5 | 6 | 171 | 0 | 0 | 82 | $0.0002905 | $0.000581 | $0.0002905 (50%) |',
+    )
+
+    const comments = ourComments()
+    expect(comments).toHaveLength(1)
+    expect(comments[0].body).toBe(`${MARKER}\n${result.summary}`)
+
+    const results = JSON.parse(await readFile(result.outputs['results-file'], 'utf8'))
+    expect(results).toMatchObject({ schema_version: 1, status: 'failed', summary: { total: 6, passed: 3 } })
+    expect(results.tests).toHaveLength(6)
+    expect(results.tests.find((t: { id: string }) => t.id === 'warranty-length')).toMatchObject({
+      file: 'evals/support.yml',
+      line: 39,
+      prompt: 'How long is the warranty on mesh kits?',
+      output: 'Mesh kits come with a one-year warranty.',
+      status: 'failed',
+      result_type: 'succeeded',
+      assertions: [
+        { type: 'not-icontains', pass: true },
+        {
+          type: 'contains',
+          value: 'two years',
+          pass: false,
+          reason: 'expected output to contain "two years"',
+        },
+      ],
+      usage: { service_tier: 'batch' },
+    })
+    expect(results.tests.find((t: { id: string }) => t.id === 'outage-escalation')).toMatchObject({
+      status: 'errored',
+      result_type: 'errored',
+      error: { type: 'overloaded_error', message: 'Overloaded' },
+      output: null,
+      cost_usd: { batch: '0', standard: '0' },
+    })
+  })
+
+  it('keeps exactly one comment per PR across re-runs, found among many pages of others', async () => {
+    github.seedComments(
+      'acme',
+      'support-bot',
+      7,
+      Array.from({ length: 230 }, (_, i) => `review note ${i}`),
+    )
+    const first = await run()
+    github.seedComments('acme', 'support-bot', 7, ['a later comment'])
+    const second = await run()
+
+    expect(ourComments()).toHaveLength(1)
+    expect(github.comments('acme', 'support-bot', 7)).toHaveLength(232)
+    expect(second.outputs['comment-url']).toBe(first.outputs['comment-url'])
+    expect(ourComments()[0].body).toContain(second.outputs['batch-ids'])
+    expect(second.log).toContain(`Updated the report comment: ${first.outputs['comment-url']}`)
+    const creates = github.calls.filter((c) => c.method === 'POST')
+    expect(creates).toHaveLength(1)
+  })
+
+  it('passes when the pass rate meets min-pass-rate and nothing errored', async () => {
+    await writeFile(
+      path.join(workspace, 'evals/support.yml'),
+      (await readFile(path.join(workspace, 'evals/support.yml'), 'utf8')).replace(
+        /\n {2}- id: outage-escalation[\s\S]*$/,
+        '\n',
+      ),
+    )
+    const result = await run({ 'min-pass-rate': '60%' })
+    expect(result.outputs).toMatchObject({
+      status: 'passed',
+      total: '5',
+      passed: '3',
+      failed: '2',
+      errored: '0',
+    })
+    expect(result.exitCode).toBe(0)
+    expect(result.summary).toContain('## ✅ Claude Batch Evals: passed')
+  })
+
+  it('refuses a malformed suite with file:line errors before any request reaches the Batch API', async () => {
+    await writeFile(
+      path.join(workspace, 'evals/broken.yml'),
+      'model: claude-haiku-4-5\ntests:\n  - prompt: Hi {{ name }}\n  - prompt: ok\n    assert:\n      - type: contians\n        value: x\n',
+    )
+    const result = await run({ suite: 'evals/*.yml' })
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toContain('The suite has 2 problems; nothing was submitted.')
+    expect(result.summary).toContain(
+      'evals/broken.yml:3: the template uses {{ name }} but vars has no such key (vars: none)',
+    )
+    expect(result.summary).toContain("evals/broken.yml:6: unknown assertion type 'contians'")
+    expect(emulator.calls).toEqual([])
+    expect(github.calls).toEqual([])
+  })
+
+  it('fails at max-wait with the batch id, which is already in the outputs', async () => {
+    await emulator.close()
+    emulator = await startBatchEmulator({ processingMs: 60_000 })
+    const result = await run({ 'max-wait': '1s' })
+    expect(result.exitCode).toBe(1)
+    const batchId = result.outputs['batch-ids']
+    expect(batchId).toMatch(/^msgbatch_/)
+    expect(result.log).toContain(`::error::Batch ${batchId} did not end within max-wait (1s).`)
+    expect(result.summary).toContain(`Batch ${batchId} did not end within max-wait`)
+  })
+
+  it('never prints the API key except to mask it', async () => {
+    const result = await run()
+    const lines = result.log.split('\n').filter((line) => line.includes(API_KEY))
+    expect(lines).toEqual([`::add-mask::${API_KEY}`])
+  })
+
+  it('warns, and still reports, when the token may not comment', async () => {
+    github.failWith('POST', /\/issues\/7\/comments/, 403, 'Resource not accessible by integration')
+    const result = await run()
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs.status).toBe('failed')
+    expect(result.outputs['comment-url']).toBeUndefined()
+    expect(result.log).toMatch(/::warning::Could not write the PR comment \(403\).*pull-requests: write/)
+    expect(result.summary).toContain('## ❌ Claude Batch Evals: failed')
+  })
+
+  it('posts no comment outside a pull request, or with comment: false', async () => {
+    const scheduled = await run({}, { name: 'schedule', payload: { schedule: '0 3 * * *' } })
+    expect(scheduled.log).toContain(
+      'No pull request for this schedule: the report is in the job summary only.',
+    )
+    const silenced = await run({ comment: 'false' })
+    expect(silenced.outputs.status).toBe('failed')
+    expect(github.calls).toEqual([])
+  })
+
+  it('explains a missing API key', async () => {
+    const result = await run({ 'anthropic-api-key': '' })
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toContain("::error::No Anthropic API key. Set the 'anthropic-api-key' input")
+    expect(emulator.calls).toEqual([])
+  })
+})
