@@ -82,7 +82,8 @@ describe('the action, run from dist/ as the runner runs it', () => {
     expect(result.summary).toContain('**3 of 6 tests passed (50%)** · minimum 100% · 2 failed · 1 errored')
     expect(result.summary).toContain('overloaded\\_error: Overloaded')
     expect(result.summary).toContain(
-      '| claude-haiku-4-5 | 6 | 171 | 0 | 0 | 82 | $0.0002905 | $0.000581 | $0.0002905 (50%) |',
+      '| claude-haiku-4-5 | 6 | 171 | 0 | 0 | 82 | $0.0002905 | $0.000581 | $0.0002905 (50%) |\n' +
+        '| **total** | 6 | 171 | 0 | 0 | 82 | $0.0002905 | $0.000581 | $0.0002905 (50%) |',
     )
 
     const comments = ourComments()

@@ -77117,9 +77117,7 @@ function costSection(report) {
     ];
     const rows = report.costByModel.map((row) => costRow(inertCell(row.model, 80), row.tests, row.tokens, row.unpricedTests === 0 ? row.cost : null));
     const totalTokens = report.costByModel.reduce((sum, row) => addTokens(sum, row.tokens), NO_TOKENS);
-    if (report.costByModel.length > 1) {
-        rows.push(costRow('**total**', report.total, totalTokens, report.totalCost));
-    }
+    rows.push(costRow('**total**', report.total, totalTokens, report.totalCost));
     const notes = [
         'Batch price is half the standard price for every kind of token, cache writes and reads included. ' +
             `Prices from the table of ${report.priceTableDate}; errored, canceled and expired requests are not billed.`,
