@@ -1,21 +1,9 @@
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
+import { usage as baseUsage } from './fixtures/messages.js'
 import { addCosts, costOf, formatUsd, NO_COST, usdString, type Cost } from '../src/pricing.js'
 
-function usage(parts: Partial<Usage>): Usage {
-  return {
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
-    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
-    server_tool_use: null,
-    service_tier: 'batch',
-    inference_geo: null,
-    output_tokens_details: null,
-    speed: null,
-    ...parts,
-  }
-}
+/** Usage with no tokens but those given. */
+const usage = (parts: Partial<Usage>) => baseUsage({ input_tokens: 0, output_tokens: 0, ...parts })
 
 const everyKind = usage({
   input_tokens: 1000,

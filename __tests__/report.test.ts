@@ -3,17 +3,19 @@ import type {
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages'
-import { parseAssertion } from '../src/assertions.js'
-import { gradeResult, gradeResults, outputText } from '../src/grading.js'
+import { message, text } from './fixtures/messages.js'
+import { compileAssertion, outputText } from '../src/graders/index.js'
+import { gradeResult, gradeResults } from '../src/grading.js'
+import { fileSystemSuiteIO } from '../src/suite-files.js'
 import { inertCell, MAX_LISTED_PROBLEMS, renderReport } from '../src/markdown.js'
 import { buildReport, percent } from '../src/report.js'
 import type { EvalCase } from '../src/suite.js'
 
-function evalCase(
+async function evalCase(
   id: string,
   model = 'claude-haiku-4-5',
   asserts: [string, string][] = [['contains', 'Paris']],
-): EvalCase {
+): Promise<EvalCase> {
   return {
     id,
     description: `about ${id}`,
@@ -22,41 +24,18 @@ function evalCase(
     vars: {},
     prompt: 'Capital of France?',
     params: { model, max_tokens: 100, messages: [{ role: 'user', content: 'Capital of France?' }] },
-    assertions: asserts.map(([type, value]) => parseAssertion(type, value)),
+    assertions: await Promise.all(
+      asserts.map(([type, value]) => compileAssertion({ type, value }, '/', fileSystemSuiteIO)),
+    ),
+    threshold: undefined,
+    transform: undefined,
   }
 }
 
-function message(content: Message['content'], input = 1_000_000, output = 100_000): Message {
-  return {
-    id: 'msg_1',
-    type: 'message',
-    role: 'assistant',
-    model: 'claude-haiku-4-5',
-    content,
-    stop_reason: 'end_turn',
-    stop_sequence: null,
-    stop_details: null,
-    container: null,
-    diagnostics: null,
-    usage: {
-      input_tokens: input,
-      output_tokens: output,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
-      server_tool_use: null,
-      service_tier: 'batch',
-      inference_geo: null,
-      output_tokens_details: null,
-      speed: null,
-    },
-  }
-}
-
-const text = (t: string) => ({ type: 'text' as const, text: t, citations: null })
+const million = { input_tokens: 1_000_000, output_tokens: 100_000 }
 const succeeded = (reply: string): MessageBatchResult => ({
   type: 'succeeded',
-  message: message([text(reply)]),
+  message: message([text(reply)], million),
 })
 const overloaded: MessageBatchResult = {
   type: 'errored',
@@ -68,7 +47,7 @@ async function* stream(lines: MessageBatchIndividualResponse[]) {
 }
 
 describe('grading', () => {
-  it('grades the text blocks only, ignoring thinking and tool use', () => {
+  it('grades the text blocks only, ignoring thinking and tool use', async () => {
     const m = message([
       { type: 'thinking', thinking: 'Lyon? no, Paris', signature: 's' },
       text('It is '),
@@ -76,31 +55,34 @@ describe('grading', () => {
       text('Paris.'),
     ] as Message['content'])
     expect(outputText(m)).toBe('It is Paris.')
-    expect(
-      gradeResult(evalCase('a', 'claude-haiku-4-5', [['not-contains', 'Lyon']]), 'a', {
+    const outcome = await gradeResult(
+      await evalCase('a', 'claude-haiku-4-5', [['not-contains', 'Lyon']]),
+      'a',
+      {
         type: 'succeeded',
         message: m,
-      }).status,
-    ).toBe('passed')
+      },
+    )
+    expect(outcome.status).toBe('passed')
   })
 
-  it('treats errored, canceled, expired and missing results as errored, with the reason and no cost', () => {
-    const c = evalCase('a')
-    expect(gradeResult(c, 'a', overloaded)).toMatchObject({
+  it('treats errored, canceled, expired and missing results as errored, with the reason and no cost', async () => {
+    const c = await evalCase('a')
+    expect(await gradeResult(c, 'a', overloaded)).toMatchObject({
       status: 'errored',
       resultType: 'errored',
       error: { type: 'overloaded_error', message: 'Overloaded' },
       cost: { standard: 0n, batch: 0n },
     })
-    expect(gradeResult(c, 'a', { type: 'canceled' })).toMatchObject({
+    expect(await gradeResult(c, 'a', { type: 'canceled' })).toMatchObject({
       status: 'errored',
       error: { type: 'canceled' },
     })
-    expect(gradeResult(c, 'a', { type: 'expired' })).toMatchObject({
+    expect(await gradeResult(c, 'a', { type: 'expired' })).toMatchObject({
       status: 'errored',
       error: { type: 'expired' },
     })
-    expect(gradeResult(c, 'a', undefined)).toMatchObject({
+    expect(await gradeResult(c, 'a', undefined)).toMatchObject({
       status: 'errored',
       resultType: 'missing',
       error: { type: 'missing_result' },
@@ -109,9 +91,9 @@ describe('grading', () => {
 
   it('joins results by custom_id whatever their order, and reports strangers and gaps', async () => {
     const cases = new Map([
-      ['a', evalCase('a')],
-      ['b', evalCase('b')],
-      ['c', evalCase('c')],
+      ['a', await evalCase('a')],
+      ['b', await evalCase('b')],
+      ['c', await evalCase('c')],
     ])
     const graded = await gradeResults(
       cases,
@@ -141,8 +123,8 @@ describe('report', () => {
   it('passes at the threshold, and sums cost per model', async () => {
     const graded = await gradeResults(
       new Map([
-        ['a', evalCase('a')],
-        ['b', evalCase('b', 'claude-sonnet-4-5')],
+        ['a', await evalCase('a')],
+        ['b', await evalCase('b', 'claude-sonnet-4-5')],
       ]),
       stream([
         { custom_id: 'a', result: succeeded('Paris') },
@@ -181,9 +163,9 @@ describe('report', () => {
   it('fails below the threshold or on any errored test, and lists problems errored first', async () => {
     const graded = await gradeResults(
       new Map([
-        ['a', evalCase('a')],
-        ['b', evalCase('b')],
-        ['c', evalCase('c')],
+        ['a', await evalCase('a')],
+        ['b', await evalCase('b')],
+        ['c', await evalCase('c')],
       ]),
       stream([
         { custom_id: 'a', result: succeeded('Lyon') },
@@ -211,8 +193,8 @@ describe('report', () => {
   it('says a cost is unknown rather than guessing, and keeps the known part', async () => {
     const graded = await gradeResults(
       new Map([
-        ['a', evalCase('a')],
-        ['b', evalCase('b', 'claude-mystery-9')],
+        ['a', await evalCase('a')],
+        ['b', await evalCase('b', 'claude-mystery-9')],
       ]),
       stream([
         { custom_id: 'a', result: succeeded('Paris') },
@@ -233,9 +215,8 @@ describe('report', () => {
   })
 
   it('lists at most MAX_LISTED_PROBLEMS problems and says where the rest are', async () => {
-    const cases = new Map(
-      Array.from({ length: MAX_LISTED_PROBLEMS + 5 }, (_, i) => [`t${i}`, evalCase(`t${i}`)]),
-    )
+    const ids = Array.from({ length: MAX_LISTED_PROBLEMS + 5 }, (_, i) => `t${i}`)
+    const cases = new Map(await Promise.all(ids.map(async (id) => [id, await evalCase(id)] as const)))
     const graded = await gradeResults(
       cases,
       stream([...cases.keys()].map((id) => ({ custom_id: id, result: succeeded('Rome') }))),

@@ -3,9 +3,9 @@ import type {
   MessageBatchIndividualResponse,
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
-import type { Message, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
-import { gradeAssertion, type AssertionResult } from './assertions.js'
-import { costOf, NO_COST, type Cost } from './pricing.js'
+import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
+import { gradeTest, outputText, type AssertionResult } from './graders/index.js'
+import { costOf, NO_COST, usdNumber, type Cost } from './pricing.js'
 import type { EvalCase } from './suite.js'
 
 export type TestStatus = 'passed' | 'failed' | 'errored'
@@ -21,7 +21,11 @@ export interface TestOutcome {
   stopReason: string | null
   /** The API's error for errored, canceled, expired and missing results. */
   error: { type: string; message: string } | null
+  /** The weighted score of the assertions (0..1), null without an output to grade. */
+  score: number | null
   assertions: AssertionResult[]
+  /** Score per named metric (`metric:` of the assertions). */
+  metrics: Record<string, number>
   usage: Usage | null
   /** Known cost (zero for results that are not billed), or null with the reason in `costUnknown`. */
   cost: Cost | null
@@ -31,19 +35,9 @@ export interface TestOutcome {
 export interface GradedRun {
   /** In suite order. */
   outcomes: TestOutcome[]
-  /** custom_ids the batch returned that no test of this run has. */
+  /** custom_ids the batch returned that no test of this run has, or returned twice. */
   unexpectedCustomIds: string[]
 }
-
-/** The text a grader sees: the message's text blocks joined; thinking and tool blocks are not output. */
-export function outputText(message: Message): string {
-  return message.content
-    .filter((block) => block.type === 'text')
-    .map((block) => block.text)
-    .join('')
-}
-
-const NOT_BILLED = { cost: NO_COST, costUnknown: null }
 
 const UNFINISHED: Record<'canceled' | 'expired' | 'missing', { type: string; message: string }> = {
   canceled: { type: 'canceled', message: 'the request was canceled before it was processed' },
@@ -51,35 +45,62 @@ const UNFINISHED: Record<'canceled' | 'expired' | 'missing', { type: string; mes
   missing: { type: 'missing_result', message: 'the batch returned no result for this request' },
 }
 
-export function gradeResult(
+export async function gradeResult(
   evalCase: EvalCase,
   customId: string,
   result: MessageBatchResult | undefined,
-): TestOutcome {
-  const base = { evalCase, customId, output: null, stopReason: null, assertions: [], usage: null }
+): Promise<TestOutcome> {
+  const base = {
+    evalCase,
+    customId,
+    output: null,
+    stopReason: null,
+    score: null,
+    assertions: [],
+    metrics: {},
+    usage: null,
+    // Requests without a succeeded result are not billed.
+    cost: NO_COST,
+    costUnknown: null,
+  }
   if (!result || result.type === 'canceled' || result.type === 'expired') {
     const resultType = result?.type ?? 'missing'
-    return { ...base, ...NOT_BILLED, status: 'errored', resultType, error: UNFINISHED[resultType] }
+    return { ...base, status: 'errored', resultType, error: UNFINISHED[resultType] }
   }
   if (result.type === 'errored') {
     const { type, message } = result.error.error
-    return { ...base, ...NOT_BILLED, status: 'errored', resultType: 'errored', error: { type, message } }
+    return { ...base, status: 'errored', resultType: 'errored', error: { type, message } }
   }
   const { message } = result
-  const output = outputText(message)
-  const assertions = evalCase.assertions.map((assertion) => gradeAssertion(assertion, output))
   const priced = costOf(evalCase.params.model, message.usage)
+  const cost = 'cost' in priced ? priced.cost : null
+  const costUnknown = 'unknown' in priced ? priced.unknown : null
+  const grade = await gradeTest(
+    evalCase.assertions,
+    {
+      message,
+      vars: evalCase.vars,
+      prompt: evalCase.prompt,
+      tools: evalCase.params.tools,
+      costUsd: cost ? usdNumber(cost.batch) : null,
+      ...(costUnknown !== null && { costUnknownReason: costUnknown }),
+      test: { id: evalCase.id, description: evalCase.description, vars: evalCase.vars },
+    },
+    { threshold: evalCase.threshold, transform: evalCase.transform },
+  )
   return {
     ...base,
-    status: assertions.every((a) => a.pass) ? 'passed' : 'failed',
+    status: grade.pass ? 'passed' : 'failed',
     resultType: 'succeeded',
-    output,
+    output: outputText(message),
     stopReason: message.stop_reason,
     error: null,
-    assertions,
+    score: grade.score,
+    assertions: grade.results,
+    metrics: grade.metrics,
     usage: message.usage,
-    cost: 'cost' in priced ? priced.cost : null,
-    costUnknown: 'unknown' in priced ? priced.unknown : null,
+    cost,
+    costUnknown,
   }
 }
 
@@ -93,10 +114,11 @@ export async function gradeResults(
   for await (const { custom_id, result } of results) {
     const evalCase = caseByCustomId.get(custom_id)
     if (!evalCase || outcomeById.has(custom_id)) unexpectedCustomIds.push(custom_id)
-    else outcomeById.set(custom_id, gradeResult(evalCase, custom_id, result))
+    else outcomeById.set(custom_id, await gradeResult(evalCase, custom_id, result))
   }
-  const outcomes = [...caseByCustomId].map(
-    ([customId, evalCase]) => outcomeById.get(customId) ?? gradeResult(evalCase, customId, undefined),
-  )
+  const outcomes: TestOutcome[] = []
+  for (const [customId, evalCase] of caseByCustomId) {
+    outcomes.push(outcomeById.get(customId) ?? (await gradeResult(evalCase, customId, undefined)))
+  }
   return { outcomes, unexpectedCustomIds }
 }

@@ -26,7 +26,13 @@ export function inertCell(text: string, max: number): string {
 }
 
 export function renderReport(report: RunReport): string {
-  return [verdict(report), problemsSection(report), costSection(report), footer(report)]
+  return [
+    verdict(report),
+    problemsSection(report),
+    metricsSection(report),
+    costSection(report),
+    footer(report),
+  ]
     .filter((section) => section !== '')
     .join('\n\n')
     .concat('\n')
@@ -79,6 +85,14 @@ function problemRow(outcome: TestOutcome): string {
         .join('<br>')
   const output = outcome.output === null ? '' : inertCell(outcome.output, MAX_OUTPUT_CHARS)
   return `| ${test}<br>${location} | ${result} | ${why} | ${output} |`
+}
+
+function metricsSection(report: RunReport): string {
+  if (report.metrics.length === 0) return ''
+  const rows = report.metrics.map(
+    (metric) => `| ${inertCell(metric.name, 80)} | ${metric.tests} | ${percent(metric.meanScore)} |`,
+  )
+  return ['### Metrics', '', '| metric | tests | mean score |', '| --- | ---: | ---: |', ...rows].join('\n')
 }
 
 function costSection(report: RunReport): string {

@@ -136,9 +136,14 @@ export function usdString(femto: bigint): string {
   return `${sign}${whole}${fraction ? `.${fraction}` : ''}`
 }
 
+/** USD as a JavaScript number, for comparisons such as a `cost` assertion's threshold. */
+export function usdNumber(femto: bigint): number {
+  return Number(femto) / Number(FEMTO_PER_USD)
+}
+
 /** USD for people: cents above a dollar, four significant digits below it. */
 export function formatUsd(femto: bigint): string {
-  const usd = Number(femto) / Number(FEMTO_PER_USD)
+  const usd = usdNumber(femto)
   if (usd === 0) return '$0'
   if (Math.abs(usd) >= 1) return `$${usd.toFixed(2)}`
   const decimals = 3 - Math.floor(Math.log10(Math.abs(usd)))

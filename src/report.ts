@@ -22,6 +22,13 @@ export interface ModelCost {
   unpricedReason: string | null
 }
 
+/** A `metric` name rolled up over the tests whose assertions carry it. */
+export interface MetricSummary {
+  name: string
+  tests: number
+  meanScore: number
+}
+
 export interface RunReport {
   status: 'passed' | 'failed'
   /** Why the run failed, one sentence each; empty when it passed. */
@@ -35,6 +42,7 @@ export interface RunReport {
   batchIds: string[]
   batchDurationMs: number | null
   costByModel: ModelCost[]
+  metrics: MetricSummary[]
   /** The run's cost, or null when any test's cost is unknown (then `knownCost` is a lower bound). */
   totalCost: Cost | null
   knownCost: Cost
@@ -86,6 +94,7 @@ export function buildReport({ outcomes, unexpectedCustomIds }: GradedRun, contex
     batchIds: context.batchIds,
     batchDurationMs: context.batchDurationMs,
     costByModel,
+    metrics: metricSummaries(outcomes),
     totalCost: unpriced ? null : knownCost,
     knownCost,
     priceTableDate: PRICE_TABLE_DATE,
@@ -96,6 +105,21 @@ export function buildReport({ outcomes, unexpectedCustomIds }: GradedRun, contex
     unexpectedCustomIds,
     runUrl: context.runUrl,
   }
+}
+
+function metricSummaries(outcomes: TestOutcome[]): MetricSummary[] {
+  const scores = new Map<string, number[]>()
+  for (const outcome of outcomes) {
+    for (const [name, score] of Object.entries(outcome.metrics))
+      scores.set(name, [...(scores.get(name) ?? []), score])
+  }
+  return [...scores]
+    .map(([name, values]) => ({
+      name,
+      tests: values.length,
+      meanScore: values.reduce((a, b) => a + b, 0) / values.length,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name))
 }
 
 function costsByModel(outcomes: TestOutcome[]): ModelCost[] {

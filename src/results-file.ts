@@ -33,7 +33,9 @@ function testEntry(outcome: TestOutcome) {
     output: outcome.output,
     stop_reason: outcome.stopReason,
     error: outcome.error,
+    score: outcome.score,
     assertions: outcome.assertions,
+    metrics: outcome.metrics,
     usage: outcome.usage,
     cost_usd: usd(outcome.cost),
     cost_unknown_reason: outcome.costUnknown,
@@ -76,6 +78,7 @@ export function resultsDocument(report: RunReport, outcomes: TestOutcome[], gene
         unpriced_reason: row.unpricedReason,
       })),
     },
+    metrics: report.metrics.map((m) => ({ name: m.name, tests: m.tests, mean_score: m.meanScore })),
     unexpected_custom_ids: report.unexpectedCustomIds,
     tests: outcomes.map(testEntry),
   }

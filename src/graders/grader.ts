@@ -1,0 +1,50 @@
+/** The shape every grader module exports, and the phrasing helpers they share. */
+import type { Check, Finding } from './types.js'
+import type { CompileContext } from './values.js'
+
+/** What a `threshold` means for a grader, which decides the values it accepts. */
+export type ThresholdKind =
+  /** a score between 0 and 1 */
+  | 'score'
+  /** any finite number (a javascript score may be on its own scale) */
+  | 'number'
+  /** a whole number of edits, 0 or more */
+  | 'distance'
+  /** US dollars, 0 or more */
+  | 'usd'
+
+export interface GraderDefinition {
+  /** Whether the grader takes a `value`. */
+  value: 'required' | 'optional' | 'none'
+  /** What `value` holds, for the error when one is missing or refused. */
+  valueHelp: string
+  /** Whether, and how, the grader reads `threshold`. */
+  threshold?: { kind: ThresholdKind; required?: boolean; help: string }
+  /** False for graders that look at the message or the cost rather than the output text (transforms do not apply). */
+  readsOutput: boolean
+  /** Whether `config` is handed to the grader (javascript's `context.config`). */
+  takesConfig?: boolean
+  /** Validates the value once, loads its files and compiles schemas/patterns; the Check runs per output. */
+  compile(c: CompileContext): Check | Promise<Check>
+}
+
+/**
+ * The common reason pattern: "output contains "x"" / "expected output to contain "x"", and for the
+ * not- form "output does not contain "x"" / "expected output not to contain "x"". `holds` is whether the
+ * assertion without its prefix holds; `detail` is added after a failure.
+ */
+export function phrased(
+  holds: boolean,
+  negate: boolean,
+  verb: readonly [infinitive: string, thirdPerson: string],
+  shown: string,
+  detail?: string,
+): Finding {
+  const [infinitive, thirdPerson] = verb
+  const pass = holds !== negate
+  let reason: string
+  if (pass) reason = negate ? `output does not ${infinitive} ${shown}` : `output ${thirdPerson} ${shown}`
+  else reason = `expected output ${negate ? 'not ' : ''}to ${infinitive} ${shown}`
+  if (!pass && detail) reason += `; ${detail}`
+  return { pass: holds, score: holds ? 1 : 0, reason }
+}

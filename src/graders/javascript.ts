@@ -1,0 +1,99 @@
+/** The javascript grader: suite code decides, returning a boolean, a score, or {pass, score, reason}. */
+import type { GraderDefinition } from './grader.js'
+import { compileScript, describeError, type CompiledScript } from './script.js'
+import type { Finding, Subject } from './types.js'
+import { oneLine, show } from './values.js'
+
+const javascript: GraderDefinition = {
+  value: 'required',
+  valueHelp:
+    'JavaScript: an expression of output and context (e.g. output.length < 100), a multi-line function body, ' +
+    'or file://grader.js[:functionName]',
+  threshold: {
+    kind: 'number',
+    help: 'the lowest returned score that passes (without it, a score passes when > 0)',
+  },
+  readsOutput: true,
+  takesConfig: true,
+  async compile(c) {
+    const script = await compileScript(c.value, c.baseDir, c.io, 'value', c.type)
+    const config = c.config
+    return async (subject: Subject): Promise<Finding> => {
+      const context =
+        config === undefined ? subject.context : { ...subject.context, config: structuredClone(config) }
+      let result: unknown
+      try {
+        result = await script.run(subject.output, context)
+      } catch (error) {
+        return { pass: false, score: 0, reason: `${script.label} threw ${describeError(error)}`, error: true }
+      }
+      return interpret(result, script, c.threshold)
+    }
+  },
+}
+
+const clamp = (score: number) => Math.min(1, Math.max(0, score))
+
+/**
+ * promptfoo's reading of a result: a boolean passes when true; a number is the score and passes when
+ * >= threshold, or > 0 without one; an object gives pass (and score, reason), and fails below a threshold.
+ * Scores outside 0..1 are clamped for the report (the comparison uses the number returned).
+ */
+export function interpret(result: unknown, script: CompiledScript, threshold: number | undefined): Finding {
+  const label = script.label
+  if (typeof result === 'boolean') {
+    return { pass: result, score: result ? 1 : 0, reason: `${label} returned ${result}` }
+  }
+  if (typeof result === 'number') {
+    if (!Number.isFinite(result)) return invalid(result, script)
+    return scored(result, threshold, `${label} returned ${result}`)
+  }
+  if (result !== null && typeof result === 'object' && !Array.isArray(result)) {
+    const { pass, score, reason } = result as Record<string, unknown>
+    if (score !== undefined && (typeof score !== 'number' || !Number.isFinite(score)))
+      return invalid(result, script)
+    const told = typeof reason === 'string' && reason.trim() !== '' ? oneLine(reason) : undefined
+    if (typeof pass === 'boolean') {
+      const value = typeof score === 'number' ? score : pass ? 1 : 0
+      const below = threshold !== undefined && value < threshold
+      const base = told ?? `${label} returned pass: ${pass}`
+      return {
+        pass: pass && !below,
+        score: clamp(value),
+        reason: below ? `score ${value} < threshold ${threshold}: ${base}` : base,
+      }
+    }
+    if (pass === undefined && typeof score === 'number') {
+      const finding = scored(score, threshold, `${label} returned score ${score}`)
+      return told ? { ...finding, reason: `${finding.reason}: ${told}` } : finding
+    }
+  }
+  return invalid(result, script)
+}
+
+function scored(value: number, threshold: number | undefined, said: string): Finding {
+  const pass = threshold === undefined ? value > 0 : value >= threshold
+  const rule =
+    threshold === undefined
+      ? pass
+        ? ''
+        : ' (a score passes when > 0)'
+      : ` (${pass ? '>=' : '<'} threshold ${threshold})`
+  return { pass, score: clamp(value), reason: `${said}${rule}` }
+}
+
+function invalid(result: unknown, script: CompiledScript): Finding {
+  const got = result === undefined ? 'undefined' : show(result, 60)
+  const hint =
+    script.isBody && result === undefined
+      ? ' (a multi-line value is a function body: end it with return)'
+      : ''
+  return {
+    pass: false,
+    score: 0,
+    reason: `${script.label} returned ${got}; return a boolean, a number or {pass, score, reason}${hint}`,
+    error: true,
+  }
+}
+
+export const JAVASCRIPT_GRADERS: Record<string, GraderDefinition> = { javascript }

@@ -1,0 +1,160 @@
+/** Text graders with promptfoo's names and semantics: equals, contains and its variants, starts-with, regex. */
+import { isDeepStrictEqual } from 'node:util'
+import { phrased, type GraderDefinition } from './grader.js'
+import { AssertionCompileError, type Finding } from './types.js'
+import { listValue, resolveDataValue, show, showList, textValue, type CompileContext } from './values.js'
+
+/** Case-insensitive forms compare lower case, in Unicode NFC so that "é" typed either way is one letter. */
+const fold = (text: string) => text.normalize('NFC').toLowerCase()
+
+const equals: GraderDefinition = {
+  value: 'required',
+  valueHelp:
+    'the exact expected output (a string; or an object or list, compared with the output parsed as JSON)',
+  readsOutput: true,
+  compile(c) {
+    const value = resolveDataValue(c)
+    if (value !== null && typeof value === 'object') {
+      const shown = show(value)
+      return ({ text }) => {
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(text)
+        } catch {
+          return phrased(
+            false,
+            c.negate,
+            ['be JSON equal to', 'is JSON equal to'],
+            shown,
+            'output is not JSON',
+          )
+        }
+        return phrased(
+          isDeepStrictEqual(parsed, value),
+          c.negate,
+          ['be JSON equal to', 'is JSON equal to'],
+          shown,
+          `got ${show(parsed)}`,
+        )
+      }
+    }
+    const expected = textValue(c, value, 'the exact expected output', true)
+    const shown = show(expected)
+    return ({ text }) => phrased(text === expected, c.negate, ['equal', 'equals'], shown, `got ${show(text)}`)
+  },
+}
+
+function containsGrader(ignoreCase: boolean): GraderDefinition {
+  const verb = ignoreCase
+    ? (['contain (ignoring case)', 'contains (ignoring case)'] as const)
+    : (['contain', 'contains'] as const)
+  return {
+    value: 'required',
+    valueHelp: 'the text the output must contain',
+    readsOutput: true,
+    compile(c) {
+      const expected = textValue(c, resolveDataValue(c), 'the text the output must contain')
+      const shown = show(expected)
+      if (!ignoreCase) return ({ text }) => phrased(text.includes(expected), c.negate, verb, shown)
+      const needle = fold(expected)
+      return ({ text }) => phrased(fold(text).includes(needle), c.negate, verb, shown)
+    },
+  }
+}
+
+function containsListGrader(mode: 'any' | 'all', ignoreCase: boolean): GraderDefinition {
+  const how = ignoreCase ? ' (ignoring case)' : ''
+  return {
+    value: 'required',
+    valueHelp: 'a list of strings (or a comma-separated string)',
+    readsOutput: true,
+    compile(c: CompileContext) {
+      const items = listValue(c, resolveDataValue(c), 'strings to look for')
+      const needles = ignoreCase ? items.map(fold) : items
+      const all = showList(items)
+      return ({ text }): Finding => {
+        const haystack = ignoreCase ? fold(text) : text
+        const found = items.filter((_, i) => haystack.includes(needles[i]))
+        const missing = items.filter((_, i) => !haystack.includes(needles[i]))
+        if (mode === 'any') {
+          const holds = found.length > 0
+          const pass = holds !== c.negate
+          let reason: string
+          if (c.negate) {
+            reason = pass
+              ? `output contains none of ${all}${how}`
+              : `expected output not to contain any of ${all}${how}; found ${showList(found)}`
+          } else {
+            reason = pass
+              ? `output contains ${showList(found)}${how}`
+              : `expected output to contain any of ${all}${how}`
+          }
+          return { pass: holds, score: holds ? 1 : 0, reason }
+        }
+        const holds = missing.length === 0
+        const pass = holds !== c.negate
+        let reason: string
+        if (c.negate) {
+          reason = pass
+            ? `output does not contain ${showList(missing)}${how}`
+            : `expected output not to contain all of ${all}${how}`
+        } else {
+          reason = pass
+            ? `output contains all of ${all}${how}`
+            : `expected output to contain all of ${all}${how}; missing ${showList(missing)}`
+        }
+        return { pass: holds, score: holds ? 1 : 0, reason }
+      }
+    },
+  }
+}
+
+const startsWith: GraderDefinition = {
+  value: 'required',
+  valueHelp: 'the text the output must start with',
+  readsOutput: true,
+  compile(c) {
+    const expected = textValue(c, resolveDataValue(c), 'the text the output must start with')
+    const shown = show(expected)
+    return ({ text }) =>
+      phrased(
+        text.startsWith(expected),
+        c.negate,
+        ['start with', 'starts with'],
+        shown,
+        `it starts ${show(text.slice(0, 40))}`,
+      )
+  },
+}
+
+const regex: GraderDefinition = {
+  value: 'required',
+  valueHelp: 'a JavaScript regular expression, without slashes',
+  readsOutput: true,
+  compile(c) {
+    const source = textValue(c, resolveDataValue(c), 'a JavaScript regular expression, without slashes')
+    let pattern: RegExp
+    try {
+      pattern = new RegExp(source)
+    } catch (error) {
+      throw new AssertionCompileError(
+        `${c.type} has an invalid regular expression: ${(error as Error).message}`,
+        'value',
+      )
+    }
+    const shown = `/${source.length > 80 ? `${source.slice(0, 80)}…` : source}/`
+    return ({ text }) => phrased(pattern.test(text), c.negate, ['match', 'matches'], shown)
+  },
+}
+
+export const TEXT_GRADERS: Record<string, GraderDefinition> = {
+  equals,
+  contains: containsGrader(false),
+  icontains: containsGrader(true),
+  'contains-any': containsListGrader('any', false),
+  'contains-all': containsListGrader('all', false),
+  'icontains-any': containsListGrader('any', true),
+  'icontains-all': containsListGrader('all', true),
+  'starts-with': startsWith,
+  regex,
+}

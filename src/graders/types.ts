@@ -1,0 +1,113 @@
+/** The graders' shared contract: what the caller passes in, what a grader returns, and compile errors. */
+import type { Message, ToolUnion } from '@anthropic-ai/sdk/resources/messages/messages'
+
+/** File access for `file://` references, injected so that the graders stay pure (and ncc leaves user files alone). */
+export interface GraderIO {
+  /** Reads a file referenced as file:// (path already resolved to absolute by the caller's baseDir). */
+  readText(absolutePath: string): string
+  /** Imports a JS module referenced as file:// (absolute path). */
+  importModule(absolutePath: string): Promise<Record<string, unknown>>
+}
+
+/**
+ * An assertion that cannot run as written. The message says what to write instead; `key` names the
+ * offending key of the assertion (`type`, `value`, `threshold`...), and `path` leads to it from the
+ * assertion as written (e.g. `['assert', 1, 'value']` inside an assert-set), for pointing at its line.
+ */
+export class AssertionCompileError extends Error {
+  readonly key: string | undefined
+  readonly path: readonly (string | number)[]
+
+  constructor(message: string, key?: string, path?: readonly (string | number)[]) {
+    super(message)
+    this.name = 'AssertionCompileError'
+    this.key = key
+    this.path = path ?? (key === undefined ? [] : [key])
+  }
+
+  /** The same error, seen from an enclosing assertion (an assert-set's `assert` list). */
+  within(...prefix: (string | number)[]): AssertionCompileError {
+    return new AssertionCompileError(this.message, this.key, [...prefix, ...this.path])
+  }
+}
+
+/** Everything a test's grading may look at, for one succeeded result. */
+export interface GradingInput {
+  /** The succeeded result's message. */
+  message: Message
+  vars: Record<string, unknown>
+  prompt: string
+  /** The request's tools (`params.tools`). */
+  tools: ToolUnion[] | undefined
+  /** The test's cost at batch price in USD; null when unknown. */
+  costUsd: number | null
+  /** Why the cost is unknown (shown by `cost` after "cost unknown: "). */
+  costUnknownReason?: string
+  /** The test as the suite defines it, handed to javascript assertions and transforms as `context.test`. */
+  test?: Record<string, unknown>
+}
+
+export interface AssertionResult {
+  /** The type as written, e.g. `not-contains`, or `assert-set`. */
+  type: string
+  /** The value as written (a `file://` reference stays a reference). */
+  value: unknown
+  pass: boolean
+  /** 0..1; a not- form scores 1 - score. */
+  score: number
+  /** One line a reviewer can read. */
+  reason: string
+  /** 0 = informational: shown, but neither gates the test nor weighs in its score. */
+  weight: number
+  metric?: string
+  /** An assert-set's own results. */
+  results?: AssertionResult[]
+}
+
+export interface TestGrade {
+  pass: boolean
+  /** The weighted mean of the scores of the assertions with weight > 0 (1 when there are none). */
+  score: number
+  reason: string
+  results: AssertionResult[]
+  /** Per named metric, the weighted mean score of the assertions (and sets) that carry it. */
+  metrics: Record<string, number>
+}
+
+/** What a grader sees of one output. */
+export interface Subject {
+  /** The output after the test's and the assertion's transforms (the text when there are none). */
+  output: unknown
+  /** `output` as a string: itself, or its JSON. */
+  text: string
+  input: GradingInput
+  /** The `context` handed to javascript code. */
+  context: ScriptContext
+}
+
+/** The second argument of javascript assertions and transforms, shaped like promptfoo's. */
+export interface ScriptContext {
+  vars: Record<string, unknown>
+  prompt: string
+  test: Record<string, unknown>
+  /** The assertion's `config`, when it has one. */
+  config?: unknown
+  /** The model's whole answer, with its content blocks, usage and stop_reason. */
+  message: Message
+  /** promptfoo's name for the provider's answer: `output` (the text), `raw` (the message), `cost`. */
+  providerResponse: { output: string; raw: Message; cost: number | undefined; finishReason: string | null }
+}
+
+/**
+ * A grader's verdict for the assertion without its not- prefix (`pass`, `score`), with a reason already
+ * phrased for the form written. `error` marks a grade that could not be made (an exception, an unknown
+ * cost): it fails whatever the prefix.
+ */
+export interface Finding {
+  pass: boolean
+  score: number
+  reason: string
+  error?: boolean
+}
+
+export type Check = (subject: Subject) => Finding | Promise<Finding>
