@@ -8,7 +8,11 @@ import {
   waitForBatch,
 } from '../src/batch-client.js'
 import { gradeResults } from '../src/grading.js'
-import { parseSuites } from '../src/suite.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { loadSuites } from '../src/suite.js'
+import { fileSystemSuiteIO } from '../src/suite-files.js'
 import { startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
 
 const suite = [
@@ -21,6 +25,12 @@ const suite = [
   '    prompt: Say hi',
 ].join('\n')
 
+async function loadSuite() {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'batch-client-'))
+  writeFileSync(path.join(workspace, 's.yml'), suite)
+  return loadSuites([path.join(workspace, 's.yml')], { workspace, model: undefined, io: fileSystemSuiteIO })
+}
+
 describe('batch client against the emulator', () => {
   let emulator: BatchEmulator
   afterEach(() => emulator?.close())
@@ -28,9 +38,7 @@ describe('batch client against the emulator', () => {
   it('submits one batch, polls with progress lines until it ends, and streams results to grade', async () => {
     emulator = await startBatchEmulator({ processingMs: 300, replies: { 'Capital of France?': 'Paris.' } })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
-    const { requests, caseByCustomId } = buildBatchRequests(
-      parseSuites([{ file: 's.yml', text: suite }], { model: undefined }),
-    )
+    const { requests, caseByCustomId } = buildBatchRequests(await loadSuite())
 
     const batch = await submitBatch(client, requests)
     expect(batch.processing_status).toBe('in_progress')
@@ -64,9 +72,7 @@ describe('batch client against the emulator', () => {
   it('stops at max-wait with an error that names the batch', async () => {
     emulator = await startBatchEmulator({ processingMs: 60_000 })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
-    const { requests } = buildBatchRequests(
-      parseSuites([{ file: 's.yml', text: suite }], { model: undefined }),
-    )
+    const { requests } = buildBatchRequests(await loadSuite())
     const batch = await submitBatch(client, requests)
     const wait = waitForBatch(client, batch.id, { maxWaitMs: 250, pollIntervalMs: 100, log: () => undefined })
     await expect(wait).rejects.toBeInstanceOf(BatchTimeoutError)
@@ -77,9 +83,7 @@ describe('batch client against the emulator', () => {
     emulator = await startBatchEmulator()
     emulator.failNext('POST', /^\/v1\/messages\/batches$/, 'api_error')
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
-    const { requests } = buildBatchRequests(
-      parseSuites([{ file: 's.yml', text: suite }], { model: undefined }),
-    )
+    const { requests } = buildBatchRequests(await loadSuite())
     await expect(submitBatch(client, requests)).rejects.toMatchObject({ status: 500 })
     expect(emulator.calls.filter((c) => c.method === 'POST')).toHaveLength(1)
     expect(emulator.createdBatches()).toEqual([])

@@ -10,6 +10,8 @@ const evalCase = (id: string): EvalCase => ({
   prompt: 'p',
   params: { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'p' }] },
   assertions: [],
+  threshold: undefined,
+  transform: undefined,
 })
 
 describe('custom ids', () => {

@@ -1,11 +1,37 @@
-import { parseSuites, SuiteError, DEFAULT_MAX_TOKENS } from '../src/suite.js'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { DEFAULT_MAX_TOKENS, loadSuites, SuiteError, type EvalCase } from '../src/suite.js'
+import { fileSystemSuiteIO } from '../src/suite-files.js'
 
-const parseOne = (text: string, file = 'evals/suite.yml', model?: string) =>
-  parseSuites([{ file, text }], { model })
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'suites')
 
-function problemsOf(text: string, file = 'evals/suite.yml', model?: string): string[] {
+let workspace: string
+beforeEach(() => {
+  workspace = mkdtempSync(path.join(tmpdir(), 'suite-'))
+})
+afterEach(() => rmSync(workspace, { recursive: true, force: true }))
+
+/** Writes files (workspace-relative path -> text) and returns their absolute paths. */
+function write(files: Record<string, string>): string[] {
+  return Object.entries(files).map(([file, text]) => {
+    const absolute = path.join(workspace, file)
+    mkdirSync(path.dirname(absolute), { recursive: true })
+    writeFileSync(absolute, text)
+    return absolute
+  })
+}
+
+const load = (suites: string[], model?: string, root = workspace) =>
+  loadSuites(suites, { workspace: root, model, io: fileSystemSuiteIO })
+
+const loadText = (text: string, file = 'evals/suite.yml', model?: string) =>
+  load(write({ [file]: text }).slice(0, 1), model)
+
+async function problemsOf(suites: string[], root = workspace): Promise<string[]> {
   try {
-    parseOne(text, file, model)
+    await load(suites, undefined, root)
   } catch (error) {
     if (error instanceof SuiteError) return error.problems.map((p) => `${p.file}:${p.line}: ${p.message}`)
     throw error
@@ -13,9 +39,11 @@ function problemsOf(text: string, file = 'evals/suite.yml', model?: string): str
   throw new Error('expected the suite to be refused')
 }
 
-describe('parseSuites', () => {
-  it('resolves model, system, max_tokens and vars from test, suite and defaults', () => {
-    const cases = parseOne(
+const problemsOfText = (text: string, file = 'evals/suite.yml') => problemsOf(write({ [file]: text }))
+
+describe('loadSuites', () => {
+  it('resolves model, system, max_tokens and vars from test, suite and defaults', async () => {
+    const cases = await loadText(
       [
         'description: demo',
         'model: claude-haiku-4-5',
@@ -41,7 +69,7 @@ describe('parseSuites', () => {
     )
     expect(cases).toHaveLength(2)
     expect(cases[0]).toMatchObject({
-      id: 'refund-window',
+      id: 'suite/refund-window',
       description: 'Refund window',
       file: 'evals/suite.yml',
       line: 11,
@@ -62,8 +90,8 @@ describe('parseSuites', () => {
     })
   })
 
-  it('takes the model input for tests that name none, and a default max_tokens', () => {
-    const [only] = parseOne('tests:\n  - prompt: hi\n', 'a.yml', 'claude-haiku-4-5')
+  it('takes the model input for tests that name none, and a default max_tokens', async () => {
+    const [only] = await loadText('tests:\n  - prompt: hi\n', 'a.yml', 'claude-haiku-4-5')
     expect(only.params).toEqual({
       model: 'claude-haiku-4-5',
       max_tokens: DEFAULT_MAX_TOKENS,
@@ -71,8 +99,8 @@ describe('parseSuites', () => {
     })
   })
 
-  it('renders messages turns and uses the last user turn as the prompt', () => {
-    const [only] = parseOne(
+  it('renders messages turns and uses the last user turn as the prompt', async () => {
+    const [only] = await loadText(
       [
         'model: m',
         'tests:',
@@ -93,8 +121,28 @@ describe('parseSuites', () => {
     expect(only.prompt).toBe('Spell Ada')
   })
 
-  it('reads JSON suites with their lines', () => {
-    const cases = parseOne(
+  it('renders vars into assertion values for each test, and points at a missing one', async () => {
+    const cases = await loadText(
+      [
+        'model: m',
+        'defaultTest:',
+        '  assert:',
+        '    - { type: icontains, value: "{{ expected }}" }',
+        'tests:',
+        '  - { prompt: Capital of France?, vars: { expected: Paris } }',
+        '  - { prompt: Capital of Italy?, vars: { expected: Rome } }',
+      ].join('\n'),
+    )
+    expect(cases.map((c) => c.assertions[0].value)).toEqual(['Paris', 'Rome'])
+    expect(
+      await problemsOfText(
+        'model: m\ntests:\n  - prompt: x\n    assert:\n      - type: equals\n        value: "{{ answer }}"\n',
+      ),
+    ).toEqual(['evals/suite.yml:6: the template uses {{ answer }} but vars has no such key (vars: none)'])
+  })
+
+  it('reads JSON suites with their lines', async () => {
+    const cases = await loadText(
       '{\n  "model": "m",\n  "tests": [\n    {"id": "a", "prompt": "x"},\n    {"id": "b", "prompt": "y"}\n  ]\n}',
       'evals/s.json',
     )
@@ -104,29 +152,46 @@ describe('parseSuites', () => {
     ])
   })
 
-  it('derives stable ids from descriptions or content, unique across files', () => {
-    const text =
-      'model: m\ntests:\n  - description: Same Name!\n    prompt: a\n  - description: Same name\n    prompt: b\n  - prompt: c\n'
-    const cases = parseSuites(
-      [
-        { file: 'one.yml', text },
-        { file: 'two.yml', text },
-      ],
-      { model: undefined },
-    )
-    expect(cases.map((c) => c.id)).toEqual([
-      'same-name',
-      'same-name-2',
-      expect.stringMatching(/^test-[0-9a-f]{10}$/),
-      'same-name-3',
-      'same-name-4',
-      cases[2].id + '-2',
+  it('reads a JSONL or CSV file as a suite of tests', async () => {
+    const [jsonl, csv] = write({
+      'evals/cases.jsonl':
+        '{"id": "one", "prompt": "P1", "model": "m"}\n\n{"prompt": "P2 {{ x }}", "vars": {"x": 2}}\n',
+      'evals/cases.csv':
+        '__prompt,question,__expected,__description\nSay {{ question }},"Hi, you",icontains:hello,Greets\n',
+    })
+    const cases = await load([jsonl, csv], 'claude-haiku-4-5')
+    expect(cases.map((c) => [c.id, c.file, c.line, c.params.model])).toEqual([
+      ['one', 'evals/cases.jsonl', 1, 'm'],
+      [expect.stringMatching(/^cases\/[0-9a-f]{10}$/), 'evals/cases.jsonl', 3, 'claude-haiku-4-5'],
+      ['cases/greets', 'evals/cases.csv', 2, 'claude-haiku-4-5'],
     ])
-    expect(parseOne('model: m\ntests:\n  - prompt: c\n')[0].id).toBe(cases[2].id)
+    expect(cases[1].prompt).toBe('P2 2')
+    expect(cases[2]).toMatchObject({
+      vars: { question: 'Hi, you' },
+      description: 'Greets',
+      prompt: 'Say Hi, you',
+    })
+    expect(cases[2].assertions.map((a) => [a.type, a.value])).toEqual([['icontains', 'hello']])
   })
 
-  it('reports every problem of every file at once, with file and line', () => {
-    const problems = problemsOf(
+  it('derives stable ids from the file and the description or content, unique across files', async () => {
+    const text =
+      'model: m\ntests:\n  - description: Same Name!\n    prompt: a\n  - description: Same name\n    prompt: b\n  - prompt: c\n'
+    const cases = await load(write({ 'one.yml': text, 'two/one.yml': text }))
+    expect(cases.map((c) => c.id)).toEqual([
+      'one/same-name',
+      'one/same-name-2',
+      expect.stringMatching(/^one\/[0-9a-f]{10}$/),
+      'one/same-name-3',
+      'one/same-name-4',
+      `${cases[2].id}-2`,
+    ])
+    const again = await loadText('model: m\ntests:\n  - prompt: c\n', 'elsewhere/one.yml')
+    expect(again[0].id).toBe(cases[2].id)
+  })
+
+  it('reports every problem of a file at once, with file and line, in reading order', async () => {
+    const problems = await problemsOfText(
       [
         'model: m',
         'descripton: x',
@@ -136,58 +201,270 @@ describe('parseSuites', () => {
         '    vars: { name: x }',
         '  - id: dup',
         '    prompt: ok',
-        '    asert: []',
         '  - description: no prompt here',
         '  - prompt: p',
         '    max_tokens: 0',
         '    assert:',
         '      - type: regex',
         '        value: "(open"',
-        '      - type: contians',
-        '        value: x',
-        '      - type: contains',
-        '  - prompt: both',
-        '    messages: [{ role: user, content: x }]',
       ].join('\n'),
     )
     expect(problems).toEqual([
-      "evals/suite.yml:2: unknown key 'descripton' in the suite (did you mean 'description'?); known keys: description, model, system, max_tokens, defaultTest, tests",
+      "evals/suite.yml:2: unknown key 'descripton' in the suite (did you mean 'description'?); known keys: " +
+        '$schema, description, model, max_tokens, system, tools, tool_choice, thinking, stop_sequences, temperature, ' +
+        'top_p, top_k, stream, speed, prompts, providers, defaultTest, tests, outputPath, sharing, evaluateOptions, ' +
+        'writeLatestResults, tags, env',
       'evals/suite.yml:5: the template uses {{ nam }} but vars has no such key (vars: name)',
-      "evals/suite.yml:9: unknown key 'asert' in a test (did you mean 'assert'?); known keys: id, description, vars, prompt, messages, model, system, max_tokens, assert",
-      'evals/suite.yml:10: this test has no prompt: add `prompt:` (a template) or `messages:` (Messages API turns)',
-      'evals/suite.yml:12: max_tokens must be a whole number above 0 (a batch refuses max_tokens: 0); it is 0',
-      expect.stringMatching(/^evals\/suite.yml:14: assertion 'regex' has an invalid regular expression: .*/),
-      "evals/suite.yml:16: unknown assertion type 'contians'; use one of equals, not-equals, contains, not-contains, icontains, not-icontains, regex, not-regex",
-      "evals/suite.yml:18: assertion 'contains' needs a 'value' that is a string",
-      'evals/suite.yml:19: a test has either `prompt` or `messages`, not both',
       "evals/suite.yml:7: duplicate test id 'dup' (first used at evals/suite.yml:4); ids must be unique",
+      'evals/suite.yml:9: this test has no prompt: add `prompt:` or `messages:`, or a top-level `prompts:` list',
+      'evals/suite.yml:11: max_tokens must be at least 1 (a batch refuses max_tokens: 0)',
+      'evals/suite.yml:14: regex has an invalid regular expression: Invalid regular expression: /(open/: Unterminated group',
     ])
   })
 
-  it('points at YAML syntax errors', () => {
-    expect(problemsOf('model: m\ntests:\n  - prompt: a\n    prompt: b\n')).toEqual([
+  it('stops at a value of the wrong shape, and checks the other tests', async () => {
+    expect(
+      await problemsOfText('model: m\nmax_tokens: lots\ntests:\n  - prompt: "{{ x }}"\n', 'evals/a.yml'),
+    ).toEqual(['evals/a.yml:2: max_tokens must be a whole number, not string'])
+    expect(
+      await problemsOfText('model: m\ntests:\n  - prompt: [1]\n  - prompt: Hi {{ who }}\n', 'evals/b.yml'),
+    ).toEqual([
+      'evals/b.yml:3: tests[0].prompt must be a string, not array',
+      'evals/b.yml:4: the template uses {{ who }} but vars has no such key (vars: none)',
+    ])
+  })
+
+  it('points at YAML and JSON syntax errors', async () => {
+    expect(await problemsOfText('model: m\ntests:\n  - prompt: a\n    prompt: b\n')).toEqual([
       'evals/suite.yml:4: YAML syntax: Map keys must be unique',
     ])
-    const json = problemsOf('{"model": "m",\n "tests": [}', 'evals/s.json')
+    const json = await problemsOfText('{"model": "m",\n "tests": [}', 'evals/s.json')
     expect(json.length).toBeGreaterThan(0)
     expect(json.every((problem) => /^evals\/s.json:[12]: JSON syntax: /.test(problem))).toBe(true)
   })
 
-  it('refuses an empty suite and a suite without a model', () => {
-    expect(problemsOf('model: m\ntests: []\n')).toEqual([
+  it('refuses an empty suite and a suite without a model', async () => {
+    expect(await problemsOfText('model: m\ntests: []\n')).toEqual([
       'evals/suite.yml:2: the suite has no tests: add a `tests:` list with at least one test (a prompt and its asserts)',
     ])
-    expect(problemsOf('')).toEqual([
+    expect(await problemsOfText('')).toEqual([
       'evals/suite.yml:1: a suite must be a mapping with a `tests:` list at the top level',
     ])
-    expect(problemsOf('tests:\n  - prompt: x\n')).toEqual([
+    expect(await problemsOfText('tests:\n  - prompt: x\n')).toEqual([
       "evals/suite.yml:2: no model for this test: set `model:` in the suite or the test, or the action's `model` input",
     ])
   })
 
-  it('says in its message that nothing was submitted', () => {
-    expect(() => parseOne('tests: []')).toThrow(
+  it('says in its message that nothing was submitted', async () => {
+    await expect(loadText('tests: []')).rejects.toThrow(
       /^The suite has 1 problem; nothing was submitted\.\n {2}evals\/suite.yml:1: /,
     )
+  })
+})
+
+describe('the everything fixture', () => {
+  let cases: EvalCase[]
+  beforeAll(async () => {
+    cases = await load([path.join(FIXTURES, 'everything', 'suite.yaml')], undefined, FIXTURES)
+  })
+
+  it('crosses tests without their own prompt or model with every prompt and provider', () => {
+    expect(cases.map((c) => c.id)).toEqual([
+      'suite/capital-of-france [prompt 1, claude-haiku-4-5]',
+      'suite/capital-of-france [prompt 1, sonnet]',
+      'suite/capital-of-france [chat.json, claude-haiku-4-5]',
+      'suite/capital-of-france [chat.json, sonnet]',
+      'cases/adds-two-numbers [prompt 1, claude-haiku-4-5]',
+      'cases/adds-two-numbers [prompt 1, sonnet]',
+      'cases/adds-two-numbers [chat.json, claude-haiku-4-5]',
+      'cases/adds-two-numbers [chat.json, sonnet]',
+      'cases/reverses-a-word [prompt 1, claude-haiku-4-5]',
+      'cases/reverses-a-word [prompt 1, sonnet]',
+      'cases/reverses-a-word [chat.json, claude-haiku-4-5]',
+      'cases/reverses-a-word [chat.json, sonnet]',
+      'more/answers-in-json [prompt 1, claude-haiku-4-5]',
+      'more/answers-in-json [prompt 1, sonnet]',
+      'more/answers-in-json [chat.json, claude-haiku-4-5]',
+      'more/answers-in-json [chat.json, sonnet]',
+      'more/greets-politely [prompt 1, claude-haiku-4-5]',
+      'more/greets-politely [prompt 1, sonnet]',
+      'more/greets-politely [chat.json, claude-haiku-4-5]',
+      'more/greets-politely [chat.json, sonnet]',
+      'weather-tool',
+    ])
+  })
+
+  it('applies provider config, and reads chat prompts with their system turn', () => {
+    const [inline, sonnet, chat] = cases
+    expect(inline.params).toEqual({
+      model: 'claude-haiku-4-5',
+      max_tokens: DEFAULT_MAX_TOKENS,
+      messages: [{ role: 'user', content: 'Answer briefly: What is the capital of France?' }],
+    })
+    expect(sonnet.params).toMatchObject({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 200,
+      system: 'You are terse.',
+    })
+    expect(chat.params).toMatchObject({
+      system: 'Be friendly.',
+      messages: [{ role: 'user', content: 'What is the capital of France?' }],
+    })
+  })
+
+  it('keeps each test at its own file and line', () => {
+    const byId = (id: string) => cases.find((c) => c.id.startsWith(id)) as EvalCase
+    expect([byId('suite/capital').file, byId('suite/capital').line]).toEqual(['everything/suite.yaml', 25])
+    expect([byId('cases/reverses').file, byId('cases/reverses').line]).toEqual(['everything/cases.csv', 3])
+    expect([byId('more/greets').file, byId('more/greets').line]).toEqual(['everything/more.jsonl', 2])
+    expect(byId('more/greets').threshold).toBe(0.5)
+  })
+
+  it('reads file:// vars, tools and images into the request', () => {
+    const weather = cases.at(-1) as EvalCase
+    expect(weather.vars).toEqual({ tone: 'friendly', city: 'Paris' })
+    expect(weather.params.tools).toEqual([expect.objectContaining({ name: 'get_weather' })])
+    expect(weather.params.tool_choice).toEqual({ type: 'any' })
+    expect(weather.params.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'image',
+            source: { type: 'base64', media_type: 'image/png', data: expect.stringMatching(/^iVBORw0KGgo/) },
+          },
+          { type: 'text', text: 'What is the weather in Paris?' },
+        ],
+      },
+    ])
+    expect(weather.prompt).toBe('[image]\nWhat is the weather in Paris?')
+  })
+})
+
+describe('a promptfoo config with Anthropic providers', () => {
+  it('runs unchanged: prompts from a --- separated file, crossed with both providers', async () => {
+    const cases = await load([path.join(FIXTURES, 'promptfoo', 'promptfooconfig.yaml')], undefined, FIXTURES)
+    expect(cases).toHaveLength(8)
+    expect(cases[0]).toMatchObject({
+      id: expect.stringMatching(/^promptfooconfig\/[0-9a-f]{10} \[prompts\.txt #1, claude-sonnet-4-5\]$/),
+      params: {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 1024,
+        messages: [{ role: 'user', content: 'Translate the following text to French: Hello world' }],
+      },
+    })
+    expect(cases[3].params).toMatchObject({
+      model: 'claude-haiku-4-5',
+      messages: [
+        {
+          role: 'user',
+          content:
+            'You are a professional translator. Render "Hello world" in French, and reply with the translation only.',
+        },
+      ],
+    })
+    expect(cases[0].assertions.map((a) => a.type)).toEqual(['javascript', 'icontains'])
+  })
+})
+
+describe('malformed fixtures', () => {
+  const malformed = (file: string) => problemsOf([path.join(FIXTURES, 'malformed', file)], FIXTURES)
+
+  it.each([
+    ['syntax.yaml', ['malformed/syntax.yaml:4: YAML syntax: Map keys must be unique']],
+    [
+      'unknown-keys.yaml',
+      [
+        expect.stringMatching(
+          /^malformed\/unknown-keys.yaml:2: unknown key 'promts' in the suite \(did you mean 'prompts'\?\)/,
+        ),
+        expect.stringMatching(
+          /^malformed\/unknown-keys.yaml:6: unknown key 'asert' in tests\[0\] \(did you mean 'assert'\?\)/,
+        ),
+      ],
+    ],
+    [
+      'bad-assertions.yaml',
+      [
+        "malformed/bad-assertions.yaml:5: unknown assertion type 'contians' (did you mean 'contains'?)",
+        'malformed/bad-assertions.yaml:8: regex has an invalid regular expression: Invalid regular expression: /(unclosed/: Unterminated group',
+        expect.stringMatching(
+          /^malformed\/bad-assertions.yaml:9: latency has no meaning in a batch: .* Remove it, or bound what a test may spend with 'type: cost'/,
+        ),
+      ],
+    ],
+    [
+      'missing-files.yaml',
+      [
+        'malformed/missing-files.yaml:3: file://prompts/missing.txt does not exist (looked for malformed/prompts/missing.txt); paths are relative to the file that names them',
+        'malformed/missing-files.yaml:6: file://docs/missing.md does not exist (looked for malformed/docs/missing.md); paths are relative to the file that names them',
+        'malformed/missing-files.yaml:7: file://missing-tests.csv does not exist (looked for malformed/missing-tests.csv); paths are relative to the file that names them',
+      ],
+    ],
+    [
+      'missing-var.yaml',
+      ['malformed/missing-var.yaml:6: the template uses {{ nmae }} but vars has no such key (vars: name)'],
+    ],
+    [
+      'no-prompt-no-model.yaml',
+      [
+        'malformed/no-prompt-no-model.yaml:2: this test has no prompt: add `prompt:` or `messages:`, or a top-level `prompts:` list',
+        "malformed/no-prompt-no-model.yaml:4: no model for this test: set `model:` in the suite or the test, or the action's `model` input",
+      ],
+    ],
+    [
+      'empty.yaml',
+      [
+        'malformed/empty.yaml:3: the suite has no tests: add a `tests:` list with at least one test (a prompt and its asserts)',
+      ],
+    ],
+    [
+      'refused-params.yaml',
+      [
+        expect.stringMatching(
+          /^malformed\/refused-params.yaml:2: temperature is refused: the API version .*2026-10-21/,
+        ),
+        'malformed/refused-params.yaml:5: max_tokens must be at least 1 (a batch refuses max_tokens: 0)',
+        expect.stringMatching(
+          /^malformed\/refused-params.yaml:6: stream is refused: a batch request cannot stream/,
+        ),
+        expect.stringMatching(
+          /^malformed\/refused-params.yaml:8: speed is refused: the Batch API refuses `speed`/,
+        ),
+      ],
+    ],
+    [
+      'other-provider.yaml',
+      [
+        expect.stringMatching(
+          /^malformed\/other-provider.yaml:4: provider 'openai:gpt-4o' cannot run in an Anthropic Message Batch/,
+        ),
+      ],
+    ],
+    [
+      'duplicate-ids.yaml',
+      [
+        "malformed/duplicate-ids.yaml:5: duplicate test id 'greet' (first used at malformed/duplicate-ids.yaml:3); ids must be unique",
+      ],
+    ],
+    [
+      'bad-columns.csv',
+      [
+        expect.stringMatching(
+          /^malformed\/bad-columns.csv:2: unknown special column '_expected' \(did you mean '__expected'\?\)/,
+        ),
+      ],
+    ],
+    [
+      'bad-lines.jsonl',
+      [
+        expect.stringMatching(
+          /^malformed\/bad-lines.jsonl:2: unknown key 'asert' in tests\[1\] \(did you mean 'assert'\?\)/,
+        ),
+        expect.stringMatching(/^malformed\/bad-lines.jsonl:3: JSONL syntax: /),
+      ],
+    ],
+  ])('%s: reports its file:line error', async (file, expected) => {
+    expect(await malformed(file)).toEqual(expected)
   })
 })

@@ -1,4 +1,5 @@
 /** Orchestrates one run: suite -> one Message Batch -> wait -> grade -> results file -> reports and outputs. */
+import path from 'node:path'
 import * as core from '@actions/core'
 import * as github from '@actions/github'
 import { createAnthropicClient, streamResults, submitBatch, waitForBatch } from './batch-client.js'
@@ -10,8 +11,8 @@ import { pullRequestOf, upsertComment } from './pr-comment.js'
 import { usdString } from './pricing.js'
 import { buildReport, type RunReport } from './report.js'
 import { writeResultsFile } from './results-file.js'
-import { parseSuites } from './suite.js'
-import { readSuiteFiles } from './suite-files.js'
+import { loadSuites } from './suite.js'
+import { fileSystemSuiteIO, findSuiteFiles } from './suite-files.js'
 
 export async function run(): Promise<void> {
   try {
@@ -30,10 +31,10 @@ export async function run(): Promise<void> {
 
 async function evaluate(inputs: ActionInputs): Promise<RunReport> {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
-  const files = await readSuiteFiles(inputs.suitePatterns, workspace)
-  const cases = parseSuites(files, { model: inputs.model })
+  const files = await findSuiteFiles(inputs.suitePatterns, workspace)
+  const cases = await loadSuites(files, { workspace, model: inputs.model, io: fileSystemSuiteIO })
   const { requests, caseByCustomId } = buildBatchRequests(cases)
-  core.info(`Loaded ${cases.length} tests from ${files.map((f) => f.file).join(', ')}.`)
+  core.info(`Loaded ${cases.length} tests from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`)
 
   const client = createAnthropicClient(inputs)
   const batch = await submitBatch(client, requests)

@@ -1,16 +1,13 @@
-import { readFile } from 'node:fs/promises'
+/** The file system edge of suites: the `suite` input's globs, and reading what suites reference. */
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import * as glob from '@actions/glob'
+import type { SuiteIO } from './suite.js'
 
-export interface SuiteFile {
-  /** The path as shown in messages and links: relative to the workspace. */
-  file: string
-  text: string
-}
-
-/** Expands the `suite` input's paths and globs (one per line) and reads each file once, in a stable order. */
-export async function readSuiteFiles(patterns: string[], workspace: string): Promise<SuiteFile[]> {
-  const paths = new Set<string>()
+/** Expands the `suite` input's paths and globs (one per line) into absolute paths, in a stable order. */
+export async function findSuiteFiles(patterns: string[], workspace: string): Promise<string[]> {
+  const files = new Set<string>()
   for (const pattern of patterns) {
     const globber = await glob.create(path.resolve(workspace, pattern), { matchDirectories: false })
     const matches = (await globber.glob()).sort()
@@ -20,12 +17,14 @@ export async function readSuiteFiles(patterns: string[], workspace: string): Pro
           'to the workspace, and the repository must be checked out (actions/checkout) before this step.',
       )
     }
-    for (const match of matches) paths.add(match)
+    for (const match of matches) files.add(match)
   }
-  return Promise.all(
-    [...paths].map(async (absolute) => ({
-      file: path.relative(workspace, absolute).split(path.sep).join('/'),
-      text: await readFile(absolute, 'utf8'),
-    })),
-  )
+  return [...files]
+}
+
+export const fileSystemSuiteIO: SuiteIO = {
+  readText: (file) => readFileSync(file, 'utf8'),
+  readBinary: (file) => readFileSync(file),
+  // webpackIgnore: the bundle must import the user's module at run time, not try to bundle it.
+  importModule: (file) => import(/* webpackIgnore: true */ pathToFileURL(file).href),
 }

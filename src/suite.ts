@@ -1,30 +1,55 @@
 /**
- * Suite files (YAML or JSON, promptfoo's vocabulary) -> eval cases, each with its file, line and the
- * Messages API request it becomes. Every problem in a suite is collected with its line, so that an author
- * sees all of them at once, before anything is submitted.
+ * Suite files -> eval cases. A suite (YAML, JSON, JSONL or CSV, in promptfoo's vocabulary) is checked
+ * against the published schema, its file:// references are read, its tests are crossed with its prompts and
+ * providers, and each case gets the Messages API request it becomes. Every problem of every file is
+ * collected with its file and line, so that an author sees them all at once, before anything is submitted.
  */
 import { createHash } from 'node:crypto'
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml'
+import path from 'node:path'
 import type {
+  ContentBlockParam,
   MessageCreateParamsNonStreaming,
   MessageParam,
 } from '@anthropic-ai/sdk/resources/messages/messages'
-import { parseAssertion, type Assertion } from './assertions.js'
-import { didYouMean } from './did-you-mean.js'
-import { renderTemplate } from './template.js'
+import { testFromCsvRow } from './csv-tests.js'
+import { imageMediaType, isFileRef, resolveFileRef } from './file-refs.js'
+import {
+  AssertionCompileError,
+  compileAssertion,
+  compileTransform,
+  type CompiledAssertion,
+  type CompiledTransform,
+  type GraderIO,
+} from './graders/index.js'
+import { lastUserText, promptTurns, splitPromptFile } from './prompts.js'
+import { parseProvider, type Provider } from './providers.js'
+import { maxTokensProblem, pickParams, refusedParams, type RequestParams } from './request-params.js'
+import { suiteSchemaProblems, testSchemaProblems, type SchemaProblem } from './suite-schema.js'
+import {
+  formatOf,
+  parseSource,
+  type SourceDocument,
+  type SourceFormat,
+  type ValuePath,
+} from './suite-source.js'
+import { renderTemplate, TemplateError } from './template.js'
+import { parse as parseYaml } from 'yaml'
 
 export const DEFAULT_MAX_TOKENS = 1024
 
 export interface EvalCase {
   id: string
   description: string | undefined
+  /** The file the test is written in, relative to the workspace, and its line there. */
   file: string
   line: number
   vars: Record<string, unknown>
-  /** The prompt as a person reads it: the rendered `prompt`, or the text of the last user turn. */
+  /** The prompt as a person reads it: the text of the last user turn. */
   prompt: string
   params: MessageCreateParamsNonStreaming
-  assertions: Assertion[]
+  assertions: CompiledAssertion[]
+  threshold: number | undefined
+  transform: CompiledTransform | undefined
 }
 
 export interface SuiteProblem {
@@ -44,296 +69,534 @@ export class SuiteError extends Error {
   }
 }
 
-export interface SuiteDefaults {
+/** How the loader reads what suites reference; absolute paths in, errors thrown for missing files. */
+export interface SuiteIO extends GraderIO {
+  readBinary(absolutePath: string): Uint8Array
+}
+
+export interface SuiteOptions {
+  /** Paths in messages and results are relative to it. */
+  workspace: string
   /** The action's `model` input, for tests that name none. */
   model: string | undefined
+  io: SuiteIO
 }
 
-const SUITE_KEYS = ['description', 'model', 'system', 'max_tokens', 'defaultTest', 'tests'] as const
-const DEFAULT_TEST_KEYS = ['vars', 'assert'] as const
-const TEST_KEYS = [
-  'id',
-  'description',
-  'vars',
-  'prompt',
-  'messages',
-  'model',
-  'system',
-  'max_tokens',
-  'assert',
-] as const
-const ASSERTION_KEYS = ['type', 'value'] as const
-
-type Fields<K extends string> = Partial<Record<K, Node>>
-
-/** A parsed test before it gets its final id (derived ids are made unique across all suites). */
-interface ParsedCase extends Omit<EvalCase, 'id'> {
-  givenId: string | undefined
-}
-
-/** Where an author wrote an id, kept for every test (valid or not) to find duplicates. */
-interface GivenId {
-  id: string
+interface Source {
   file: string
-  line: number
+  format: SourceFormat
+  doc: SourceDocument
 }
 
-class SuiteReader {
+/** Where something is written: a file and the path of the value in it. */
+interface Location {
+  source: Source
+  path: ValuePath
+}
+
+const at = (location: Location, ...more: (string | number)[]): Location => ({
+  source: location.source,
+  path: [...location.path, ...more],
+})
+
+type Config = Record<string, unknown>
+
+interface PromptTemplate {
+  label: string
+  template: string
+  location: Location
+}
+
+interface SuiteDefaults {
+  model: string | undefined
+  params: RequestParams
+  prompts: PromptTemplate[] | undefined
+  providers: Provider[] | undefined
+  vars: Record<string, unknown>
+  /** defaultTest's assertions as written: compiled per test, with the test's vars in their templates. */
+  assert: { value: unknown; location: Location }
+  threshold: number | undefined
+  transform: CompiledTransform | undefined
+}
+
+/** A case before its id is final: derived ids are made unique over all suites. */
+interface PendingCase extends Omit<EvalCase, 'id'> {
+  givenId: string | undefined
+  derivedId: string
+  variant: string
+}
+
+class SuiteLoader {
   readonly problems: SuiteProblem[] = []
-  private readonly lines = new LineCounter()
+  private readonly reported = new Set<string>()
+  readonly givenIds: { id: string; file: string; line: number }[] = []
 
-  constructor(readonly file: string) {}
+  constructor(private readonly options: SuiteOptions) {}
 
-  parse(text: string): YAMLMap | undefined {
-    const document = parseDocument(text, { lineCounter: this.lines, prettyErrors: false })
-    for (const error of document.errors) {
-      const line = this.lines.linePos(error.pos[0]).line
-      this.report(
-        line,
-        `${this.file.endsWith('.json') ? 'JSON' : 'YAML'} syntax: ${firstLine(error.message)}`,
-      )
+  display(file: string): string {
+    const relative = path.relative(this.options.workspace, file)
+    return relative.startsWith('..') ? file : relative.split(path.sep).join('/')
+  }
+
+  lineOf(location: Location, key?: string): number {
+    const { doc } = location.source
+    return key === undefined ? doc.lineOf(location.path) : doc.keyLineOf(location.path, key)
+  }
+
+  /** Records a problem once: defaultTest's problems would otherwise repeat for every test. */
+  report(location: Location, message: string, key?: string): void {
+    const problem = { file: this.display(location.source.file), line: this.lineOf(location, key), message }
+    const identity = `${problem.file}:${problem.line}:${message}`
+    if (this.reported.has(identity)) return
+    this.reported.add(identity)
+    this.problems.push(problem)
+  }
+
+  /** Reads and parses a suite file, or the tests file that `ref` (written at `from`) names. */
+  readSource(file: string, from?: { location: Location; ref: string }): Source | undefined {
+    const format = formatOf(file)
+    const fail = (message: string) => {
+      if (from) this.report(from.location, message)
+      else this.problems.push({ file: this.display(file), line: 1, message })
     }
-    if (document.errors.length > 0) return undefined
-    if (!isMap(document.contents)) {
-      this.report(1, 'a suite must be a mapping with a `tests:` list at the top level')
+    if (!format) {
+      fail(`${this.display(file)} is not a suite file: use .yaml, .yml, .json, .jsonl or .csv`)
       return undefined
     }
-    return document.contents
+    let text: string
+    try {
+      text = this.options.io.readText(file)
+    } catch {
+      fail(
+        from
+          ? this.missingRefMessage(from.ref, file)
+          : `${this.display(file)} does not exist or cannot be read`,
+      )
+      return undefined
+    }
+    const parsed = parseSource(text, format)
+    for (const problem of parsed.problems) this.problems.push({ file: this.display(file), ...problem })
+    return parsed.document && { file, format, doc: parsed.document }
   }
 
-  lineOf(node: Node | null | undefined): number {
-    return node?.range ? this.lines.linePos(node.range[0]).line : 1
+  /** The contents of a file:// reference written at `location`, or undefined (reported) when it is missing. */
+  readRef<T>(ref: string, location: Location, read: (file: string) => T): T | undefined {
+    const file = resolveFileRef(ref, location.source.file)
+    try {
+      return read(file)
+    } catch {
+      this.report(location, this.missingRefMessage(ref, file))
+      return undefined
+    }
   }
 
-  report(line: number, message: string): void {
-    this.problems.push({ file: this.file, line, message })
+  missingRefMessage(ref: string, file: string): string {
+    return `${ref} does not exist (looked for ${this.display(file)}); paths are relative to the file that names them`
   }
 
-  /** The map's entries by key; unknown keys are reported with the closest known one. */
-  fields<K extends string>(map: YAMLMap, known: readonly K[], where: string): Fields<K> {
-    const fields: Fields<K> = {}
-    for (const pair of map.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : ''
-      if ((known as readonly string[]).includes(key)) {
-        fields[key as K] = (pair.value ?? undefined) as Node | undefined
-      } else {
-        this.report(
-          this.lineOf(pair.key as Node),
-          `unknown key '${key}' in ${where}${didYouMean(key, known)}; known keys: ${known.join(', ')}`,
-        )
+  async loadSuite(file: string): Promise<PendingCase[]> {
+    const source = this.readSource(file)
+    if (!source) return []
+    const root: Location = { source, path: [] }
+    if (source.format === 'jsonl' || source.format === 'csv') {
+      const defaults = await this.suiteDefaults({}, root)
+      const problemsBefore = this.problems.length
+      const tests = this.testsOfList(source)
+      if (tests.length === 0 && this.problems.length === problemsBefore) {
+        this.report(root, 'the file has no tests: add one test per line')
+      }
+      return this.casesOf(tests, defaults)
+    }
+    const value = source.doc.value
+    // Unknown keys are reported but change nothing else; a value of the wrong shape stops its test (or, outside
+    // the tests, the file), so that what is read next can rely on its shape.
+    const badTests = new Set<number>()
+    let fatal = false
+    for (const problem of this.schemaProblems(suiteSchemaProblems(value), source)) {
+      if (problem.key !== undefined) continue
+      if (problem.path[0] === 'tests' && typeof problem.path[1] === 'number') badTests.add(problem.path[1])
+      else fatal = true
+    }
+    if (fatal) return []
+    const config = value as Config
+    const defaults = await this.suiteDefaults(config, root)
+    const tests = this.testsOfSuite(config.tests, at(root, 'tests')).filter(
+      (test) => test.location.source !== source || !badTests.has(test.location.path[1] as number),
+    )
+    return this.casesOf(tests, defaults)
+  }
+
+  /**
+   * Reports schema problems, and returns those that matter for loading. An unknown assertion type is left to
+   * the graders, whose message lists the types with a did-you-mean.
+   */
+  schemaProblems(problems: SchemaProblem[], source: Source): SchemaProblem[] {
+    const relevant = problems.filter((problem) => !isAssertionType(problem.path))
+    for (const problem of relevant) this.report({ source, path: problem.path }, problem.message, problem.key)
+    return relevant
+  }
+
+  async suiteDefaults(config: Config, root: Location): Promise<SuiteDefaults> {
+    const defaultTest = (config.defaultTest ?? {}) as Config
+    const defaultAt = at(root, 'defaultTest')
+    const transform = (defaultTest.options as Config | undefined)?.transform
+    return {
+      model: config.model as string | undefined,
+      params: this.requestParams(config, root),
+      prompts: config.prompts === undefined ? undefined : this.prompts(config.prompts, at(root, 'prompts')),
+      providers:
+        config.providers === undefined ? undefined : this.providers(config.providers, at(root, 'providers')),
+      vars: this.vars(defaultTest.vars, at(defaultAt, 'vars')),
+      assert: { value: defaultTest.assert, location: at(defaultAt, 'assert') },
+      threshold: defaultTest.threshold as number | undefined,
+      transform: await this.transform(transform, at(defaultAt, 'options', 'transform')),
+    }
+  }
+
+  /** Request parameters written at `location` (suite, provider config or test); refused ones are reported. */
+  requestParams(config: Config, location: Location): RequestParams {
+    for (const { key, message } of refusedParams(config)) this.report(location, message, key)
+    const tooFew = maxTokensProblem(config.max_tokens)
+    if (tooFew) this.report(at(location, 'max_tokens'), tooFew)
+    const params = pickParams(config)
+    if (isFileRef(params.tools)) {
+      const tools = this.readRef(params.tools, at(location, 'tools'), (file) =>
+        this.options.io.readText(file),
+      )
+      params.tools =
+        tools === undefined
+          ? undefined
+          : this.parseStructured<RequestParams['tools']>(tools, at(location, 'tools'))
+    }
+    return params
+  }
+
+  /** A referenced JSON or YAML file's value. */
+  parseStructured<T>(text: string, location: Location): T | undefined {
+    try {
+      return parseYaml(text) as T
+    } catch (error) {
+      this.report(
+        location,
+        `the referenced file is neither JSON nor YAML: ${(error as Error).message.split('\n')[0]}`,
+      )
+      return undefined
+    }
+  }
+
+  prompts(value: unknown, location: Location): PromptTemplate[] {
+    const entries = isFileRef(value)
+      ? [value]
+      : (value as (string | { raw?: string; id?: string; label?: string })[])
+    const location0 = isFileRef(value) ? location : undefined
+    return entries.flatMap((entry, i) => {
+      const entryAt = location0 ?? at(location, i)
+      if (typeof entry !== 'string') {
+        if (entry.raw === undefined) {
+          this.report(entryAt, "a prompt object needs 'raw' (the template)")
+          return []
+        }
+        return [
+          { label: entry.label ?? entry.id ?? `prompt ${i + 1}`, template: entry.raw, location: entryAt },
+        ]
+      }
+      if (!isFileRef(entry)) return [{ label: `prompt ${i + 1}`, template: entry, location: entryAt }]
+      const text = this.readRef(entry, entryAt, (file) => this.options.io.readText(file))
+      if (text === undefined) return []
+      const name = path.basename(entry)
+      const prompts = /\.json$/i.test(entry) ? [text] : splitPromptFile(text)
+      return prompts.map((template, n) => ({
+        label: prompts.length > 1 ? `${name} #${n + 1}` : name,
+        template,
+        location: entryAt,
+      }))
+    })
+  }
+
+  providers(value: unknown, location: Location): Provider[] {
+    const entries = (Array.isArray(value) ? value : [value]) as Parameters<typeof parseProvider>[0][]
+    return entries.flatMap((entry, i) => {
+      const entryAt = Array.isArray(value) ? at(location, i) : location
+      try {
+        const provider = parseProvider(entry)
+        const configAt = at(entryAt, 'config')
+        return [
+          { ...provider, params: { ...provider.params, ...this.requestParams(provider.config, configAt) } },
+        ]
+      } catch (error) {
+        this.report(entryAt, (error as Error).message)
+        return []
+      }
+    })
+  }
+
+  /** Vars written at `location`; a string value file://path becomes the file's text (images: base64). */
+  vars(value: unknown, location: Location): Record<string, unknown> {
+    const vars = { ...((value ?? {}) as Record<string, unknown>) }
+    for (const [name, var_] of Object.entries(vars)) {
+      if (!isFileRef(var_)) continue
+      const varAt = at(location, name)
+      vars[name] = imageMediaType(var_)
+        ? this.readRef(var_, varAt, (file) =>
+            Buffer.from(this.options.io.readBinary(file)).toString('base64'),
+          )
+        : this.readRef(var_, varAt, (file) => this.options.io.readText(file))
+    }
+    return vars
+  }
+
+  /** Assertions written at `location`, their values rendered with the test's vars (as promptfoo does). */
+  async assertions(
+    value: unknown,
+    location: Location,
+    vars: Record<string, unknown>,
+  ): Promise<CompiledAssertion[]> {
+    const compiled: CompiledAssertion[] = []
+    for (const [i, raw] of ((value ?? []) as Config[]).entries()) {
+      try {
+        const rendered = renderAssertionValues(raw, vars)
+        compiled.push(await compileAssertion(rendered, path.dirname(location.source.file), this.options.io))
+      } catch (error) {
+        if (error instanceof AssertionCompileError) this.report(at(location, i, ...error.path), error.message)
+        else if (error instanceof TemplateError) this.report(at(location, i, 'value'), error.message)
+        else throw error
       }
     }
-    return fields
+    return compiled
   }
 
-  string(node: Node | undefined, what: string): string | undefined {
-    if (node === undefined) return undefined
-    const value = node.toJSON()
-    if (typeof value === 'string') return value
-    if (typeof value === 'number' && what.endsWith('id')) return String(value)
-    this.report(this.lineOf(node), `${what} must be a string`)
-    return undefined
+  async transform(source: unknown, location: Location): Promise<CompiledTransform | undefined> {
+    if (typeof source !== 'string') return undefined
+    try {
+      return await compileTransform(source, path.dirname(location.source.file), this.options.io)
+    } catch (error) {
+      if (!(error instanceof AssertionCompileError)) throw error
+      this.report(location, error.message)
+      return undefined
+    }
   }
 
-  maxTokens(node: Node | undefined): number | undefined {
-    if (node === undefined) return undefined
-    const value = node.toJSON()
-    if (Number.isInteger(value) && value > 0) return value
-    this.report(
-      this.lineOf(node),
-      `max_tokens must be a whole number above 0 (a batch refuses max_tokens: 0); it is ${JSON.stringify(value)}`,
-    )
-    return undefined
+  /** The suite's `tests`: inline tests and the tests of the files it references. */
+  testsOfSuite(value: unknown, location: Location): { test: Config; location: Location }[] {
+    const problemsBefore = this.problems.length
+    const entries = isFileRef(value) ? [value] : ((value ?? []) as unknown[])
+    const tests = entries.flatMap((entry, i) => {
+      const entryAt = isFileRef(value) ? location : at(location, i)
+      if (!isFileRef(entry)) return [{ test: entry as Config, location: entryAt }]
+      const testsFile = this.readSource(resolveFileRef(entry, location.source.file), {
+        location: entryAt,
+        ref: entry,
+      })
+      return testsFile ? this.testsOfList(testsFile) : []
+    })
+    if (tests.length === 0 && this.problems.length === problemsBefore) {
+      this.report(
+        location,
+        'the suite has no tests: add a `tests:` list with at least one test (a prompt and its asserts)',
+      )
+    }
+    return tests
   }
 
-  vars(node: Node | undefined): Record<string, unknown> {
-    if (node === undefined) return {}
-    if (isMap(node)) return node.toJSON() as Record<string, unknown>
-    this.report(this.lineOf(node), 'vars must be a mapping of names to values')
-    return {}
-  }
-
-  assertions(node: Node | undefined): Assertion[] {
-    if (node === undefined) return []
-    if (!isSeq(node)) {
-      this.report(this.lineOf(node), 'assert must be a list of {type, value} entries')
+  /** The tests of a file that holds a list of them (YAML or JSON list, JSONL, CSV). */
+  testsOfList(source: Source): { test: Config; location: Location }[] {
+    const value = source.doc.value
+    if (!Array.isArray(value)) {
+      this.report({ source, path: [] }, 'a tests file must hold a list of tests')
       return []
     }
-    const assertions: Assertion[] = []
-    for (const item of node.items as Node[]) {
-      if (!isMap(item)) {
-        this.report(this.lineOf(item), 'each assert entry must be a mapping with type and value')
-        continue
+    return value.flatMap((item: unknown, i) => {
+      const location = { source, path: [i] }
+      let test = item as Config
+      if (source.format === 'csv') {
+        try {
+          test = testFromCsvRow(item as Record<string, string>)
+        } catch (error) {
+          this.report(location, (error as Error).message)
+          return []
+        }
       }
-      const { type, value } = this.fields(item, ASSERTION_KEYS, 'an assertion')
-      try {
-        assertions.push(parseAssertion(type?.toJSON(), value?.toJSON()))
-      } catch (error) {
-        this.report(this.lineOf(item), (error as Error).message)
-      }
-    }
-    return assertions
-  }
-}
-
-/** Parses one suite file's text. `file` is the path shown in messages. */
-function parseSuite(file: string, text: string, defaults: SuiteDefaults) {
-  const reader = new SuiteReader(file)
-  const root = reader.parse(text)
-  const givenIds: GivenId[] = []
-  if (!root) return { cases: [], givenIds, problems: reader.problems }
-
-  const suite = reader.fields(root, SUITE_KEYS, 'the suite')
-  const suiteModel = reader.string(suite.model, 'model')
-  const suiteSystem = reader.string(suite.system, 'system')
-  const suiteMaxTokens = reader.maxTokens(suite.max_tokens)
-  let defaultVars: Record<string, unknown> = {}
-  let defaultAssertions: Assertion[] = []
-  if (suite.defaultTest !== undefined) {
-    if (isMap(suite.defaultTest)) {
-      const defaultTest = reader.fields(suite.defaultTest, DEFAULT_TEST_KEYS, 'defaultTest')
-      defaultVars = reader.vars(defaultTest.vars)
-      defaultAssertions = reader.assertions(defaultTest.assert)
-    } else {
-      reader.report(reader.lineOf(suite.defaultTest), 'defaultTest must be a mapping (vars, assert)')
-    }
+      const problems = this.schemaProblems(testSchemaProblems(test, [i]), source)
+      return problems.some((problem) => problem.key === undefined) ? [] : [{ test, location }]
+    })
   }
 
-  const tests = suite.tests
-  if (!isSeq(tests) || tests.items.length === 0) {
-    reader.report(
-      reader.lineOf(tests ?? root),
-      'the suite has no tests: add a `tests:` list with at least one test (a prompt and its asserts)',
-    )
-    return { cases: [], givenIds, problems: reader.problems }
+  async casesOf(
+    tests: { test: Config; location: Location }[],
+    defaults: SuiteDefaults,
+  ): Promise<PendingCase[]> {
+    const cases: PendingCase[] = []
+    for (const { test, location } of tests) cases.push(...(await this.casesOfTest(test, location, defaults)))
+    return cases
   }
 
-  const cases: ParsedCase[] = []
-  for (const node of tests.items as Node[]) {
-    const line = reader.lineOf(node)
-    if (!isMap(node)) {
-      reader.report(line, 'each test must be a mapping (description, vars, prompt or messages, assert)')
-      continue
+  /** One test crossed with the suite's prompts and providers (unless it names its own prompt or model). */
+  async casesOfTest(test: Config, location: Location, defaults: SuiteDefaults): Promise<PendingCase[]> {
+    const problemsBefore = this.problems.length
+    const line = this.lineOf(location)
+    const file = this.display(location.source.file)
+    const givenId = test.id === undefined ? undefined : String(test.id)
+    if (givenId !== undefined)
+      this.givenIds.push({ id: givenId, file, line: this.lineOf(at(location, 'id')) })
+
+    const testParams = this.requestParams(test, location)
+    const vars = { ...defaults.vars, ...this.vars(test.vars, at(location, 'vars')) }
+    const assertions = [
+      ...(await this.assertions(defaults.assert.value, defaults.assert.location, vars)),
+      ...(await this.assertions(test.assert, at(location, 'assert'), vars)),
+    ]
+    const threshold = (test.threshold as number | undefined) ?? defaults.threshold
+    const ownTransform = (test.options as Config | undefined)?.transform
+    const transform =
+      (await this.transform(ownTransform, at(location, 'options', 'transform'))) ?? defaults.transform
+
+    const prompts: (PromptTemplate | { label: string; messages: unknown[]; location: Location })[] =
+      typeof test.prompt === 'string'
+        ? [{ label: '', template: test.prompt, location: at(location, 'prompt') }]
+        : Array.isArray(test.messages)
+          ? [{ label: '', messages: test.messages, location: at(location, 'messages') }]
+          : (defaults.prompts ?? [])
+    // With `prompts:` written but unreadable, that problem is reported already.
+    if (prompts.length === 0 && defaults.prompts === undefined) {
+      this.report(
+        location,
+        'this test has no prompt: add `prompt:` or `messages:`, or a top-level `prompts:` list',
+      )
     }
-    const problemsBefore = reader.problems.length
-    const test = reader.fields(node, TEST_KEYS, 'a test')
-    const vars = { ...defaultVars, ...reader.vars(test.vars) }
-    const model = reader.string(test.model, 'model') ?? suiteModel ?? defaults.model
-    const systemTemplate = reader.string(test.system, 'system') ?? suiteSystem
-    const maxTokens = reader.maxTokens(test.max_tokens) ?? suiteMaxTokens ?? DEFAULT_MAX_TOKENS
-    const assertions = [...defaultAssertions, ...reader.assertions(test.assert)]
-    const description = reader.string(test.description, 'description')
-    const givenId = reader.string(test.id, 'id')
-    if (givenId !== undefined) givenIds.push({ id: givenId, file, line: reader.lineOf(test.id) })
-    if (!model) {
-      reader.report(
-        line,
+    const models: { label: string; model: string | undefined; params: RequestParams }[] =
+      typeof test.model === 'string'
+        ? [{ label: '', model: test.model, params: {} }]
+        : (defaults.providers ?? [{ label: '', model: defaults.model ?? this.options.model, params: {} }])
+    if (models.some((m) => !m.model)) {
+      this.report(
+        location,
         "no model for this test: set `model:` in the suite or the test, or the action's `model` input",
       )
     }
-    const rendered = renderTurns(reader, test, vars, systemTemplate, line)
-    if (reader.problems.length > problemsBefore || !rendered || !model) continue
-    cases.push({
-      givenId,
-      description,
-      file,
-      line,
-      vars,
-      prompt: rendered.prompt,
-      params: {
-        model,
-        max_tokens: maxTokens,
-        ...(rendered.system !== undefined && { system: rendered.system }),
-        messages: rendered.messages,
-      },
-      assertions,
-    })
-  }
-  return { cases, givenIds, problems: reader.problems }
-}
 
-function renderTurns(
-  reader: SuiteReader,
-  test: Fields<(typeof TEST_KEYS)[number]>,
-  vars: Record<string, unknown>,
-  systemTemplate: string | undefined,
-  line: number,
-): { prompt: string; system: string | undefined; messages: MessageParam[] } | undefined {
-  const render = (template: string, node: Node | undefined): string | undefined => {
+    const description = test.description as string | undefined
+    const stem = path.basename(file, path.extname(file))
+    const derivedId = `${stem}/${slug(description ?? '') || hashOf([vars, test.prompt ?? test.messages ?? null])}`
+    const cases: PendingCase[] = []
+    for (const prompt of prompts) {
+      for (const model of models) {
+        const merged = { ...defaults.params, ...model.params, ...testParams }
+        const turns =
+          'template' in prompt
+            ? this.renderPrompt(prompt.template, vars, prompt.location)
+            : this.renderMessages(prompt.messages, vars, prompt.location)
+        const system = turns?.system ?? this.renderSystem(merged.system, vars, at(location, 'system'))
+        if (!turns || !model.model || this.problems.length > problemsBefore) continue
+        const variant = [prompts.length > 1 ? prompt.label : '', models.length > 1 ? model.label : '']
+          .filter(Boolean)
+          .join(', ')
+        cases.push({
+          givenId,
+          derivedId,
+          variant,
+          description,
+          file,
+          line,
+          vars,
+          prompt: lastUserText(turns.messages),
+          params: {
+            ...merged,
+            model: model.model,
+            max_tokens: merged.max_tokens ?? DEFAULT_MAX_TOKENS,
+            ...(system !== undefined && { system }),
+            messages: turns.messages,
+          },
+          assertions,
+          threshold,
+          transform,
+        })
+      }
+    }
+    return cases
+  }
+
+  render(template: string, vars: Record<string, unknown>, location: Location): string | undefined {
     try {
       return renderTemplate(template, vars)
     } catch (error) {
-      reader.report(node ? reader.lineOf(node) : line, (error as Error).message)
+      this.report(location, (error as Error).message)
       return undefined
     }
   }
-  const system = systemTemplate === undefined ? undefined : render(systemTemplate, test.system)
 
-  if (test.prompt !== undefined && test.messages !== undefined) {
-    reader.report(line, 'a test has either `prompt` or `messages`, not both')
-    return undefined
+  renderSystem(system: RequestParams['system'], vars: Record<string, unknown>, location: Location) {
+    return typeof system === 'string' ? this.render(system, vars, location) : system
   }
-  if (test.prompt !== undefined) {
-    const template = reader.string(test.prompt, 'prompt')
-    const prompt = template === undefined ? undefined : render(template, test.prompt)
-    if (prompt === undefined) return undefined
-    return { prompt, system, messages: [{ role: 'user', content: prompt }] }
-  }
-  if (test.messages !== undefined) {
-    const messages = renderMessages(reader, test.messages, render)
-    if (!messages) return undefined
-    return { prompt: lastUserText(messages), system, messages }
-  }
-  reader.report(
-    line,
-    'this test has no prompt: add `prompt:` (a template) or `messages:` (Messages API turns)',
-  )
-  return undefined
-}
 
-function renderMessages(
-  reader: SuiteReader,
-  node: Node,
-  render: (template: string, node: Node | undefined) => string | undefined,
-): MessageParam[] | undefined {
-  if (!isSeq(node) || node.items.length === 0) {
-    reader.report(reader.lineOf(node), 'messages must be a non-empty list of {role, content} turns')
-    return undefined
+  renderPrompt(template: string, vars: Record<string, unknown>, location: Location) {
+    const rendered = this.render(template, vars, location)
+    return rendered === undefined ? undefined : promptTurns(rendered)
   }
-  const messages: MessageParam[] = []
-  for (const item of node.items as Node[]) {
-    const turn = item.toJSON() as { role?: unknown; content?: unknown }
-    const line = reader.lineOf(item)
-    if (!isMap(item) || (turn.role !== 'user' && turn.role !== 'assistant')) {
-      reader.report(line, 'each message needs `role: user` or `role: assistant` and a `content`')
-      continue
+
+  /** Messages turns with their text rendered and file:// image sources read as base64 image blocks. */
+  renderMessages(turns: unknown[], vars: Record<string, unknown>, location: Location) {
+    const problemsBefore = this.problems.length
+    const messages = turns.map((turn, i) => {
+      const { role, content } = turn as { role: MessageParam['role']; content: string | Config[] }
+      const turnAt = at(location, i)
+      if (typeof content === 'string') return { role, content: this.render(content, vars, turnAt) ?? '' }
+      const blocks = content.map((block, j) => this.renderBlock(block, vars, at(turnAt, 'content', j)))
+      return { role, content: blocks as unknown as ContentBlockParam[] }
+    })
+    return this.problems.length > problemsBefore
+      ? undefined
+      : { messages: messages as MessageParam[], system: undefined }
+  }
+
+  renderBlock(block: Config, vars: Record<string, unknown>, location: Location): Config {
+    if (block.type === 'text' && typeof block.text === 'string') {
+      return { ...block, text: this.render(block.text, vars, location) ?? '' }
     }
-    if (typeof turn.content === 'string') {
-      const content = render(turn.content, item)
-      if (content !== undefined) messages.push({ role: turn.role, content })
-    } else if (Array.isArray(turn.content)) {
-      const blocks = turn.content.map((block: { type?: unknown; text?: unknown }) =>
-        block?.type === 'text' && typeof block.text === 'string'
-          ? { ...block, text: render(block.text, item) }
-          : block,
-      )
-      messages.push({ role: turn.role, content: blocks } as MessageParam)
-    } else {
-      reader.report(line, 'message content must be a string or a list of content blocks')
+    if (block.type === 'image' && isFileRef(block.source)) {
+      const mediaType = imageMediaType(block.source)
+      if (!mediaType) {
+        this.report(
+          location,
+          `${block.source} is not an image the API takes: use .png, .jpg, .jpeg, .gif or .webp`,
+        )
+        return block
+      }
+      const data = this.readRef(block.source, location, (file) => this.options.io.readBinary(file))
+      return {
+        type: 'image',
+        source: { type: 'base64', media_type: mediaType, data: Buffer.from(data ?? []).toString('base64') },
+      }
     }
+    return block
   }
-  return messages.length === node.items.length ? messages : undefined
 }
 
-function lastUserText(messages: MessageParam[]): string {
-  const last = [...messages].reverse().find((m) => m.role === 'user')
-  if (!last) return ''
-  if (typeof last.content === 'string') return last.content
-  return last.content.map((block) => (block.type === 'text' ? block.text : `[${block.type}]`)).join('\n')
+/** Loads every suite into one run; throws a SuiteError listing every problem in every file. */
+export async function loadSuites(files: string[], options: SuiteOptions): Promise<EvalCase[]> {
+  const loader = new SuiteLoader(options)
+  const pending: PendingCase[] = []
+  for (const file of files) pending.push(...(await loader.loadSuite(file)))
+  const problems = [...loader.problems, ...duplicateIdProblems(loader.givenIds)]
+  if (problems.length > 0) throw new SuiteError(inReadingOrder(problems))
+  return assignIds(pending)
 }
 
-function duplicateIdProblems(givenIds: GivenId[]): SuiteProblem[] {
-  const firstSeen = new Map<string, GivenId>()
+/** Problems by file (in the order the files were read), then by line. */
+function inReadingOrder(problems: SuiteProblem[]): SuiteProblem[] {
+  const fileOrder = [...new Set(problems.map((p) => p.file))]
+  return problems
+    .map((problem, index) => ({ problem, index }))
+    .sort(
+      (a, b) =>
+        fileOrder.indexOf(a.problem.file) - fileOrder.indexOf(b.problem.file) ||
+        a.problem.line - b.problem.line ||
+        a.index - b.index,
+    )
+    .map(({ problem }) => problem)
+}
+
+function duplicateIdProblems(givenIds: { id: string; file: string; line: number }[]): SuiteProblem[] {
+  const firstSeen = new Map<string, { file: string; line: number }>()
   const problems: SuiteProblem[] = []
   for (const given of givenIds) {
     const earlier = firstSeen.get(given.id)
@@ -350,34 +613,45 @@ function duplicateIdProblems(givenIds: GivenId[]): SuiteProblem[] {
 }
 
 /**
- * Gives every case its id: the one the author wrote, else one derived from its description (or, without
- * one, a hash of its prompt and vars), so that ids stay stable while tests are added or moved. Derived ids
- * that clash get a numeric suffix.
+ * Final ids: the one the author wrote, else one derived from the file and the description (or, without one,
+ * a hash of the vars and prompt), so that ids stay stable while tests are added or moved; a test crossed
+ * with several prompts or providers gets their labels in brackets. Derived ids that clash get a suffix.
  */
-function assignIds(parsed: ParsedCase[], givenIds: GivenId[]): EvalCase[] {
-  const taken = new Set(givenIds.map((given) => given.id))
-  return parsed.map(({ givenId, ...rest }) => {
-    let id = givenId
-    if (id === undefined) {
-      const base = slug(rest.description ?? '') || `test-${hashOf([rest.params.messages, rest.vars])}`
-      id = base
-      for (let n = 2; taken.has(id); n++) id = `${base}-${n}`
-      taken.add(id)
+function assignIds(pending: PendingCase[]): EvalCase[] {
+  const taken = new Set(pending.flatMap((c) => (c.givenId === undefined ? [] : [c.givenId])))
+  const derived = new Map<string, string>()
+  return pending.map(({ givenId, derivedId, variant, ...rest }) => {
+    const testKey = `${rest.file}:${rest.line}`
+    let base = givenId ?? derived.get(testKey)
+    if (base === undefined) {
+      base = derivedId
+      for (let n = 2; taken.has(base); n++) base = `${derivedId}-${n}`
+      taken.add(base)
+      derived.set(testKey, base)
     }
-    return { id, ...rest }
+    return { id: variant ? `${base} [${variant}]` : base, ...rest }
   })
 }
 
-/** Parses several suites into one run; throws a SuiteError listing every problem in every file. */
-export function parseSuites(files: { file: string; text: string }[], defaults: SuiteDefaults): EvalCase[] {
-  const parsed = files.map(({ file, text }) => parseSuite(file, text, defaults))
-  const givenIds = parsed.flatMap((p) => p.givenIds)
-  const problems = [...parsed.flatMap((p) => p.problems), ...duplicateIdProblems(givenIds)]
-  if (problems.length > 0) throw new SuiteError(problems)
-  return assignIds(
-    parsed.flatMap((p) => p.cases),
-    givenIds,
-  )
+/**
+ * An assertion with the `{{ var }}` templates of its values rendered (nested assert-set entries too).
+ * JavaScript is left as written: its braces are code.
+ */
+function renderAssertionValues(raw: Config, vars: Record<string, unknown>): Config {
+  const render = (value: unknown): unknown => {
+    if (typeof value === 'string' && !isFileRef(value)) return renderTemplate(value, vars)
+    if (Array.isArray(value)) return value.map(render)
+    return value
+  }
+  const rendered: Config = { ...raw }
+  if (raw.value !== undefined && !String(raw.type).endsWith('javascript')) rendered.value = render(raw.value)
+  if (Array.isArray(raw.assert))
+    rendered.assert = raw.assert.map((inner: Config) => renderAssertionValues(inner, vars))
+  return rendered
+}
+
+function isAssertionType(valuePath: ValuePath): boolean {
+  return valuePath.at(-1) === 'type' && valuePath.at(-3) === 'assert'
 }
 
 function slug(text: string): string {
@@ -391,8 +665,4 @@ function slug(text: string): string {
 
 function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 10)
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0]
 }

@@ -5,7 +5,15 @@ const environment = new nunjucks.Environment(null, { autoescape: false, throwOnU
 
 const OUTPUT_VARIABLE = /\{\{-?\s*([A-Za-z_$][\w$]*)/g
 
-/** Renders `{{var}}` templates; throws an Error whose message names the missing variable or the syntax fault. */
+/** A template that does not render; the message names the missing variable or the syntax fault. */
+export class TemplateError extends Error {
+  constructor(message: string, options: ErrorOptions) {
+    super(message, options)
+    this.name = 'TemplateError'
+  }
+}
+
+/** Renders `{{var}}` templates; throws a TemplateError. */
 export function renderTemplate(template: string, vars: Record<string, unknown>): string {
   if (!template.includes('{')) return template
   try {
@@ -14,13 +22,13 @@ export function renderTemplate(template: string, vars: Record<string, unknown>):
     const missing = [...template.matchAll(OUTPUT_VARIABLE)].map((m) => m[1]).filter((name) => !(name in vars))
     if (missing.length > 0) {
       const given = Object.keys(vars)
-      throw new Error(
+      throw new TemplateError(
         `the template uses {{ ${[...new Set(missing)].join(' }}, {{ ')} }} but vars has no such key ` +
           `(vars: ${given.length > 0 ? given.join(', ') : 'none'})`,
         { cause: error },
       )
     }
     const detail = (error as Error).message.replace(/^\(unknown path\)\s*/, '').replace(/\s+/g, ' ')
-    throw new Error(`the template does not render: ${detail}`, { cause: error })
+    throw new TemplateError(`the template does not render: ${detail}`, { cause: error })
   }
 }

@@ -1,0 +1,52 @@
+/**
+ * Messages API parameters a suite may set at the top, per provider and per test, and the ones a batch
+ * request cannot carry, refused with the reason before anything is submitted.
+ */
+import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
+
+/** Parameters passed through to the request as written (tools are read from file:// by the loader). */
+export const PASS_THROUGH_PARAMS = [
+  'max_tokens',
+  'system',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'stop_sequences',
+] as const
+
+export type RequestParams = Partial<
+  Pick<MessageCreateParamsNonStreaming, (typeof PASS_THROUGH_PARAMS)[number]>
+>
+
+const SAMPLING_REFUSED =
+  'the API version the Anthropic SDK sends (2026-10-21) refuses temperature, top_p and top_k, batches included; remove it'
+
+const REFUSED_PARAMS: Record<string, string> = {
+  temperature: SAMPLING_REFUSED,
+  top_p: SAMPLING_REFUSED,
+  top_k: SAMPLING_REFUSED,
+  stream: 'a batch request cannot stream (results arrive when the batch ends); remove it',
+  speed: 'the Batch API refuses `speed` inside a batch; remove it',
+}
+
+/** The keys of `source` that a batch request cannot carry, each with why and what to do. */
+export function refusedParams(source: Record<string, unknown>): { key: string; message: string }[] {
+  return Object.keys(source)
+    .filter((key) => key in REFUSED_PARAMS)
+    .map((key) => ({ key, message: `${key} is refused: ${REFUSED_PARAMS[key]}` }))
+}
+
+/** max_tokens below 1 is refused by the Batch API; the schema only checks it is a whole number. */
+export function maxTokensProblem(value: unknown): string | undefined {
+  if (typeof value === 'number' && value < 1) {
+    return `max_tokens must be at least 1 (a batch refuses max_tokens: ${value})`
+  }
+  return undefined
+}
+
+/** The pass-through parameters present in `source`. */
+export function pickParams(source: Record<string, unknown>): RequestParams {
+  const params: Record<string, unknown> = {}
+  for (const key of PASS_THROUGH_PARAMS) if (source[key] !== undefined) params[key] = source[key]
+  return params as RequestParams
+}

@@ -1,0 +1,149 @@
+/**
+ * Checks a suite against the published JSON Schema (schema/suite.schema.json, the one editors complete
+ * from). The schema uses a small subset of JSON Schema, read here directly so that each problem is a
+ * sentence with a path and, for misspelt keys and types, a did-you-mean.
+ */
+import schema from '../schema/suite.schema.json' with { type: 'json' }
+import { didYouMean } from './did-you-mean.js'
+import type { ValuePath } from './suite-source.js'
+
+interface Schema {
+  $ref?: string
+  title?: string
+  type?: string | string[]
+  enum?: unknown[]
+  anyOf?: Schema[]
+  pattern?: string
+  minItems?: number
+  minLength?: number
+  minimum?: number
+  properties?: Record<string, Schema>
+  additionalProperties?: boolean
+  required?: string[]
+  items?: Schema
+}
+
+export interface SchemaProblem {
+  path: ValuePath
+  /** The offending key of the mapping at `path`, for unknown keys. */
+  key?: string
+  message: string
+}
+
+const definitions = schema.definitions as Record<string, Schema>
+
+function resolve(node: Schema): Schema {
+  if (!node.$ref) return node
+  const target = definitions[node.$ref.replace('#/definitions/', '')]
+  return { ...resolve(target), ...node, $ref: undefined, title: node.title ?? target.title }
+}
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'array'
+  if (Number.isInteger(value)) return 'integer'
+  return typeof value
+}
+
+function hasType(value: unknown, type: string | string[] | undefined): boolean {
+  if (type === undefined) return true
+  const actual = typeOf(value)
+  return ([] as string[]).concat(type).some((t) => t === actual || (t === 'number' && actual === 'integer'))
+}
+
+/** `tests[3].assert[0]`, or `the suite` for the root; the items of a tests file are `tests[n]` too. */
+export function describePath(path: ValuePath): string {
+  if (path.length === 0) return 'the suite'
+  const described = path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join('')
+  return typeof path[0] === 'number' ? `tests${described}` : described
+}
+
+function expectation(node: Schema): string {
+  if (node.title) return node.title
+  const type = node.type ?? 'any value'
+  return [type]
+    .flat()
+    .map((t) => (t === 'integer' ? 'a whole number' : `a ${t}`))
+    .join(' or ')
+}
+
+function check(value: unknown, node: Schema, path: ValuePath, problems: SchemaProblem[]): void {
+  const rule = resolve(node)
+  const where = describePath(path)
+  if (rule.anyOf) {
+    const branch = rule.anyOf.map(resolve).find((b) => hasType(value, b.type))
+    if (branch) check(value, branch, path, problems)
+    else problems.push({ path, message: `${where} must be ${rule.anyOf.map(expectation).join(' or ')}` })
+    return
+  }
+  if (rule.enum && !rule.enum.includes(value)) {
+    const allowed = rule.enum.map(String)
+    const suggestion = typeof value === 'string' ? didYouMean(value, allowed) : ''
+    problems.push({
+      path,
+      message: `${where} is ${JSON.stringify(value)}${suggestion}; use one of: ${allowed.join(', ')}`,
+    })
+    return
+  }
+  if (!hasType(value, rule.type)) {
+    problems.push({ path, message: `${where} must be ${expectation(rule)}, not ${typeOf(value)}` })
+    return
+  }
+  if (typeof value === 'string') {
+    if (rule.pattern && !new RegExp(rule.pattern).test(value)) {
+      problems.push({ path, message: `${where} must be ${expectation(rule)}` })
+    }
+    if (rule.minLength !== undefined && value.length < rule.minLength) {
+      problems.push({ path, message: `${where} must not be empty` })
+    }
+  }
+  if (typeof value === 'number' && rule.minimum !== undefined && value < rule.minimum) {
+    problems.push({ path, message: `${where} must be at least ${rule.minimum}` })
+  }
+  if (Array.isArray(value)) {
+    if (rule.minItems !== undefined && value.length < rule.minItems) {
+      problems.push({ path, message: `${where} must have at least ${rule.minItems} item(s)` })
+    }
+    if (rule.items) value.forEach((item, i) => check(item, rule.items as Schema, [...path, i], problems))
+  }
+  if (typeOf(value) === 'object' && rule.properties) {
+    const object = value as Record<string, unknown>
+    const known = Object.keys(rule.properties)
+    for (const key of rule.required ?? []) {
+      if (!(key in object)) problems.push({ path, message: `${where} needs '${key}'` })
+    }
+    for (const [key, item] of Object.entries(object)) {
+      const property = rule.properties[key]
+      if (property) check(item, property, [...path, key], problems)
+      else if (rule.additionalProperties === false) {
+        problems.push({
+          path,
+          key,
+          message: `unknown key '${key}' in ${where}${didYouMean(key, known)}; known keys: ${known.join(', ')}`,
+        })
+      }
+    }
+  }
+}
+
+/** Problems of a whole suite file's value. */
+export function suiteSchemaProblems(value: unknown): SchemaProblem[] {
+  const problems: SchemaProblem[] = []
+  if (typeOf(value) !== 'object') {
+    return [{ path: [], message: 'a suite must be a mapping with a `tests:` list at the top level' }]
+  }
+  check(value, schema as Schema, [], problems)
+  return problems
+}
+
+/** Problems of one test loaded from a tests file, its path prefixed with `at`. */
+export function testSchemaProblems(value: unknown, at: ValuePath): SchemaProblem[] {
+  const problems: SchemaProblem[] = []
+  check(value, { $ref: '#/definitions/test' }, at, problems)
+  return problems
+}
+
+/** Every assertion type the schema accepts (for did-you-mean and docs). */
+export const SCHEMA_ASSERTION_TYPES = definitions.assertion_type.enum as string[]
