@@ -53,6 +53,8 @@ function run(inputs: RunActionOptions['inputs'] = {}, event: RunActionOptions['e
 
 const ourComments = () => github.comments('acme', 'support-bot', 7).filter((c) => c.body.startsWith(MARKER))
 
+const SUITES = path.join(PROJECT_ROOT, '__tests__', 'fixtures', 'suites')
+
 describe('the action, run from dist/ as the runner runs it', () => {
   it('reports a failed verdict everywhere, and fails the step', async () => {
     const result = await run()
@@ -217,6 +219,83 @@ describe('the action, run from dist/ as the runner runs it', () => {
     const result = await run({ 'anthropic-api-key': '' })
     expect(result.exitCode).toBe(1)
     expect(result.log).toContain("::error::No Anthropic API key. Set the 'anthropic-api-key' input")
+    expect(emulator.calls).toEqual([])
+  })
+
+  it('runs a suite that uses every suite feature and grader, and grades it all', async () => {
+    await emulator.close()
+    emulator = await startBatchEmulator({
+      processingMs: 200,
+      replies: loadReplies(path.join(SUITES, 'everything', 'replies.json')),
+    })
+    const resultsFile = path.join(workspace, 'everything-results.json')
+    const result = await runAction({
+      workspace: SUITES,
+      event: pullRequestEvent,
+      inputs: {
+        suite: 'everything/suite.yaml',
+        'anthropic-api-key': API_KEY,
+        'anthropic-base-url': emulator.url,
+        'poll-interval': '100ms',
+        'results-file': resultsFile,
+        comment: 'false',
+      },
+    })
+    expect(result.outputs).toMatchObject({
+      status: 'passed',
+      total: '21',
+      passed: '21',
+      failed: '0',
+      errored: '0',
+    })
+    expect(result.exitCode).toBe(0)
+    const [batch] = emulator.createdBatches()
+    expect(batch.requests).toHaveLength(21)
+    const results = JSON.parse(await readFile(resultsFile, 'utf8'))
+    const weather = results.tests.find((t: { id: string }) => t.id === 'weather-tool')
+    expect(weather).toMatchObject({
+      file: 'everything/suite.yaml',
+      status: 'passed',
+      assertions: [
+        { type: 'not-icontains', pass: true, metric: 'style' },
+        { type: 'is-valid-tool-call', pass: true },
+        { type: 'javascript', pass: true, reason: 'asked for the weather in Paris' },
+        { type: 'cost', pass: true },
+      ],
+    })
+    expect(result.summary).toContain('### Metrics')
+    expect(result.summary).toMatch(/\| accuracy \| 4 \| 100% \|/)
+  })
+
+  it('refuses every malformed fixture with its file:line error, and submits nothing', async () => {
+    const fixtures = [
+      'syntax.yaml',
+      'unknown-keys.yaml',
+      'bad-assertions.yaml',
+      'missing-files.yaml',
+      'missing-var.yaml',
+      'no-prompt-no-model.yaml',
+      'empty.yaml',
+      'refused-params.yaml',
+      'other-provider.yaml',
+      'duplicate-ids.yaml',
+      'bad-columns.csv',
+      'bad-lines.jsonl',
+    ]
+    for (const fixture of fixtures) {
+      const result = await runAction({
+        workspace: SUITES,
+        inputs: {
+          suite: `malformed/${fixture}`,
+          'anthropic-api-key': API_KEY,
+          'anthropic-base-url': emulator.url,
+        },
+      })
+      expect([fixture, result.exitCode]).toEqual([fixture, 1])
+      expect(result.summary).toMatch(
+        new RegExp(`nothing was submitted\\.\\s+malformed/${fixture.replace('.', '\\.')}:\\d+: `),
+      )
+    }
     expect(emulator.calls).toEqual([])
   })
 })

@@ -19,7 +19,13 @@ import type {
   MessageBatchRequestCounts,
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
-import type { Message, StopReason, TextBlock, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
+import type {
+  ContentBlock,
+  Message,
+  StopReason,
+  TextBlock,
+  Usage,
+} from '@anthropic-ai/sdk/resources/messages/messages'
 import type { ErrorObject, ErrorResponse } from '@anthropic-ai/sdk/resources/shared'
 import type { PageResponse } from '@anthropic-ai/sdk/core/pagination'
 
@@ -27,7 +33,11 @@ import type { PageResponse } from '@anthropic-ai/sdk/core/pagination'
 export type ErrorType = ErrorObject['type']
 
 /** A scripted answer of the stand-in model: a reply text, or an error the request comes back with. */
-export type StandInReply = string | { error: { type: ErrorType; message: string } }
+export type StandInReply =
+  | string
+  | { error: { type: ErrorType; message: string } }
+  /** Content blocks as the model would send them: tool calls, thinking, several text blocks. */
+  | { content: ContentBlock[] }
 
 export interface BatchEmulatorOptions {
   /** Port to listen on (127.0.0.1). Default 0: a random free port. */
@@ -216,21 +226,29 @@ function processRequest(params: unknown, replies: Record<string, StandInReply>):
   const reply: StandInReply = Object.hasOwn(replies, prompt)
     ? (replies[prompt] as StandInReply)
     : `${DEFAULT_REPLY_PREFIX}${prompt.slice(0, 200)}`
-  if (typeof reply !== 'string') return erroredResult(reply.error.type, reply.error.message)
+  if (typeof reply !== 'string' && 'error' in reply)
+    return erroredResult(reply.error.type, reply.error.message)
 
   let inputChars = contentText(params['system']).length
   for (const m of messages) if (isRecord(m)) inputChars += contentText(m['content']).length
 
   const maxTokens = params['max_tokens'] as number
-  let text = reply
-  let stopReason: StopReason = 'end_turn'
-  if (tokensFor(text.length) > maxTokens) {
-    text = text.slice(0, maxTokens * 4)
-    stopReason = 'max_tokens'
+  let content: ContentBlock[]
+  let outputChars: number
+  let stopReason: StopReason
+  if (typeof reply === 'string') {
+    const text = tokensFor(reply.length) > maxTokens ? reply.slice(0, maxTokens * 4) : reply
+    content = [{ type: 'text', text, citations: null } satisfies TextBlock]
+    outputChars = text.length
+    stopReason = text === reply ? 'end_turn' : 'max_tokens'
+  } else {
+    content = reply.content
+    outputChars = JSON.stringify(content).length
+    stopReason = content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn'
   }
   const usage: Usage = {
     input_tokens: tokensFor(inputChars),
-    output_tokens: tokensFor(text.length),
+    output_tokens: tokensFor(outputChars),
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: 0,
     cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
@@ -240,13 +258,12 @@ function processRequest(params: unknown, replies: Record<string, StandInReply>):
     service_tier: 'batch',
     speed: null,
   }
-  const block: TextBlock = { type: 'text', text, citations: null }
   const message: Message = {
     id: newId('msg_'),
     type: 'message',
     role: 'assistant',
     model: params['model'] as string,
-    content: [block],
+    content,
     stop_reason: stopReason,
     stop_sequence: null,
     stop_details: null,
@@ -637,10 +654,14 @@ export function loadReplies(file: string): Record<string, StandInReply> {
       entries.push([prompt, reply])
       continue
     }
+    if (isRecord(reply) && Array.isArray(reply['content'])) {
+      entries.push([prompt, { content: reply['content'] as ContentBlock[] }])
+      continue
+    }
     const error = isRecord(reply) ? reply['error'] : undefined
     if (!isRecord(error) || !isErrorType(error['type']) || typeof error['message'] !== 'string') {
       throw new Error(
-        `Replies file ${file}: the reply to ${JSON.stringify(prompt)} must be a string or ` +
+        `Replies file ${file}: the reply to ${JSON.stringify(prompt)} must be a string, {"content": [blocks]} or ` +
           `{"error": {"type": one of ${Object.keys(ERROR_TYPES).join(', ')}, "message": string}}`,
       )
     }
