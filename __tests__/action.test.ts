@@ -62,7 +62,8 @@ describe('the action, run from dist/ as the runner runs it', () => {
     expect(result.exitCode).toBe(1)
     expect(result.outputs).toEqual({
       status: 'failed',
-      'batch-ids': expect.stringMatching(/^msgbatch_\w+$/),
+      // The overloaded request is retried in two follow-up batches (retry-errored), and errors again.
+      'batch-ids': expect.stringMatching(/^msgbatch_\w+\nmsgbatch_\w+\nmsgbatch_\w+$/),
       total: '6',
       passed: '3',
       failed: '2',
@@ -76,7 +77,11 @@ describe('the action, run from dist/ as the runner runs it', () => {
         /^https:\/\/github\.com\/acme\/support-bot\/pull\/7#issuecomment-\d+$/,
       ),
     })
-    expect(result.log).toContain(`Created batch ${result.outputs['batch-ids']} with 6 requests.`)
+    const [batchId] = result.outputs['batch-ids'].split('\n')
+    expect(result.log).toContain(`Created batch ${batchId} with 6 requests.`)
+    expect(result.log).toContain(
+      'Retrying 1 request(s) that errored (overloaded, API or timeout errors) or expired: round 2 of 2.',
+    )
     expect(result.log).toMatch(/: ended; processing 0, succeeded 5, errored 1, canceled 0, expired 0/)
     expect(result.log).toContain('::error::Evals failed: pass rate 50%25 is below the minimum of 100%25')
 
@@ -90,7 +95,13 @@ describe('the action, run from dist/ as the runner runs it', () => {
 
     const comments = ourComments()
     expect(comments).toHaveLength(1)
-    expect(comments[0].body).toBe(`${MARKER}\n${result.summary}`)
+    // The marker, the run's hidden state (for a re-run to resume), then the same report as the summary.
+    const [marker, state, ...report] = comments[0].body.split('\n')
+    expect(marker).toBe(MARKER)
+    expect(JSON.parse(state.replace(/^<!-- claude-batch-evals:state (.*) -->$/, '$1'))).toMatchObject({
+      batchIds: result.outputs['batch-ids'].split('\n'),
+    })
+    expect(report.join('\n')).toBe(result.summary)
 
     const results = JSON.parse(await readFile(result.outputs['results-file'], 'utf8'))
     expect(results).toMatchObject({ schema_version: 1, status: 'failed', summary: { total: 6, passed: 3 } })
@@ -136,7 +147,7 @@ describe('the action, run from dist/ as the runner runs it', () => {
     expect(ourComments()).toHaveLength(1)
     expect(github.comments('acme', 'support-bot', 7)).toHaveLength(232)
     expect(second.outputs['comment-url']).toBe(first.outputs['comment-url'])
-    expect(ourComments()[0].body).toContain(second.outputs['batch-ids'])
+    expect(ourComments()[0].body).toContain(second.outputs['batch-ids'].split('\n')[0])
     expect(second.log).toContain(`Updated the report comment: ${first.outputs['comment-url']}`)
     const creates = github.calls.filter((c) => c.method === 'POST')
     expect(creates).toHaveLength(1)
@@ -185,7 +196,9 @@ describe('the action, run from dist/ as the runner runs it', () => {
     expect(result.exitCode).toBe(1)
     const batchId = result.outputs['batch-ids']
     expect(batchId).toMatch(/^msgbatch_/)
-    expect(result.log).toContain(`::error::Batch ${batchId} did not end within max-wait (1s).`)
+    expect(result.log).toContain(
+      `::error::Batch ${batchId} did not end within max-wait (1s). The batches keep running`,
+    )
     expect(result.summary).toContain(`Batch ${batchId} did not end within max-wait`)
   })
 
@@ -208,7 +221,7 @@ describe('the action, run from dist/ as the runner runs it', () => {
   it('posts no comment outside a pull request, or with comment: false', async () => {
     const scheduled = await run({}, { name: 'schedule', payload: { schedule: '0 3 * * *' } })
     expect(scheduled.log).toContain(
-      'No pull request for this schedule: the report is in the job summary only.',
+      'No pull request for this schedule: the report is in the job summary, outputs and files only.',
     )
     const silenced = await run({ comment: 'false' })
     expect(silenced.outputs.status).toBe('failed')

@@ -6,11 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Anthropic, {
+  APIConnectionError,
   APIError,
   AuthenticationError,
   BadRequestError,
   ContentTooLargeError,
   NotFoundError,
+  RateLimitError,
 } from '@anthropic-ai/sdk'
 import type {
   MessageBatch,
@@ -24,6 +26,15 @@ const MODEL = 'claude-haiku-4-5'
 
 function clientFor(emulator: { url: string }): Anthropic {
   return new Anthropic({ apiKey: 'test-key', baseURL: emulator.url, maxRetries: 0 })
+}
+
+/** A client with the SDK's default retries (2), to prove that it recovers from a fault. */
+function retryingClientFor(emulator: { url: string }): Anthropic {
+  return new Anthropic({ apiKey: 'test-key', baseURL: emulator.url })
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 function request(customId: string, prompt: string, extra: Record<string, unknown> = {}) {
@@ -63,6 +74,14 @@ function succeeded(result: MessageBatchResult | undefined) {
 function errored(result: MessageBatchResult | undefined) {
   if (result?.type !== 'errored') throw new Error(`expected errored, got ${JSON.stringify(result)}`)
   return result.error
+}
+
+/**
+ * A body that broke off: Node's fetch (undici) fails the stream with `TypeError: terminated`, caused by a
+ * socket error. (It comes from Node's own realm, so `toBeInstanceOf(Error)` cannot be used under jest.)
+ */
+function expectBrokenConnection(error: unknown) {
+  expect(error).toMatchObject({ name: 'TypeError', cause: { code: 'UND_ERR_SOCKET' } })
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -513,6 +532,356 @@ describe('batch emulator', () => {
   })
 })
 
+const CREATE_PATH = /^\/v1\/messages\/batches$/
+const BATCH_PATH = /^\/v1\/messages\/batches\/[^/]+$/
+const CANCEL_PATH = /^\/v1\/messages\/batches\/[^/]+\/cancel$/
+
+describe('batch emulator: scripted faults and lifecycle', () => {
+  let emulator: BatchEmulator
+  let client: Anthropic
+
+  beforeEach(async () => {
+    emulator = await startBatchEmulator({
+      processingMs: 100,
+      replies: { 'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
+    })
+    client = clientFor(emulator)
+  })
+
+  afterEach(async () => {
+    await emulator.close()
+  })
+
+  const posts = () => emulator.calls.filter((c) => c.method === 'POST' && c.path === '/v1/messages/batches')
+
+  it('answers a scripted error with retry-after, and the retrying SDK waits as told and recovers', async () => {
+    emulator.failNext('POST', CREATE_PATH, 'rate_limit_error', 1, { retryAfterSeconds: 0.05 })
+    const limited = await rejection(client.messages.batches.create({ requests: [request('a', 'hi')] }))
+    expect(limited).toBeInstanceOf(RateLimitError)
+    expect((limited as RateLimitError).status).toBe(429)
+    expect((limited as RateLimitError).headers.get('retry-after')).toBe('0.05')
+    expect((limited as RateLimitError).error).toMatchObject({
+      type: 'error',
+      error: { type: 'rate_limit_error' },
+    })
+
+    // Without the option there is no retry-after.
+    emulator.failNext('POST', CREATE_PATH, 'api_error')
+    const failed = await rejection(client.messages.batches.create({ requests: [request('a', 'hi')] }))
+    expect((failed as APIError).status).toBe(500)
+    expect((failed as APIError).headers?.get('retry-after')).toBeNull()
+    expect(emulator.createdBatches()).toEqual([])
+
+    // A 429 then a 500, each asking for 100 ms: the SDK's third attempt succeeds.
+    emulator.failNext('POST', CREATE_PATH, 'rate_limit_error', 1, { retryAfterSeconds: 0.1 })
+    emulator.failNext('POST', CREATE_PATH, 'api_error', 1, { retryAfterSeconds: 0.1 })
+    const started = Date.now()
+    const created = await retryingClientFor(emulator).messages.batches.create({
+      requests: [request('a', 'hi')],
+    })
+    const elapsed = Date.now() - started
+    expect(created.processing_status).toBe('in_progress')
+    expect(emulator.createdBatches().map((b) => b.id)).toEqual([created.id])
+    expect(posts()).toHaveLength(5)
+    // It waited the 2 x 100 ms it was told, not its own backoff (at least 1.1 s for two retries).
+    expect(elapsed).toBeGreaterThanOrEqual(200)
+    expect(elapsed).toBeLessThan(1000)
+  })
+
+  it('resets the connection: APIConnectionError without retries, no batch created, recovery with retries', async () => {
+    const created = await client.messages.batches.create({ requests: [request('a', 'hi')] })
+    emulator.resetNext('GET', BATCH_PATH)
+    expect(await rejection(client.messages.batches.retrieve(created.id))).toBeInstanceOf(APIConnectionError)
+    expect((await client.messages.batches.retrieve(created.id)).id).toBe(created.id)
+
+    emulator.resetNext('POST', CREATE_PATH)
+    const reset = await rejection(client.messages.batches.create({ requests: [request('b', 'hi')] }))
+    expect(reset).toBeInstanceOf(APIConnectionError)
+    expect(emulator.createdBatches().map((b) => b.id)).toEqual([created.id])
+    expect(posts()).toHaveLength(2)
+
+    emulator.resetNext('POST', CREATE_PATH)
+    const retried = await retryingClientFor(emulator).messages.batches.create({
+      requests: [request('c', 'hi')],
+    })
+    expect(posts()).toHaveLength(4)
+    expect(emulator.createdBatches().map((b) => b.id)).toEqual([created.id, retried.id])
+    expect(emulator.createdBatches()[1]?.requests.map((r) => r.custom_id)).toEqual(['c'])
+  })
+
+  it('resets after commit: the batch exists though its create failed, and a retried create double-bills', async () => {
+    emulator.setProcessingMs(60_000) // so that the batches are surely still in progress when looked at
+    emulator.resetNext('POST', CREATE_PATH, 1, { afterCommit: true })
+    const lost = await rejection(
+      client.messages.batches.create({ requests: [request('a', 'hi'), request('b', 'hi')] }),
+    )
+    expect(lost).toBeInstanceOf(APIConnectionError)
+    const [orphan] = emulator.createdBatches()
+    expect(orphan?.requests.map((r) => r.custom_id)).toEqual(['a', 'b'])
+    const listed = await client.messages.batches.list()
+    expect(listed.data.map((b) => b.id)).toEqual([orphan?.id])
+    expect(listed.data[0]?.processing_status).toBe('in_progress')
+    expect(listed.data[0]?.request_counts.processing).toBe(2)
+
+    // The SDK's retry of a create whose answer was lost makes a second batch of the same requests.
+    emulator.resetNext('POST', CREATE_PATH, 1, { afterCommit: true })
+    const retried = await retryingClientFor(emulator).messages.batches.create({
+      requests: [request('c', 'hi')],
+    })
+    const batches = emulator.createdBatches()
+    expect(batches).toHaveLength(3)
+    expect(batches[2]?.id).toBe(retried.id)
+    expect(batches.slice(1).map((b) => b.requests.map((r) => r.custom_id))).toEqual([['c'], ['c']])
+
+    // After commit on a cancel: the answer is lost, the cancel took effect.
+    emulator.resetNext('POST', CANCEL_PATH, 1, { afterCommit: true })
+    expect(await rejection(client.messages.batches.cancel(retried.id))).toBeInstanceOf(APIConnectionError)
+    const canceled = await client.messages.batches.retrieve(retried.id)
+    expect(canceled.processing_status).toBe('canceling')
+    expect(canceled.cancel_initiated_at).not.toBeNull()
+  })
+
+  it('cuts a results download after N lines; the next download has every line', async () => {
+    const ids = ['r0', 'r1', 'r2', 'r3', 'r4']
+    const created = await client.messages.batches.create({ requests: ids.map((id) => request(id, id)) })
+    await waitUntilEnded(client, created.id)
+
+    emulator.cutResultsAfter(2)
+    const partial: MessageBatchIndividualResponse[] = []
+    const cut = await rejection(
+      (async () => {
+        for await (const line of await client.messages.batches.results(created.id)) partial.push(line)
+      })(),
+    )
+    expectBrokenConnection(cut)
+    expect(partial).toHaveLength(2)
+
+    const whole = await allResults(client, created.id)
+    expect(whole.map((l) => l.custom_id).sort()).toEqual(ids)
+    expect(whole.slice(0, 2)).toEqual(partial)
+
+    // A cut at 0 lines: the download starts (200) and breaks before the first line; twice.
+    emulator.cutResultsAfter(0, 2)
+    for (let i = 0; i < 2; i++) {
+      const lines: MessageBatchIndividualResponse[] = []
+      const error = await rejection(
+        (async () => {
+          for await (const line of await client.messages.batches.results(created.id)) lines.push(line)
+        })(),
+      )
+      expectBrokenConnection(error)
+      expect(lines).toEqual([])
+    }
+    expect(await allResults(client, created.id)).toEqual(whole)
+  })
+
+  it('streams results larger than one write, whole or cut mid-way', async () => {
+    const n = 2000
+    const requests = Array.from({ length: n }, (_, i) =>
+      request(`req-${i}`, `prompt ${i} ${'z'.repeat(100)}`),
+    )
+    const created = await client.messages.batches.create({ requests })
+    await waitUntilEnded(client, created.id)
+
+    const res = await fetch(`${emulator.url}/v1/messages/batches/${created.id}/results`, {
+      headers: { 'x-api-key': 'test-key' },
+    })
+    const text = await res.text()
+    expect(text.length).toBeGreaterThan(3 * 64 * 1024)
+    const lines = text.split('\n')
+    expect(lines.pop()).toBe('')
+    const ids = lines.map((l) => (JSON.parse(l) as MessageBatchIndividualResponse).custom_id)
+    expect(new Set(ids).size).toBe(n)
+
+    emulator.cutResultsAfter(1500)
+    const partial: string[] = []
+    const error = await rejection(
+      (async () => {
+        for await (const line of await client.messages.batches.results(created.id))
+          partial.push(line.custom_id)
+      })(),
+    )
+    expectBrokenConnection(error)
+    expect(partial).toEqual(ids.slice(0, 1500))
+  })
+
+  it('refuses a create over the queue limit with 429 and retry-after, and accepts it once batches end', async () => {
+    const limited = await startBatchEmulator({
+      processingMs: 300,
+      maxQueuedRequests: 5,
+      queueRetryAfterSeconds: 0.35,
+    })
+    try {
+      const limitedClient = clientFor(limited)
+      const three = (prefix: string) => [0, 1, 2].map((i) => request(`${prefix}${i}`, 'hi'))
+      const first = await limitedClient.messages.batches.create({ requests: three('a') })
+
+      const refused = await rejection(limitedClient.messages.batches.create({ requests: three('b') }))
+      expect(refused).toBeInstanceOf(RateLimitError)
+      expect((refused as RateLimitError).status).toBe(429)
+      expect((refused as RateLimitError).headers.get('retry-after')).toBe('0.35')
+      expect((refused as RateLimitError).type).toBe('rate_limit_error')
+      expect((refused as RateLimitError).apiMessage).toContain('limit of 5')
+      expect((refused as RateLimitError).apiMessage).toContain(
+        '3 queued in unfinished batches + 3 in this batch',
+      )
+      expect(limited.createdBatches().map((b) => b.id)).toEqual([first.id])
+
+      // Up to the limit is fine: 3 + 2 = 5.
+      const second = await limitedClient.messages.batches.create({
+        requests: [request('c0', 'hi'), request('c1', 'hi')],
+      })
+      await expect(
+        limitedClient.messages.batches.create({ requests: [request('d0', 'hi')] }),
+      ).rejects.toBeInstanceOf(RateLimitError)
+
+      // The SDK waits the 350 ms it is told; by then both batches (300 ms) have ended.
+      const third = await retryingClientFor(limited).messages.batches.create({ requests: three('e') })
+      expect(limited.createdBatches().map((b) => b.id)).toEqual([first.id, second.id, third.id])
+      expect((await limitedClient.messages.batches.retrieve(first.id)).processing_status).toBe('ended')
+    } finally {
+      await limited.close()
+    }
+
+    // The default retry-after is 1 second; a batch bigger than the limit on its own is always refused.
+    const tiny = await startBatchEmulator({ maxQueuedRequests: 1 })
+    try {
+      const refused = await rejection(
+        clientFor(tiny).messages.batches.create({ requests: [request('x', 'hi'), request('y', 'hi')] }),
+      )
+      expect((refused as RateLimitError).headers.get('retry-after')).toBe('1')
+    } finally {
+      await tiny.close()
+    }
+  })
+
+  it('cancels partway: requests done by the cancel keep their results, the rest are canceled', async () => {
+    const slow = await startBatchEmulator({
+      processingMs: 1000,
+      replies: { 'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
+    })
+    try {
+      const slowClient = clientFor(slow)
+      const n = 10
+      const requests = Array.from({ length: n }, (_, i) =>
+        request(`r${i}`, i === 0 ? 'Overload me' : `p${i}`),
+      )
+      const created = await slowClient.messages.batches.create({ requests })
+      await sleep(350)
+      const canceling = await slowClient.messages.batches.cancel(created.id)
+      expect(canceling.processing_status).toBe('canceling')
+      expect(canceling.request_counts).toEqual({
+        processing: n,
+        succeeded: 0,
+        errored: 0,
+        canceled: 0,
+        expired: 0,
+      })
+
+      // Request i completes at created + 1000 ms * (i + 1) / 10: those done by the cancel have results.
+      const cancelAt = Date.parse(canceling.cancel_initiated_at ?? '')
+      const createdAt = Date.parse(created.created_at)
+      const done = Math.floor(((cancelAt - createdAt) * n) / 1000)
+      expect(done).toBeGreaterThanOrEqual(3)
+      expect(done).toBeLessThan(n)
+
+      const ended = await waitUntilEnded(slowClient, created.id)
+      expect(ended.request_counts).toEqual({
+        processing: 0,
+        succeeded: done - 1,
+        errored: 1,
+        canceled: n - done,
+        expired: 0,
+      })
+      expect(Date.parse(ended.ended_at ?? '')).toBe(cancelAt + 100)
+
+      const results = new Map((await allResults(slowClient, created.id)).map((l) => [l.custom_id, l.result]))
+      expect(results.size).toBe(n)
+      expect(errored(results.get('r0')).error.type).toBe('overloaded_error')
+      for (let i = 1; i < n; i++) {
+        expect(results.get(`r${i}`)?.type).toBe(i < done ? 'succeeded' : 'canceled')
+      }
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('expires partway: a batch not done by its expiry ends then, the rest of its requests expired', async () => {
+    const expiring = await startBatchEmulator({
+      processingMs: 500,
+      expiresAfterMs: 200,
+      replies: { 'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
+    })
+    try {
+      const expiringClient = clientFor(expiring)
+      const requests = ['p0', 'Overload me', 'p2', 'p3', 'p4'].map((prompt, i) => request(`r${i}`, prompt))
+      const created = await expiringClient.messages.batches.create({ requests })
+      const createdAt = Date.parse(created.created_at)
+      expect(Date.parse(created.expires_at) - createdAt).toBe(200)
+      expect(created.request_counts.processing).toBe(5)
+
+      // Requests complete every 100 ms: r0 and r1 by the expiry at 200 ms, r2 to r4 not.
+      const ended = await waitUntilEnded(expiringClient, created.id)
+      expect(ended.request_counts).toEqual({
+        processing: 0,
+        succeeded: 1,
+        errored: 1,
+        canceled: 0,
+        expired: 3,
+      })
+      expect(ended.ended_at).toBe(created.expires_at)
+      expect(ended.cancel_initiated_at).toBeNull()
+
+      const results = new Map(
+        (await allResults(expiringClient, created.id)).map((l) => [l.custom_id, l.result]),
+      )
+      expect(succeeded(results.get('r0')).content).toEqual([
+        { type: 'text', text: 'Stand-in reply to: p0', citations: null },
+      ])
+      expect(errored(results.get('r1')).error.type).toBe('overloaded_error')
+      for (const id of ['r2', 'r3', 'r4']) expect(results.get(id)).toEqual({ type: 'expired' })
+    } finally {
+      await expiring.close()
+    }
+  })
+
+  it('setProcessingMs changes the processing time of the batches created afterwards', async () => {
+    const slow = await startBatchEmulator({ processingMs: 60_000 })
+    try {
+      const slowClient = clientFor(slow)
+      const first = await slowClient.messages.batches.create({ requests: [request('slow', 'hi')] })
+      slow.setProcessingMs(50)
+      const second = await slowClient.messages.batches.create({
+        requests: [request('fast-1', 'hi'), request('fast-2', 'hi')],
+      })
+      const ended = await waitUntilEnded(slowClient, second.id)
+      expect(Date.parse(ended.ended_at ?? '') - Date.parse(ended.created_at)).toBe(50)
+      expect(ended.request_counts).toEqual({
+        processing: 0,
+        succeeded: 2,
+        errored: 0,
+        canceled: 0,
+        expired: 0,
+      })
+      const still = await slowClient.messages.batches.retrieve(first.id)
+      expect(still.processing_status).toBe('in_progress')
+      expect(still.request_counts.processing).toBe(1)
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('refuses nonsensical scripts', () => {
+    expect(() => emulator.failNext('GET', BATCH_PATH, 'api_error', 0)).toThrow(/times/)
+    expect(() => emulator.resetNext('GET', BATCH_PATH, 1.5)).toThrow(/times/)
+    expect(() => emulator.cutResultsAfter(-1)).toThrow(/lines/)
+    expect(() => emulator.failNext('GET', BATCH_PATH, 'api_error', 1, { retryAfterSeconds: -1 })).toThrow(
+      /retryAfterSeconds/,
+    )
+    expect(() => emulator.setProcessingMs(Number.NaN)).toThrow(/processingMs/)
+  })
+})
+
 describe('loadReplies and the CLI', () => {
   let dir: string
 
@@ -550,17 +919,31 @@ describe('loadReplies and the CLI', () => {
     writeFileSync(file, JSON.stringify({ replies: { Ping: 'Pong' } }))
     const child = spawn(
       join(process.cwd(), 'node_modules', '.bin', 'tsx'),
-      ['test-servers/batch-emulator-cli.ts', '--port', '0', '--replies', file, '--processing-ms', '50'],
+      [
+        'test-servers/batch-emulator-cli.ts',
+        '--port',
+        '0',
+        '--replies',
+        file,
+        '--processing-ms',
+        '50',
+        '--expires-after-ms',
+        '60000',
+        '--max-queued-requests',
+        '10',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    let out = ''
     try {
       const url = await new Promise<string>((resolve, reject) => {
-        let out = ''
         let err = ''
         child.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString()
-          const match = /Batch API emulator listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out)
+          const match = /Batch API emulator listening on (http:\/\/127\.0\.0\.1:\d+)\n[^]*queue limit/.exec(
+            out,
+          )
           if (match?.[1] != null) resolve(match[1])
         })
         child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
@@ -571,6 +954,8 @@ describe('loadReplies and the CLI', () => {
       expect(succeeded(results.get('ping')).content).toEqual([
         { type: 'text', text: 'Pong', citations: null },
       ])
+      expect(out).toContain('batches expire after 60000 ms')
+      expect(out).toContain('queue limit 10 requests')
     } finally {
       child.kill('SIGTERM')
     }

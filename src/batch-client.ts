@@ -1,4 +1,7 @@
-/** The Message Batches API through the real `@anthropic-ai/sdk`: create, wait with backoff, stream results. */
+/**
+ * The Message Batches API through the real `@anthropic-ai/sdk`: create without double-billing, poll several
+ * batches with backoff, cancel, and download results that survive an interrupted stream.
+ */
 import Anthropic from '@anthropic-ai/sdk'
 import type {
   MessageBatch,
@@ -7,42 +10,134 @@ import type {
 import type { BatchRequest } from './batch-requests.js'
 import { formatDuration } from './duration.js'
 
+/** Retries of idempotent calls (retrieve, list, cancel, results); the SDK backs off and honours retry-after. */
+const READ_RETRIES = 5
+/** Attempts at creating one batch when the API is busy or the answer is lost. */
+const CREATE_ATTEMPTS = 5
+/** Attempts at downloading one batch's results when the stream breaks. */
+const RESULTS_ATTEMPTS = 5
+/** A batch created this long before our create call started may still be ours (clocks differ). */
+const CLOCK_SKEW_MS = 120_000
+const FIRST_POLL_DELAY_MS = 5_000
+
+export type Log = (line: string) => void
+export type Sleep = (ms: number) => Promise<void>
+
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
 export function createAnthropicClient(options: { apiKey: string; baseURL: string | undefined }): Anthropic {
-  return new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL })
+  return new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: READ_RETRIES })
+}
+
+function totalRequests(batch: MessageBatch): number {
+  const { processing, succeeded, errored, canceled, expired } = batch.request_counts
+  return processing + succeeded + errored + canceled + expired
+}
+
+/** Seconds the API asked us to wait (retry-after), if it did. */
+function retryAfterMs(error: unknown): number | undefined {
+  const header = error instanceof Anthropic.APIError ? error.headers?.get('retry-after') : null
+  const seconds = header ? Number(header) : NaN
+  return Number.isFinite(seconds) ? seconds * 1000 : undefined
+}
+
+/** An error after which a create may or may not have happened: the answer was lost or the server failed. */
+function mayHaveCreated(error: unknown): boolean {
+  return (
+    error instanceof Anthropic.APIConnectionError ||
+    (error instanceof Anthropic.APIError && error.status !== undefined && error.status >= 500)
+  )
+}
+
+/** An error worth another try: not an answer that the request itself is wrong (4xx other than 429). */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Anthropic.APIError) || error.status === undefined) return true
+  return error.status === 429 || error.status >= 500
 }
 
 /**
- * Creates the batch. `create` has no idempotency key, so the SDK must not retry it: a retry after a lost
- * response would create, and bill, a second batch.
+ * A batch we may have created in an attempt that lost its answer: created since the attempt started (less
+ * clock skew), with as many requests as we sent, and not one we already own.
  */
-export async function submitBatch(client: Anthropic, requests: BatchRequest[]): Promise<MessageBatch> {
-  return client.messages.batches.create({ requests }, { maxRetries: 0 })
+async function findLostBatch(
+  client: Anthropic,
+  requestCount: number,
+  since: number,
+  ownBatchIds: ReadonlySet<string>,
+): Promise<MessageBatch | undefined> {
+  for await (const batch of client.messages.batches.list({ limit: 100 })) {
+    if (Date.parse(batch.created_at) < since - CLOCK_SKEW_MS) return undefined
+    if (!ownBatchIds.has(batch.id) && totalRequests(batch) === requestCount) return batch
+  }
+  return undefined
+}
+
+export interface CreateOptions {
+  log: Log
+  sleep?: Sleep
+  /** Batches this run already has, which a reconciliation must not mistake for a lost one. */
+  ownBatchIds?: ReadonlySet<string>
+}
+
+/**
+ * Creates one batch. `create` has no idempotency key, so the SDK never retries it; instead, a refusal for
+ * load (429) waits as asked and tries again, and a lost answer (connection error, 5xx) first looks for the
+ * batch it may have created, so that a retry never bills the same requests twice.
+ */
+export async function createBatch(
+  client: Anthropic,
+  requests: BatchRequest[],
+  options: CreateOptions,
+): Promise<MessageBatch> {
+  const sleep = options.sleep ?? realSleep
+  for (let attempt = 1; ; attempt++) {
+    const startedAt = Date.now()
+    try {
+      return await client.messages.batches.create({ requests }, { maxRetries: 0 })
+    } catch (error) {
+      const lastAttempt = attempt === CREATE_ATTEMPTS
+      if (error instanceof Anthropic.RateLimitError && !lastAttempt) {
+        const wait = retryAfterMs(error) ?? 2 ** attempt * 1000
+        options.log(
+          `The API refused the batch for load (429: ${error.apiMessage ?? 'rate limited'}); trying again in ${formatDuration(wait)}.`,
+        )
+        await sleep(wait)
+        continue
+      }
+      if (!mayHaveCreated(error)) throw error
+      const lost = await findLostBatch(client, requests.length, startedAt, options.ownBatchIds ?? new Set())
+      if (lost) {
+        options.log(
+          `Creating the batch failed (${(error as Error).message}), but it was created: using ${lost.id}.`,
+        )
+        return lost
+      }
+      if (lastAttempt) throw error
+      options.log(
+        `Creating the batch failed (${(error as Error).message}) and no batch was created; trying again.`,
+      )
+      await sleep(retryAfterMs(error) ?? 2 ** attempt * 1000)
+    }
+  }
+}
+
+export function cancelBatch(client: Anthropic, batchId: string): Promise<MessageBatch> {
+  return client.messages.batches.cancel(batchId)
 }
 
 export interface WaitOptions {
   maxWaitMs: number
   /** The longest gap between two polls; polling starts faster and backs off to it. */
   pollIntervalMs: number
-  log: (line: string) => void
-  sleep?: (ms: number) => Promise<void>
+  log: Log
+  sleep?: Sleep
   now?: () => number
+  /** Stops waiting early (the job is being cancelled). */
+  signal?: AbortSignal
 }
 
-const FIRST_POLL_DELAY_MS = 5_000
-
-export class BatchTimeoutError extends Error {
-  constructor(
-    readonly batchId: string,
-    maxWaitMs: number,
-  ) {
-    super(
-      `Batch ${batchId} did not end within max-wait (${formatDuration(maxWaitMs)}). It keeps running and is billed ` +
-        'for what it processes; its results stay downloadable for 29 days. Raise max-wait, or cancel the batch ' +
-        `(POST /v1/messages/batches/${batchId}/cancel).`,
-    )
-    this.name = 'BatchTimeoutError'
-  }
-}
+export type WaitOutcome =
+  { state: 'ended'; batches: MessageBatch[] } | { state: 'timed-out' | 'aborted'; batches: MessageBatch[] }
 
 /** The delays between polls: short at first, doubling up to `pollIntervalMs`. */
 export function* pollDelays(pollIntervalMs: number): Generator<number> {
@@ -53,39 +148,80 @@ export function* pollDelays(pollIntervalMs: number): Generator<number> {
   }
 }
 
-export function progressLine(batch: MessageBatch, elapsedMs: number): string {
-  const { processing, succeeded, errored, canceled, expired } = batch.request_counts
-  return (
-    `Batch ${batch.id}: ${batch.processing_status}; processing ${processing}, succeeded ${succeeded}, ` +
-    `errored ${errored}, canceled ${canceled}, expired ${expired} (${formatDuration(elapsedMs)} elapsed)`
-  )
+export function progressLine(batches: MessageBatch[], elapsedMs: number): string {
+  const sum = (key: keyof MessageBatch['request_counts']) =>
+    batches.reduce((n, b) => n + b.request_counts[key], 0)
+  const counts =
+    `processing ${sum('processing')}, succeeded ${sum('succeeded')}, errored ${sum('errored')}, ` +
+    `canceled ${sum('canceled')}, expired ${sum('expired')} (${formatDuration(elapsedMs)} elapsed)`
+  if (batches.length === 1) return `Batch ${batches[0].id}: ${batches[0].processing_status}; ${counts}`
+  const ended = batches.filter((b) => b.processing_status === 'ended').length
+  return `${batches.length} batches, ${ended} ended: ${counts}`
 }
 
-/** Polls until the batch has ended, logging one progress line per poll; throws BatchTimeoutError at max-wait. */
-export async function waitForBatch(
+/**
+ * Polls the batches until all have ended, logging one progress line per poll, or until max-wait or an abort.
+ */
+export async function waitForBatches(
   client: Anthropic,
-  batchId: string,
+  batchIds: string[],
   options: WaitOptions,
-): Promise<MessageBatch> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+): Promise<WaitOutcome> {
+  const sleep = options.sleep ?? realSleep
   const now = options.now ?? Date.now
   const started = now()
   const deadline = started + options.maxWaitMs
   const delays = pollDelays(options.pollIntervalMs)
+  const latest = new Map<string, MessageBatch>()
   for (;;) {
-    const batch = await client.messages.batches.retrieve(batchId)
-    options.log(progressLine(batch, now() - started))
-    if (batch.processing_status === 'ended') return batch
+    for (const id of batchIds) {
+      if (latest.get(id)?.processing_status !== 'ended')
+        latest.set(id, await client.messages.batches.retrieve(id))
+    }
+    const batches = batchIds.map((id) => latest.get(id) as MessageBatch)
+    options.log(progressLine(batches, now() - started))
+    if (batches.every((b) => b.processing_status === 'ended')) return { state: 'ended', batches }
+    if (options.signal?.aborted) return { state: 'aborted', batches }
     const remaining = deadline - now()
-    if (remaining <= 0) throw new BatchTimeoutError(batchId, options.maxWaitMs)
-    await sleep(Math.min(delays.next().value, remaining))
+    if (remaining <= 0) return { state: 'timed-out', batches }
+    await abortableSleep(sleep, Math.min(delays.next().value, remaining), options.signal)
   }
 }
 
-/** The batch's results as they download, one line at a time. */
-export async function streamResults(
+function abortableSleep(sleep: Sleep, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return sleep(ms)
+  return Promise.race([
+    sleep(ms),
+    new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+  ])
+}
+
+/**
+ * A batch's results as they download, one line at a time. A broken stream is fetched again, skipping the
+ * lines already given (the results file of an ended batch does not change), so no line is lost or doubled.
+ */
+export async function* streamResults(
   client: Anthropic,
   batchId: string,
-): Promise<AsyncIterable<MessageBatchIndividualResponse>> {
-  return client.messages.batches.results(batchId)
+  options: { log: Log; sleep?: Sleep },
+): AsyncGenerator<MessageBatchIndividualResponse> {
+  let delivered = 0
+  for (let attempt = 1; ; attempt++) {
+    let seen = 0
+    try {
+      for await (const line of await client.messages.batches.results(batchId)) {
+        seen += 1
+        if (seen <= delivered) continue
+        delivered = seen
+        yield line
+      }
+      return
+    } catch (error) {
+      if (attempt === RESULTS_ATTEMPTS || !isTransient(error)) throw error
+      options.log(
+        `The results of ${batchId} broke off after ${delivered} lines (${(error as Error).message}); fetching them again.`,
+      )
+      await (options.sleep ?? realSleep)(2 ** attempt * 500)
+    }
+  }
 }

@@ -20,6 +20,12 @@ export function parseBoolean(input: string, value: string): boolean {
   throw new Error(`Input '${input}' is '${value}'; write true or false.`)
 }
 
+export function parseChoice<T extends string>(input: string, value: string, choices: readonly T[]): T {
+  const text = value.trim().toLowerCase()
+  if ((choices as readonly string[]).includes(text)) return text as T
+  throw new Error(`Input '${input}' is '${value}'; write one of: ${choices.join(', ')}.`)
+}
+
 /** One entry per non-empty line, trimmed. */
 export function parseLines(value: string): string[] {
   return value

@@ -1,6 +1,10 @@
 import * as core from '@actions/core'
 import { parseDuration } from './duration.js'
-import { parseBoolean, parseLines, parseRate } from './input-values.js'
+import { parseBoolean, parseChoice, parseLines, parseRate } from './input-values.js'
+
+export const ON_TIMEOUT = ['fail', 'detach', 'cancel'] as const
+export const COMMENT_MODES = ['update', 'new'] as const
+export type OnTimeout = (typeof ON_TIMEOUT)[number]
 
 export interface ActionInputs {
   suitePatterns: string[]
@@ -13,6 +17,14 @@ export interface ActionInputs {
   pollIntervalMs: number
   minPassRate: number
   resultsFile: string
+  onTimeout: OnTimeout
+  /** Batches to collect instead of submitting (the `batch-id` input). */
+  batchIds: string[]
+  retryErrored: boolean
+  cancelOnAbort: boolean
+  commentMode: (typeof COMMENT_MODES)[number]
+  commentHeader: string
+  junitFile: string | undefined
 }
 
 /**
@@ -25,6 +37,10 @@ export const INPUT_DEFAULTS = {
   'poll-interval': '60s',
   'min-pass-rate': '1',
   'results-file': 'eval-results.json',
+  'on-timeout': 'fail',
+  'retry-errored': 'true',
+  'cancel-on-abort': 'false',
+  'comment-mode': 'update',
 } as const
 
 function input(name: string): string {
@@ -56,5 +72,12 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     pollIntervalMs: parseDuration('poll-interval', input('poll-interval')),
     minPassRate: parseRate('min-pass-rate', input('min-pass-rate')),
     resultsFile: input('results-file'),
+    onTimeout: parseChoice('on-timeout', input('on-timeout'), ON_TIMEOUT),
+    batchIds: parseLines(input('batch-id')),
+    retryErrored: parseBoolean('retry-errored', input('retry-errored')),
+    cancelOnAbort: parseBoolean('cancel-on-abort', input('cancel-on-abort')),
+    commentMode: parseChoice('comment-mode', input('comment-mode'), COMMENT_MODES),
+    commentHeader: input('comment-header').trim(),
+    junitFile: input('junit-file') || undefined,
   }
 }

@@ -1,67 +1,242 @@
-/** Orchestrates one run: suite -> one Message Batch -> wait -> grade -> results file -> reports and outputs. */
+/**
+ * Orchestrates one run: suite -> batches (submitted, resumed or collected) -> wait -> grade -> results file
+ * -> reports and outputs; or, when the batches outlast the wait, a report of where they are.
+ */
 import path from 'node:path'
 import * as core from '@actions/core'
 import * as github from '@actions/github'
-import { createAnthropicClient, streamResults, submitBatch, waitForBatch } from './batch-client.js'
-import { buildBatchRequests } from './batch-requests.js'
-import { gradeResults } from './grading.js'
+import { createAnthropicClient, type WaitOutcome } from './batch-client.js'
+import { buildBatchRequests, type BatchRequest } from './batch-requests.js'
+import { BatchRun } from './batch-run.js'
+import { formatDuration } from './duration.js'
+import { RunGrader } from './grading.js'
 import { readInputs, type ActionInputs } from './inputs.js'
-import { renderReport } from './markdown.js'
-import { pullRequestOf, upsertComment } from './pr-comment.js'
+import { renderPending, renderReport } from './markdown.js'
+import { pullRequestOf, ReportComment } from './pr-comment.js'
 import { usdString } from './pricing.js'
 import { buildReport, type RunReport } from './report.js'
 import { writeResultsFile } from './results-file.js'
+import { runKeyOf, type RunState, type RunStateStore } from './run-state.js'
+import { actionsCacheRunStateStore } from './run-state-cache.js'
+import { pullRequestCommentStore } from './run-state-comment.js'
 import { loadSuites } from './suite.js'
 import { fileSystemSuiteIO, findSuiteFiles } from './suite-files.js'
 
+/** How long a cancelled batch may take to end before the run reports without its results. */
+const CANCEL_WAIT_MS = 10 * 60_000
+/** When the job is being cancelled, the runner kills the process seconds later. */
+const ABORT_CANCEL_WAIT_MS = 5_000
+
 export async function run(): Promise<void> {
+  const abort = new AbortController()
+  const onSignal = (signal: NodeJS.Signals) => {
+    core.warning(
+      `Received ${signal}: the job is being cancelled. The batches are recorded for a re-run to resume.`,
+    )
+    abort.abort()
+  }
+  process.once('SIGTERM', onSignal)
+  process.once('SIGINT', onSignal)
   try {
-    const inputs = readInputs()
-    const report = await evaluate(inputs)
-    const markdown = renderReport(report)
-    await writeJobSummary(markdown)
-    if (inputs.comment) await commentOnPullRequest(inputs.githubToken, markdown)
-    if (report.status === 'failed') core.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
+    await evaluate(readInputs(), abort.signal)
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     core.setFailed(message)
     await explainFailureInSummary(message)
+  } finally {
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
   }
 }
 
-async function evaluate(inputs: ActionInputs): Promise<RunReport> {
+async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
   const files = await findSuiteFiles(inputs.suitePatterns, workspace)
   const cases = await loadSuites(files, { workspace, model: inputs.model, io: fileSystemSuiteIO })
   const { requests, caseByCustomId } = buildBatchRequests(cases)
   core.info(`Loaded ${cases.length} tests from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`)
 
+  const comment = await reportComment(inputs)
   const client = createAnthropicClient(inputs)
-  const batch = await submitBatch(client, requests)
-  core.info(`Created batch ${batch.id} with ${requests.length} requests.`)
-  core.setOutput('batch-ids', batch.id)
-
-  const ended = await waitForBatch(client, batch.id, {
-    maxWaitMs: inputs.maxWaitMs,
-    pollIntervalMs: inputs.pollIntervalMs,
+  const run = new BatchRun({
+    client,
     log: core.info,
+    store: runStateStores(comment),
+    runKey: runKeyOf(serialized(requests), process.env.GITHUB_SHA ?? ''),
+    wait: { maxWaitMs: inputs.maxWaitMs, pollIntervalMs: inputs.pollIntervalMs, signal },
   })
-  const graded = await gradeResults(caseByCustomId, await streamResults(client, batch.id))
+  const collecting = inputs.batchIds.length > 0
+  if (collecting) {
+    core.info(`Collecting ${inputs.batchIds.join(', ')} (the batch-id input): nothing is submitted.`)
+    run.adopt(inputs.batchIds)
+  } else {
+    await run.submit(requests)
+  }
+  core.setOutput('batch-ids', run.batchIds.join('\n'))
+
+  const started = Date.now()
+  const grader = new RunGrader(caseByCustomId)
+  const unfinished = await waitAndGrade(run, grader, inputs, collecting ? undefined : requests)
+  if (unfinished) {
+    await reportPending(unfinished, run, inputs, comment)
+    return
+  }
+
+  const graded = await grader.finish()
   const report = buildReport(graded, {
     minPassRate: inputs.minPassRate,
-    batchIds: [batch.id],
-    batchDurationMs: ended.ended_at ? Date.parse(ended.ended_at) - Date.parse(ended.created_at) : null,
+    batchIds: run.batchIds,
+    batchDurationMs: Date.now() - started,
     runUrl: runUrl(),
   })
   const resultsPath = await writeResultsFile(inputs.resultsFile, report, graded.outcomes)
   core.info(`Wrote ${report.total} results to ${resultsPath}.`)
   setOutputs(report, resultsPath)
-  return report
+  const markdown = renderReport(report)
+  await writeJobSummary(markdown)
+  await commentOnPullRequest(comment, markdown, run.state())
+  if (report.status === 'failed') core.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
+}
+
+/**
+ * Waits for the batches and grades their results, then retries what errored (unless only collecting, when
+ * `requests` is undefined). Returns the wait that ended before its batches did when the run must be
+ * reported as still running.
+ */
+async function waitAndGrade(
+  run: BatchRun,
+  grader: RunGrader,
+  inputs: ActionInputs,
+  requests: BatchRequest[] | undefined,
+): Promise<WaitOutcome | undefined> {
+  const waited = await run.wait()
+  if (waited.state !== 'ended' && !(await settleUnfinished(waited, run, inputs))) return waited
+  await run.collect(grader)
+  if (!inputs.retryErrored || !requests) return undefined
+  const late = await run.retryErrored(
+    grader,
+    new Map(requests.map((request) => [request.custom_id, request])),
+  )
+  if (!late) return undefined
+  if (!(await settleUnfinished(late, run, inputs))) return late
+  await run.collect(
+    grader,
+    late.batches.map((batch) => batch.id),
+  )
+  return undefined
+}
+
+/**
+ * The wait ended before the batches did. Returns true when the batches have ended after all (cancelled,
+ * as on-timeout: cancel or cancel-on-abort asks) and their results can be collected; false to report them
+ * as still running. With on-timeout: fail, throws.
+ */
+async function settleUnfinished(waited: WaitOutcome, run: BatchRun, inputs: ActionInputs): Promise<boolean> {
+  const cancel = waited.state === 'aborted' ? inputs.cancelOnAbort : inputs.onTimeout === 'cancel'
+  if (waited.state === 'timed-out' && inputs.onTimeout === 'fail') {
+    throw new Error(
+      `${run.batchIds.length === 1 ? 'Batch' : 'Batches'} ${run.batchIds.join(', ')} did not end within max-wait (${formatDuration(inputs.maxWaitMs)}). The batches ` +
+        'keep running and are billed for what they process; their results stay downloadable for 29 days. ' +
+        'Collect them with the batch-id input, raise max-wait, or set on-timeout: detach or cancel.',
+    )
+  }
+  if (!cancel) return false
+  const running = waited.batches.filter((batch) => batch.processing_status !== 'ended')
+  core.info(
+    `Cancelling ${running.map((batch) => batch.id).join(', ')}; requests already processed keep their results.`,
+  )
+  const ids = running.map((batch) => batch.id)
+  await run.cancel(ids)
+  const maxWaitMs = waited.state === 'aborted' ? ABORT_CANCEL_WAIT_MS : CANCEL_WAIT_MS
+  const ended = await run.wait(ids, { maxWaitMs, signal: undefined })
+  return ended.state === 'ended'
+}
+
+async function reportPending(
+  waited: WaitOutcome,
+  run: BatchRun,
+  inputs: ActionInputs,
+  comment: ReportComment | undefined,
+): Promise<void> {
+  const counts = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 }
+  for (const batch of waited.batches) {
+    for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] += batch.request_counts[key]
+  }
+  const why =
+    waited.state === 'aborted'
+      ? 'The job was cancelled before the batches ended; a re-run of this job resumes them.'
+      : `The batches did not end within max-wait (${formatDuration(inputs.maxWaitMs)}).`
+  const markdown = renderPending({
+    batchIds: run.batchIds,
+    why,
+    counts,
+    uses: actionRef(),
+    suitePatterns: inputs.suitePatterns,
+  })
+  core.setOutput('status', 'pending')
+  core.setOutput('batch-ids', run.batchIds.join('\n'))
+  await writeJobSummary(markdown)
+  await commentOnPullRequest(comment, markdown, run.state())
+  if (waited.state === 'aborted') core.setFailed('The job was cancelled while the batches were running.')
+  else core.info(`${why} Detached: collect the results later with batch-id.`)
+}
+
+/** Each request as JSON, one at a time (a run may have 100,000). */
+function* serialized(requests: BatchRequest[]): Generator<string> {
+  for (const request of requests) yield JSON.stringify(request)
+}
+
+/** This action as a workflow names it, for the collect step the pending report shows. */
+function actionRef(): string {
+  const repository = process.env.GITHUB_ACTION_REPOSITORY
+  const ref = process.env.GITHUB_ACTION_REF
+  return repository && ref ? `${repository}@${ref}` : 'OWNER/claude-batch-evals@v1'
+}
+
+/** The PR comment the report goes into, when the run belongs to a pull request and comments are on. */
+async function reportComment(inputs: ActionInputs): Promise<ReportComment | undefined> {
+  const octokit = inputs.githubToken ? github.getOctokit(inputs.githubToken) : undefined
+  const event = github.context.eventName || 'run'
+  let pr
+  try {
+    pr = await pullRequestOf(github.context, octokit)
+  } catch (error) {
+    core.warning(`Could not look up the pull request of this ${event}: ${(error as Error).message}`)
+  }
+  if (!pr) {
+    core.info(`No pull request for this ${event}: the report is in the job summary, outputs and files only.`)
+    return undefined
+  }
+  if (!inputs.comment) return undefined
+  if (!octokit) {
+    core.warning("No 'github-token': the PR comment is skipped. Pass github-token: ${{ github.token }}.")
+    return undefined
+  }
+  return new ReportComment(octokit, pr, { mode: inputs.commentMode, header: inputs.commentHeader })
+}
+
+/** Where the run's batches are recorded for a re-run: the Actions cache, and the PR comment when there is one. */
+function runStateStores(comment: ReportComment | undefined): RunStateStore {
+  const stores = [actionsCacheRunStateStore(), ...(comment ? [pullRequestCommentStore(comment)] : [])]
+  return {
+    name: stores.map((store) => store.name).join(' or '),
+    async load(runKey) {
+      for (const store of stores) {
+        const state = await store.load(runKey)
+        if (state) return state
+      }
+      return undefined
+    },
+    async save(state) {
+      await Promise.all(stores.map((store) => store.save(state)))
+    },
+  }
 }
 
 function setOutputs(report: RunReport, resultsPath: string): void {
   const cost = report.totalCost
   core.setOutput('status', report.status)
+  // Again, now with the follow-up batches of retried requests.
   core.setOutput('batch-ids', report.batchIds.join('\n'))
   core.setOutput('total', report.total)
   core.setOutput('passed', report.passed)
@@ -75,20 +250,14 @@ function setOutputs(report: RunReport, resultsPath: string): void {
   core.setOutput('results-file', resultsPath)
 }
 
-async function commentOnPullRequest(token: string, markdown: string): Promise<void> {
-  const pr = pullRequestOf(github.context)
-  if (!pr) {
-    core.info(
-      `No pull request for this ${github.context.eventName || 'run'}: the report is in the job summary only.`,
-    )
-    return
-  }
-  if (!token) {
-    core.warning("No 'github-token': the PR comment was skipped. Pass github-token: ${{ github.token }}.")
-    return
-  }
+async function commentOnPullRequest(
+  comment: ReportComment | undefined,
+  markdown: string,
+  state: RunState,
+): Promise<void> {
+  if (!comment) return
   try {
-    const { url, created } = await upsertComment(github.getOctokit(token), pr, markdown)
+    const { url, created } = await comment.write(markdown, state)
     core.info(`${created ? 'Posted' : 'Updated'} the report comment: ${url}`)
     core.setOutput('comment-url', url)
   } catch (error) {

@@ -14,8 +14,15 @@ const MAX_REASON_CHARS = 300
  * line breaks that end the row, no @mentions or #refs that notify anyone. Cut to `max` characters.
  */
 export function inertCell(text: string, max: number): string {
-  const chars = [...text]
-  const cut = chars.length > max ? `${chars.slice(0, max).join('')}…` : text
+  // The first `max` characters (code points, not UTF-16 units), without spreading a long output whole.
+  let count = 0
+  let end = 0
+  for (const char of text) {
+    if (count === max) break
+    count += 1
+    end += char.length
+  }
+  const cut = end < text.length ? `${text.slice(0, end)}…` : text
   return cut
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -151,4 +158,55 @@ function footer(report: RunReport): string {
   }
   if (report.runUrl) parts.push(`[workflow run](${report.runUrl})`)
   return parts.join(' · ')
+}
+
+/** The comment while the batches run: reviewers see the evals are under way, and where. */
+export function renderRunning(batchIds: string[]): string {
+  return [
+    '## ⏳ Claude Batch Evals: running',
+    '',
+    `${batchIds.length === 1 ? 'Batch' : 'Batches'} ${batchIds.map((id) => `\`${id}\``).join(', ')} submitted; ` +
+      'this comment is updated when the results are in.',
+    '',
+  ].join('\n')
+}
+
+export interface PendingRun {
+  batchIds: string[]
+  /** Why the run stopped waiting, as a sentence. */
+  why: string
+  /** Request counts over the batches, as last polled. */
+  counts: { processing: number; succeeded: number; errored: number; canceled: number; expired: number }
+  /** The step that collects the results: this action's `uses:` and its `suite` input. */
+  uses: string
+  suitePatterns: string[]
+}
+
+/** The report of a run that stopped waiting while its batches still run: where they are and how to collect them. */
+export function renderPending(run: PendingRun): string {
+  const { processing, succeeded, errored, canceled, expired } = run.counts
+  const suite =
+    run.suitePatterns.length === 1
+      ? ` ${run.suitePatterns[0]}`
+      : ` |\n${run.suitePatterns.map((p) => `      ${p}`).join('\n')}`
+  return [
+    '## ⏳ Claude Batch Evals: still running',
+    '',
+    `${run.why} The batches keep running, and nothing is lost: their results stay downloadable for 29 days.`,
+    '',
+    `Batches ${run.batchIds.map((id) => `\`${id}\``).join(', ')}: processing ${processing}, succeeded ${succeeded}, ` +
+      `errored ${errored}, canceled ${canceled}, expired ${expired}.`,
+    '',
+    'Collect, grade and report them, without submitting anything, with a later run of this action (for example in a ' +
+      'scheduled or `workflow_dispatch` workflow):',
+    '',
+    '```yaml',
+    `- uses: ${run.uses}`,
+    '  with:',
+    `    suite:${suite}`,
+    '    batch-id: |',
+    ...run.batchIds.map((id) => `      ${id}`),
+    '```',
+    '',
+  ].join('\n')
 }

@@ -1,10 +1,10 @@
-/** The one sticky PR comment, through the real Octokit of `@actions/github`. */
+/** The report's PR comment, through the real Octokit of `@actions/github`. */
+import { createHash } from 'node:crypto'
 import * as github from '@actions/github'
+import type { RunState } from './run-state.js'
 
-/** Hidden in the rendered comment; finds our comment among the PR's others. Model output can't forge it. */
-export const COMMENT_MARKER = '<!-- claude-batch-evals:report -->'
-
-type Octokit = ReturnType<typeof github.getOctokit>
+export type Octokit = ReturnType<typeof github.getOctokit>
+export type CommentMode = 'update' | 'new'
 
 export interface PullRequestRef {
   owner: string
@@ -12,37 +12,132 @@ export interface PullRequestRef {
   number: number
 }
 
-/** The pull request the run belongs to, for `pull_request` and `pull_request_target` events. */
-export function pullRequestOf(context: typeof github.context): PullRequestRef | undefined {
-  const number = context.payload.pull_request?.number
-  if (typeof number !== 'number' || !process.env.GITHUB_REPOSITORY) return undefined
-  return { ...context.repo, number }
-}
+const STATE_MARKER = /^<!-- claude-batch-evals:state (\{.*\}) -->$/m
 
 /**
- * Updates the comment that carries the marker, or creates it. Walks every page of comments: a busy PR
- * has hundreds, and ours may be among the first.
+ * The pull request the run belongs to: the event's for `pull_request` and `pull_request_target`; for
+ * `push`, an open pull request whose head is the pushed commit, if any; none otherwise.
  */
-export async function upsertComment(
-  octokit: Octokit,
-  pr: PullRequestRef,
-  markdown: string,
-): Promise<{ url: string; created: boolean }> {
-  const body = `${COMMENT_MARKER}\n${markdown}`
-  const { owner, repo, number } = pr
-  const pages = octokit.paginate.iterator(octokit.rest.issues.listComments, {
-    owner,
-    repo,
-    issue_number: number,
-    per_page: 100,
+export async function pullRequestOf(
+  context: typeof github.context,
+  octokit: Octokit | undefined,
+): Promise<PullRequestRef | undefined> {
+  if (!process.env.GITHUB_REPOSITORY) return undefined
+  const number = context.payload.pull_request?.number
+  if (typeof number === 'number') return { ...context.repo, number }
+  if (context.eventName !== 'push' || !octokit) return undefined
+  const { data: pulls } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+    ...context.repo,
+    commit_sha: context.sha,
   })
-  for await (const { data: comments } of pages) {
-    const existing = comments.find((comment) => comment.body?.startsWith(COMMENT_MARKER))
-    if (existing) {
-      const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body })
+  const open = pulls.find((pull) => pull.state === 'open')
+  return open ? { ...context.repo, number: open.number } : undefined
+}
+
+/** The run state hidden in a comment body, if any. */
+export function stateInComment(body: string): RunState | undefined {
+  const json = STATE_MARKER.exec(body)?.[1]
+  if (!json) return undefined
+  try {
+    const state = JSON.parse(json) as RunState
+    return typeof state.runKey === 'string' && Array.isArray(state.batchIds) ? state : undefined
+  } catch {
+    return undefined
+  }
+}
+
+interface CommentOptions {
+  /** `update`: one comment per PR (and header), updated by every run; `new`: one comment per run. */
+  mode: CommentMode
+  /** Keeps the comments of different suites in one PR apart. */
+  header: string
+}
+
+type IssueComment = Awaited<ReturnType<Octokit['rest']['issues']['listComments']>>['data'][number]
+
+/**
+ * The comment this run writes its report into. It is found by a hidden marker (per header) among the PR's
+ * comments, on every page, and only among comments the token itself wrote, so that nobody can make the
+ * action overwrite or trust a comment of theirs by copying the marker.
+ */
+export class ReportComment {
+  readonly marker: string
+  private commentId: number | undefined
+  private author: Promise<(comment: IssueComment) => boolean> | undefined
+
+  constructor(
+    private readonly octokit: Octokit,
+    readonly pr: PullRequestRef,
+    private readonly options: CommentOptions,
+  ) {
+    const tag = options.header
+      ? `:${createHash('sha256').update(options.header).digest('hex').slice(0, 12)}`
+      : ''
+    this.marker = `<!-- claude-batch-evals:report${tag} -->`
+  }
+
+  /** The body: the marker, the run's state (hidden, for a re-run to resume), then the report. */
+  body(markdown: string, state: RunState | undefined): string {
+    const hiddenState = state ? `<!-- claude-batch-evals:state ${JSON.stringify(state)} -->\n` : ''
+    return `${this.marker}\n${hiddenState}${markdown}`
+  }
+
+  /** Tells our comments from anyone else's: the token's own user, or (an app's token has none) a bot. */
+  private isOurs(): Promise<(comment: IssueComment) => boolean> {
+    this.author ??= this.octokit.rest.users.getAuthenticated().then(
+      ({ data }) =>
+        (comment: IssueComment) =>
+          comment.user?.login === data.login,
+      () => (comment: IssueComment) => comment.user?.type === 'Bot',
+    )
+    return this.author
+  }
+
+  /** Our comments on the PR, oldest first. */
+  private async ours(): Promise<IssueComment[]> {
+    const isOurs = await this.isOurs()
+    const found: IssueComment[] = []
+    const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listComments, {
+      owner: this.pr.owner,
+      repo: this.pr.repo,
+      issue_number: this.pr.number,
+      per_page: 100,
+    })
+    for await (const { data } of pages) {
+      found.push(...data.filter((comment) => comment.body?.startsWith(this.marker) && isOurs(comment)))
+    }
+    return found
+  }
+
+  /** The state an earlier attempt of this run left in its comment, whose comment this run then updates. */
+  async loadState(runKey: string): Promise<RunState | undefined> {
+    for (const comment of (await this.ours()).reverse()) {
+      const state = comment.body ? stateInComment(comment.body) : undefined
+      if (state?.runKey === runKey) {
+        this.commentId = comment.id
+        return state
+      }
+    }
+    return undefined
+  }
+
+  /** Writes the report: into this run's comment, else (mode update) the PR's, else a new one. */
+  async write(markdown: string, state: RunState | undefined): Promise<{ url: string; created: boolean }> {
+    const body = this.body(markdown, state)
+    const { owner, repo, number } = this.pr
+    if (this.commentId === undefined && this.options.mode === 'update')
+      this.commentId = (await this.ours()).at(-1)?.id
+    if (this.commentId !== undefined) {
+      const { data } = await this.octokit.rest.issues.updateComment({
+        owner,
+        repo,
+        comment_id: this.commentId,
+        body,
+      })
       return { url: data.html_url, created: false }
     }
+    const { data } = await this.octokit.rest.issues.createComment({ owner, repo, issue_number: number, body })
+    this.commentId = data.id
+    return { url: data.html_url, created: true }
   }
-  const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body })
-  return { url: data.html_url, created: true }
 }

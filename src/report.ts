@@ -2,7 +2,6 @@
 import type { GradedRun, TestOutcome } from './grading.js'
 import {
   addCosts,
-  addTokens,
   NO_COST,
   NO_TOKENS,
   PRICE_TABLE_DATE,
@@ -61,11 +60,23 @@ export interface ReportContext {
 }
 
 export function buildReport({ outcomes, unexpectedCustomIds }: GradedRun, context: ReportContext): RunReport {
-  const count = (status: TestOutcome['status']) => outcomes.filter((o) => o.status === status).length
-  const [passed, failed, errored] = [count('passed'), count('failed'), count('errored')]
+  // One pass over the outcomes (a run may have 100,000): counts, problems, costs and metrics.
+  let passed = 0
+  const failedTests: TestOutcome[] = []
+  const erroredTests: TestOutcome[] = []
+  const costs = new CostsByModel()
+  const metrics = new MetricSums()
+  for (const outcome of outcomes) {
+    if (outcome.status === 'passed') passed += 1
+    else if (outcome.status === 'failed') failedTests.push(outcome)
+    else erroredTests.push(outcome)
+    costs.add(outcome)
+    metrics.add(outcome.metrics)
+  }
+  const [failed, errored] = [failedTests.length, erroredTests.length]
   const total = outcomes.length
   const passRate = total === 0 ? 0 : passed / total
-  const costByModel = costsByModel(outcomes)
+  const costByModel = costs.rows()
   const knownCost = costByModel.reduce((sum, row) => addCosts(sum, row.cost), NO_COST)
   const unpriced = costByModel.some((row) => row.unpricedTests > 0)
 
@@ -94,56 +105,76 @@ export function buildReport({ outcomes, unexpectedCustomIds }: GradedRun, contex
     batchIds: context.batchIds,
     batchDurationMs: context.batchDurationMs,
     costByModel,
-    metrics: metricSummaries(outcomes),
+    metrics: metrics.summaries(),
     totalCost: unpriced ? null : knownCost,
     knownCost,
     priceTableDate: PRICE_TABLE_DATE,
-    problems: [
-      ...outcomes.filter((o) => o.status === 'errored'),
-      ...outcomes.filter((o) => o.status === 'failed'),
-    ],
+    problems: erroredTests.concat(failedTests),
     unexpectedCustomIds,
     runUrl: context.runUrl,
   }
 }
 
-function metricSummaries(outcomes: TestOutcome[]): MetricSummary[] {
-  const scores = new Map<string, number[]>()
-  for (const outcome of outcomes) {
-    for (const [name, score] of Object.entries(outcome.metrics))
-      scores.set(name, [...(scores.get(name) ?? []), score])
+/** Running sums of each metric's scores, in the order the tests are added. */
+class MetricSums {
+  private readonly sums = new Map<string, { tests: number; total: number }>()
+
+  add(metrics: Record<string, number>): void {
+    for (const [name, score] of Object.entries(metrics)) {
+      const sum = this.sums.get(name)
+      if (sum) {
+        sum.tests += 1
+        sum.total += score
+      } else this.sums.set(name, { tests: 1, total: score })
+    }
   }
-  return [...scores]
-    .map(([name, values]) => ({
-      name,
-      tests: values.length,
-      meanScore: values.reduce((a, b) => a + b, 0) / values.length,
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name))
+
+  summaries(): MetricSummary[] {
+    return [...this.sums]
+      .map(([name, { tests, total }]) => ({ name, tests, meanScore: total / tests }))
+      .sort((a, b) => a.name.localeCompare(b.name))
+  }
 }
 
-function costsByModel(outcomes: TestOutcome[]): ModelCost[] {
-  const rows = new Map<string, ModelCost>()
-  for (const outcome of outcomes) {
+/** Tokens and cost per model, summed in place. */
+class CostsByModel {
+  private readonly byModel = new Map<string, ModelCost>()
+
+  add(outcome: TestOutcome): void {
     const model = outcome.evalCase.params.model
-    const row = rows.get(model) ?? {
-      model,
-      tests: 0,
-      tokens: NO_TOKENS,
-      cost: NO_COST,
-      unpricedTests: 0,
-      unpricedReason: null,
+    let row = this.byModel.get(model)
+    if (!row) {
+      row = {
+        model,
+        tests: 0,
+        tokens: { ...NO_TOKENS },
+        cost: { ...NO_COST },
+        unpricedTests: 0,
+        unpricedReason: null,
+      }
+      this.byModel.set(model, row)
     }
     row.tests += 1
-    if (outcome.usage) row.tokens = addTokens(row.tokens, tokenCountsOf(outcome.usage))
-    if (outcome.cost) row.cost = addCosts(row.cost, outcome.cost)
-    else {
+    if (outcome.usage) {
+      const tokens = tokenCountsOf(outcome.usage)
+      row.tokens.input += tokens.input
+      row.tokens.cacheWrite5m += tokens.cacheWrite5m
+      row.tokens.cacheWrite1h += tokens.cacheWrite1h
+      row.tokens.cacheRead += tokens.cacheRead
+      row.tokens.output += tokens.output
+    }
+    if (outcome.cost) {
+      row.cost.standard += outcome.cost.standard
+      row.cost.batch += outcome.cost.batch
+    } else {
       row.unpricedTests += 1
       row.unpricedReason ??= outcome.costUnknown
     }
-    rows.set(model, row)
   }
-  return [...rows.values()].sort((a, b) => a.model.localeCompare(b.model))
+
+  rows(): ModelCost[] {
+    return [...this.byModel.values()].sort((a, b) => a.model.localeCompare(b.model))
+  }
 }
 
 /** 0.955 -> "95.5%": one decimal, none when whole, rounded down so that 99.96% never shows as 100%. */

@@ -1,6 +1,9 @@
 /** The results file: every test with its prompt, output, grades, usage and cost, for people and tools. */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import type { TestOutcome } from './grading.js'
 import { usdString, type Cost } from './pricing.js'
 import type { RunReport } from './report.js'
@@ -42,8 +45,8 @@ function testEntry(outcome: TestOutcome) {
   }
 }
 
-/** The document written to `results-file`. Money is exact decimal USD in strings. */
-export function resultsDocument(report: RunReport, outcomes: TestOutcome[], generatedAt: Date) {
+/** Everything of the document but its tests (which come last). */
+function resultsHeader(report: RunReport, generatedAt: Date) {
   return {
     schema_version: RESULTS_SCHEMA_VERSION,
     generated_at: generatedAt.toISOString(),
@@ -80,10 +83,52 @@ export function resultsDocument(report: RunReport, outcomes: TestOutcome[], gene
     },
     metrics: report.metrics.map((m) => ({ name: m.name, tests: m.tests, mean_score: m.meanScore })),
     unexpected_custom_ids: report.unexpectedCustomIds,
-    tests: outcomes.map(testEntry),
   }
 }
 
+/** The document written to `results-file`. Money is exact decimal USD in strings. */
+export function resultsDocument(report: RunReport, outcomes: TestOutcome[], generatedAt: Date) {
+  return { ...resultsHeader(report, generatedAt), tests: outcomes.map(testEntry) }
+}
+
+/** Text is handed to the file in pieces of about this many characters. */
+const CHUNK_CHARS = 1 << 16
+/** A test entry as the document indents it: serialized inside `{"t": [entry]}`, less the wrapper's text. */
+const ENTRY_PREFIX = '{\n  "t": [\n    '.length
+const ENTRY_SUFFIX = '\n  ]\n}'.length
+
+/**
+ * The text of `JSON.stringify(resultsDocument(...), null, 2)` and a final newline, in pieces: the header,
+ * then the tests serialized one at a time, so that neither the document nor its text is ever held whole.
+ */
+export function* resultsText(
+  report: RunReport,
+  outcomes: TestOutcome[],
+  generatedAt: Date,
+): Generator<string> {
+  const header = resultsHeader(report, generatedAt)
+  if (outcomes.length === 0) {
+    yield `${JSON.stringify({ ...header, tests: [] }, null, 2)}\n`
+    return
+  }
+  // `tests` is the last key: the header's text without its closing brace, then the list, then the brace.
+  let text = `${JSON.stringify(header, null, 2).slice(0, -2)},\n  "tests": [\n    `
+  for (let i = 0; i < outcomes.length; i++) {
+    if (i > 0) text += ',\n    '
+    text += JSON.stringify({ t: [testEntry(outcomes[i])] }, null, 2).slice(ENTRY_PREFIX, -ENTRY_SUFFIX)
+    if (text.length >= CHUNK_CHARS) {
+      yield text
+      text = ''
+    }
+  }
+  yield `${text}\n  ]\n}\n`
+}
+
+/**
+ * Writes the results file, streamed (a 100,000-test run makes a file of hundreds of MB). It is written
+ * next to its final path and renamed into place, so that a run that fails while writing never leaves a
+ * truncated file where a complete one is expected.
+ */
 export async function writeResultsFile(
   file: string,
   report: RunReport,
@@ -91,6 +136,13 @@ export async function writeResultsFile(
 ): Promise<string> {
   const absolute = path.resolve(file)
   await mkdir(path.dirname(absolute), { recursive: true })
-  await writeFile(absolute, `${JSON.stringify(resultsDocument(report, outcomes, new Date()), null, 2)}\n`)
+  const partial = `${absolute}.partial`
+  try {
+    await pipeline(Readable.from(resultsText(report, outcomes, new Date())), createWriteStream(partial))
+    await rename(partial, absolute)
+  } catch (error) {
+    await rm(partial, { force: true })
+    throw error
+  }
   return absolute
 }

@@ -32,10 +32,26 @@ export interface SchemaProblem {
 
 const definitions = schema.definitions as Record<string, Schema>
 
+/** Resolved `$ref`s, by the node that holds them: a suite of 100,000 tests checks the same nodes again and again. */
+const resolved = new WeakMap<Schema, Schema>()
+
 function resolve(node: Schema): Schema {
   if (!node.$ref) return node
-  const target = definitions[node.$ref.replace('#/definitions/', '')]
-  return { ...resolve(target), ...node, $ref: undefined, title: node.title ?? target.title }
+  let rule = resolved.get(node)
+  if (!rule) {
+    const target = definitions[node.$ref.replace('#/definitions/', '')]
+    rule = { ...resolve(target), ...node, $ref: undefined, title: node.title ?? target.title }
+    resolved.set(node, rule)
+  }
+  return rule
+}
+
+const patterns = new Map<string, RegExp>()
+
+function patternOf(source: string): RegExp {
+  let pattern = patterns.get(source)
+  if (!pattern) patterns.set(source, (pattern = new RegExp(source)))
+  return pattern
 }
 
 function typeOf(value: unknown): string {
@@ -48,7 +64,8 @@ function typeOf(value: unknown): string {
 function hasType(value: unknown, type: string | string[] | undefined): boolean {
   if (type === undefined) return true
   const actual = typeOf(value)
-  return ([] as string[]).concat(type).some((t) => t === actual || (t === 'number' && actual === 'integer'))
+  const matches = (t: string) => t === actual || (t === 'number' && actual === 'integer')
+  return typeof type === 'string' ? matches(type) : type.some(matches)
 }
 
 /** `tests[3].assert[0]`, or `the suite` for the root; the items of a tests file are `tests[n]` too. */
@@ -71,11 +88,12 @@ function expectation(node: Schema): string {
 
 function check(value: unknown, node: Schema, path: ValuePath, problems: SchemaProblem[]): void {
   const rule = resolve(node)
-  const where = describePath(path)
+  // Described only for a problem: most values have none.
+  const where = () => describePath(path)
   if (rule.anyOf) {
-    const branch = rule.anyOf.map(resolve).find((b) => hasType(value, b.type))
-    if (branch) check(value, branch, path, problems)
-    else problems.push({ path, message: `${where} must be ${rule.anyOf.map(expectation).join(' or ')}` })
+    const branch = rule.anyOf.find((b) => hasType(value, resolve(b).type))
+    if (branch) check(value, resolve(branch), path, problems)
+    else problems.push({ path, message: `${where()} must be ${rule.anyOf.map(expectation).join(' or ')}` })
     return
   }
   if (rule.enum && !rule.enum.includes(value)) {
@@ -83,45 +101,45 @@ function check(value: unknown, node: Schema, path: ValuePath, problems: SchemaPr
     const suggestion = typeof value === 'string' ? didYouMean(value, allowed) : ''
     problems.push({
       path,
-      message: `${where} is ${JSON.stringify(value)}${suggestion}; use one of: ${allowed.join(', ')}`,
+      message: `${where()} is ${JSON.stringify(value)}${suggestion}; use one of: ${allowed.join(', ')}`,
     })
     return
   }
   if (!hasType(value, rule.type)) {
-    problems.push({ path, message: `${where} must be ${expectation(rule)}, not ${typeOf(value)}` })
+    problems.push({ path, message: `${where()} must be ${expectation(rule)}, not ${typeOf(value)}` })
     return
   }
   if (typeof value === 'string') {
-    if (rule.pattern && !new RegExp(rule.pattern).test(value)) {
-      problems.push({ path, message: `${where} must be ${expectation(rule)}` })
+    if (rule.pattern && !patternOf(rule.pattern).test(value)) {
+      problems.push({ path, message: `${where()} must be ${expectation(rule)}` })
     }
     if (rule.minLength !== undefined && value.length < rule.minLength) {
-      problems.push({ path, message: `${where} must not be empty` })
+      problems.push({ path, message: `${where()} must not be empty` })
     }
   }
   if (typeof value === 'number' && rule.minimum !== undefined && value < rule.minimum) {
-    problems.push({ path, message: `${where} must be at least ${rule.minimum}` })
+    problems.push({ path, message: `${where()} must be at least ${rule.minimum}` })
   }
   if (Array.isArray(value)) {
     if (rule.minItems !== undefined && value.length < rule.minItems) {
-      problems.push({ path, message: `${where} must have at least ${rule.minItems} item(s)` })
+      problems.push({ path, message: `${where()} must have at least ${rule.minItems} item(s)` })
     }
     if (rule.items) value.forEach((item, i) => check(item, rule.items as Schema, [...path, i], problems))
   }
   if (typeOf(value) === 'object' && rule.properties) {
     const object = value as Record<string, unknown>
-    const known = Object.keys(rule.properties)
+    const known = () => Object.keys(rule.properties ?? {})
     for (const key of rule.required ?? []) {
-      if (!(key in object)) problems.push({ path, message: `${where} needs '${key}'` })
+      if (!(key in object)) problems.push({ path, message: `${where()} needs '${key}'` })
     }
     for (const [key, item] of Object.entries(object)) {
-      const property = rule.properties[key]
+      const property = Object.hasOwn(rule.properties, key) ? rule.properties[key] : undefined
       if (property) check(item, property, [...path, key], problems)
       else if (rule.additionalProperties === false) {
         problems.push({
           path,
           key,
-          message: `unknown key '${key}' in ${where}${didYouMean(key, known)}; known keys: ${known.join(', ')}`,
+          message: `unknown key '${key}' in ${where()}${didYouMean(key, known())}; known keys: ${known().join(', ')}`,
         })
       }
     }
@@ -139,9 +157,11 @@ export function suiteSchemaProblems(value: unknown): SchemaProblem[] {
 }
 
 /** Problems of one test loaded from a tests file, its path prefixed with `at`. */
+const TEST: Schema = { $ref: '#/definitions/test' }
+
 export function testSchemaProblems(value: unknown, at: ValuePath): SchemaProblem[] {
   const problems: SchemaProblem[] = []
-  check(value, { $ref: '#/definitions/test' }, at, problems)
+  check(value, TEST, at, problems)
   return problems
 }
 

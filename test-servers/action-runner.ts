@@ -23,6 +23,8 @@ export interface RunActionOptions {
   env?: Record<string, string>
   /** Called with each chunk the action prints, as it prints it. */
   onOutput?: (chunk: string) => void
+  /** Sends the process a signal once its log matches, as the runner does when a job is cancelled. */
+  signalWhen?: { log: RegExp; signal: NodeJS.Signals }
 }
 
 export interface ActionRun {
@@ -105,9 +107,14 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const node = process.env.ACTION_NODE || process.execPath
   const child = spawn(node, [BUNDLE], { cwd: options.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let log = ''
+  let signalled = false
   const collect = (chunk: Buffer) => {
     log += chunk.toString()
     options.onOutput?.(chunk.toString())
+    if (options.signalWhen && !signalled && options.signalWhen.log.test(log)) {
+      signalled = true
+      child.kill(options.signalWhen.signal)
+    }
   }
   child.stdout.on('data', collect)
   child.stderr.on('data', collect)

@@ -3,12 +3,17 @@
  *
  *   npm run emulator -- --port 8787 --replies examples/replies.json --processing-ms 2000
  *
+ * Optional: --expires-after-ms N (a batch not processed by then ends with the rest `expired`),
+ * --max-queued-requests N (the workspace queue limit: a create over it answers 429 with retry-after).
+ *
  * Then point the SDK (or the action) at it: ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_API_KEY=any
  */
 import { parseArgs } from 'node:util'
 import { loadReplies, startBatchEmulator, type BatchEmulatorOptions } from './batch-emulator.js'
 
-const USAGE = 'usage: batch-emulator-cli [--port 8787] [--replies replies.json] [--processing-ms 1000]'
+const USAGE =
+  'usage: batch-emulator-cli [--port 8787] [--replies replies.json] [--processing-ms 1000] ' +
+  '[--expires-after-ms 86400000] [--max-queued-requests N]'
 
 function nonNegativeInteger(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined
@@ -24,6 +29,8 @@ async function main(): Promise<void> {
       port: { type: 'string', default: '8787' },
       replies: { type: 'string' },
       'processing-ms': { type: 'string' },
+      'expires-after-ms': { type: 'string' },
+      'max-queued-requests': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -35,12 +42,19 @@ async function main(): Promise<void> {
   const options: BatchEmulatorOptions = { port: nonNegativeInteger('port', values.port) }
   const processingMs = nonNegativeInteger('processing-ms', values['processing-ms'])
   if (processingMs !== undefined) options.processingMs = processingMs
+  const expiresAfterMs = nonNegativeInteger('expires-after-ms', values['expires-after-ms'])
+  if (expiresAfterMs !== undefined) options.expiresAfterMs = expiresAfterMs
+  const maxQueuedRequests = nonNegativeInteger('max-queued-requests', values['max-queued-requests'])
+  if (maxQueuedRequests !== undefined) options.maxQueuedRequests = maxQueuedRequests
   if (values.replies !== undefined) options.replies = loadReplies(values.replies)
 
   const emulator = await startBatchEmulator(options)
   const replyCount = Object.keys(options.replies ?? {}).length
   console.log(`Batch API emulator listening on ${emulator.url}`)
   console.log(`  processing time ${options.processingMs ?? 1000} ms, ${replyCount} scripted replies`)
+  if (options.expiresAfterMs !== undefined) console.log(`  batches expire after ${options.expiresAfterMs} ms`)
+  if (options.maxQueuedRequests !== undefined)
+    console.log(`  queue limit ${options.maxQueuedRequests} requests`)
 
   let stopping = false
   const stop = (signal: string) => {

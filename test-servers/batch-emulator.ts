@@ -5,11 +5,27 @@
  * `baseURL` at `emulator.url`. State lives in memory. Whether a batch has ended is decided from timestamps
  * (no timers), so nothing keeps the process alive after `close()`.
  *
+ * Time model: the requests of a batch of n complete one after another, in submission order, over the
+ * batch's processing time: request i at `created + processingMs * (i + 1) / n`. While the batch is
+ * `in_progress` or `canceling` every request counts as `processing` (as the API reports). It ends at
+ * `created + processingMs`, or earlier:
+ * - canceled: `CANCEL_GRACE_MS` after the cancel (never later than its normal end); the requests completed by
+ *   the time of the cancel have their results, the rest are `canceled`;
+ * - expired: at `created + expiresAfterMs` (24 h by default), if processing is not done by then; the requests
+ *   completed by then have their results, the rest are `expired`.
+ *
+ * Scripted faults, for testing clients' retries and reconciliation: `failNext` (an API error, optionally
+ * with `retry-after`), `resetNext` (the connection is dropped with no answer, optionally after the call took
+ * effect), `cutResultsAfter` (a results download breaks off mid-stream), `maxQueuedRequests` (the
+ * workspace's processing-queue limit: 429 with `retry-after`).
+ *
+ * Sized for the API's largest batch (100,000 requests, a body of hundreds of MB): no step is quadratic in
+ * the number of requests, and results are serialised line by line and streamed with backpressure.
+ *
  * Every response body is typed with the SDK's own types, so `tsc` catches drift from the API contract.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type {
@@ -42,8 +58,24 @@ export type StandInReply =
 export interface BatchEmulatorOptions {
   /** Port to listen on (127.0.0.1). Default 0: a random free port. */
   port?: number
-  /** How long a batch stays `in_progress` before it ends, in ms. Default 1000. */
+  /**
+   * How long a batch takes to process all its requests, in ms (its requests complete evenly over this time).
+   * Default 1000; at least 1. `setProcessingMs` changes it for batches created afterwards.
+   */
   processingMs?: number
+  /**
+   * How long after creation a batch expires, in ms (`expires_at`). Default 24 h, as the API. A batch whose
+   * processing is not done by then ends at that time with its unprocessed requests `expired`.
+   */
+  expiresAfterMs?: number
+  /**
+   * The workspace's cap on requests waiting in the processing queue. A create whose requests, added to those
+   * of the batches not yet ended (`in_progress` or `canceling`), exceed it answers 429 `rate_limit_error` with
+   * a `retry-after` header. Default: no limit.
+   */
+  maxQueuedRequests?: number
+  /** The `retry-after` (seconds, may be fractional) of a queue-limit 429. Default 1. */
+  queueRetryAfterSeconds?: number
   /**
    * The stand-in model. Key: the text of the LAST user message (string content, or its text blocks
    * concatenated with no separator), exact match. Unknown prompts get a deterministic default reply.
@@ -68,8 +100,32 @@ export interface BatchEmulator {
   calls: RecordedCall[]
   /** Every batch created so far (deleted ones included), oldest first. */
   createdBatches(): { id: string; requests: { custom_id: string; params: unknown }[] }[]
-  /** Makes the next `times` calls matching method and path fail with the API's error of this kind. */
-  failNext(method: string, path: RegExp, type: ErrorType, times?: number): void
+  /**
+   * Makes the next `times` calls matching method and path fail with the API's error of this kind (its HTTP
+   * status and error body). With `retryAfterSeconds`, the answer carries a `retry-after` header (seconds; a
+   * fraction such as 0.05 keeps tests fast, and the SDK honours it).
+   */
+  failNext(
+    method: string,
+    path: RegExp,
+    type: ErrorType,
+    times?: number,
+    options?: { retryAfterSeconds?: number },
+  ): void
+  /**
+   * Makes the next `times` calls matching method and path end in a connection reset: the request is read,
+   * then the socket is destroyed with no response (the SDK sees an `APIConnectionError`, and retries it).
+   * By default the call has no effect. With `afterCommit`, the call is carried out first (a create creates
+   * its batch, a cancel cancels) and only its answer is lost: the case where a retried create double-bills.
+   */
+  resetNext(method: string, path: RegExp, times?: number, options?: { afterCommit?: boolean }): void
+  /**
+   * Makes the next `times` results downloads (of an ended batch) send only their first `lines` JSONL lines,
+   * then drop the connection before the end of the body, so the client's iteration fails mid-stream.
+   */
+  cutResultsAfter(lines: number, times?: number): void
+  /** Sets the processing time of the batches created from now on (those already created keep theirs). */
+  setProcessingMs(ms: number): void
   close(): Promise<void>
 }
 
@@ -80,6 +136,13 @@ const CUSTOM_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/
 const DAY_MS = 24 * 60 * 60 * 1000
 /** How long a canceled batch stays `canceling` before it ends (capped by its normal end). */
 const CANCEL_GRACE_MS = 100
+/** Results are written in pieces of about this many characters (fewer, larger writes than one per line). */
+const RESULTS_CHUNK_CHARS = 64 * 1024
+/**
+ * How long a cut results download waits, after its lines reached the socket, before dropping the
+ * connection: time for the client to take in the lines before it learns of the break.
+ */
+const CUT_DELAY_MS = 50
 const DEFAULT_REPLY_PREFIX = 'Stand-in reply to: '
 
 /** All error kinds, checked by `tsc` against the SDK's union (a missing or extra key fails). */
@@ -109,6 +172,8 @@ class HttpError extends Error {
   constructor(
     readonly type: HttpErrorType,
     message: string,
+    /** Extra response headers, such as `retry-after`. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message)
   }
@@ -116,11 +181,20 @@ class HttpError extends Error {
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
+/** Random bytes drawn from a pool: one `randomBytes` call per 1,024 ids rather than one per id. */
+const ID_BYTES = 22
+let idPool = Buffer.alloc(0)
+let idPoolOffset = 0
+
 /** An id shaped like the API's: prefix + `01` + 22 base62 characters. */
 function newId(prefix: string): string {
-  const bytes = randomBytes(22)
+  if (idPoolOffset + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * 1024)
+    idPoolOffset = 0
+  }
   let out = `${prefix}01`
-  for (const b of bytes) out += BASE62[b % 62]
+  for (let i = idPoolOffset; i < idPoolOffset + ID_BYTES; i++) out += BASE62[(idPool[i] as number) % 62]
+  idPoolOffset += ID_BYTES
   return out
 }
 
@@ -134,13 +208,29 @@ interface BatchState {
   seq: number
   createdAtMs: number
   expiresAtMs: number
-  /** When processing ends (moved earlier by a cancel). */
+  /** The processing time of this batch (the emulator's `processingMs` when it was created). */
+  processingMs: number
+  /** When processing ends: `created + processingMs`, capped by the expiry, moved earlier by a cancel. */
   endsAtMs: number
   cancelInitiatedAtMs: number | null
   requests: StoredRequest[]
-  /** Decided once, the first time the batch is seen ended. */
+  /** Decided once, the first time the batch is seen ended (in download order), with their counts. */
   results: MessageBatchIndividualResponse[] | null
+  counts: MessageBatchRequestCounts | null
   deleted: boolean
+}
+
+/**
+ * How many requests (the first ones, in submission order) have their result when the batch ends: those
+ * completed by the cancel, or by the end (which is the expiry when processing took longer).
+ */
+function processedCount(batch: BatchState): number {
+  const n = batch.requests.length
+  const cutoff = batch.cancelInitiatedAtMs ?? batch.endsAtMs
+  const elapsed = cutoff - batch.createdAtMs
+  if (elapsed >= batch.processingMs) return n
+  // Request i completes at created + processingMs * (i + 1) / n.
+  return Math.max(0, Math.min(n, Math.floor((elapsed * n) / batch.processingMs)))
 }
 
 type Status = MessageBatch['processing_status']
@@ -284,9 +374,55 @@ function shuffled(lines: MessageBatchIndividualResponse[]): MessageBatchIndividu
   return keyed.map(({ line }) => line)
 }
 
+/** Resolves when the response can take more data, or has closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
+}
+
+/** Resolves when the response has closed (at once when it already has). */
+function closed(res: ServerResponse): Promise<void> {
+  if (res.closed) return Promise.resolve()
+  return new Promise((resolve) => res.once('close', () => resolve()))
+}
+
+/** A scripted fault: the first one scripted that matches a call (and has times left) applies to it. */
+type ScriptedFault = { method: string; path: RegExp; times: number } & (
+  | { kind: 'error'; type: ErrorType; retryAfterSeconds: number | undefined }
+  | { kind: 'reset'; afterCommit: boolean }
+)
+
+/** What answering one call needs: its request id, and whether its answer is to be replaced by a reset. */
+interface CallContext {
+  requestId: string
+  resetInsteadOfAnswer: boolean
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${name} must be a non-negative number, got ${value}`)
+  return value
+}
+
+function timesOf(times: number): number {
+  if (!Number.isInteger(times) || times < 1) throw new Error(`times must be a positive integer, got ${times}`)
+  return times
+}
+
 export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<BatchEmulator> {
   // At least 1 ms, so that `create` always answers `in_progress`, as the API does.
-  const processingMs = Math.max(1, options.processingMs ?? 1000)
+  let processingMs = Math.max(1, nonNegative('processingMs', options.processingMs ?? 1000))
+  const expiresAfterMs = Math.max(1, nonNegative('expiresAfterMs', options.expiresAfterMs ?? DAY_MS))
+  const maxQueuedRequests = options.maxQueuedRequests
+  if (maxQueuedRequests !== undefined) nonNegative('maxQueuedRequests', maxQueuedRequests)
+  const queueRetryAfterSeconds = nonNegative('queueRetryAfterSeconds', options.queueRetryAfterSeconds ?? 1)
   const replies = options.replies ?? {}
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES
   const calls: RecordedCall[] = []
@@ -294,37 +430,39 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
   let seq = 0
   let url = ''
 
-  function resultsOf(batch: BatchState): MessageBatchIndividualResponse[] {
-    if (batch.results == null) {
-      const canceled = batch.cancelInitiatedAtMs != null
-      const expired = !canceled && batch.endsAtMs >= batch.expiresAtMs
-      batch.results = shuffled(
-        batch.requests.map(({ custom_id, params }): MessageBatchIndividualResponse => {
-          const result: MessageBatchResult = canceled
-            ? { type: 'canceled' }
-            : expired
-              ? { type: 'expired' }
-              : processRequest(params, replies)
-          return { custom_id, result }
-        }),
-      )
+  /** The results of an ended batch, decided (and counted) the first time they are asked for. */
+  function resultsOf(batch: BatchState): {
+    results: MessageBatchIndividualResponse[]
+    counts: MessageBatchRequestCounts
+  } {
+    if (batch.results == null || batch.counts == null) {
+      const done = processedCount(batch)
+      const unprocessed: MessageBatchResult =
+        batch.cancelInitiatedAtMs != null ? { type: 'canceled' } : { type: 'expired' }
+      const counts: MessageBatchRequestCounts = {
+        processing: 0,
+        succeeded: 0,
+        errored: 0,
+        canceled: 0,
+        expired: 0,
+      }
+      const lines = batch.requests.map(({ custom_id, params }, i): MessageBatchIndividualResponse => {
+        const result = i < done ? processRequest(params, replies) : unprocessed
+        counts[result.type]++
+        return { custom_id, result }
+      })
+      batch.results = shuffled(lines)
+      batch.counts = counts
     }
-    return batch.results
+    return { results: batch.results, counts: batch.counts }
   }
 
   function view(batch: BatchState, now: number): MessageBatch {
     const status = statusAt(batch, now)
-    const counts: MessageBatchRequestCounts = {
-      processing: batch.requests.length,
-      succeeded: 0,
-      errored: 0,
-      canceled: 0,
-      expired: 0,
-    }
-    if (status === 'ended') {
-      counts.processing = 0
-      for (const { result } of resultsOf(batch)) counts[result.type]++
-    }
+    const counts: MessageBatchRequestCounts =
+      status === 'ended'
+        ? { ...resultsOf(batch).counts }
+        : { processing: batch.requests.length, succeeded: 0, errored: 0, canceled: 0, expired: 0 }
     return {
       id: batch.id,
       type: 'message_batch',
@@ -392,16 +530,31 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       }
       return { custom_id: customId, params: request['params'] }
     })
-    const expiresAtMs = now + DAY_MS
+    if (maxQueuedRequests !== undefined) {
+      let queued = 0
+      for (const b of batches.values()) if (statusAt(b, now) !== 'ended') queued += b.requests.length
+      if (queued + stored.length > maxQueuedRequests) {
+        throw new HttpError(
+          'rate_limit_error',
+          `Number of requests in the processing queue would exceed the workspace limit of ${maxQueuedRequests} ` +
+            `(${queued} queued in unfinished batches + ${stored.length} in this batch). ` +
+            'Retry once earlier batches have ended.',
+          { 'retry-after': String(queueRetryAfterSeconds) },
+        )
+      }
+    }
+    const expiresAtMs = now + expiresAfterMs
     const batch: BatchState = {
       id: newId('msgbatch_'),
       seq: seq++,
       createdAtMs: now,
       expiresAtMs,
+      processingMs,
       endsAtMs: Math.min(now + processingMs, expiresAtMs),
       cancelInitiatedAtMs: null,
       requests: stored,
       results: null,
+      counts: null,
       deleted: false,
     }
     batches.set(batch.id, batch)
@@ -471,7 +624,10 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
     return { id: batch.id, type: 'message_batch_deleted' }
   }
 
-  async function streamResults(batch: BatchState, now: number, res: ServerResponse, requestId: string) {
+  /** Scripted cuts of results downloads: the number of lines each of the next downloads sends. */
+  const cuts: { lines: number; times: number }[] = []
+
+  async function streamResults(batch: BatchState, now: number, res: ServerResponse, ctx: CallContext) {
     const status = statusAt(batch, now)
     if (status !== 'ended') {
       throw new HttpError(
@@ -479,11 +635,44 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
         `Message Batch ${batch.id} has not finished processing (${status})`,
       )
     }
-    res.writeHead(200, { 'content-type': 'application/binary', 'request-id': requestId })
-    for (const line of resultsOf(batch)) {
-      if (!res.write(`${JSON.stringify(line)}\n`)) await once(res, 'drain')
+    const { results } = resultsOf(batch)
+    if (ctx.resetInsteadOfAnswer) {
+      res.destroy()
+      return
     }
-    res.end()
+    const cut = cuts.find((c) => c.times > 0)
+    if (cut) cut.times -= 1
+    const count = cut ? Math.min(cut.lines, results.length) : results.length
+    res.writeHead(200, { 'content-type': 'application/binary', 'request-id': ctx.requestId })
+    const whenClosed = cut ? closed(res) : null
+    // For a cut: settles once the last piece is flushed to the socket (or the client has gone).
+    let flushed: Promise<void> = Promise.resolve()
+    let chunk = ''
+    for (let i = 0; i < count; i++) {
+      chunk += `${JSON.stringify(results[i])}\n`
+      if (chunk.length < RESULTS_CHUNK_CHARS && i < count - 1) continue
+      if (whenClosed) {
+        const piece = chunk
+        flushed = Promise.race([
+          new Promise<void>((resolve) => res.write(piece, () => resolve())),
+          whenClosed,
+        ])
+      } else {
+        res.write(chunk)
+      }
+      chunk = ''
+      if (res.writableNeedDrain) await drained(res)
+      if (res.destroyed) return
+    }
+    if (!cut) {
+      res.end()
+      return
+    }
+    // Cut: the lines reach the client, then the connection drops before the end of the chunked body.
+    if (count === 0) res.flushHeaders()
+    await flushed
+    await new Promise((resolve) => setTimeout(resolve, CUT_DELAY_MS).unref())
+    res.destroy()
   }
 
   /** Reads the body up to the limit. Returns null (after answering 413) when it is larger. */
@@ -506,23 +695,38 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
     return tooLarge ? null : Buffer.concat(chunks)
   }
 
-  function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string) {
+  function sendJson(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    ctx: CallContext,
+    headers: Record<string, string> = {},
+  ) {
+    if (ctx.resetInsteadOfAnswer) {
+      res.destroy()
+      return
+    }
     const text = JSON.stringify(body)
     res.writeHead(status, {
+      ...headers,
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(text),
-      'request-id': requestId,
+      'request-id': ctx.requestId,
     })
     res.end(text)
   }
 
-  function sendError(res: ServerResponse, type: HttpErrorType, message: string, requestId: string) {
-    const body: HttpErrorBody = { type: 'error', error: { type, message }, request_id: requestId }
+  function sendError(res: ServerResponse, error: HttpError, ctx: CallContext) {
+    const body: HttpErrorBody = {
+      type: 'error',
+      error: { type: error.type, message: error.message },
+      request_id: ctx.requestId,
+    }
     if (res.headersSent) {
       res.destroy()
       return
     }
-    sendJson(res, HTTP_STATUS[type], body, requestId)
+    sendJson(res, HTTP_STATUS[error.type], body, ctx, error.headers)
   }
 
   function isAuthenticated(req: IncomingMessage): boolean {
@@ -532,10 +736,19 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
     return typeof auth === 'string' && /^Bearer\s+\S+/i.test(auth)
   }
 
-  const faults: { method: string; path: RegExp; type: ErrorType; times: number }[] = []
+  const faults: ScriptedFault[] = []
+
+  function takeFault(method: string, path: string): ScriptedFault | undefined {
+    const fault = faults.find((f) => {
+      f.path.lastIndex = 0 // a /g or /y pattern would otherwise carry state between calls
+      return f.times > 0 && f.method.toUpperCase() === method && f.path.test(path)
+    })
+    if (fault) fault.times -= 1
+    return fault
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = newId('req_')
+    const ctx: CallContext = { requestId: newId('req_'), resetInsteadOfAnswer: false }
     const method = req.method ?? 'GET'
     const parsed = new URL(req.url ?? '/', 'http://127.0.0.1')
     const path = parsed.pathname.replace(/\/+$/, '') || '/'
@@ -551,10 +764,18 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       if (!isAuthenticated(req)) {
         throw new HttpError('authentication_error', 'x-api-key header is required')
       }
-      const fault = faults.find((f) => f.times > 0 && f.method === method && f.path.test(path))
-      if (fault) {
-        fault.times -= 1
-        throw new HttpError(fault.type, `Scripted ${fault.type} for ${method} ${path}`)
+      const fault = takeFault(method, path)
+      if (fault?.kind === 'error') {
+        const headers: Record<string, string> =
+          fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}
+        throw new HttpError(fault.type, `Scripted ${fault.type} for ${method} ${path}`, headers)
+      }
+      if (fault?.kind === 'reset') {
+        if (!fault.afterCommit) {
+          res.destroy()
+          return
+        }
+        ctx.resetInsteadOfAnswer = true
       }
       const now = Date.now()
       const segments = path.split('/').slice(1).map(decodeURIComponent)
@@ -576,30 +797,30 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
               `Request body is not valid JSON: ${(e as Error).message}`,
             )
           }
-          return sendJson(res, 200, create(json, now), requestId)
+          return sendJson(res, 200, create(json, now), ctx)
         }
-        if (method === 'GET') return sendJson(res, 200, list(parsed.searchParams, now), requestId)
+        if (method === 'GET') return sendJson(res, 200, list(parsed.searchParams, now), ctx)
         throw notAllowed()
       }
       if (rest.length > 0) throw new HttpError('not_found_error', `Not found: ${method} ${path}`)
       const batch = findBatch(id)
       if (action === undefined) {
-        if (method === 'GET') return sendJson(res, 200, view(batch, now), requestId)
-        if (method === 'DELETE') return sendJson(res, 200, remove(batch, now), requestId)
+        if (method === 'GET') return sendJson(res, 200, view(batch, now), ctx)
+        if (method === 'DELETE') return sendJson(res, 200, remove(batch, now), ctx)
         throw notAllowed()
       }
       if (action === 'cancel') {
-        if (method === 'POST') return sendJson(res, 200, cancel(batch, now), requestId)
+        if (method === 'POST') return sendJson(res, 200, cancel(batch, now), ctx)
         throw notAllowed()
       }
       if (action === 'results') {
-        if (method === 'GET') return await streamResults(batch, now, res, requestId)
+        if (method === 'GET') return await streamResults(batch, now, res, ctx)
         throw notAllowed()
       }
       throw new HttpError('not_found_error', `Not found: ${method} ${path}`)
     } catch (e) {
-      if (e instanceof HttpError) return sendError(res, e.type, e.message, requestId)
-      return sendError(res, 'api_error', `Emulator failure: ${(e as Error).message}`, requestId)
+      if (e instanceof HttpError) return sendError(res, e, ctx)
+      return sendError(res, new HttpError('api_error', `Emulator failure: ${(e as Error).message}`), ctx)
     }
   }
 
@@ -619,7 +840,28 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       resolve({
         url,
         calls,
-        failNext: (method, path, type, times = 1) => faults.push({ method, path, type, times }),
+        failNext: (method, path, type, times = 1, faultOptions = {}) => {
+          const { retryAfterSeconds } = faultOptions
+          if (retryAfterSeconds !== undefined) nonNegative('retryAfterSeconds', retryAfterSeconds)
+          faults.push({ kind: 'error', method, path, type, times: timesOf(times), retryAfterSeconds })
+        },
+        resetNext: (method, path, times = 1, resetOptions = {}) => {
+          faults.push({
+            kind: 'reset',
+            method,
+            path,
+            times: timesOf(times),
+            afterCommit: resetOptions.afterCommit ?? false,
+          })
+        },
+        cutResultsAfter: (lines, times = 1) => {
+          if (!Number.isInteger(lines) || lines < 0)
+            throw new Error(`lines must be a non-negative integer, got ${lines}`)
+          cuts.push({ lines, times: timesOf(times) })
+        },
+        setProcessingMs: (ms) => {
+          processingMs = Math.max(1, nonNegative('processingMs', ms))
+        },
         createdBatches: () =>
           [...batches.values()]
             .sort((a, b) => a.seq - b.seq)

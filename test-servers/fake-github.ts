@@ -480,6 +480,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       }
     }
 
+    if (path === '/user' && method === 'GET') {
+      // As for the GITHUB_TOKEN of a workflow: an installation token has no user.
+      throw new HttpError(403, 'Resource not accessible by integration')
+    }
+
     if ((m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/)) && method === 'GET') {
       const [owner, repo, sha] = [
         decodeURIComponent(m[1]),

@@ -1,0 +1,126 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { MessageBatchResult } from '@anthropic-ai/sdk/resources/messages/batches'
+import { message, text, usage } from './fixtures/messages.js'
+import { compileAssertion } from '../src/graders/index.js'
+import { gradeResult, type TestOutcome } from '../src/grading.js'
+import { buildReport } from '../src/report.js'
+import { resultsDocument, resultsText, writeResultsFile } from '../src/results-file.js'
+import { fileSystemSuiteIO } from '../src/suite-files.js'
+import type { EvalCase } from '../src/suite.js'
+
+async function evalCase(id: string, model = 'claude-haiku-4-5'): Promise<EvalCase> {
+  return {
+    id,
+    description: id.startsWith('d') ? `about ${id}` : undefined,
+    file: 'evals/geo.yml',
+    line: 7,
+    vars: { city: 'Paris', n: 3 },
+    prompt: 'Capital of France?\n"quoted" and multi-line',
+    params: { model, max_tokens: 100, messages: [{ role: 'user', content: 'Capital of France?' }] },
+    assertions: [
+      await compileAssertion({ type: 'contains', value: 'Paris' }, '/', fileSystemSuiteIO),
+      await compileAssertion(
+        { type: 'assert-set', metric: 'geo', assert: [{ type: 'icontains', value: 'france' }] },
+        '/',
+        fileSystemSuiteIO,
+      ),
+    ],
+    threshold: undefined,
+    transform: undefined,
+  }
+}
+
+const succeeded = (reply: string): MessageBatchResult => ({
+  type: 'succeeded',
+  message: message([text(reply)], usage({ input_tokens: 12, output_tokens: 7 })),
+})
+
+/** Passed, failed, errored and missing outcomes, with newlines, quotes and non-ASCII text in them. */
+async function outcomes(count: number): Promise<TestOutcome[]> {
+  const results: (MessageBatchResult | undefined)[] = [
+    succeeded('Paris, France.\n\tThe "capital" — é'),
+    succeeded('Lyon'),
+    {
+      type: 'errored',
+      error: { type: 'error', error: { type: 'api_error', message: 'boom' }, request_id: 'r' },
+    },
+    undefined,
+    succeeded('Paris is in France'),
+  ]
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const model = i % 7 === 6 ? 'claude-mystery-9' : 'claude-haiku-4-5'
+      return gradeResult(
+        await evalCase(`${i % 2 ? 'd' : 't'}${i}`, model),
+        `c${i}`,
+        results[i % results.length],
+      )
+    }),
+  )
+}
+
+const context = { minPassRate: 0.5, batchIds: ['msgbatch_1'], batchDurationMs: 1000, runUrl: undefined }
+const at = new Date('2026-01-02T03:04:05.678Z')
+
+describe('results file', () => {
+  it.each([0, 1, 5, 400])(
+    'streams exactly the text of the whole document, indented, for %i tests',
+    async (count) => {
+      const list = await outcomes(count)
+      const report = buildReport({ outcomes: list, unexpectedCustomIds: count ? ['stranger'] : [] }, context)
+      const pieces = [...resultsText(report, list, at)]
+      expect(pieces.join('')).toBe(`${JSON.stringify(resultsDocument(report, list, at), null, 2)}\n`)
+      // Many tests are handed over in several pieces, none of them the whole text.
+      if (count === 400) expect(pieces.length).toBeGreaterThan(2)
+    },
+  )
+
+  it('writes the document with its fields, and leaves nothing else behind', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'results-file-'))
+    try {
+      const list = await outcomes(5)
+      const report = buildReport({ outcomes: list, unexpectedCustomIds: [] }, context)
+      const written = await writeResultsFile(path.join(dir, 'out', 'eval-results.json'), report, list)
+      expect(written).toBe(path.join(dir, 'out', 'eval-results.json'))
+      const document = JSON.parse(await readFile(written, 'utf8'))
+      expect(document).toMatchObject({
+        schema_version: 1,
+        status: 'failed',
+        summary: { total: 5, passed: 2, failed: 1, errored: 2 },
+        batch_ids: ['msgbatch_1'],
+      })
+      expect(
+        document.tests.map((t: { custom_id: string; status: string }) => [t.custom_id, t.status]),
+      ).toEqual([
+        ['c0', 'passed'],
+        ['c1', 'failed'],
+        ['c2', 'errored'],
+        ['c3', 'errored'],
+        ['c4', 'passed'],
+      ])
+      expect(document.tests[0].assertions[1]).toMatchObject({ type: 'assert-set', metric: 'geo', pass: true })
+      expect(await readdir(path.join(dir, 'out'))).toEqual(['eval-results.json'])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('never leaves a truncated file: a write that fails keeps the earlier file and no partial one', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'results-file-'))
+    try {
+      const file = path.join(dir, 'eval-results.json')
+      await writeFile(file, '{"earlier": true}\n')
+      const list = await outcomes(300)
+      const report = buildReport({ outcomes: list, unexpectedCustomIds: [] }, context)
+      // A value JSON cannot hold, deep in the list: the failure comes after pieces have been written.
+      list[250].evalCase.vars = { big: 1n }
+      await expect(writeResultsFile(file, report, list)).rejects.toThrow(/BigInt/)
+      expect(await readFile(file, 'utf8')).toBe('{"earlier": true}\n')
+      expect(await readdir(dir)).toEqual(['eval-results.json'])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

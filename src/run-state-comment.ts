@@ -1,0 +1,32 @@
+/**
+ * The run state kept in the PR comment, hidden: the comment outlives every attempt of the job, so a re-run
+ * of a pull request's evals finds the batches of the attempt before it. Saving also tells reviewers, in the
+ * comment, that the evals are running.
+ */
+import * as core from '@actions/core'
+import { renderRunning } from './markdown.js'
+import type { ReportComment } from './pr-comment.js'
+import type { RunStateStore } from './run-state.js'
+
+export function pullRequestCommentStore(comment: ReportComment): RunStateStore {
+  return {
+    name: 'PR comment',
+    async load(runKey) {
+      try {
+        return await comment.loadState(runKey)
+      } catch (error) {
+        core.info(
+          `Could not read the PR comment for an earlier attempt's batches: ${(error as Error).message}`,
+        )
+        return undefined
+      }
+    },
+    async save(state) {
+      try {
+        await comment.write(renderRunning(state.batchIds), state)
+      } catch (error) {
+        core.info(`Could not record the batches in the PR comment: ${(error as Error).message}`)
+      }
+    },
+  }
+}

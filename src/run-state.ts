@@ -1,0 +1,30 @@
+/**
+ * What a run must remember across a re-run of its job (a re-run gets a fresh runner): the batches it
+ * created, under a key that identifies the run. A re-run with the same key resumes those batches instead of
+ * submitting, and paying for, the same requests again.
+ */
+import { createHash } from 'node:crypto'
+
+export interface RunState {
+  /** Identifies the run: the requests (suite content) and the commit. */
+  runKey: string
+  batchIds: string[]
+  /** ISO time the state was saved. */
+  savedAt: string
+}
+
+export interface RunStateStore {
+  /** A short name for logs, e.g. `actions cache` or `PR comment`. */
+  readonly name: string
+  /** The state saved under `runKey`, or undefined when there is none (or the store is unavailable). */
+  load(runKey: string): Promise<RunState | undefined>
+  /** Saves the state; a store that is unavailable says so in the log and does not throw. */
+  save(state: RunState): Promise<void>
+}
+
+/** The run key: a hash of what would be submitted and of the commit it is evaluated at. */
+export function runKeyOf(serializedRequests: Iterable<string>, commit: string): string {
+  const hash = createHash('sha256').update(`commit ${commit}\n`)
+  for (const request of serializedRequests) hash.update(request).update('\n')
+  return hash.digest('hex').slice(0, 32)
+}
