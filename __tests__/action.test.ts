@@ -311,4 +311,61 @@ describe('the action, run from dist/ as the runner runs it', () => {
     }
     expect(emulator.calls).toEqual([])
   })
+
+  it('annotates failing tests at their suite lines, and writes JUnit XML', async () => {
+    const result = await run({ 'junit-file': 'reports/junit.xml' })
+    expect(result.log).toContain(
+      '::error title=Failed%3A warranty-length,file=evals/support.yml,line=39::Quotes the two-year warranty%0Acontains: expected output to contain',
+    )
+    expect(result.log).toContain(
+      '::error title=Errored%3A outage-escalation,file=evals/support.yml,line=55::Escalates a reported outage to a human%0Aoverloaded_error: Overloaded',
+    )
+    expect(result.summary).toContain('The first 3 are annotated at their suite lines.')
+    expect(result.summary).toContain(
+      '[evals/support.yml:39](https://github.com/acme/support-bot/blob/abc123/evals/support.yml#L39)',
+    )
+    const junit = await readFile(path.join(workspace, 'reports/junit.xml'), 'utf8')
+    expect(junit.match(/<testcase /g)).toHaveLength(6)
+    expect(junit).toContain('<testcase name="warranty-length"')
+    expect(junit).toMatch(/<error message="overloaded_error: Overloaded"/)
+  })
+
+  it('finds the pull request of a pushed commit, and keeps suites apart with comment-header', async () => {
+    github.setCommitPulls('acme', 'support-bot', 'f00d', [7])
+    const push = { name: 'push', payload: { after: 'f00d' } }
+    const support = await runAction({
+      workspace,
+      event: push,
+      inputs: {
+        suite: 'evals/support.yml',
+        'anthropic-api-key': API_KEY,
+        'anthropic-base-url': emulator.url,
+        'poll-interval': '100ms',
+        'comment-header': 'Support',
+      },
+      env: { GITHUB_TOKEN: 'gh-token', GITHUB_API_URL: github.url, GITHUB_SHA: 'f00d' },
+    })
+    expect(support.outputs['comment-url']).toMatch(/pull\/7#issuecomment-/)
+    const first = github.comments('acme', 'support-bot', 7)
+    expect(first).toHaveLength(1)
+    expect(first[0].body).toContain('## ❌ Claude Batch Evals · Support: failed')
+    const other = await run({ 'comment-header': 'Billing' })
+    expect(github.comments('acme', 'support-bot', 7)).toHaveLength(2)
+    expect(other.outputs['comment-url']).not.toBe(support.outputs['comment-url'])
+  })
+
+  it('writes one comment per run with comment-mode: new, and never takes over a comment someone else wrote', async () => {
+    github.seedComments('acme', 'support-bot', 7, [`${MARKER}\nI copied your marker`], 'mallory')
+    await run({ 'comment-mode': 'new' })
+    // A new commit's run (the same job re-run would resume its own comment instead).
+    const suitePath = path.join(workspace, 'evals/support.yml')
+    await writeFile(
+      suitePath,
+      (await readFile(suitePath, 'utf8')).replace('Where is my order?', 'Where is my parcel?'),
+    )
+    await run({ 'comment-mode': 'new' })
+    const comments = github.comments('acme', 'support-bot', 7)
+    expect(comments.map((c) => c.user)).toEqual(['mallory', 'github-actions[bot]', 'github-actions[bot]'])
+    expect(comments[0].body).toBe(`${MARKER}\nI copied your marker`)
+  })
 })

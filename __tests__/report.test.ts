@@ -7,8 +7,14 @@ import { message, text } from './fixtures/messages.js'
 import { compileAssertion, outputText } from '../src/graders/index.js'
 import { gradeResult, gradeResults } from '../src/grading.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
-import { inertCell, MAX_LISTED_PROBLEMS, renderReport } from '../src/markdown.js'
-import { buildReport, percent } from '../src/report.js'
+import {
+  COMMENT_SURFACE,
+  inertCell,
+  renderReport,
+  SUMMARY_SURFACE,
+  type RenderOptions,
+} from '../src/markdown.js'
+import { buildReport, percent, type RunReport } from '../src/report.js'
 import type { EvalCase } from '../src/suite.js'
 
 async function evalCase(
@@ -112,6 +118,9 @@ describe('grading', () => {
   })
 })
 
+const render = (report: RunReport, options: Partial<RenderOptions> = {}) =>
+  renderReport(report, { surface: SUMMARY_SURFACE, remainderAt: 'the results file', ...options })
+
 describe('report', () => {
   const context = {
     minPassRate: 0.5,
@@ -147,7 +156,7 @@ describe('report', () => {
       ['claude-sonnet-4-5', 4_500_000_000_000_000n, 2_250_000_000_000_000n],
     ])
     expect(report.totalCost).toEqual({ standard: 6n * 10n ** 15n, batch: 3n * 10n ** 15n })
-    const markdown = renderReport(report)
+    const markdown = render(report)
     expect(markdown).toContain('## ✅ Claude Batch Evals: passed')
     expect(markdown).toContain(
       '| claude-haiku-4-5 | 1 | 1,000,000 | 0 | 0 | 100,000 | $0.75 | $1.50 | $0.75 (50%) |',
@@ -180,13 +189,25 @@ describe('report', () => {
       '1 test errored (no output to grade)',
     ])
     expect(report.problems.map((o) => o.evalCase.id)).toEqual(['b', 'a'])
-    const markdown = renderReport(report)
+    const markdown = render(report)
     expect(markdown).toContain('**1 of 3 tests passed (33.3%)** · minimum 95% · 1 failed · 1 errored')
     expect(markdown).toContain(
-      '| b<br>about b<br>evals/geo.yml:7 | ⚠️ errored | overloaded\\_error: Overloaded |  |',
+      '### Failing and errored tests (2)\n\nErrored tests first.\n\n' +
+        '**⚠️ errored: b** — about b · evals/geo.yml:7\n' +
+        '- overloaded\\_error: Overloaded\n\n' +
+        '**❌ failed: a** — about a · evals/geo.yml:7\n' +
+        '- contains: expected output to contain "Paris"\n\n' +
+        '<details><summary>Output (4 characters)</summary>\n\n<pre>Lyon</pre>\n\n</details>',
     )
-    expect(markdown).toContain(
-      '| a<br>about a<br>evals/geo.yml:7 | ❌ failed | contains: expected output to contain "Paris" | Lyon |',
+    const linked = render(report, {
+      title: 'Geography',
+      annotated: 2,
+      sourceUrl: (file, line) => `https://github.com/o/r/blob/abc/${file}#L${line}`,
+    })
+    expect(linked).toContain('## ❌ Claude Batch Evals · Geography: failed')
+    expect(linked).toContain('Errored tests first. The first 2 are annotated at their suite lines.')
+    expect(linked).toContain(
+      '**❌ failed: a** — about a · [evals/geo.yml:7](https://github.com/o/r/blob/abc/evals/geo.yml#L7)',
     )
   })
 
@@ -204,7 +225,7 @@ describe('report', () => {
     const report = buildReport(graded, context)
     expect(report.totalCost).toBeNull()
     expect(report.knownCost.batch).toBe(750_000_000_000_000n)
-    const markdown = renderReport(report)
+    const markdown = render(report)
     expect(markdown).toContain(
       '| claude-mystery-9 | 1 | 1,000,000 | 0 | 0 | 100,000 | unknown | unknown | unknown |',
     )
@@ -214,16 +235,35 @@ describe('report', () => {
     expect(markdown).toContain('The known part of the run costs $0.75 at batch price.')
   })
 
-  it('lists at most MAX_LISTED_PROBLEMS problems and says where the rest are', async () => {
-    const ids = Array.from({ length: MAX_LISTED_PROBLEMS + 5 }, (_, i) => `t${i}`)
+  it('stays within the limits of GitHub whatever the size, and says where the rest are', async () => {
+    const ids = Array.from({ length: 20_000 }, (_, i) => `t${i}`)
     const cases = new Map(await Promise.all(ids.map(async (id) => [id, await evalCase(id)] as const)))
     const graded = await gradeResults(
       cases,
-      stream([...cases.keys()].map((id) => ({ custom_id: id, result: succeeded('Rome') }))),
+      stream(
+        [...cases.keys()].map((id) => ({
+          custom_id: id,
+          result: succeeded(`Rome ${'x'.repeat(5_000)} @team`),
+        })),
+      ),
     )
-    const markdown = renderReport(buildReport(graded, context))
-    expect(markdown.match(/❌ failed/g)).toHaveLength(MAX_LISTED_PROBLEMS)
-    expect(markdown).toContain('5 more failing or errored tests are in the results file.')
+    const report = buildReport(graded, context)
+    const comment = render(report, { surface: COMMENT_SURFACE, remainderAt: 'the job summary' })
+    const summary = render(report)
+    expect(comment.length).toBeLessThanOrEqual(COMMENT_SURFACE.budget)
+    expect(Buffer.byteLength(summary)).toBeLessThanOrEqual(SUMMARY_SURFACE.budget)
+    for (const [markdown, surface] of [
+      [comment, COMMENT_SURFACE],
+      [summary, SUMMARY_SURFACE],
+    ] as const) {
+      const shown = markdown.match(/❌ failed: /g)?.length ?? 0
+      expect(shown).toBeGreaterThan(5)
+      expect(markdown).toContain(
+        `${20_000 - shown} more failing or errored tests are left out here for space: see `,
+      )
+      expect(markdown).toContain(`<pre>Rome ${'x'.repeat(surface.outputChars - 5)}…</pre>`)
+      expect(markdown).toContain('### Cost')
+    }
   })
 
   it('rounds pass rates down', () => {
@@ -242,6 +282,25 @@ describe('inertCell', () => {
     expect(cell).toContain(
       '&lt;img src=x onerror=alert(1)&gt; \\| col ↵ @\u200boctocat see #\u200b12 \\*\\*bold\\*\\* \\`code\\`',
     )
+  })
+
+  it('keeps a hostile output inert in the report: no HTML, no fence breaks, no mentions, no fake marker', async () => {
+    const hostile =
+      '</pre><img src=x onerror=alert(1)>\n```\n# Heading\n@octocat fixes #12\n<!-- claude-batch-evals:report -->\n</details>'
+    const graded = await gradeResults(
+      new Map([['a', await evalCase('a')]]),
+      stream([{ custom_id: 'a', result: succeeded(hostile) }]),
+    )
+    const markdown = render(
+      buildReport(graded, { minPassRate: 1, batchIds: ['b'], batchDurationMs: null, runUrl: undefined }),
+    )
+    const output = /<pre>([\s\S]*?)<\/pre>/.exec(markdown)?.[1]
+    expect(output).toBe(
+      '&lt;/pre&gt;&lt;img src=x onerror=alert(1)&gt;\n```\n# Heading\n@\u200boctocat fixes #\u200b12\n' +
+        '&lt;!-- claude-batch-evals:report --&gt;\n&lt;/details&gt;',
+    )
+    expect(markdown.match(/<\/details>/g)).toHaveLength(1)
+    expect(markdown).not.toContain('<!-- claude-batch-evals')
   })
 
   it('cuts long text with a marker, counting characters not UTF-16 units', () => {

@@ -11,7 +11,9 @@ import { BatchRun } from './batch-run.js'
 import { formatDuration } from './duration.js'
 import { RunGrader } from './grading.js'
 import { readInputs, type ActionInputs } from './inputs.js'
-import { renderPending, renderReport } from './markdown.js'
+import { COMMENT_SURFACE, renderPending, renderReport, SUMMARY_SURFACE } from './markdown.js'
+import { annotateProblems } from './annotations.js'
+import { writeJunitFile } from './junit.js'
 import { pullRequestOf, ReportComment } from './pr-comment.js'
 import { usdString } from './pricing.js'
 import { buildReport, type RunReport } from './report.js'
@@ -91,11 +93,39 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
   })
   const resultsPath = await writeResultsFile(inputs.resultsFile, report, graded.outcomes)
   core.info(`Wrote ${report.total} results to ${resultsPath}.`)
+  if (inputs.junitFile)
+    core.info(`Wrote JUnit XML to ${await writeJunitFile(inputs.junitFile, report, graded.outcomes)}.`)
   setOutputs(report, resultsPath)
-  const markdown = renderReport(report)
-  await writeJobSummary(markdown)
-  await commentOnPullRequest(comment, markdown, run.state())
+
+  const annotated = annotateProblems(report.problems)
+  const shared = { title: inputs.commentHeader || undefined, sourceUrl: sourceUrlFor(), annotated }
+  const resultsFile = path.relative(workspace, resultsPath)
+  await writeJobSummary(
+    renderReport(report, {
+      ...shared,
+      surface: SUMMARY_SURFACE,
+      remainderAt: `the results file, \`${resultsFile}\``,
+    }),
+  )
+  await commentOnPullRequest(
+    comment,
+    renderReport(report, {
+      ...shared,
+      surface: COMMENT_SURFACE,
+      remainderAt: `the job summary of the [workflow run](${runUrl() ?? ''}) and the results file, \`${resultsFile}\``,
+    }),
+    run.state(),
+  )
   if (report.status === 'failed') core.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
+}
+
+/** Links a suite line at the commit under test: the pull request's head, else the workflow's commit. */
+function sourceUrlFor(): (file: string, line: number) => string | undefined {
+  const { serverUrl, payload } = github.context
+  const repository = process.env.GITHUB_REPOSITORY
+  const sha = (payload.pull_request?.head as { sha?: string } | undefined)?.sha ?? process.env.GITHUB_SHA
+  if (!repository || !sha) return () => undefined
+  return (file, line) => `${serverUrl}/${repository}/blob/${sha}/${encodeURI(file)}#L${line}`
 }
 
 /**
@@ -172,6 +202,7 @@ async function reportPending(
     counts,
     uses: actionRef(),
     suitePatterns: inputs.suitePatterns,
+    title: inputs.commentHeader || undefined,
   })
   core.setOutput('status', 'pending')
   core.setOutput('batch-ids', run.batchIds.join('\n'))

@@ -4,17 +4,40 @@ import { addTokens, formatUsd, NO_TOKENS, type Cost, type TokenCounts } from './
 import { percent, type RunReport } from './report.js'
 import { formatDuration } from './duration.js'
 
-/** How many failing or errored tests the tables list; the results file has them all. */
-export const MAX_LISTED_PROBLEMS = 50
-const MAX_OUTPUT_CHARS = 300
+/** Where a report is shown, and how much of it GitHub takes there. */
+export interface Surface {
+  /** Most the rendered report may take, in the surface's measure. */
+  budget: number
+  measure: (text: string) => number
+  /** Characters of each failing output shown. */
+  outputChars: number
+}
+
+/** A PR comment holds 65,536 characters; the rest of the budget is for the marker and the hidden state. */
+export const COMMENT_SURFACE: Surface = { budget: 60_000, measure: (text) => text.length, outputChars: 600 }
+/** A step summary holds 1 MiB. */
+export const SUMMARY_SURFACE: Surface = {
+  budget: 1_000_000,
+  measure: (text) => Buffer.byteLength(text),
+  outputChars: 3_000,
+}
+
+export interface RenderOptions {
+  surface: Surface
+  /** The `comment-header`: tells two suites' reports apart. */
+  title?: string
+  /** A link to a suite file's line at the commit under test. */
+  sourceUrl?: (file: string, line: number) => string | undefined
+  /** How many problems carry an annotation at their suite line. */
+  annotated?: number
+  /** Where the problems left out for space are, e.g. "the job summary and the results file". */
+  remainderAt: string
+}
+
 const MAX_REASON_CHARS = 300
 
-/**
- * Untrusted text (model output, suite text) made inert inside a table cell: no HTML, no formatting, no
- * line breaks that end the row, no @mentions or #refs that notify anyone. Cut to `max` characters.
- */
-export function inertCell(text: string, max: number): string {
-  // The first `max` characters (code points, not UTF-16 units), without spreading a long output whole.
+/** The first `max` characters (code points, not UTF-16 units) of `text`, with a marker when cut. */
+function cut(text: string, max: number): string {
   let count = 0
   let end = 0
   for (const char of text) {
@@ -22,30 +45,48 @@ export function inertCell(text: string, max: number): string {
     count += 1
     end += char.length
   }
-  const cut = end < text.length ? `${text.slice(0, end)}…` : text
-  return cut
+  return end < text.length ? `${text.slice(0, end)}…` : text
+}
+
+/** No HTML, and no @mentions or #refs that notify anyone. */
+function inertHtml(text: string): string {
+  return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]|~])/g, '\\$1')
     .replace(/([@#])(?=\w)/g, '$1\u200b')
+}
+
+/**
+ * Untrusted text (model output, suite text) made inert on one line: no HTML, no formatting, no line breaks
+ * that end a table row or a list item, no @mentions or #refs. Cut to `max` characters.
+ */
+export function inertCell(text: string, max: number): string {
+  return inertHtml(cut(text, max))
+    .replace(/([\\`*_[\]|~])/g, '\\$1')
     .replace(/\r?\n/g, ' ↵ ')
 }
 
-export function renderReport(report: RunReport): string {
-  return [
-    verdict(report),
-    problemsSection(report),
-    metricsSection(report),
-    costSection(report),
-    footer(report),
-  ]
+/** A multi-line output, inert inside a <pre> block (which Markdown leaves alone up to its closing tag). */
+function inertBlock(text: string, max: number): string {
+  return `<pre>${inertHtml(cut(text, max))}</pre>`
+}
+
+export function renderReport(report: RunReport, options: RenderOptions): string {
+  const fixed = [verdict(report, options.title), metricsSection(report), costSection(report), footer(report)]
+  const room = options.surface.budget - options.surface.measure(fixed.join('\n\n')) - 1_000
+  const [heading, ...rest] = fixed
+  return [heading, problemsSection(report, options, room), ...rest]
     .filter((section) => section !== '')
     .join('\n\n')
     .concat('\n')
 }
 
-function verdict(report: RunReport): string {
+function heading(icon: string, status: string, title: string | undefined): string {
+  return `## ${icon} Claude Batch Evals${title ? ` · ${inertCell(title, 100)}` : ''}: ${status}`
+}
+
+function verdict(report: RunReport, title: string | undefined): string {
   const icon = report.status === 'passed' ? '✅' : '❌'
   const counts = [
     `**${report.passed} of ${report.total} tests passed (${percent(report.passRate)})**`,
@@ -54,44 +95,65 @@ function verdict(report: RunReport): string {
     `${report.errored} errored`,
   ].join(' · ')
   const reasons = report.failureReasons.map((reason) => `- ${reason}`)
-  return [
-    `## ${icon} Claude Batch Evals: ${report.status}`,
-    '',
-    counts,
-    ...(reasons.length ? ['', ...reasons] : []),
-  ].join('\n')
+  return [heading(icon, report.status, title), '', counts, ...(reasons.length ? ['', ...reasons] : [])].join(
+    '\n',
+  )
 }
 
-function problemsSection(report: RunReport): string {
-  if (report.problems.length === 0) return ''
-  const listed = report.problems.slice(0, MAX_LISTED_PROBLEMS)
-  const lines = [
-    '### Failing and errored tests',
-    '',
-    '| test | result | why | output |',
-    '| --- | --- | --- | --- |',
-    ...listed.map(problemRow),
-  ]
-  const rest = report.problems.length - listed.length
-  if (rest > 0) lines.push('', `${rest} more failing or errored tests are in the results file.`)
-  return lines.join('\n')
+/** Failing and errored tests (errored first), as many as the surface has room for. */
+function problemsSection(report: RunReport, options: RenderOptions, room: number): string {
+  const { problems } = report
+  if (problems.length === 0) return ''
+  const { measure } = options.surface
+  const intro =
+    options.annotated && options.annotated > 0
+      ? ` The first ${options.annotated} are annotated at their suite lines.`
+      : ''
+  const blocks = [`### Failing and errored tests (${problems.length})\n\nErrored tests first.${intro}`]
+  let used = measure(blocks[0])
+  let shown = 0
+  for (const outcome of problems) {
+    const block = problemBlock(outcome, options)
+    const size = measure(block) + 2
+    if (used + size > room) break
+    blocks.push(block)
+    used += size
+    shown += 1
+  }
+  const left = problems.length - shown
+  if (left > 0) {
+    blocks.push(
+      `${left} more failing or errored test${left === 1 ? ' is' : 's are'} left out here for space: see ${options.remainderAt}.`,
+    )
+  }
+  return blocks.join('\n\n')
 }
 
-function problemRow(outcome: TestOutcome): string {
+function problemBlock(outcome: TestOutcome, options: RenderOptions): string {
   const { evalCase } = outcome
-  const test = [inertCell(evalCase.id, 100), evalCase.description ? inertCell(evalCase.description, 150) : '']
-    .filter(Boolean)
-    .join('<br>')
-  const location = inertCell(`${evalCase.file}:${evalCase.line}`, 200)
-  const result = outcome.status === 'errored' ? `⚠️ ${outcome.resultType}` : '❌ failed'
-  const why = outcome.error
-    ? `${inertCell(outcome.error.type, 60)}: ${inertCell(outcome.error.message, MAX_REASON_CHARS)}`
+  const status = outcome.status === 'errored' ? `⚠️ ${outcome.resultType}` : '❌ failed'
+  const location = `${evalCase.file}:${evalCase.line}`
+  const url = options.sourceUrl?.(evalCase.file, evalCase.line)
+  const where = url ? `[${inertCell(location, 200)}](${url})` : inertCell(location, 200)
+  const description = evalCase.description ? ` — ${inertCell(evalCase.description, 200)}` : ''
+  const reasons = outcome.error
+    ? [`- ${inertCell(outcome.error.type, 60)}: ${inertCell(outcome.error.message, MAX_REASON_CHARS)}`]
     : outcome.assertions
-        .filter((a) => !a.pass)
-        .map((a) => `${inertCell(a.type, 40)}: ${inertCell(a.reason, MAX_REASON_CHARS)}`)
-        .join('<br>')
-  const output = outcome.output === null ? '' : inertCell(outcome.output, MAX_OUTPUT_CHARS)
-  return `| ${test}<br>${location} | ${result} | ${why} | ${output} |`
+        .filter((a) => !a.pass && a.weight > 0)
+        .map((a) => `- ${inertCell(a.type, 40)}: ${inertCell(a.reason, MAX_REASON_CHARS)}`)
+  const lines = [`**${status}: ${inertCell(evalCase.id, 150)}**${description} · ${where}`, ...reasons]
+  if (outcome.output !== null) {
+    const length = [...outcome.output].length
+    lines.push(
+      '',
+      `<details><summary>Output (${length.toLocaleString('en-US')} characters)</summary>`,
+      '',
+      inertBlock(outcome.output, options.surface.outputChars),
+      '',
+      '</details>',
+    )
+  }
+  return lines.join('\n')
 }
 
 function metricsSection(report: RunReport): string {
@@ -161,9 +223,9 @@ function footer(report: RunReport): string {
 }
 
 /** The comment while the batches run: reviewers see the evals are under way, and where. */
-export function renderRunning(batchIds: string[]): string {
+export function renderRunning(batchIds: string[], title?: string): string {
   return [
-    '## ⏳ Claude Batch Evals: running',
+    heading('⏳', 'running', title),
     '',
     `${batchIds.length === 1 ? 'Batch' : 'Batches'} ${batchIds.map((id) => `\`${id}\``).join(', ')} submitted; ` +
       'this comment is updated when the results are in.',
@@ -180,6 +242,7 @@ export interface PendingRun {
   /** The step that collects the results: this action's `uses:` and its `suite` input. */
   uses: string
   suitePatterns: string[]
+  title?: string
 }
 
 /** The report of a run that stopped waiting while its batches still run: where they are and how to collect them. */
@@ -190,7 +253,7 @@ export function renderPending(run: PendingRun): string {
       ? ` ${run.suitePatterns[0]}`
       : ` |\n${run.suitePatterns.map((p) => `      ${p}`).join('\n')}`
   return [
-    '## ⏳ Claude Batch Evals: still running',
+    heading('⏳', 'still running', run.title),
     '',
     `${run.why} The batches keep running, and nothing is lost: their results stay downloadable for 29 days.`,
     '',

@@ -62,6 +62,8 @@ type IssueComment = Awaited<ReturnType<Octokit['rest']['issues']['listComments']
  */
 export class ReportComment {
   readonly marker: string
+  /** The header the report's heading shows, if any. */
+  readonly title: string | undefined
   private commentId: number | undefined
   private author: Promise<(comment: IssueComment) => boolean> | undefined
 
@@ -74,6 +76,7 @@ export class ReportComment {
       ? `:${createHash('sha256').update(options.header).digest('hex').slice(0, 12)}`
       : ''
     this.marker = `<!-- claude-batch-evals:report${tag} -->`
+    this.title = options.header || undefined
   }
 
   /** The body: the marker, the run's state (hidden, for a re-run to resume), then the report. */
