@@ -69,6 +69,8 @@ describe('the action, run from dist/ as the runner runs it', () => {
       failed: '2',
       errored: '1',
       'pass-rate': '0.5',
+      // Before submitting: 6 requests of max_tokens 300 at most, all priced (heuristic input count).
+      'estimated-cost-batch-usd': expect.stringMatching(/^0\.004\d+$/),
       'cost-batch-usd': '0.0002905',
       'cost-standard-usd': '0.000581',
       'savings-usd': '0.0002905',

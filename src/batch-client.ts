@@ -1,12 +1,13 @@
 /**
  * The Message Batches API through the real `@anthropic-ai/sdk`: create without double-billing, poll several
- * batches with backoff, cancel, and download results that survive an interrupted stream.
+ * batches with backoff, cancel, and download results that survive an interrupted stream; and count tokens.
  */
 import Anthropic from '@anthropic-ai/sdk'
 import type {
   MessageBatch,
   MessageBatchIndividualResponse,
 } from '@anthropic-ai/sdk/resources/messages/batches'
+import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { BatchRequest } from './batch-requests.js'
 import { formatDuration } from './duration.js'
 
@@ -223,5 +224,22 @@ export async function* streamResults(
       )
       await (options.sleep ?? realSleep)(2 ** attempt * 500)
     }
+  }
+}
+
+/** Counts a request's input tokens with the API's free `count_tokens` (its own rate limit; retried by the SDK). */
+export function tokenCounter(
+  client: Anthropic,
+): (params: MessageCreateParamsNonStreaming) => Promise<number> {
+  return async ({ model, messages, system, tools, tool_choice, thinking }) => {
+    const counted = await client.messages.countTokens({
+      model,
+      messages,
+      ...(system !== undefined && { system }),
+      ...(tools !== undefined && { tools }),
+      ...(tool_choice !== undefined && { tool_choice }),
+      ...(thinking !== undefined && { thinking }),
+    })
+    return counted.input_tokens
   }
 }

@@ -26,6 +26,13 @@ export function parseChoice<T extends string>(input: string, value: string, choi
   throw new Error(`Input '${input}' is '${value}'; write one of: ${choices.join(', ')}.`)
 }
 
+/** `5`, `12.50` or `$12.50` -> 12.5 (USD). */
+export function parseUsd(input: string, value: string): number {
+  const match = /^\$?(\d+(?:\.\d+)?)$/.exec(value.trim())
+  if (!match) throw new Error(`Input '${input}' is '${value}'; write an amount in USD, like 5 or 12.50.`)
+  return Number(match[1])
+}
+
 /** One entry per non-empty line, trimmed. */
 export function parseLines(value: string): string[] {
   return value

@@ -1,9 +1,10 @@
 import * as core from '@actions/core'
 import { parseDuration } from './duration.js'
-import { parseBoolean, parseChoice, parseLines, parseRate } from './input-values.js'
+import { parseBoolean, parseChoice, parseLines, parseRate, parseUsd } from './input-values.js'
 
 export const ON_TIMEOUT = ['fail', 'detach', 'cancel'] as const
 export const COMMENT_MODES = ['update', 'new'] as const
+export const CACHE_MODES = ['auto', 'off'] as const
 export type OnTimeout = (typeof ON_TIMEOUT)[number]
 
 export interface ActionInputs {
@@ -25,6 +26,12 @@ export interface ActionInputs {
   commentMode: (typeof COMMENT_MODES)[number]
   commentHeader: string
   junitFile: string | undefined
+  cache: (typeof CACHE_MODES)[number]
+  dryRun: boolean
+  /** USD; undefined for no budget. */
+  maxCostUsd: number | undefined
+  /** A price table file that overrides or adds models. */
+  pricingFile: string | undefined
 }
 
 /**
@@ -41,6 +48,8 @@ export const INPUT_DEFAULTS = {
   'retry-errored': 'true',
   'cancel-on-abort': 'false',
   'comment-mode': 'update',
+  cache: 'auto',
+  'dry-run': 'false',
 } as const
 
 function input(name: string): string {
@@ -79,5 +88,9 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     commentMode: parseChoice('comment-mode', input('comment-mode'), COMMENT_MODES),
     commentHeader: input('comment-header').trim(),
     junitFile: input('junit-file') || undefined,
+    cache: parseChoice('cache', input('cache'), CACHE_MODES),
+    dryRun: parseBoolean('dry-run', input('dry-run')),
+    maxCostUsd: input('max-cost') ? parseUsd('max-cost', input('max-cost')) : undefined,
+    pricingFile: input('pricing') || undefined,
   }
 }

@@ -5,17 +5,20 @@
 import path from 'node:path'
 import * as core from '@actions/core'
 import * as github from '@actions/github'
-import { createAnthropicClient, type WaitOutcome } from './batch-client.js'
+import type Anthropic from '@anthropic-ai/sdk'
+import { createAnthropicClient, tokenCounter, type WaitOutcome } from './batch-client.js'
+import { estimateCost } from './estimate.js'
+import { applyPromptCache, type CachePlan } from './prompt-cache.js'
 import { buildBatchRequests, type BatchRequest } from './batch-requests.js'
 import { BatchRun } from './batch-run.js'
 import { formatDuration } from './duration.js'
 import { RunGrader } from './grading.js'
 import { readInputs, type ActionInputs } from './inputs.js'
-import { COMMENT_SURFACE, renderPending, renderReport, SUMMARY_SURFACE } from './markdown.js'
+import { COMMENT_SURFACE, renderEstimate, renderPending, renderReport, SUMMARY_SURFACE } from './markdown.js'
 import { annotateProblems } from './annotations.js'
 import { writeJunitFile } from './junit.js'
 import { pullRequestOf, ReportComment } from './pr-comment.js'
-import { usdString } from './pricing.js'
+import { formatUsd, usdNumber, usdString } from './pricing.js'
 import { buildReport, type RunReport } from './report.js'
 import { writeResultsFile } from './results-file.js'
 import { runKeyOf, type RunState, type RunStateStore } from './run-state.js'
@@ -55,11 +58,20 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
   const files = await findSuiteFiles(inputs.suitePatterns, workspace)
   const cases = await loadSuites(files, { workspace, model: inputs.model, io: fileSystemSuiteIO })
-  const { requests, caseByCustomId } = buildBatchRequests(cases)
+  const built = buildBatchRequests(cases)
+  const { caseByCustomId } = built
   core.info(`Loaded ${cases.length} tests from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`)
+  const { requests, plans } =
+    inputs.cache === 'auto' ? applyPromptCache(built.requests) : { requests: built.requests, plans: [] }
+  for (const plan of plans) {
+    core.info(
+      `Prompt caching: a 1-hour breakpoint after the ${plan.prefix} shared by ${plan.requests} ${plan.model} requests.`,
+    )
+  }
 
   const comment = await reportComment(inputs)
   const client = createAnthropicClient(inputs)
+  if (inputs.batchIds.length === 0 && !(await withinBudget(inputs, requests, plans, client, comment))) return
   const run = new BatchRun({
     client,
     log: core.info,
@@ -126,6 +138,51 @@ function sourceUrlFor(): (file: string, line: number) => string | undefined {
   const sha = (payload.pull_request?.head as { sha?: string } | undefined)?.sha ?? process.env.GITHUB_SHA
   if (!repository || !sha) return () => undefined
   return (file, line) => `${serverUrl}/${repository}/blob/${sha}/${encodeURI(file)}#L${line}`
+}
+
+/**
+ * Estimates the cost before anything is submitted. Returns false when nothing may be submitted: a dry run
+ * (reported here), or a worst case over `max-cost` (the step fails with the figures).
+ */
+async function withinBudget(
+  inputs: ActionInputs,
+  requests: BatchRequest[],
+  plans: CachePlan[],
+  client: Anthropic,
+  comment: ReportComment | undefined,
+): Promise<boolean> {
+  // count_tokens costs time (its own rate limit): it is used where the figure decides something.
+  const exact = inputs.dryRun || inputs.maxCostUsd !== undefined
+  const prefixes = new Map(plans.map((plan) => [plan.model, plan.prefixTokens]))
+  const estimate = await estimateCost(requests, exact ? tokenCounter(client) : undefined, prefixes)
+  core.info(
+    `Estimated cost at batch prices: ${formatUsd(estimate.low.batch)} to ${formatUsd(estimate.high.batch)} ` +
+      `(${estimate.method}${estimate.unpricedModels.length > 0 ? `; not priced: ${estimate.unpricedModels.join(', ')}` : ''}).`,
+  )
+  core.setOutput(
+    'estimated-cost-batch-usd',
+    estimate.unpricedModels.length > 0 ? '' : usdString(estimate.high.batch),
+  )
+  const over =
+    inputs.maxCostUsd !== undefined &&
+    (estimate.unpricedModels.length > 0 || usdNumber(estimate.high.batch) > inputs.maxCostUsd)
+  if (!inputs.dryRun && !over) return true
+  const view = { estimate, plans, maxCostUsd: inputs.maxCostUsd, title: inputs.commentHeader || undefined }
+  const markdown = renderEstimate(view, inputs.dryRun ? 'dry run' : 'over budget')
+  await writeJobSummary(`${markdown}\nNothing was submitted.\n`)
+  await commentOnPullRequest(comment, `${markdown}\nNothing was submitted.\n`, undefined)
+  if (over) {
+    core.setFailed(
+      estimate.unpricedModels.length > 0
+        ? `max-cost is set, but ${estimate.unpricedModels.join(', ')} is not in the price table, so the budget cannot be ` +
+            "checked; nothing was submitted. Add the model's prices with the pricing input."
+        : `The worst-case estimate, ${formatUsd(estimate.high.batch)} at batch prices (every output at max_tokens), ` +
+            `exceeds max-cost ($${inputs.maxCostUsd}); nothing was submitted. Lower max_tokens, trim the suite, or raise max-cost.`,
+    )
+  } else {
+    core.setOutput('status', 'dry-run')
+  }
+  return false
 }
 
 /**
@@ -284,7 +341,7 @@ function setOutputs(report: RunReport, resultsPath: string): void {
 async function commentOnPullRequest(
   comment: ReportComment | undefined,
   markdown: string,
-  state: RunState,
+  state: RunState | undefined,
 ): Promise<void> {
   if (!comment) return
   try {

@@ -1,6 +1,18 @@
 /** The report as GitHub-flavoured Markdown, for the job summary and the PR comment. */
 import type { TestOutcome } from './grading.js'
-import { addTokens, formatUsd, NO_TOKENS, type Cost, type TokenCounts } from './pricing.js'
+import { MAX_COUNTED_REQUESTS, type CostEstimate } from './estimate.js'
+import type { CachePlan } from './prompt-cache.js'
+import {
+  addCosts,
+  addTokens,
+  formatUsd,
+  NO_COST,
+  NO_TOKENS,
+  usdNumber,
+  type Cost,
+  type TokenCounts,
+} from './pricing.js'
+import { CHARS_PER_TOKEN } from './token-heuristic.js'
 import { percent, type RunReport } from './report.js'
 import { formatDuration } from './duration.js'
 
@@ -180,6 +192,21 @@ function costSection(report: RunReport): string {
     'Batch price is half the standard price for every kind of token, cache writes and reads included. ' +
       `Prices from the table of ${report.priceTableDate}; errored, canceled and expired requests are not billed.`,
   ]
+  const cached = report.costByModel.reduce(
+    (sum, row) => ({
+      reads: sum.reads + row.tokens.cacheRead,
+      writes: sum.writes + row.tokens.cacheWrite5m + row.tokens.cacheWrite1h,
+      saving: addCosts(sum.saving, row.cacheSaving),
+    }),
+    { reads: 0, writes: 0, saving: NO_COST },
+  )
+  if (cached.reads + cached.writes > 0) {
+    notes.push(
+      `Prompt caching: ${percent(cached.reads / (cached.reads + cached.writes))} of cached-prefix tokens were read from ` +
+        `the cache (${cached.reads.toLocaleString('en-US')} read, ${cached.writes.toLocaleString('en-US')} written), ` +
+        `saving ${formatUsd(cached.saving.batch)} at batch prices on top of the batch discount.`,
+    )
+  }
   for (const row of report.costByModel.filter((r) => r.unpricedTests > 0)) {
     notes.push(
       `Cost unknown for ${row.unpricedTests} test(s) on ${inertCell(row.model, 80)}: ${inertCell(row.unpricedReason ?? '', 200)}. ` +
@@ -272,4 +299,55 @@ export function renderPending(run: PendingRun): string {
     '```',
     '',
   ].join('\n')
+}
+
+export interface EstimateView {
+  estimate: CostEstimate
+  plans: CachePlan[]
+  maxCostUsd: number | undefined
+  title?: string
+}
+
+const METHODS: Record<CostEstimate['method'], string> = {
+  count_tokens: 'input tokens counted with the API’s count_tokens',
+  'count_tokens sample': `input tokens counted with count_tokens for ${MAX_COUNTED_REQUESTS} distinct requests and scaled to the rest`,
+  heuristic: `input tokens estimated at ${CHARS_PER_TOKEN} characters a token (count_tokens was not reachable)`,
+}
+
+/** The estimate before submitting: the dry-run report, and the figures a budget check refers to. */
+export function renderEstimate(view: EstimateView, status: string): string {
+  const { estimate } = view
+  const n = (value: number) => value.toLocaleString('en-US')
+  const standard = (cost: Cost) => formatUsd(cost.standard)
+  const lines = [
+    heading('🧮', status, view.title),
+    '',
+    `${n(estimate.requests)} requests · ${n(estimate.inputTokens)} input tokens · up to ${n(estimate.maxOutputTokens)} output tokens ` +
+      `(${METHODS[estimate.method]}).`,
+    '',
+    `**Estimated cost at batch prices: ${formatUsd(estimate.low.batch)} to ${formatUsd(estimate.high.batch)}** ` +
+      `(standard prices: ${standard(estimate.low)} to ${standard(estimate.high)}). The low end has no output; the ` +
+      'high end has every output at max_tokens and every cached prefix written at the 1-hour price.',
+  ]
+  if (view.maxCostUsd !== undefined) {
+    const within = estimate.unpricedModels.length === 0 && usdNumber(estimate.high.batch) <= view.maxCostUsd
+    lines.push(
+      '',
+      `Budget (max-cost): $${view.maxCostUsd} · ${within ? 'within' : '**over, or not checkable**'}.`,
+    )
+  }
+  if (estimate.unpricedModels.length > 0) {
+    lines.push(
+      '',
+      `Not priced (not in the price table): ${estimate.unpricedModels.map((m) => inertCell(m, 80)).join(', ')}.`,
+    )
+  }
+  for (const plan of view.plans) {
+    lines.push(
+      '',
+      `Prompt caching: the ${plan.prefix} that ${n(plan.requests)} ${inertCell(plan.model, 80)} requests share ` +
+        `(about ${n(plan.prefixTokens)} tokens) carries a 1-hour cache breakpoint.`,
+    )
+  }
+  return lines.join('\n').concat('\n')
 }

@@ -1,7 +1,10 @@
 /** The report model: the verdict, counts and costs of a graded run, from which every surface is rendered. */
+import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { GradedRun, TestOutcome } from './grading.js'
 import {
   addCosts,
+  addTokens,
+  costOf,
   NO_COST,
   NO_TOKENS,
   PRICE_TABLE_DATE,
@@ -19,6 +22,8 @@ export interface ModelCost {
   /** Tests whose cost could not be computed, and why (the first reason). */
   unpricedTests: number
   unpricedReason: string | null
+  /** What prompt caching saved on the priced tests: their cost without it, less their cost. */
+  cacheSaving: Cost
 }
 
 /** A `metric` name rolled up over the tests whose assertions carry it. */
@@ -147,25 +152,20 @@ class CostsByModel {
       row = {
         model,
         tests: 0,
-        tokens: { ...NO_TOKENS },
-        cost: { ...NO_COST },
+        tokens: NO_TOKENS,
+        cost: NO_COST,
         unpricedTests: 0,
         unpricedReason: null,
+        cacheSaving: NO_COST,
       }
       this.byModel.set(model, row)
     }
     row.tests += 1
-    if (outcome.usage) {
-      const tokens = tokenCountsOf(outcome.usage)
-      row.tokens.input += tokens.input
-      row.tokens.cacheWrite5m += tokens.cacheWrite5m
-      row.tokens.cacheWrite1h += tokens.cacheWrite1h
-      row.tokens.cacheRead += tokens.cacheRead
-      row.tokens.output += tokens.output
-    }
+    if (outcome.usage) row.tokens = addTokens(row.tokens, tokenCountsOf(outcome.usage))
     if (outcome.cost) {
-      row.cost.standard += outcome.cost.standard
-      row.cost.batch += outcome.cost.batch
+      row.cost = addCosts(row.cost, outcome.cost)
+      if (outcome.usage)
+        row.cacheSaving = addCosts(row.cacheSaving, cacheSavingOf(model, outcome.usage, outcome.cost))
     } else {
       row.unpricedTests += 1
       row.unpricedReason ??= outcome.costUnknown
@@ -175,6 +175,21 @@ class CostsByModel {
   rows(): ModelCost[] {
     return [...this.byModel.values()].sort((a, b) => a.model.localeCompare(b.model))
   }
+}
+
+/** A request's cost had every cached token been plain input, less what it cost: the saving caching added. */
+function cacheSavingOf(model: string, usage: Usage, cost: Cost): Cost {
+  const cached = (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0)
+  if (cached === 0) return NO_COST
+  const uncached = costOf(model, {
+    ...usage,
+    input_tokens: usage.input_tokens + cached,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+  })
+  if (!('cost' in uncached)) return NO_COST
+  return { standard: uncached.cost.standard - cost.standard, batch: uncached.cost.batch - cost.batch }
 }
 
 /** 0.955 -> "95.5%": one decimal, none when whole, rounded down so that 99.96% never shows as 100%. */

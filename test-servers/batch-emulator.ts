@@ -14,6 +14,29 @@
  * - expired: at `created + expiresAfterMs` (24 h by default), if processing is not done by then; the requests
  *   completed by then have their results, the rest are `expired`.
  *
+ * Token counts (`usage.input_tokens` of a result, and `POST /v1/messages/count_tokens`), one rule for both:
+ * `max(1, ceil(chars / 4))`, where chars adds up, in the API's order tools -> system -> messages:
+ * - tools: the JSON of the `tools` array (`JSON.stringify`, without any `cache_control` key), when non-empty;
+ * - system: a string's length, or the sum of its blocks;
+ * - messages: each message's string content length, or the sum of its blocks;
+ * - a block: a `text` block its text's length; an `image` block 6,400 (so 1,600 tokens); any other block
+ *   (tool_use, tool_result, document, thinking...) the length of its JSON without `cache_control` keys.
+ * `cache_control` never changes a count, so `count_tokens` equals a result's input tokens (input + cache
+ * writes + cache reads) for the same params. Exported as `inputTokensOf`.
+ *
+ * Prompt caching, deterministic: each `cache_control` breakpoint (on a tool, a system block, a message block;
+ * a top-level `cache_control` marks the last block of the last message) ends a prefix. A prefix of at least
+ * `minCacheableTokens(model)` tokens (its chars by the rule above) is cacheable; shorter ones are silently
+ * not cached. The emulator keeps one cache (keyed by model and prefix content, `cache_control` aside) across
+ * all its batches, never expiring; requests are processed in submission order within a batch, and batches in
+ * creation order. A request reads the longest cached prefix among its cacheable breakpoints
+ * (`cache_read_input_tokens` = its tokens), and writes each longer cacheable one (`cache_creation_input_tokens`
+ * = the tokens from the read prefix to its last cacheable breakpoint, each segment counted in
+ * `ephemeral_1h_input_tokens` when the breakpoint that ends it has `ttl: '1h'`, else in
+ * `ephemeral_5m_input_tokens`); `input_tokens` is the rest (the total minus reads and writes). Only succeeded
+ * requests touch the cache. As the API: at most 4 breakpoints, `type: 'ephemeral'`, `ttl` '5m' or '1h', and
+ * no '1h' breakpoint after a '5m' one (else `invalid_request_error`).
+ *
  * Scripted faults, for testing clients' retries and reconciliation: `failNext` (an API error, optionally
  * with `retry-after`), `resetNext` (the connection is dropped with no answer, optionally after the call took
  * effect), `cutResultsAfter` (a results download breaks off mid-stream), `maxQueuedRequests` (the
@@ -38,6 +61,8 @@ import type {
 import type {
   ContentBlock,
   Message,
+  MessageCountTokensParams,
+  MessageTokensCount,
   StopReason,
   TextBlock,
   Usage,
@@ -83,6 +108,16 @@ export interface BatchEmulatorOptions {
   replies?: Record<string, StandInReply>
   /** Request body limit in bytes (413 `request_too_large` above it). Default 256 MB, as the API. */
   maxBodyBytes?: number
+  /**
+   * Makes `POST /v1/messages/count_tokens` answer 404 `not_found_error` (as a gateway without the endpoint
+   * would), so that a client's fallback can be tested. Default false. `setCountTokensUnavailable` changes it.
+   */
+  countTokensUnavailable?: boolean
+  /**
+   * The shortest cacheable prefix, in tokens: a number for every model, or a function of the model.
+   * Default `minCacheableTokens` (the API's figures).
+   */
+  minCacheableTokens?: number | ((model: string) => number)
 }
 
 export interface RecordedCall {
@@ -126,6 +161,10 @@ export interface BatchEmulator {
   cutResultsAfter(lines: number, times?: number): void
   /** Sets the processing time of the batches created from now on (those already created keep theirs). */
   setProcessingMs(ms: number): void
+  /** With true, `count_tokens` answers 404 `not_found_error` from now on; with false, it works again. */
+  setCountTokensUnavailable(unavailable: boolean): void
+  /** Empties the prompt cache: the next request with a cacheable prefix writes it again. */
+  clearPromptCache(): void
   close(): Promise<void>
 }
 
@@ -268,8 +307,189 @@ function lastUserText(messages: unknown[]): string {
   return ''
 }
 
+/** The token rule's ratio: four characters a token. */
+export const CHARS_PER_TOKEN = 4
+/** The tokens of an image block, whatever its size (a 1,092 x 1,092 image, the size the API scales to). */
+export const IMAGE_TOKENS = 1_600
+
 function tokensFor(chars: number): number {
-  return Math.max(1, Math.ceil(chars / 4))
+  return Math.max(1, Math.ceil(chars / CHARS_PER_TOKEN))
+}
+
+/**
+ * The shortest prefix, in tokens, a model caches (a shorter one is silently not cached): 2,048 for Claude
+ * Haiku 3 and 3.5; 1,024 for Sonnet 4.x and Opus 4 / 4.1; 4,096 for every other model (Haiku 4.5, Opus 4.5
+ * and later, and models this table does not know). The same figures as the action's `cache: auto`.
+ */
+export function minCacheableTokens(model: string): number {
+  if (/^claude-3(-5)?-haiku/.test(model)) return 2_048
+  if (/^claude-sonnet-4|^claude-opus-4-[01]|^claude-opus-4(-\d{8})?$/.test(model)) return 1_024
+  return 4_096
+}
+
+/** The most `cache_control` breakpoints a request may carry, as the API. */
+export const MAX_CACHE_BREAKPOINTS = 4
+
+type CacheTtl = '5m' | '1h'
+
+/** One piece of a request's input, in the API's order: a tool, a system block, a message block. */
+interface InputPiece {
+  chars: number
+  /** What identifies it in a prefix (for the cache key). */
+  part: unknown
+  /** Its `cache_control`, when it has one. */
+  cacheControl: unknown
+}
+
+/** JSON without any `cache_control` key: a breakpoint does not change what a piece is, or counts. */
+function jsonWithoutCacheControl(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => (key === 'cache_control' ? undefined : v)) ?? ''
+}
+
+function blockChars(block: unknown): number {
+  if (isRecord(block)) {
+    if (block['type'] === 'text' && typeof block['text'] === 'string') return block['text'].length
+    if (block['type'] === 'image') return IMAGE_TOKENS * CHARS_PER_TOKEN
+  }
+  return jsonWithoutCacheControl(block).length
+}
+
+function cacheControlOf(value: unknown): unknown {
+  return isRecord(value) ? value['cache_control'] : undefined
+}
+
+/** The pieces of a request's input (tools -> system -> messages), each with its chars and breakpoint. */
+function inputPieces(params: Record<string, unknown>): InputPiece[] {
+  const pieces: InputPiece[] = []
+  const tools = params['tools']
+  if (Array.isArray(tools)) {
+    // The JSON of the array: the first tool carries its brackets, each other one its comma.
+    tools.forEach((tool: unknown, i) => {
+      const chars = jsonWithoutCacheControl(tool).length + (i === 0 ? 2 : 1)
+      pieces.push({ chars, part: ['tool', tool], cacheControl: cacheControlOf(tool) })
+    })
+  }
+  const system = params['system']
+  if (typeof system === 'string') {
+    pieces.push({ chars: system.length, part: ['system', system], cacheControl: undefined })
+  } else if (Array.isArray(system)) {
+    for (const block of system as unknown[]) {
+      pieces.push({ chars: blockChars(block), part: ['system', block], cacheControl: cacheControlOf(block) })
+    }
+  }
+  const messages = params['messages']
+  if (Array.isArray(messages)) {
+    messages.forEach((message: unknown, i) => {
+      if (!isRecord(message)) return
+      const content = message['content']
+      const part = (p: unknown) => ['message', i, message['role'], p]
+      if (typeof content === 'string') {
+        pieces.push({ chars: content.length, part: part(content), cacheControl: undefined })
+      } else if (Array.isArray(content)) {
+        for (const block of content as unknown[]) {
+          pieces.push({ chars: blockChars(block), part: part(block), cacheControl: cacheControlOf(block) })
+        }
+      }
+    })
+  }
+  // A top-level cache_control marks the last block (unless that block has its own).
+  const last = pieces[pieces.length - 1]
+  if (params['cache_control'] != null && last !== undefined && last.cacheControl == null) {
+    last.cacheControl = params['cache_control']
+  }
+  return pieces
+}
+
+/**
+ * A request's input tokens, cache reads and writes included: what `count_tokens` answers for these params,
+ * and the sum `input_tokens + cache_creation_input_tokens + cache_read_input_tokens` of its batch result.
+ */
+export function inputTokensOf(params: unknown): number {
+  if (!isRecord(params)) return 1
+  let chars = 0
+  for (const piece of inputPieces(params)) chars += piece.chars
+  return tokensFor(chars)
+}
+
+interface Breakpoint {
+  /** The tokens of the prefix it ends. */
+  tokens: number
+  ttl: CacheTtl
+  /** The cache key of the prefix: model and content. */
+  key: string
+}
+
+/** What a request's input is made of: its total chars, and its breakpoints in order. */
+function inputShape(
+  params: Record<string, unknown>,
+  withKeys: boolean,
+): { chars: number; breakpoints: Breakpoint[] } {
+  const pieces = inputPieces(params)
+  const breakpoints: Breakpoint[] = []
+  const hash = withKeys && pieces.some((p) => p.cacheControl != null) ? createHash('sha256') : null
+  hash?.update(JSON.stringify(params['model']))
+  let chars = 0
+  for (const piece of pieces) {
+    chars += piece.chars
+    if (hash == null) continue
+    hash.update(jsonWithoutCacheControl(piece.part))
+    if (piece.cacheControl == null) continue
+    const ttl: CacheTtl = isRecord(piece.cacheControl) && piece.cacheControl['ttl'] === '1h' ? '1h' : '5m'
+    breakpoints.push({ tokens: tokensFor(chars), ttl, key: hash.copy().digest('base64') })
+  }
+  return { chars, breakpoints }
+}
+
+/** The API's checks of `cache_control` breakpoints: the first problem found, or null. */
+function cacheControlProblem(params: Record<string, unknown>): string | null {
+  let count = 0
+  let seen5m = false
+  for (const { cacheControl } of inputPieces(params)) {
+    if (cacheControl == null) continue
+    count++
+    if (!isRecord(cacheControl) || cacheControl['type'] !== 'ephemeral') {
+      return `cache_control: Input tag ${JSON.stringify(isRecord(cacheControl) ? cacheControl['type'] : cacheControl)} does not match the expected tag 'ephemeral'`
+    }
+    const ttl = cacheControl['ttl'] ?? '5m'
+    if (ttl !== '5m' && ttl !== '1h') return `cache_control.ttl: Input should be '5m' or '1h'; got ${JSON.stringify(ttl)}`
+    if (ttl === '1h' && seen5m) {
+      return "cache_control: a breakpoint with ttl='1h' must not come after one with ttl='5m' (longer TTLs first)"
+    }
+    if (ttl === '5m') seen5m = true
+  }
+  if (count > MAX_CACHE_BREAKPOINTS) {
+    return `A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${count}.`
+  }
+  return null
+}
+
+/**
+ * The usage of a request's input against the prompt cache (keys of the cached prefixes), which it updates:
+ * reads the longest cached cacheable prefix, writes the longer cacheable ones.
+ */
+function inputUsage(
+  params: Record<string, unknown>,
+  cache: Set<string>,
+  minTokens: number,
+): Pick<Usage, 'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens' | 'cache_creation'> {
+  const { chars, breakpoints } = inputShape(params, true)
+  const cacheable = breakpoints.filter((b) => b.tokens >= minTokens)
+  let readAt = cacheable.length - 1
+  while (readAt >= 0 && !cache.has((cacheable[readAt] as Breakpoint).key)) readAt--
+  const read = readAt >= 0 ? (cacheable[readAt] as Breakpoint).tokens : 0
+  let covered = read
+  const written = { '5m': 0, '1h': 0 }
+  for (const breakpoint of cacheable.slice(readAt + 1)) {
+    written[breakpoint.ttl] += breakpoint.tokens - covered
+    covered = breakpoint.tokens
+    cache.add(breakpoint.key)
+  }
+  return {
+    input_tokens: tokensFor(chars) - covered,
+    cache_creation_input_tokens: written['5m'] + written['1h'],
+    cache_read_input_tokens: read,
+    cache_creation: { ephemeral_5m_input_tokens: written['5m'], ephemeral_1h_input_tokens: written['1h'] },
+  }
 }
 
 /** The asynchronous params validation of the API: the first problem found, or null. */
@@ -294,7 +514,37 @@ function paramsProblem(params: Record<string, unknown>): string | null {
       return `${field}: Extra inputs are not permitted (removed in anthropic-version 2026-10-21)`
     }
   }
-  return null
+  return cacheControlProblem(params)
+}
+
+/** The fields `count_tokens` takes (checked by `tsc` against the SDK's params: a missing or extra key fails). */
+const COUNT_TOKENS_FIELDS = {
+  messages: true,
+  model: true,
+  cache_control: true,
+  output_config: true,
+  speed: true,
+  system: true,
+  thinking: true,
+  tool_choice: true,
+  tools: true,
+  user_profile_id: true,
+  workspace_id: true,
+} satisfies Record<keyof MessageCountTokensParams, true>
+
+/** The validation of a `count_tokens` body: the first problem found, or null. */
+function countTokensProblem(body: Record<string, unknown>): string | null {
+  const model = body['model']
+  if (model === undefined) return 'model: Field required'
+  if (typeof model !== 'string' || model === '') return 'model: Input should be a non-empty string'
+  const messages = body['messages']
+  if (messages === undefined) return 'messages: Field required'
+  if (!Array.isArray(messages)) return 'messages: Input should be a valid list'
+  if (messages.length === 0) return 'messages: at least one message is required'
+  for (const field of Object.keys(body)) {
+    if (!Object.hasOwn(COUNT_TOKENS_FIELDS, field)) return `${field}: Extra inputs are not permitted`
+  }
+  return cacheControlProblem(body)
 }
 
 function erroredResult(type: ErrorType, message: string): MessageBatchResult {
@@ -303,8 +553,16 @@ function erroredResult(type: ErrorType, message: string): MessageBatchResult {
   return { type: 'errored', error: response }
 }
 
-/** What the stand-in model does with one request (called when its batch ends). */
-function processRequest(params: unknown, replies: Record<string, StandInReply>): MessageBatchResult {
+/**
+ * What the stand-in model does with one request (called when its batch ends, in submission order): its
+ * result, and for a success its use of the prompt cache (`cache`, the keys of the cached prefixes).
+ */
+function processRequest(
+  params: unknown,
+  replies: Record<string, StandInReply>,
+  cache: Set<string>,
+  minTokensFor: (model: string) => number,
+): MessageBatchResult {
   if (!isRecord(params)) {
     return erroredResult('invalid_request_error', 'params: Input should be a valid dictionary')
   }
@@ -318,9 +576,6 @@ function processRequest(params: unknown, replies: Record<string, StandInReply>):
     : `${DEFAULT_REPLY_PREFIX}${prompt.slice(0, 200)}`
   if (typeof reply !== 'string' && 'error' in reply)
     return erroredResult(reply.error.type, reply.error.message)
-
-  let inputChars = contentText(params['system']).length
-  for (const m of messages) if (isRecord(m)) inputChars += contentText(m['content']).length
 
   const maxTokens = params['max_tokens'] as number
   let content: ContentBlock[]
@@ -337,11 +592,8 @@ function processRequest(params: unknown, replies: Record<string, StandInReply>):
     stopReason = content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn'
   }
   const usage: Usage = {
-    input_tokens: tokensFor(inputChars),
+    ...inputUsage(params, cache, minTokensFor(params['model'] as string)),
     output_tokens: tokensFor(outputChars),
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
-    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
     inference_geo: null,
     output_tokens_details: null,
     server_tool_use: null,
