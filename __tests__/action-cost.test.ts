@@ -1,5 +1,5 @@
 /** Cost before spending, through the committed bundle: dry runs, the max-cost budget, and cache: auto. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { runAction, type RunActionOptions } from '../test-servers/action-runner.js'
@@ -88,5 +88,38 @@ describe('cost before spending, run from dist/', () => {
     await run(LONG_SYSTEM.replace('Acme', 'Globex'), { cache: 'off' })
     const off = emulator.createdBatches()[2]
     expect(JSON.stringify(off.requests)).not.toContain('cache_control')
+  })
+
+  it('estimates input tokens as the batch then bills them, when count_tokens is reachable', async () => {
+    const dry = await run(LONG_SYSTEM, { 'dry-run': 'true', cache: 'off' })
+    expect(dry.log).toMatch(/Estimated cost at batch prices: \$[\d.]+ to \$[\d.]+ \(count_tokens\)/)
+    const estimated = Number(/3 requests · ([\d,]+) input tokens/.exec(dry.summary)?.[1].replace(/,/g, ''))
+    const real = await run(LONG_SYSTEM, { cache: 'off' })
+    const results = JSON.parse(await readFile(real.outputs['results-file'], 'utf8'))
+    const billed = results.tests.reduce(
+      (sum: number, t: { usage: { input_tokens: number } }) => sum + t.usage.input_tokens,
+      0,
+    )
+    // The emulator counts exactly as it bills; the real API's count_tokens is an estimate within a few percent.
+    expect(estimated).toBe(billed)
+  })
+
+  it('reports cache writes, reads, the hit rate and the saving of cache: auto', async () => {
+    const result = await run(LONG_SYSTEM, {})
+    const results = JSON.parse(await readFile(result.outputs['results-file'], 'utf8'))
+    const usage = results.tests.map((t: { usage: Record<string, number> }) => [
+      t.usage.cache_creation_input_tokens,
+      t.usage.cache_read_input_tokens,
+    ])
+    const prefix = usage[0][0]
+    expect(prefix).toBeGreaterThan(4_096)
+    expect(usage).toEqual([
+      [prefix, 0],
+      [0, prefix],
+      [0, prefix],
+    ])
+    expect(result.summary).toMatch(
+      /Prompt caching: 66\.6% of cached-prefix tokens were read from the cache \([\d,]+ read, [\d,]+ written\), saving \$[\d.]+ at batch prices/,
+    )
   })
 })

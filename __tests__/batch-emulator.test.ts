@@ -19,8 +19,18 @@ import type {
   MessageBatchIndividualResponse,
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
-import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
-import { loadReplies, startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
+import type {
+  MessageCountTokensParams,
+  MessageCreateParamsNonStreaming,
+  Usage,
+} from '@anthropic-ai/sdk/resources/messages/messages'
+import {
+  inputTokensOf,
+  loadReplies,
+  minCacheableTokens,
+  startBatchEmulator,
+  type BatchEmulator,
+} from '../test-servers/batch-emulator.js'
 
 const MODEL = 'claude-haiku-4-5'
 
@@ -882,6 +892,431 @@ describe('batch emulator: scripted faults and lifecycle', () => {
   })
 })
 
+/** The count_tokens params of a batch request's params: all but max_tokens. */
+function countParams(params: MessageCreateParamsNonStreaming): MessageCountTokensParams {
+  const { model, messages, system, tools } = params
+  return { model, messages, ...(system !== undefined && { system }), ...(tools !== undefined && { tools }) }
+}
+
+/** The input side of a usage. */
+function inputUsage(usage: Usage) {
+  const { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, cache_creation } = usage
+  return { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, cache_creation }
+}
+
+function uncached(inputTokens: number) {
+  return {
+    input_tokens: inputTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+  }
+}
+
+const WEATHER_TOOL = {
+  name: 'get_weather',
+  description: 'The weather in a city',
+  input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] },
+}
+/** A 1 x 1 PNG. */
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
+/** 4,100 tokens of system prompt (16,400 characters): over Haiku 4.5's minimum cacheable prefix of 4,096. */
+const LONG_SYSTEM = 'You answer questions about the Acme router manual. '.repeat(400).slice(0, 16_400)
+
+describe('batch emulator: count_tokens', () => {
+  let emulator: BatchEmulator
+  let client: Anthropic
+
+  beforeEach(async () => {
+    emulator = await startBatchEmulator({ processingMs: 50 })
+    client = clientFor(emulator)
+  })
+
+  afterEach(async () => {
+    await emulator.close()
+  })
+
+  it('counts exactly what the batch bills as input, for text, system, tools, tool turns and images', async () => {
+    const cases: [string, MessageCreateParamsNonStreaming, number][] = [
+      // 'What is 2+2?' = 12 chars
+      ['text', request('x', 'What is 2+2?').params, 3],
+      [
+        // 14 + 5 + 2 + 12 = 33 chars
+        'system',
+        {
+          model: 'claude-sonnet-4-6',
+          max_tokens: 100,
+          system: 'You are terse.',
+          messages: [
+            { role: 'user', content: 'first' },
+            { role: 'assistant', content: 'ok' },
+            { role: 'user', content: 'What is 2+2?' },
+          ],
+        },
+        9,
+      ],
+      // JSON.stringify([tool]) = 155 chars, + 17
+      ['tools', request('x', 'Weather in Paris?', { tools: [WEATHER_TOOL] }).params, 43],
+      [
+        // 155 + 17 + the tool_use block's JSON (81) + the tool_result block's JSON (71) = 324 chars
+        'tool-turns',
+        {
+          model: MODEL,
+          max_tokens: 100,
+          tools: [WEATHER_TOOL],
+          messages: [
+            { role: 'user', content: 'Weather in Paris?' },
+            {
+              role: 'assistant',
+              content: [{ type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: { city: 'Paris' } }],
+            },
+            {
+              role: 'user',
+              content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: 'Sunny, 24 C' }],
+            },
+          ],
+        },
+        81,
+      ],
+      [
+        // An image is 1,600 tokens whatever its size, + 'Describe it.' = 12 chars
+        'image',
+        {
+          model: MODEL,
+          max_tokens: 100,
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+                { type: 'text', text: 'Describe it.' },
+              ],
+            },
+          ],
+        },
+        1603,
+      ],
+      [
+        // A breakpoint on a prefix too short to cache changes nothing: 14 + 12 = 26 chars
+        'short-breakpoint',
+        request('x', 'What is 2+2?', {
+          system: [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }],
+        }).params,
+        7,
+      ],
+    ]
+    const counted: Record<string, number> = {}
+    for (const [name, params] of cases) {
+      counted[name] = (await client.messages.countTokens(countParams(params))).input_tokens
+    }
+    expect(counted).toEqual(Object.fromEntries(cases.map(([name, , tokens]) => [name, tokens])))
+    for (const [, params, tokens] of cases) expect(inputTokensOf(params)).toBe(tokens)
+
+    const { results } = await runBatch(
+      client,
+      cases.map(([name, params]) => ({ custom_id: name, params })),
+    )
+    for (const [name, , tokens] of cases) {
+      expect([name, inputUsage(succeeded(results.get(name)).usage)]).toEqual([name, uncached(tokens)])
+    }
+    expect(emulator.calls.filter((c) => c.path === '/v1/messages/count_tokens')).toEqual(
+      Array(cases.length).fill({ method: 'POST', path: '/v1/messages/count_tokens', query: '' }),
+    )
+  })
+
+  it('refuses what the API refuses with 400 invalid_request_error, naming the field', async () => {
+    const refused: [unknown, RegExp][] = [
+      [{ model: MODEL }, /^messages: Field required/],
+      [{ messages: [{ role: 'user', content: 'hi' }] }, /^model: Field required/],
+      [{ model: MODEL, messages: [] }, /^messages: at least one message/],
+      [{ model: MODEL, messages: 'hi' }, /^messages: Input should be a valid list/],
+      [
+        { model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
+        /^max_tokens: Extra inputs are not permitted/,
+      ],
+      [
+        {
+          model: MODEL,
+          messages: [{ role: 'user', content: 'hi' }],
+          system: Array.from({ length: 5 }, (_, i) => ({
+            type: 'text',
+            text: `part ${i}`,
+            cache_control: { type: 'ephemeral' },
+          })),
+        },
+        /A maximum of 4 blocks with cache_control/,
+      ],
+    ]
+    for (const [body, message] of refused) {
+      const error = await rejection(client.messages.countTokens(body as MessageCountTokensParams))
+      expect(error).toBeInstanceOf(BadRequestError)
+      expect((error as BadRequestError).type).toBe('invalid_request_error')
+      expect((error as BadRequestError).apiMessage).toMatch(message)
+    }
+    const res = await fetch(`${emulator.url}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'test-key', 'content-type': 'application/json' },
+      body: '{not json',
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ error: { type: 'invalid_request_error' } })
+  })
+
+  it('answers 404 when made unavailable, and scripted errors on request', async () => {
+    const params = countParams(request('x', 'What is 2+2?').params)
+    const unavailable = await startBatchEmulator({ countTokensUnavailable: true })
+    try {
+      const error = await rejection(clientFor(unavailable).messages.countTokens(params))
+      expect(error).toBeInstanceOf(NotFoundError)
+      expect((error as NotFoundError).type).toBe('not_found_error')
+      expect(unavailable.calls).toEqual([{ method: 'POST', path: '/v1/messages/count_tokens', query: '' }])
+    } finally {
+      await unavailable.close()
+    }
+
+    emulator.setCountTokensUnavailable(true)
+    await expect(client.messages.countTokens(params)).rejects.toBeInstanceOf(NotFoundError)
+    emulator.setCountTokensUnavailable(false)
+    expect(await client.messages.countTokens(params)).toEqual({ input_tokens: 3 })
+
+    // A scripted error, twice: the client without retries fails, the retrying one waits as told and recovers.
+    emulator.failNext('POST', /^\/v1\/messages\/count_tokens$/, 'rate_limit_error', 2, {
+      retryAfterSeconds: 0.05,
+    })
+    await expect(client.messages.countTokens(params)).rejects.toBeInstanceOf(RateLimitError)
+    expect(await retryingClientFor(emulator).messages.countTokens(params)).toEqual({ input_tokens: 3 })
+    expect(emulator.calls.map((c) => c.path)).toEqual(Array(5).fill('/v1/messages/count_tokens'))
+  })
+})
+
+describe('batch emulator: prompt caching', () => {
+  let emulator: BatchEmulator
+  let client: Anthropic
+
+  beforeEach(async () => {
+    emulator = await startBatchEmulator({
+      processingMs: 50,
+      replies: { 'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
+    })
+    client = clientFor(emulator)
+  })
+
+  afterEach(async () => {
+    await emulator.close()
+  })
+
+  /** A request with the long system prompt behind a breakpoint, and its own question. */
+  function cachedRequest(customId: string, question: string, cacheControl: object, extra = {}) {
+    return request(customId, question, {
+      system: [{ type: 'text', text: LONG_SYSTEM, cache_control: cacheControl }],
+      ...extra,
+    })
+  }
+
+  const ONE_HOUR = { type: 'ephemeral', ttl: '1h' }
+
+  it('has the documented minimum cacheable prefixes', () => {
+    expect(minCacheableTokens('claude-haiku-4-5')).toBe(4096)
+    expect(minCacheableTokens('claude-haiku-4-5-20251001')).toBe(4096)
+    expect(minCacheableTokens('claude-opus-4-5')).toBe(4096)
+    expect(minCacheableTokens('claude-opus-4-6')).toBe(4096)
+    expect(minCacheableTokens('claude-sonnet-4-5')).toBe(1024)
+    expect(minCacheableTokens('claude-sonnet-4-6')).toBe(1024)
+    expect(minCacheableTokens('claude-opus-4-1')).toBe(1024)
+    expect(minCacheableTokens('claude-3-5-haiku-latest')).toBe(2048)
+    expect(minCacheableTokens('some-future-model')).toBe(4096)
+  })
+
+  it('writes a long prefix with the first request and reads it in the others, across batches too', async () => {
+    // 'Question 1?' = 11 chars: 16,411 chars in all = 4,103 tokens, 4,100 of them the system prompt.
+    const requests = ['1', '2', '3'].map((n) => cachedRequest(`q${n}`, `Question ${n}?`, ONE_HOUR))
+    for (const { params } of requests) {
+      expect((await client.messages.countTokens(countParams(params))).input_tokens).toBe(4103)
+    }
+
+    const { results } = await runBatch(client, requests)
+    expect(inputUsage(succeeded(results.get('q1')).usage)).toEqual({
+      input_tokens: 3,
+      cache_creation_input_tokens: 4100,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 4100 },
+    })
+    const read = {
+      input_tokens: 3,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 4100,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    }
+    expect(inputUsage(succeeded(results.get('q2')).usage)).toEqual(read)
+    expect(inputUsage(succeeded(results.get('q3')).usage)).toEqual(read)
+
+    // The cache outlives the batch; another model, or a changed prefix, is another entry.
+    const next = await runBatch(client, [
+      cachedRequest('again', 'Question 4?', ONE_HOUR),
+      cachedRequest('sonnet', 'Question 5?', ONE_HOUR, { model: 'claude-sonnet-4-5' }),
+      request('changed', 'Question 6?', {
+        system: [{ type: 'text', text: `${LONG_SYSTEM.slice(1)}!`, cache_control: ONE_HOUR }],
+      }),
+    ])
+    expect(inputUsage(succeeded(next.results.get('again')).usage)).toEqual(read)
+    expect(succeeded(next.results.get('sonnet')).usage.cache_creation_input_tokens).toBe(4100)
+    expect(succeeded(next.results.get('changed')).usage.cache_creation_input_tokens).toBe(4100)
+
+    emulator.clearPromptCache()
+    const cleared = await runBatch(client, [cachedRequest('cleared', 'Question 7?', ONE_HOUR)])
+    expect(succeeded(cleared.results.get('cleared')).usage.cache_creation_input_tokens).toBe(4100)
+  })
+
+  it('writes at 5 minutes by default, and not at all for an errored request', async () => {
+    const breakpoint = { type: 'ephemeral' }
+    const { results } = await runBatch(client, [
+      cachedRequest('error', 'Overload me', breakpoint),
+      cachedRequest('first', 'Question 1?', breakpoint),
+      cachedRequest('second', 'Question 2?', breakpoint),
+    ])
+    expect(errored(results.get('error')).error.type).toBe('overloaded_error')
+    expect(inputUsage(succeeded(results.get('first')).usage)).toEqual({
+      input_tokens: 3,
+      cache_creation_input_tokens: 4100,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 4100, ephemeral_1h_input_tokens: 0 },
+    })
+    expect(succeeded(results.get('second')).usage.cache_read_input_tokens).toBe(4100)
+  })
+
+  it('silently does not cache a prefix shorter than the model minimum', async () => {
+    // 4,095 tokens: one short of Haiku 4.5's 4,096, but over Sonnet 4.5's 1,024.
+    const system = [{ type: 'text', text: LONG_SYSTEM.slice(0, 4095 * 4), cache_control: ONE_HOUR }]
+    const { results } = await runBatch(client, [
+      request('short-1', 'Question 1?', { system }),
+      request('short-2', 'Question 2?', { system }),
+      request('sonnet-1', 'Question 1?', { system, model: 'claude-sonnet-4-5' }),
+      request('sonnet-2', 'Question 2?', { system, model: 'claude-sonnet-4-5' }),
+    ])
+    expect(inputUsage(succeeded(results.get('short-1')).usage)).toEqual(uncached(4098))
+    expect(inputUsage(succeeded(results.get('short-2')).usage)).toEqual(uncached(4098))
+    expect(succeeded(results.get('sonnet-1')).usage.cache_creation_input_tokens).toBe(4095)
+    expect(succeeded(results.get('sonnet-2')).usage.cache_read_input_tokens).toBe(4095)
+
+    const tiny = await startBatchEmulator({ processingMs: 50, minCacheableTokens: 2 })
+    try {
+      const short = [{ type: 'text', text: 'You are terse.', cache_control: ONE_HOUR }]
+      const { results: tinyResults } = await runBatch(clientFor(tiny), [
+        request('a', 'What is 2+2?', { system: short }),
+        request('b', 'What is 3+3?', { system: short }),
+      ])
+      // 'You are terse.' = 14 chars = 4 tokens; 26 chars in all = 7 tokens.
+      expect(inputUsage(succeeded(tinyResults.get('b')).usage)).toEqual({
+        input_tokens: 3,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 4,
+        cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      })
+    } finally {
+      await tiny.close()
+    }
+  })
+
+  it('reads the longest cached prefix and writes the rest, with several breakpoints in tools -> system -> messages order', async () => {
+    // The tool (155 chars) and the system prompt (16,400) behind a 1-hour breakpoint: 4,139 tokens; then each
+    // request's own 4,400-character document behind a 5-minute one (1,100 tokens more); then 11 chars.
+    const doc = (n: string) => `Document ${n}: ${'lorem ipsum '.repeat(400)}`.slice(0, 4400)
+    const withDoc = (customId: string, n: string) =>
+      request(customId, 'Question 1?', {
+        tools: [WEATHER_TOOL],
+        system: [{ type: 'text', text: LONG_SYSTEM, cache_control: ONE_HOUR }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: doc(n), cache_control: { type: 'ephemeral', ttl: '5m' } },
+              { type: 'text', text: 'Question 1?' },
+            ],
+          },
+        ],
+      })
+    const requests = [withDoc('a', 'A'), withDoc('b', 'B'), withDoc('a-again', 'A')]
+    const total = 4139 + 1100 + 3
+    for (const r of requests) {
+      expect((await client.messages.countTokens(countParams(r.params))).input_tokens).toBe(total)
+    }
+    const { results } = await runBatch(client, requests)
+    expect(inputUsage(succeeded(results.get('a')).usage)).toEqual({
+      input_tokens: 3,
+      cache_creation_input_tokens: 4139 + 1100,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 1100, ephemeral_1h_input_tokens: 4139 },
+    })
+    expect(inputUsage(succeeded(results.get('b')).usage)).toEqual({
+      input_tokens: 3,
+      cache_creation_input_tokens: 1100,
+      cache_read_input_tokens: 4139,
+      cache_creation: { ephemeral_5m_input_tokens: 1100, ephemeral_1h_input_tokens: 0 },
+    })
+    expect(inputUsage(succeeded(results.get('a-again')).usage)).toEqual({
+      input_tokens: 3,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 4139 + 1100,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    })
+  })
+
+  it('takes a top-level cache_control as a breakpoint on the last block', async () => {
+    // 16,400 + 11 chars = 4,103 tokens, all of them before the breakpoint.
+    const params = { system: LONG_SYSTEM, cache_control: ONE_HOUR }
+    const { results } = await runBatch(client, [
+      request('first', 'Question 1?', params),
+      request('same', 'Question 1?', params),
+    ])
+    expect(succeeded(results.get('first')).usage.cache_creation_input_tokens).toBe(4103)
+    expect(inputUsage(succeeded(results.get('same')).usage)).toEqual({
+      input_tokens: 0,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 4103,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    })
+  })
+
+  it('sees requests in submission order across batches, whichever is downloaded first', async () => {
+    const first = await client.messages.batches.create({
+      requests: [cachedRequest('early', 'Question 1?', ONE_HOUR)],
+    })
+    const second = await client.messages.batches.create({
+      requests: [cachedRequest('late', 'Question 2?', ONE_HOUR)],
+    })
+    // The first batch ends before the second, but is not looked at until the second's results are read.
+    await waitUntilEnded(client, second.id)
+    const [late] = await allResults(client, second.id)
+    const [early] = await allResults(client, first.id)
+    expect(succeeded(early?.result).usage.cache_creation_input_tokens).toBe(4100)
+    expect(succeeded(late?.result).usage.cache_read_input_tokens).toBe(4100)
+  })
+
+  it('errors a request whose breakpoints the API refuses', async () => {
+    const system = (...ttls: (string | undefined)[]) =>
+      ttls.map((ttl, i) => ({ type: 'text', text: `part ${i}`, cache_control: { type: 'ephemeral', ttl } }))
+    const { results } = await runBatch(client, [
+      request('five', 'hi', { system: system('1h', '1h', '1h', '1h', '1h') }),
+      request('order', 'hi', { system: system('5m', '1h') }),
+      request('ttl', 'hi', { system: system('2h') }),
+      request('type', 'hi', { system: [{ type: 'text', text: 'x', cache_control: { type: 'persistent' } }] }),
+      request('fine', 'hi', { system: system('1h', '1h', undefined, '5m') }),
+    ])
+    const expected: Record<string, RegExp> = {
+      five: /A maximum of 4 blocks with cache_control may be provided\. Found 5\./,
+      order: /ttl='1h' must not come after/,
+      ttl: /^cache_control\.ttl: /,
+      type: /^cache_control: .*'ephemeral'/,
+    }
+    for (const [customId, message] of Object.entries(expected)) {
+      const error = errored(results.get(customId))
+      expect(error.error.type).toBe('invalid_request_error')
+      expect(error.error.message).toMatch(message)
+    }
+    expect(results.get('fine')?.type).toBe('succeeded')
+  })
+})
+
 describe('loadReplies and the CLI', () => {
   let dir: string
 
@@ -931,6 +1366,9 @@ describe('loadReplies and the CLI', () => {
         '60000',
         '--max-queued-requests',
         '10',
+        '--min-cacheable-tokens',
+        '2',
+        '--count-tokens-unavailable',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
@@ -941,9 +1379,10 @@ describe('loadReplies and the CLI', () => {
         let err = ''
         child.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString()
-          const match = /Batch API emulator listening on (http:\/\/127\.0\.0\.1:\d+)\n[^]*queue limit/.exec(
-            out,
-          )
+          const match =
+            /Batch API emulator listening on (http:\/\/127\.0\.0\.1:\d+)\n[^]*count_tokens unavailable/.exec(
+              out,
+            )
           if (match?.[1] != null) resolve(match[1])
         })
         child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
@@ -956,6 +1395,16 @@ describe('loadReplies and the CLI', () => {
       ])
       expect(out).toContain('batches expire after 60000 ms')
       expect(out).toContain('queue limit 10 requests')
+      expect(out).toContain('prompt prefixes of 2 tokens or more are cached, for every model')
+      await expect(
+        cliClient.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'Ping' }] }),
+      ).rejects.toBeInstanceOf(NotFoundError)
+      const short = [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }]
+      const cached = await runBatch(cliClient, [
+        request('a', 'Ping', { system: short }),
+        request('b', 'Ping', { system: short }),
+      ])
+      expect(succeeded(cached.results.get('b')).usage.cache_read_input_tokens).toBe(4)
     } finally {
       child.kill('SIGTERM')
     }

@@ -4,7 +4,9 @@
  *   npm run emulator -- --port 8787 --replies examples/replies.json --processing-ms 2000
  *
  * Optional: --expires-after-ms N (a batch not processed by then ends with the rest `expired`),
- * --max-queued-requests N (the workspace queue limit: a create over it answers 429 with retry-after).
+ * --max-queued-requests N (the workspace queue limit: a create over it answers 429 with retry-after),
+ * --min-cacheable-tokens N (the shortest cacheable prompt prefix for every model, instead of the API's
+ * per-model figures), --count-tokens-unavailable (count_tokens answers 404, to see a client's fallback).
  *
  * Then point the SDK (or the action) at it: ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_API_KEY=any
  */
@@ -13,7 +15,7 @@ import { loadReplies, startBatchEmulator, type BatchEmulatorOptions } from './ba
 
 const USAGE =
   'usage: batch-emulator-cli [--port 8787] [--replies replies.json] [--processing-ms 1000] ' +
-  '[--expires-after-ms 86400000] [--max-queued-requests N]'
+  '[--expires-after-ms 86400000] [--max-queued-requests N] [--min-cacheable-tokens N] [--count-tokens-unavailable]'
 
 function nonNegativeInteger(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined
@@ -31,6 +33,8 @@ async function main(): Promise<void> {
       'processing-ms': { type: 'string' },
       'expires-after-ms': { type: 'string' },
       'max-queued-requests': { type: 'string' },
+      'min-cacheable-tokens': { type: 'string' },
+      'count-tokens-unavailable': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -46,6 +50,9 @@ async function main(): Promise<void> {
   if (expiresAfterMs !== undefined) options.expiresAfterMs = expiresAfterMs
   const maxQueuedRequests = nonNegativeInteger('max-queued-requests', values['max-queued-requests'])
   if (maxQueuedRequests !== undefined) options.maxQueuedRequests = maxQueuedRequests
+  const minCacheableTokens = nonNegativeInteger('min-cacheable-tokens', values['min-cacheable-tokens'])
+  if (minCacheableTokens !== undefined) options.minCacheableTokens = minCacheableTokens
+  if (values['count-tokens-unavailable']) options.countTokensUnavailable = true
   if (values.replies !== undefined) options.replies = loadReplies(values.replies)
 
   const emulator = await startBatchEmulator(options)
@@ -55,6 +62,9 @@ async function main(): Promise<void> {
   if (options.expiresAfterMs !== undefined) console.log(`  batches expire after ${options.expiresAfterMs} ms`)
   if (options.maxQueuedRequests !== undefined)
     console.log(`  queue limit ${options.maxQueuedRequests} requests`)
+  if (minCacheableTokens !== undefined)
+    console.log(`  prompt prefixes of ${minCacheableTokens} tokens or more are cached, for every model`)
+  if (options.countTokensUnavailable) console.log('  count_tokens unavailable (answers 404)')
 
   let stopping = false
   const stop = (signal: string) => {

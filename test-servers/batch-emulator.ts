@@ -335,8 +335,11 @@ type CacheTtl = '5m' | '1h'
 /** One piece of a request's input, in the API's order: a tool, a system block, a message block. */
 interface InputPiece {
   chars: number
-  /** What identifies it in a prefix (for the cache key). */
-  part: unknown
+  /** Where it is: a tool, the system prompt, or the message of this index (with its role). */
+  at: 'tool' | 'system' | number
+  role?: unknown
+  /** The tool, block or string content. */
+  value: unknown
   /** Its `cache_control`, when it has one. */
   cacheControl: unknown
 }
@@ -366,15 +369,20 @@ function inputPieces(params: Record<string, unknown>): InputPiece[] {
     // The JSON of the array: the first tool carries its brackets, each other one its comma.
     tools.forEach((tool: unknown, i) => {
       const chars = jsonWithoutCacheControl(tool).length + (i === 0 ? 2 : 1)
-      pieces.push({ chars, part: ['tool', tool], cacheControl: cacheControlOf(tool) })
+      pieces.push({ chars, at: 'tool', value: tool, cacheControl: cacheControlOf(tool) })
     })
   }
   const system = params['system']
   if (typeof system === 'string') {
-    pieces.push({ chars: system.length, part: ['system', system], cacheControl: undefined })
+    pieces.push({ chars: system.length, at: 'system', value: system, cacheControl: undefined })
   } else if (Array.isArray(system)) {
     for (const block of system as unknown[]) {
-      pieces.push({ chars: blockChars(block), part: ['system', block], cacheControl: cacheControlOf(block) })
+      pieces.push({
+        chars: blockChars(block),
+        at: 'system',
+        value: block,
+        cacheControl: cacheControlOf(block),
+      })
     }
   }
   const messages = params['messages']
@@ -382,12 +390,13 @@ function inputPieces(params: Record<string, unknown>): InputPiece[] {
     messages.forEach((message: unknown, i) => {
       if (!isRecord(message)) return
       const content = message['content']
-      const part = (p: unknown) => ['message', i, message['role'], p]
+      const role = message['role']
       if (typeof content === 'string') {
-        pieces.push({ chars: content.length, part: part(content), cacheControl: undefined })
+        pieces.push({ chars: content.length, at: i, role, value: content, cacheControl: undefined })
       } else if (Array.isArray(content)) {
         for (const block of content as unknown[]) {
-          pieces.push({ chars: blockChars(block), part: part(block), cacheControl: cacheControlOf(block) })
+          const cacheControl = cacheControlOf(block)
+          pieces.push({ chars: blockChars(block), at: i, role, value: block, cacheControl })
         }
       }
     })
@@ -405,9 +414,12 @@ function inputPieces(params: Record<string, unknown>): InputPiece[] {
  * and the sum `input_tokens + cache_creation_input_tokens + cache_read_input_tokens` of its batch result.
  */
 export function inputTokensOf(params: unknown): number {
-  if (!isRecord(params)) return 1
+  return isRecord(params) ? tokensOfPieces(inputPieces(params)) : 1
+}
+
+function tokensOfPieces(pieces: InputPiece[]): number {
   let chars = 0
-  for (const piece of inputPieces(params)) chars += piece.chars
+  for (const piece of pieces) chars += piece.chars
   return tokensFor(chars)
 }
 
@@ -419,39 +431,35 @@ interface Breakpoint {
   key: string
 }
 
-/** What a request's input is made of: its total chars, and its breakpoints in order. */
-function inputShape(
-  params: Record<string, unknown>,
-  withKeys: boolean,
-): { chars: number; breakpoints: Breakpoint[] } {
-  const pieces = inputPieces(params)
+/** The breakpoints of a request's input, in order, each with its prefix's tokens and cache key. */
+function breakpointsOf(model: string, pieces: InputPiece[]): Breakpoint[] {
   const breakpoints: Breakpoint[] = []
-  const hash = withKeys && pieces.some((p) => p.cacheControl != null) ? createHash('sha256') : null
-  hash?.update(JSON.stringify(params['model']))
+  if (!pieces.some((p) => p.cacheControl != null)) return breakpoints
+  const hash = createHash('sha256').update(JSON.stringify(model))
   let chars = 0
   for (const piece of pieces) {
     chars += piece.chars
-    if (hash == null) continue
-    hash.update(jsonWithoutCacheControl(piece.part))
+    hash.update(jsonWithoutCacheControl([piece.at, piece.role, piece.value]))
     if (piece.cacheControl == null) continue
     const ttl: CacheTtl = isRecord(piece.cacheControl) && piece.cacheControl['ttl'] === '1h' ? '1h' : '5m'
     breakpoints.push({ tokens: tokensFor(chars), ttl, key: hash.copy().digest('base64') })
   }
-  return { chars, breakpoints }
+  return breakpoints
 }
 
 /** The API's checks of `cache_control` breakpoints: the first problem found, or null. */
-function cacheControlProblem(params: Record<string, unknown>): string | null {
+function cacheControlProblem(pieces: InputPiece[]): string | null {
   let count = 0
   let seen5m = false
-  for (const { cacheControl } of inputPieces(params)) {
+  for (const { cacheControl } of pieces) {
     if (cacheControl == null) continue
     count++
     if (!isRecord(cacheControl) || cacheControl['type'] !== 'ephemeral') {
       return `cache_control: Input tag ${JSON.stringify(isRecord(cacheControl) ? cacheControl['type'] : cacheControl)} does not match the expected tag 'ephemeral'`
     }
     const ttl = cacheControl['ttl'] ?? '5m'
-    if (ttl !== '5m' && ttl !== '1h') return `cache_control.ttl: Input should be '5m' or '1h'; got ${JSON.stringify(ttl)}`
+    if (ttl !== '5m' && ttl !== '1h')
+      return `cache_control.ttl: Input should be '5m' or '1h'; got ${JSON.stringify(ttl)}`
     if (ttl === '1h' && seen5m) {
       return "cache_control: a breakpoint with ttl='1h' must not come after one with ttl='5m' (longer TTLs first)"
     }
@@ -468,12 +476,15 @@ function cacheControlProblem(params: Record<string, unknown>): string | null {
  * reads the longest cached cacheable prefix, writes the longer cacheable ones.
  */
 function inputUsage(
-  params: Record<string, unknown>,
+  model: string,
+  pieces: InputPiece[],
   cache: Set<string>,
   minTokens: number,
-): Pick<Usage, 'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens' | 'cache_creation'> {
-  const { chars, breakpoints } = inputShape(params, true)
-  const cacheable = breakpoints.filter((b) => b.tokens >= minTokens)
+): Pick<
+  Usage,
+  'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens' | 'cache_creation'
+> {
+  const cacheable = breakpointsOf(model, pieces).filter((b) => b.tokens >= minTokens)
   let readAt = cacheable.length - 1
   while (readAt >= 0 && !cache.has((cacheable[readAt] as Breakpoint).key)) readAt--
   const read = readAt >= 0 ? (cacheable[readAt] as Breakpoint).tokens : 0
@@ -485,7 +496,7 @@ function inputUsage(
     cache.add(breakpoint.key)
   }
   return {
-    input_tokens: tokensFor(chars) - covered,
+    input_tokens: tokensOfPieces(pieces) - covered,
     cache_creation_input_tokens: written['5m'] + written['1h'],
     cache_read_input_tokens: read,
     cache_creation: { ephemeral_5m_input_tokens: written['5m'], ephemeral_1h_input_tokens: written['1h'] },
@@ -514,7 +525,7 @@ function paramsProblem(params: Record<string, unknown>): string | null {
       return `${field}: Extra inputs are not permitted (removed in anthropic-version 2026-10-21)`
     }
   }
-  return cacheControlProblem(params)
+  return null
 }
 
 /** The fields `count_tokens` takes (checked by `tsc` against the SDK's params: a missing or extra key fails). */
@@ -544,7 +555,7 @@ function countTokensProblem(body: Record<string, unknown>): string | null {
   for (const field of Object.keys(body)) {
     if (!Object.hasOwn(COUNT_TOKENS_FIELDS, field)) return `${field}: Extra inputs are not permitted`
   }
-  return cacheControlProblem(body)
+  return null
 }
 
 function erroredResult(type: ErrorType, message: string): MessageBatchResult {
@@ -566,8 +577,11 @@ function processRequest(
   if (!isRecord(params)) {
     return erroredResult('invalid_request_error', 'params: Input should be a valid dictionary')
   }
-  const problem = paramsProblem(params)
-  if (problem != null) return erroredResult('invalid_request_error', problem)
+  const paramsError = paramsProblem(params)
+  if (paramsError != null) return erroredResult('invalid_request_error', paramsError)
+  const pieces = inputPieces(params)
+  const cacheError = cacheControlProblem(pieces)
+  if (cacheError != null) return erroredResult('invalid_request_error', cacheError)
 
   const messages = params['messages'] as unknown[]
   const prompt = lastUserText(messages)
@@ -591,9 +605,14 @@ function processRequest(
     outputChars = JSON.stringify(content).length
     stopReason = content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn'
   }
+  const model = params['model'] as string
+  const input = inputUsage(model, pieces, cache, minTokensFor(model))
   const usage: Usage = {
-    ...inputUsage(params, cache, minTokensFor(params['model'] as string)),
+    input_tokens: input.input_tokens,
     output_tokens: tokensFor(outputChars),
+    cache_creation_input_tokens: input.cache_creation_input_tokens,
+    cache_read_input_tokens: input.cache_read_input_tokens,
+    cache_creation: input.cache_creation,
     inference_geo: null,
     output_tokens_details: null,
     server_tool_use: null,
@@ -677,43 +696,67 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
   const queueRetryAfterSeconds = nonNegative('queueRetryAfterSeconds', options.queueRetryAfterSeconds ?? 1)
   const replies = options.replies ?? {}
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES
+  let countTokensUnavailable = options.countTokensUnavailable ?? false
+  const minTokensOption = options.minCacheableTokens
+  if (typeof minTokensOption === 'number') nonNegative('minCacheableTokens', minTokensOption)
+  const minTokensFor: (model: string) => number =
+    typeof minTokensOption === 'number' ? () => minTokensOption : (minTokensOption ?? minCacheableTokens)
+  /** The prompt cache: keys of the prefixes written so far (model and content), across all batches. */
+  const promptCache = new Set<string>()
   const calls: RecordedCall[] = []
   const batches = new Map<string, BatchState>()
   let seq = 0
   let url = ''
 
-  /** The results of an ended batch, decided (and counted) the first time they are asked for. */
-  function resultsOf(batch: BatchState): {
+  /**
+   * The results of an ended batch, decided (and counted) the first time they are asked for. The batches
+   * created before it that have ended are decided first, so that the prompt cache sees requests in
+   * submission order across batches too.
+   */
+  function resultsOf(
+    batch: BatchState,
+    now: number,
+  ): { results: MessageBatchIndividualResponse[]; counts: MessageBatchRequestCounts } {
+    if (batch.results == null || batch.counts == null) {
+      for (const earlier of batches.values()) {
+        if (earlier.seq >= batch.seq) break
+        if (earlier.results == null && statusAt(earlier, now) === 'ended') decideResults(earlier)
+      }
+      return decideResults(batch)
+    }
+    return { results: batch.results, counts: batch.counts }
+  }
+
+  /** Processes the requests of an ended batch, in submission order, and keeps their results. */
+  function decideResults(batch: BatchState): {
     results: MessageBatchIndividualResponse[]
     counts: MessageBatchRequestCounts
   } {
-    if (batch.results == null || batch.counts == null) {
-      const done = processedCount(batch)
-      const unprocessed: MessageBatchResult =
-        batch.cancelInitiatedAtMs != null ? { type: 'canceled' } : { type: 'expired' }
-      const counts: MessageBatchRequestCounts = {
-        processing: 0,
-        succeeded: 0,
-        errored: 0,
-        canceled: 0,
-        expired: 0,
-      }
-      const lines = batch.requests.map(({ custom_id, params }, i): MessageBatchIndividualResponse => {
-        const result = i < done ? processRequest(params, replies) : unprocessed
-        counts[result.type]++
-        return { custom_id, result }
-      })
-      batch.results = shuffled(lines)
-      batch.counts = counts
+    const done = processedCount(batch)
+    const unprocessed: MessageBatchResult =
+      batch.cancelInitiatedAtMs != null ? { type: 'canceled' } : { type: 'expired' }
+    const counts: MessageBatchRequestCounts = {
+      processing: 0,
+      succeeded: 0,
+      errored: 0,
+      canceled: 0,
+      expired: 0,
     }
-    return { results: batch.results, counts: batch.counts }
+    const lines = batch.requests.map(({ custom_id, params }, i): MessageBatchIndividualResponse => {
+      const result = i < done ? processRequest(params, replies, promptCache, minTokensFor) : unprocessed
+      counts[result.type]++
+      return { custom_id, result }
+    })
+    batch.results = shuffled(lines)
+    batch.counts = counts
+    return { results: batch.results, counts }
   }
 
   function view(batch: BatchState, now: number): MessageBatch {
     const status = statusAt(batch, now)
     const counts: MessageBatchRequestCounts =
       status === 'ended'
-        ? { ...resultsOf(batch).counts }
+        ? { ...resultsOf(batch, now).counts }
         : { processing: batch.requests.length, succeeded: 0, errored: 0, canceled: 0, expired: 0 }
     return {
       id: batch.id,
@@ -887,7 +930,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
         `Message Batch ${batch.id} has not finished processing (${status})`,
       )
     }
-    const { results } = resultsOf(batch)
+    const { results } = resultsOf(batch, now)
     if (ctx.resetInsteadOfAnswer) {
       res.destroy()
       return
@@ -925,6 +968,23 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
     await flushed
     await new Promise((resolve) => setTimeout(resolve, CUT_DELAY_MS).unref())
     res.destroy()
+  }
+
+  function parseJson(body: Buffer): unknown {
+    try {
+      return JSON.parse(body.toString('utf8'))
+    } catch (e) {
+      throw new HttpError('invalid_request_error', `Request body is not valid JSON: ${(e as Error).message}`)
+    }
+  }
+
+  /** `POST /v1/messages/count_tokens`: the input tokens of these params, by the emulator's one rule. */
+  function countTokens(body: unknown): MessageTokensCount {
+    if (!isRecord(body)) throw new HttpError('invalid_request_error', 'Request body should be a JSON object')
+    const pieces = inputPieces(body)
+    const problem = countTokensProblem(body) ?? cacheControlProblem(pieces)
+    if (problem != null) throw new HttpError('invalid_request_error', problem)
+    return { input_tokens: tokensOfPieces(pieces) }
   }
 
   /** Reads the body up to the limit. Returns null (after answering 413) when it is larger. */
@@ -1031,6 +1091,18 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       }
       const now = Date.now()
       const segments = path.split('/').slice(1).map(decodeURIComponent)
+      if (
+        segments.length === 3 &&
+        segments[0] === 'v1' &&
+        segments[1] === 'messages' &&
+        segments[2] === 'count_tokens'
+      ) {
+        if (countTokensUnavailable) throw new HttpError('not_found_error', `Not found: ${method} ${path}`)
+        if (method !== 'POST') {
+          throw new HttpError('invalid_request_error', `Method ${method} is not allowed on ${path}`)
+        }
+        return sendJson(res, 200, countTokens(parseJson(body)), ctx)
+      }
       if (segments[0] !== 'v1' || segments[1] !== 'messages' || segments[2] !== 'batches') {
         throw new HttpError('not_found_error', `Not found: ${method} ${path}`)
       }
@@ -1039,18 +1111,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
         new HttpError('invalid_request_error', `Method ${method} is not allowed on ${path}`)
 
       if (id === undefined) {
-        if (method === 'POST') {
-          let json: unknown
-          try {
-            json = JSON.parse(body.toString('utf8'))
-          } catch (e) {
-            throw new HttpError(
-              'invalid_request_error',
-              `Request body is not valid JSON: ${(e as Error).message}`,
-            )
-          }
-          return sendJson(res, 200, create(json, now), ctx)
-        }
+        if (method === 'POST') return sendJson(res, 200, create(parseJson(body), now), ctx)
         if (method === 'GET') return sendJson(res, 200, list(parsed.searchParams, now), ctx)
         throw notAllowed()
       }
@@ -1113,6 +1174,12 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
         },
         setProcessingMs: (ms) => {
           processingMs = Math.max(1, nonNegative('processingMs', ms))
+        },
+        setCountTokensUnavailable: (unavailable) => {
+          countTokensUnavailable = unavailable
+        },
+        clearPromptCache: () => {
+          promptCache.clear()
         },
         createdBatches: () =>
           [...batches.values()]
