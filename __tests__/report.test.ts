@@ -38,10 +38,10 @@ async function evalCase(
   }
 }
 
-const million = { input_tokens: 1_000_000, output_tokens: 100_000 }
+const usageOfEach = { input_tokens: 100_000, output_tokens: 10_000 }
 const succeeded = (reply: string): MessageBatchResult => ({
   type: 'succeeded',
-  message: message([text(reply)], million),
+  message: message([text(reply)], usageOfEach),
 })
 const overloaded: MessageBatchResult = {
   type: 'errored',
@@ -150,20 +150,18 @@ describe('report', () => {
       passRate: 0.5,
       failureReasons: [],
     })
-    // Each: 1M input + 100k output tokens. Haiku 4.5: $1 + $0.50; Sonnet 4.5: $3 + $1.50.
+    // Each: 100k input + 10k output tokens. Haiku 4.5: $0.10 + $0.05; Sonnet 4.5: $0.30 + $0.15.
     expect(report.costByModel.map((r) => [r.model, r.cost.standard, r.cost.batch])).toEqual([
-      ['claude-haiku-4-5', 1_500_000_000_000_000n, 750_000_000_000_000n],
-      ['claude-sonnet-4-5', 4_500_000_000_000_000n, 2_250_000_000_000_000n],
+      ['claude-haiku-4-5', 150_000_000_000_000n, 75_000_000_000_000n],
+      ['claude-sonnet-4-5', 450_000_000_000_000n, 225_000_000_000_000n],
     ])
-    expect(report.totalCost).toEqual({ standard: 6n * 10n ** 15n, batch: 3n * 10n ** 15n })
+    expect(report.totalCost).toEqual({ standard: 6n * 10n ** 14n, batch: 3n * 10n ** 14n })
     const markdown = render(report)
     expect(markdown).toContain('## ✅ Claude Batch Evals: passed')
     expect(markdown).toContain(
-      '| claude-haiku-4-5 | 1 | 1,000,000 | 0 | 0 | 100,000 | $0.75 | $1.50 | $0.75 (50%) |',
+      '| claude-haiku-4-5 | 1 | 100,000 | 0 | 0 | 10,000 | $0.075 | $0.15 | $0.075 (50%) |',
     )
-    expect(markdown).toContain(
-      '| **total** | 2 | 2,000,000 | 0 | 0 | 200,000 | $3.00 | $6.00 | $3.00 (50%) |',
-    )
+    expect(markdown).toContain('| **total** | 2 | 200,000 | 0 | 0 | 20,000 | $0.3 | $0.6 | $0.3 (50%) |')
     expect(markdown).toContain(
       'Batch `msgbatch_1` · took 3m 12s · [workflow run](https://github.com/o/r/actions/runs/1)',
     )
@@ -224,15 +222,15 @@ describe('report', () => {
     )
     const report = buildReport(graded, context)
     expect(report.totalCost).toBeNull()
-    expect(report.knownCost.batch).toBe(750_000_000_000_000n)
+    expect(report.knownCost.batch).toBe(75_000_000_000_000n)
     const markdown = render(report)
     expect(markdown).toContain(
-      '| claude-mystery-9 | 1 | 1,000,000 | 0 | 0 | 100,000 | unknown | unknown | unknown |',
+      '| claude-mystery-9 | 1 | 100,000 | 0 | 0 | 10,000 | unknown | unknown | unknown |',
     )
     expect(markdown).toContain(
       "Cost unknown for 1 test(s) on claude-mystery-9: model 'claude-mystery-9' is not in the price table",
     )
-    expect(markdown).toContain('The known part of the run costs $0.75 at batch price.')
+    expect(markdown).toContain('The known part of the run costs $0.075 at batch price.')
   })
 
   it('stays within the limits of GitHub whatever the size, and says where the rest are', async () => {

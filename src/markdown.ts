@@ -238,7 +238,7 @@ function costRow(label: string, tests: number, tokens: TokenCounts, cost: Cost |
 }
 
 function footer(report: RunReport): string {
-  const parts = [`Batch ${report.batchIds.map((id) => `\`${id}\``).join(', ')}`]
+  const parts = [batchList(report.batchIds)]
   if (report.batchDurationMs !== null) parts.push(`took ${formatDuration(report.batchDurationMs)}`)
   if (report.unexpectedCustomIds.length > 0) {
     parts.push(
@@ -249,13 +249,17 @@ function footer(report: RunReport): string {
   return parts.join(' · ')
 }
 
+/** "Batch `a`" or "Batches `a`, `b`". */
+function batchList(batchIds: string[]): string {
+  return `${batchIds.length === 1 ? 'Batch' : 'Batches'} ${batchIds.map((id) => `\`${id}\``).join(', ')}`
+}
+
 /** The comment while the batches run: reviewers see the evals are under way, and where. */
 export function renderRunning(batchIds: string[], title?: string): string {
   return [
     heading('⏳', 'running', title),
     '',
-    `${batchIds.length === 1 ? 'Batch' : 'Batches'} ${batchIds.map((id) => `\`${id}\``).join(', ')} submitted; ` +
-      'this comment is updated when the results are in.',
+    `${batchList(batchIds)} submitted; ` + 'this comment is updated when the results are in.',
     '',
   ].join('\n')
 }
@@ -284,7 +288,7 @@ export function renderPending(run: PendingRun): string {
     '',
     `${run.why} The batches keep running, and nothing is lost: their results stay downloadable for 29 days.`,
     '',
-    `Batches ${run.batchIds.map((id) => `\`${id}\``).join(', ')}: processing ${processing}, succeeded ${succeeded}, ` +
+    `${batchList(run.batchIds)}: processing ${processing}, succeeded ${succeeded}, ` +
       `errored ${errored}, canceled ${canceled}, expired ${expired}.`,
     '',
     'Collect, grade and report them, without submitting anything, with a later run of this action (for example in a ' +
@@ -327,7 +331,7 @@ export function renderEstimate(view: EstimateView, status: string): string {
     '',
     `**Estimated cost at batch prices: ${formatUsd(estimate.low.batch)} to ${formatUsd(estimate.high.batch)}** ` +
       `(standard prices: ${standard(estimate.low)} to ${standard(estimate.high)}). The low end has no output; the ` +
-      'high end has every output at max_tokens and every cached prefix written at the 1-hour price.',
+      `high end has every output at max_tokens${view.plans.length > 0 ? ' and every cached prefix written at the 1-hour price' : ''}.`,
   ]
   if (view.maxCostUsd !== undefined) {
     const within = estimate.unpricedModels.length === 0 && usdNumber(estimate.high.batch) <= view.maxCostUsd
