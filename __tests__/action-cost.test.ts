@@ -122,4 +122,35 @@ describe('cost before spending, run from dist/', () => {
       /Prompt caching: 66\.6% of cached-prefix tokens were read from the cache \([\d,]+ read, [\d,]+ written\), saving \$[\d.]+ at batch prices/,
     )
   })
+
+  it('prices a model the table lacks from the pricing file, and leaves its cost empty without one', async () => {
+    await writeFile(
+      path.join(workspace, 'prices.yml'),
+      'models:\n  claude-mystery-9:\n    input: 2\n    output: 10\n',
+    )
+    await writeFile(
+      path.join(workspace, 'suite.yml'),
+      'model: claude-mystery-9\ntests:\n  - prompt: Hello there\n',
+    )
+    const inputs = {
+      suite: 'suite.yml',
+      'anthropic-api-key': 'sk-test',
+      'anthropic-base-url': emulator.url,
+      'poll-interval': '100ms',
+    }
+    const unpriced = await runAction({ workspace, inputs })
+    expect(unpriced.outputs['cost-batch-usd']).toBe('')
+    expect(unpriced.summary).toContain(
+      "Cost unknown for 1 test(s) on claude-mystery-9: model 'claude-mystery-9' is not in the price table",
+    )
+    const priced = await runAction({
+      workspace,
+      inputs: { ...inputs, pricing: 'prices.yml', suite: 'suite.yml' },
+    })
+    expect(priced.log).toContain('prices.yml: 1 model(s) added, 0 changed.')
+    // Stand-in usage: 3 input tokens ("Hello there") and 9 output tokens, at $2 / $10 per million, halved.
+    const results = JSON.parse(await readFile(priced.outputs['results-file'], 'utf8'))
+    const { input_tokens: input, output_tokens: output } = results.tests[0].usage
+    expect(priced.outputs['cost-batch-usd']).toBe(String((input * 2 + output * 10) / 2 / 1e6))
+  })
 })

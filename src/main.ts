@@ -2,6 +2,7 @@
  * Orchestrates one run: suite -> batches (submitted, resumed or collected) -> wait -> grade -> results file
  * -> reports and outputs; or, when the batches outlast the wait, a report of where they are.
  */
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as core from '@actions/core'
 import * as github from '@actions/github'
@@ -18,7 +19,7 @@ import { COMMENT_SURFACE, renderEstimate, renderPending, renderReport, SUMMARY_S
 import { annotateProblems } from './annotations.js'
 import { writeJunitFile } from './junit.js'
 import { pullRequestOf, ReportComment } from './pr-comment.js'
-import { formatUsd, usdNumber, usdString } from './pricing.js'
+import { createPricer, formatUsd, loadPriceOverrides, setPricer, usdNumber, usdString } from './pricing.js'
 import { buildReport, type RunReport } from './report.js'
 import { writeResultsFile } from './results-file.js'
 import { runKeyOf, type RunState, type RunStateStore } from './run-state.js'
@@ -56,6 +57,7 @@ export async function run(): Promise<void> {
 
 async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  if (inputs.pricingFile) await usePriceOverrides(path.resolve(workspace, inputs.pricingFile))
   const files = await findSuiteFiles(inputs.suitePatterns, workspace)
   const cases = await loadSuites(files, { workspace, model: inputs.model, io: fileSystemSuiteIO })
   const built = buildBatchRequests(cases)
@@ -267,6 +269,20 @@ async function reportPending(
   await commentOnPullRequest(comment, markdown, run.state())
   if (waited.state === 'aborted') core.setFailed('The job was cancelled while the batches were running.')
   else core.info(`${why} Detached: collect the results later with batch-id.`)
+}
+
+/** Prices from the `pricing` file, over the built-in table, for every cost this run computes. */
+async function usePriceOverrides(file: string): Promise<void> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    throw new Error(`The pricing file ${file} does not exist or cannot be read. Check the 'pricing' input.`)
+  }
+  const pricer = createPricer(loadPriceOverrides(text, file))
+  setPricer(pricer)
+  const { changed = [], added = [] } = pricer.overrides ?? {}
+  core.info(`Prices from ${file}: ${added.length} model(s) added, ${changed.length} changed.`)
 }
 
 /** Each request as JSON, one at a time (a run may have 100,000). */

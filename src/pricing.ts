@@ -1,15 +1,26 @@
 /**
- * What a request cost, from its real `usage` and the price table (prices.json). Amounts are exact: bigint
- * femtodollars (1e-15 USD), so that sums over 100,000 tests do not drift.
+ * What a request cost, from its real `usage` and the price table (`price-table.ts`: prices.json and the
+ * `pricing` input's file). Amounts are exact: bigint femtodollars (1e-15 USD), so that sums over 100,000
+ * tests do not drift.
  */
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
-import priceTable from './prices.json' with { type: 'json' }
+import {
+  BUILT_IN_TABLE,
+  mergePriceTable,
+  resolveModel,
+  type PriceEntry,
+  type PriceOverrides,
+  type PriceTable,
+  type TokenPrices,
+} from './price-table.js'
 
-export const PRICE_TABLE_DATE: string = priceTable.date
+export { loadPriceOverrides, PricingFileError, type PriceOverrides } from './price-table.js'
+
+export const PRICE_TABLE_DATE: string = BUILT_IN_TABLE.date
 
 const FEMTO_PER_USD = 10n ** 15n
-/** Femtodollars per token for a price in USD per million tokens. */
-const FEMTO_PER_TOKEN_PER_USD_PER_MTOK = 1e9
+/** Femtodollars per token for a price of 1 USD per million tokens. */
+const FEMTO_PER_TOKEN_PER_USD_PER_MTOK = 10n ** 9n
 
 export interface TokenCounts {
   input: number
@@ -25,8 +36,9 @@ export interface Cost {
   batch: bigint
 }
 
+export type CostResult = { cost: Cost } | { unknown: string }
+
 type TokenKind = keyof TokenCounts
-type Rates = Record<TokenKind, bigint>
 
 export const NO_TOKENS: TokenCounts = { input: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 0 }
 export const NO_COST: Cost = { standard: 0n, batch: 0n }
@@ -59,72 +71,206 @@ export function addCosts(a: Cost, b: Cost): Cost {
   return { standard: a.standard + b.standard, batch: a.batch + b.batch }
 }
 
-/** A model's prices in USD per million tokens; cache prices it omits follow the table's multipliers. */
-interface PriceEntry {
-  input: number
-  output: number
-  cache_write_5m?: number
-  cache_write_1h?: number
-  cache_read?: number
+/** An exact fraction: the table's decimal prices and multipliers are kept exact until the final femtodollar. */
+interface Fraction {
+  n: bigint
+  d: bigint
 }
 
-/** The table's entry for a model id: exact, an alias, or a dated snapshot id priced as its alias. */
-function tableEntryFor(model: string): PriceEntry | undefined {
-  const models: Record<string, PriceEntry> = priceTable.models
-  const aliases: Record<string, string> = priceTable.aliases
-  const undated = model.replace(/-\d{8}$/, '')
-  for (const id of [model, undated]) {
-    const entry = models[id] ?? models[aliases[id] ?? '']
-    if (entry) return entry
-  }
-  return undefined
+const ZERO: Fraction = { n: 0n, d: 1n }
+
+/** The exact value of a number as JavaScript writes it (0.1 is 1/10, 1.1 is 11/10, 1e-7 is 1/10000000). */
+function exact(value: number): Fraction {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/.exec(String(value))
+  if (!match) throw new Error(`not a finite decimal: ${value}`)
+  const [, sign, whole, fraction = '', exponentText = '0'] = match
+  const exponent = Number(exponentText) - fraction.length
+  const digits = BigInt(`${sign}${whole}${fraction}`)
+  return exponent >= 0
+    ? { n: digits * 10n ** BigInt(exponent), d: 1n }
+    : reduce(digits, 10n ** BigInt(-exponent))
 }
 
-function ratesFor(model: string): Rates | undefined {
-  const entry = tableEntryFor(model)
-  if (!entry) return undefined
-  const { cache_write_5m, cache_write_1h, cache_read } = priceTable.cache_multipliers
-  const perMillion = {
-    input: entry.input,
-    output: entry.output,
-    cacheWrite5m: entry.cache_write_5m ?? entry.input * cache_write_5m,
-    cacheWrite1h: entry.cache_write_1h ?? entry.input * cache_write_1h,
-    cacheRead: entry.cache_read ?? entry.input * cache_read,
-  }
-  const toFemto = (usdPerMillion: number) =>
-    BigInt(Math.round(usdPerMillion * FEMTO_PER_TOKEN_PER_USD_PER_MTOK))
+function gcd(a: bigint, b: bigint): bigint {
+  let [x, y] = [a < 0n ? -a : a, b]
+  while (y !== 0n) [x, y] = [y, x % y]
+  return x
+}
+
+function reduce(n: bigint, d: bigint): Fraction {
+  const divisor = gcd(n, d)
+  return divisor > 1n ? { n: n / divisor, d: d / divisor } : { n, d }
+}
+
+const plus = (a: Fraction, b: Fraction) => reduce(a.n * b.d + b.n * a.d, a.d * b.d)
+const times = (a: Fraction, b: Fraction) => reduce(a.n * b.n, a.d * b.d)
+const scaled = (a: Fraction, by: bigint) => reduce(a.n * by, a.d)
+
+/** To the nearest femtodollar, halves up (costs are never negative). */
+function femto(amount: Fraction): bigint {
+  return (2n * amount.n + amount.d) / (2n * amount.d)
+}
+
+/** Femtodollars per token, for every kind of token. */
+type Rates = Record<TokenKind, Fraction>
+
+interface RateCard {
+  base: Rates
+  tier?: { aboveInputTokens: number; rates: Rates }
+  geo?: Map<string, Fraction>
+  /** Femtodollars per request, by `usage.server_tool_use` field. */
+  fees: Map<string, Fraction>
+}
+
+function ratesOf(prices: TokenPrices, multipliers: PriceTable['cache_multipliers']): Rates {
+  const perToken = (usdPerMillion: Fraction) => scaled(usdPerMillion, FEMTO_PER_TOKEN_PER_USD_PER_MTOK)
+  const input = exact(prices.input)
+  const cache = (listed: number | undefined, multiplier: number) =>
+    perToken(listed === undefined ? times(input, exact(multiplier)) : exact(listed))
   return {
-    input: toFemto(perMillion.input),
-    cacheWrite5m: toFemto(perMillion.cacheWrite5m),
-    cacheWrite1h: toFemto(perMillion.cacheWrite1h),
-    cacheRead: toFemto(perMillion.cacheRead),
-    output: toFemto(perMillion.output),
+    input: perToken(input),
+    cacheWrite5m: cache(prices.cache_write_5m, multipliers.cache_write_5m),
+    cacheWrite1h: cache(prices.cache_write_1h, multipliers.cache_write_1h),
+    cacheRead: cache(prices.cache_read, multipliers.cache_read),
+    output: perToken(exact(prices.output)),
   }
+}
+
+function rateCardOf(entry: PriceEntry, table: PriceTable): RateCard {
+  const fees = new Map<string, Fraction>()
+  for (const [field, usd] of Object.entries({ ...table.server_tools, ...entry.server_tools })) {
+    if (usd !== undefined) fees.set(field, scaled(exact(usd), FEMTO_PER_USD))
+  }
+  return {
+    base: ratesOf(entry, table.cache_multipliers),
+    ...(entry.long_context && {
+      tier: {
+        aboveInputTokens: entry.long_context.above_input_tokens,
+        rates: ratesOf(entry.long_context, table.cache_multipliers),
+      },
+    }),
+    ...(entry.inference_geo && {
+      geo: new Map(Object.entries(entry.inference_geo).map(([geo, multiplier]) => [geo, exact(multiplier)])),
+    }),
+    fees,
+  }
+}
+
+const SERVER_TOOL_NAMES: Record<string, string> = {
+  web_search_requests: 'web search',
+  web_fetch_requests: 'web fetch',
+}
+
+export interface Pricer {
+  /** The cost of one succeeded request, or the reason it cannot be computed (never a guess). */
+  costOf(model: string, usage: Usage): CostResult
+  /** Whether the model (an id, an alias or a dated snapshot id) has prices. */
+  isPriced(model: string): boolean
+  /** The built-in table's date; a pricing file does not change it. */
+  readonly tableDate: string
+  readonly tableSource: string
+  /** The pricing file, when one was given, with the table's models it changed and the models it added. */
+  readonly overrides?: { file: string; changed: string[]; added: string[] }
+}
+
+/** Prices from the built-in table, with a pricing file's models and rules over it when one is given. */
+export function createPricer(overrides?: PriceOverrides): Pricer {
+  const table = mergePriceTable(BUILT_IN_TABLE, overrides)
+  const cards = new Map<string, RateCard>()
+  const cardOf = (id: string, entry: PriceEntry) => {
+    let card = cards.get(id)
+    if (!card) cards.set(id, (card = rateCardOf(entry, table)))
+    return card
+  }
+  const tokenBatch = exact(table.batch_multiplier)
+  const toolBatch =
+    table.server_tool_batch_multiplier === null ? undefined : exact(table.server_tool_batch_multiplier)
+  const notInTable = (model: string) =>
+    `model '${model}' is not in the price table (${table.date})` +
+    (overrides ? ` or in ${overrides.file}` : '')
+
+  function costOf(model: string, usage: Usage): CostResult {
+    const resolved = resolveModel(table, model)
+    if (!resolved) return { unknown: notInTable(model) }
+    const card = cardOf(resolved.id, resolved.entry)
+    if (usage.speed === 'fast') return { unknown: 'fast mode prices are not in the price table' }
+
+    let geo: Fraction = { n: 1n, d: 1n }
+    const where = usage.inference_geo
+    if (where && where !== 'global' && card.geo) {
+      const multiplier = card.geo.get(where)
+      if (!multiplier) return { unknown: `model '${model}' has no price for inference_geo '${where}'` }
+      geo = multiplier
+    }
+
+    const tokens = tokenCountsOf(usage)
+    const wholeInput = tokens.input + tokens.cacheWrite5m + tokens.cacheWrite1h + tokens.cacheRead
+    const rates = card.tier && wholeInput > card.tier.aboveInputTokens ? card.tier.rates : card.base
+    let tokenCost = ZERO
+    for (const kind of Object.keys(rates) as TokenKind[]) {
+      tokenCost = plus(tokenCost, scaled(rates[kind], BigInt(tokens[kind])))
+    }
+    tokenCost = times(tokenCost, geo)
+
+    let fees = ZERO
+    const feeNames: string[] = []
+    for (const [field, count] of Object.entries(usage.server_tool_use ?? {})) {
+      if (typeof count !== 'number' || count <= 0) continue
+      const fee = card.fees.get(field)
+      if (!fee) return { unknown: `server tool usage '${field}' has no price in the price table` }
+      if (fee.n === 0n) continue
+      fees = plus(fees, scaled(fee, BigInt(count)))
+      feeNames.push(Object.hasOwn(SERVER_TOOL_NAMES, field) ? SERVER_TOOL_NAMES[field] : field)
+    }
+    if (fees.n !== 0n && !toolBatch) {
+      return {
+        unknown:
+          `no official page says whether the Batch API discounts ${feeNames.join(' and ')} fees; ` +
+          'set server_tool_batch_multiplier in the pricing file to price them',
+      }
+    }
+
+    const batch = plus(times(tokenCost, tokenBatch), toolBatch ? times(fees, toolBatch) : ZERO)
+    return { cost: { standard: femto(plus(tokenCost, fees)), batch: femto(batch) } }
+  }
+
+  const overridden = overrides && {
+    file: overrides.file,
+    changed: Object.keys(overrides.models).filter((id) => Object.hasOwn(BUILT_IN_TABLE.models, id)),
+    added: Object.keys(overrides.models).filter((id) => !Object.hasOwn(BUILT_IN_TABLE.models, id)),
+  }
+  return {
+    costOf,
+    isPriced: (model) => resolveModel(table, model) !== undefined,
+    tableDate: table.date,
+    tableSource: table.source,
+    ...(overridden && { overrides: overridden }),
+  }
+}
+
+let active: Pricer = createPricer()
+
+/**
+ * Makes `costOf` and `isPriced` use these prices (the built-in table when none is given); returns the pricer
+ * that was in use. The action calls it once, after reading the `pricing` file.
+ */
+export function setPricer(pricer: Pricer = createPricer()): Pricer {
+  const previous = active
+  active = pricer
+  return previous
+}
+
+export function currentPricer(): Pricer {
+  return active
 }
 
 export function isPriced(model: string): boolean {
-  return tableEntryFor(model) !== undefined
+  return active.isPriced(model)
 }
 
-/**
- * The cost of one succeeded request, or the reason it cannot be computed (never a guess).
- */
-export function costOf(model: string, usage: Usage): { cost: Cost } | { unknown: string } {
-  const rates = ratesFor(model)
-  if (!rates) return { unknown: `model '${model}' is not in the price table (${PRICE_TABLE_DATE})` }
-  const serverTools = usage.server_tool_use
-  if (serverTools && (serverTools.web_search_requests > 0 || serverTools.web_fetch_requests > 0)) {
-    return { unknown: 'server tool fees (web search, web fetch) are not in the price table yet' }
-  }
-  const tokens = tokenCountsOf(usage)
-  let standard = 0n
-  for (const kind of Object.keys(rates) as TokenKind[]) standard += BigInt(tokens[kind]) * rates[kind]
-  const [numerator, denominator] = batchMultiplier()
-  return { cost: { standard, batch: (standard * numerator) / denominator } }
-}
-
-function batchMultiplier(): [bigint, bigint] {
-  return [BigInt(Math.round(priceTable.batch_multiplier * 1000)), 1000n]
+/** The cost of one succeeded request, or the reason it cannot be computed (never a guess). */
+export function costOf(model: string, usage: Usage): CostResult {
+  return active.costOf(model, usage)
 }
 
 /** Exact decimal USD, without trailing zeros: 1234500000000n -> "0.0012345". */
