@@ -5,7 +5,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as core from '@actions/core'
-import * as github from '@actions/github'
 import type Anthropic from '@anthropic-ai/sdk'
 import { createAnthropicClient, tokenCounter, type WaitOutcome } from './batch-client.js'
 import { estimateCost } from './estimate.js'
@@ -18,11 +17,21 @@ import { readInputs, type ActionInputs } from './inputs.js'
 import { COMMENT_SURFACE, renderEstimate, renderPending, renderReport, SUMMARY_SURFACE } from './markdown.js'
 import { annotateProblems } from './annotations.js'
 import { writeJunitFile } from './junit.js'
-import { pullRequestOf, ReportComment } from './pr-comment.js'
+import type { ReportComment } from './pr-comment.js'
+import {
+  actionRef,
+  commentOnPullRequest,
+  explainFailureInSummary,
+  reportComment,
+  runUrl,
+  setOutputs,
+  sourceUrlFor,
+  writeJobSummary,
+} from './github-run.js'
 import { createPricer, formatUsd, loadPriceOverrides, setPricer, usdNumber, usdString } from './pricing.js'
-import { buildReport, type RunReport } from './report.js'
+import { buildReport } from './report.js'
 import { writeResultsFile } from './results-file.js'
-import { runKeyOf, type RunState, type RunStateStore } from './run-state.js'
+import { runKeyOf, type RunStateStore } from './run-state.js'
 import { actionsCacheRunStateStore } from './run-state-cache.js'
 import { pullRequestCommentStore } from './run-state-comment.js'
 import { loadSuites } from './suite.js'
@@ -131,15 +140,6 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
     run.state(),
   )
   if (report.status === 'failed') core.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
-}
-
-/** Links a suite line at the commit under test: the pull request's head, else the workflow's commit. */
-function sourceUrlFor(): (file: string, line: number) => string | undefined {
-  const { serverUrl, payload } = github.context
-  const repository = process.env.GITHUB_REPOSITORY
-  const sha = (payload.pull_request?.head as { sha?: string } | undefined)?.sha ?? process.env.GITHUB_SHA
-  if (!repository || !sha) return () => undefined
-  return (file, line) => `${serverUrl}/${repository}/blob/${sha}/${encodeURI(file)}#L${line}`
 }
 
 /**
@@ -290,35 +290,6 @@ function* serialized(requests: BatchRequest[]): Generator<string> {
   for (const request of requests) yield JSON.stringify(request)
 }
 
-/** This action as a workflow names it, for the collect step the pending report shows. */
-function actionRef(): string {
-  const repository = process.env.GITHUB_ACTION_REPOSITORY
-  const ref = process.env.GITHUB_ACTION_REF
-  return repository && ref ? `${repository}@${ref}` : 'OWNER/claude-batch-evals@v1'
-}
-
-/** The PR comment the report goes into, when the run belongs to a pull request and comments are on. */
-async function reportComment(inputs: ActionInputs): Promise<ReportComment | undefined> {
-  const octokit = inputs.githubToken ? github.getOctokit(inputs.githubToken) : undefined
-  const event = github.context.eventName || 'run'
-  let pr
-  try {
-    pr = await pullRequestOf(github.context, octokit)
-  } catch (error) {
-    core.warning(`Could not look up the pull request of this ${event}: ${(error as Error).message}`)
-  }
-  if (!pr) {
-    core.info(`No pull request for this ${event}: the report is in the job summary, outputs and files only.`)
-    return undefined
-  }
-  if (!inputs.comment) return undefined
-  if (!octokit) {
-    core.warning("No 'github-token': the PR comment is skipped. Pass github-token: ${{ github.token }}.")
-    return undefined
-  }
-  return new ReportComment(octokit, pr, { mode: inputs.commentMode, header: inputs.commentHeader })
-}
-
 /** Where the run's batches are recorded for a re-run: the Actions cache, and the PR comment when there is one. */
 function runStateStores(comment: ReportComment | undefined): RunStateStore {
   const stores = [actionsCacheRunStateStore(), ...(comment ? [pullRequestCommentStore(comment)] : [])]
@@ -335,59 +306,4 @@ function runStateStores(comment: ReportComment | undefined): RunStateStore {
       await Promise.all(stores.map((store) => store.save(state)))
     },
   }
-}
-
-function setOutputs(report: RunReport, resultsPath: string): void {
-  const cost = report.totalCost
-  core.setOutput('status', report.status)
-  // Again, now with the follow-up batches of retried requests.
-  core.setOutput('batch-ids', report.batchIds.join('\n'))
-  core.setOutput('total', report.total)
-  core.setOutput('passed', report.passed)
-  core.setOutput('failed', report.failed)
-  core.setOutput('errored', report.errored)
-  core.setOutput('pass-rate', report.passRate)
-  // Empty when any test's cost is unknown: a partial sum would read as the run's cost.
-  core.setOutput('cost-batch-usd', cost ? usdString(cost.batch) : '')
-  core.setOutput('cost-standard-usd', cost ? usdString(cost.standard) : '')
-  core.setOutput('savings-usd', cost ? usdString(cost.standard - cost.batch) : '')
-  core.setOutput('results-file', resultsPath)
-}
-
-async function commentOnPullRequest(
-  comment: ReportComment | undefined,
-  markdown: string,
-  state: RunState | undefined,
-): Promise<void> {
-  if (!comment) return
-  try {
-    const { url, created } = await comment.write(markdown, state)
-    core.info(`${created ? 'Posted' : 'Updated'} the report comment: ${url}`)
-    core.setOutput('comment-url', url)
-  } catch (error) {
-    const status = (error as { status?: number }).status
-    core.warning(
-      `Could not write the PR comment (${status ?? (error as Error).message}). The job summary has the report. ` +
-        (status === 403 || status === 404
-          ? "Give the job 'permissions: pull-requests: write'; pull requests from forks get a read-only token."
-          : ''),
-    )
-  }
-}
-
-function runUrl(): string | undefined {
-  const { serverUrl, runId } = github.context
-  const repository = process.env.GITHUB_REPOSITORY
-  return repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined
-}
-
-/** The job summary; outside the Actions runner (no GITHUB_STEP_SUMMARY) the report goes to the log. */
-async function writeJobSummary(markdown: string): Promise<void> {
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write()
-  else core.info(markdown)
-}
-
-async function explainFailureInSummary(message: string): Promise<void> {
-  const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-  await writeJobSummary(`## ❌ Claude Batch Evals: error\n\n<pre>${escaped}</pre>\n`)
 }
