@@ -53,7 +53,9 @@ async function inputTokensOf(
   const distinct = new Map<string, number[]>()
   requests.forEach((r, i) => {
     const key = JSON.stringify(r.params)
-    distinct.set(key, [...(distinct.get(key) ?? []), i])
+    const same = distinct.get(key)
+    if (same) same.push(i)
+    else distinct.set(key, [i])
   })
   const sample = [...distinct.values()].slice(0, MAX_COUNTED_REQUESTS)
   const counted = new Map<number, number>()

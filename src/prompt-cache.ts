@@ -87,8 +87,9 @@ function markPrefix(params: Params, end: PrefixEnd): Params {
 export function applyPromptCache(requests: BatchRequest[]): { requests: BatchRequest[]; plans: CachePlan[] } {
   const groups = new Map<string, number[]>()
   requests.forEach((request, i) => {
-    const model = request.params.model
-    groups.set(model, [...(groups.get(model) ?? []), i])
+    const group = groups.get(request.params.model)
+    if (group) group.push(i)
+    else groups.set(request.params.model, [i])
   })
   const marked = [...requests]
   const plans: CachePlan[] = []

@@ -129,6 +129,7 @@ interface PendingCase extends Omit<EvalCase, 'id'> {
 class SuiteLoader {
   readonly problems: SuiteProblem[] = []
   private readonly reported = new Set<string>()
+  private readonly compiledAssertions = new Map<string, Promise<CompiledAssertion>>()
   readonly givenIds: { id: string; file: string; line: number }[] = []
 
   constructor(private readonly options: SuiteOptions) {}
@@ -345,6 +346,20 @@ class SuiteLoader {
     return vars
   }
 
+  /**
+   * One compiled assertion per distinct assertion and directory: compiled assertions are immutable, and a
+   * suite of 100,000 tests repeats the same few, whose compiled forms (closures, regexes) would add up.
+   */
+  compiled(raw: Config, directory: string): Promise<CompiledAssertion> {
+    const key = `${directory}\0${JSON.stringify(raw)}`
+    let compiled = this.compiledAssertions.get(key)
+    if (!compiled) {
+      compiled = compileAssertion(raw, directory, this.options.io)
+      this.compiledAssertions.set(key, compiled)
+    }
+    return compiled
+  }
+
   /** Assertions written at `location`, their values rendered with the test's vars (as promptfoo does). */
   async assertions(
     value: unknown,
@@ -354,8 +369,9 @@ class SuiteLoader {
     const compiled: CompiledAssertion[] = []
     for (const [i, raw] of ((value ?? []) as Config[]).entries()) {
       try {
-        const rendered = renderAssertionValues(raw, vars)
-        compiled.push(await compileAssertion(rendered, path.dirname(location.source.file), this.options.io))
+        compiled.push(
+          await this.compiled(renderAssertionValues(raw, vars), path.dirname(location.source.file)),
+        )
       } catch (error) {
         if (error instanceof AssertionCompileError) this.report(at(location, i, ...error.path), error.message)
         else if (error instanceof TemplateError) this.report(at(location, i, 'value'), error.message)
