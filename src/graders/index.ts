@@ -29,7 +29,8 @@ import { fixed, messageOf, oneLine } from './values.js'
 export { AssertionCompileError, outputText }
 export type { AssertionResult, GraderIO, GradingInput, ScriptContext, TestGrade }
 export { findJson } from './json.js'
-export { editDistance, rougeN, tokenize } from './similarity.js'
+export { editDistance } from '../edit-distance.js'
+export { rougeN, tokenize } from './similarity.js'
 export { splitCommaSeparated } from './values.js'
 
 const GRADERS: Record<string, GraderDefinition> = {
