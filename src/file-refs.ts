@@ -26,5 +26,3 @@ export function imageMediaType(file: string): ImageMediaType | undefined {
   const extension = path.extname(file).slice(1).toLowerCase()
   return (IMAGE_MEDIA_TYPES as Record<string, ImageMediaType>)[extension]
 }
-
-export const IMAGE_EXTENSIONS = Object.keys(IMAGE_MEDIA_TYPES)

@@ -260,10 +260,6 @@ export function setPricer(pricer: Pricer = createPricer()): Pricer {
   return previous
 }
 
-export function currentPricer(): Pricer {
-  return active
-}
-
 export function isPriced(model: string): boolean {
   return active.isPriced(model)
 }
