@@ -66,12 +66,21 @@ const at = new Date('2026-01-02T03:04:05.678Z')
 
 describe('results file', () => {
   it.each([0, 1, 5, 400])(
-    'streams exactly the text of the whole document, indented, for %i tests',
+    'streams the whole document for %i tests: the header indented, then one test per line',
     async (count) => {
       const list = await outcomes(count)
       const report = buildReport({ outcomes: list, unexpectedCustomIds: count ? ['stranger'] : [] }, context)
       const pieces = [...resultsText(report, list, at)]
-      expect(pieces.join('')).toBe(`${JSON.stringify(resultsDocument(report, list, at), null, 2)}\n`)
+      const text = pieces.join('')
+      const document = resultsDocument(report, list, at)
+      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(document)))
+      const lines = text.split('\n')
+      const firstTest = lines.indexOf('  "tests": [') + 1
+      const testLines = count === 0 ? [] : lines.slice(firstTest, firstTest + count)
+      expect(testLines.map((line) => JSON.parse(line.trim().replace(/,$/, '')))).toEqual(
+        JSON.parse(JSON.stringify(document.tests)),
+      )
+      expect(lines[1]).toBe(`  "schema_version": ${document.schema_version},`)
       // Many tests are handed over in several pieces, none of them the whole text.
       if (count === 400) expect(pieces.length).toBeGreaterThan(2)
     },
