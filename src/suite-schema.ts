@@ -146,12 +146,92 @@ function check(value: unknown, node: Schema, path: ValuePath, problems: SchemaPr
   }
 }
 
+/** Whether a value passes a schema node: true exactly when `check` would find no problem in it. */
+type Valid = (value: unknown) => boolean
+
+const validators = new Map<Schema, Valid>()
+
+/**
+ * The node's predicate, compiled once: a suite of 100,000 tests is nearly always valid, and this answers that
+ * without building paths or problems. Only a value it refuses is checked again by `check`, for the messages.
+ */
+function validatorOf(node: Schema): Valid {
+  const rule = resolve(node)
+  let valid = validators.get(rule)
+  if (!valid) {
+    // Compiled on first use, through this stub, since assertions nest assertions.
+    let compiled: Valid | undefined
+    valid = (value) => (compiled ??= compileRule(rule))(value)
+    validators.set(rule, valid)
+  }
+  return valid
+}
+
+/** The types a value may have for `hasType(value, type)` to hold, or undefined for any. */
+function typeSet(type: string | string[] | undefined): Set<string> | undefined {
+  if (type === undefined) return undefined
+  const types = new Set([type].flat())
+  if (types.has('number')) types.add('integer')
+  return types
+}
+
+/** The predicate of a resolved node; mirrors `check` test for test, each problem there being `false` here. */
+function compileRule(rule: Schema): Valid {
+  if (rule.anyOf) {
+    const branches = rule.anyOf.map((branch) => ({
+      types: typeSet(resolve(branch).type),
+      valid: validatorOf(branch),
+    }))
+    return (value) => {
+      const actual = typeOf(value)
+      for (const branch of branches) {
+        if (branch.types === undefined || branch.types.has(actual)) return branch.valid(value)
+      }
+      return false
+    }
+  }
+  const allowed = rule.enum && new Set(rule.enum)
+  const types = typeSet(rule.type)
+  const pattern = rule.pattern === undefined ? undefined : patternOf(rule.pattern)
+  const { minLength, minimum, minItems, required = [], additionalProperties } = rule
+  const items = rule.items && validatorOf(rule.items)
+  const properties =
+    rule.properties &&
+    new Map(Object.entries(rule.properties).map(([key, property]) => [key, validatorOf(property)]))
+  return (value) => {
+    if (allowed && !allowed.has(value)) return false
+    const actual = typeOf(value)
+    if (types && !types.has(actual)) return false
+    if (typeof value === 'string') {
+      if (pattern && !pattern.test(value)) return false
+      if (minLength !== undefined && value.length < minLength) return false
+    }
+    if (typeof value === 'number' && minimum !== undefined && value < minimum) return false
+    if (Array.isArray(value)) {
+      if (minItems !== undefined && value.length < minItems) return false
+      if (items) for (const item of value) if (!items(item)) return false
+    }
+    if (actual === 'object' && properties) {
+      const object = value as Record<string, unknown>
+      for (const key of required) if (!(key in object)) return false
+      for (const key of Object.keys(object)) {
+        const property = properties.get(key)
+        if (property) {
+          if (!property(object[key])) return false
+        } else if (additionalProperties === false) return false
+      }
+    }
+    return true
+  }
+}
+
 /** Problems of a whole suite file's value. */
 export function suiteSchemaProblems(value: unknown): SchemaProblem[] {
   const problems: SchemaProblem[] = []
   if (typeOf(value) !== 'object') {
     return [{ path: [], message: 'a suite must be a mapping with a `tests:` list at the top level' }]
   }
+  if (validatorOf(schema as Schema)(value)) return problems
   check(value, schema as Schema, [], problems)
   return problems
 }
@@ -161,6 +241,7 @@ const TEST: Schema = { $ref: '#/definitions/test' }
 
 export function testSchemaProblems(value: unknown, at: ValuePath): SchemaProblem[] {
   const problems: SchemaProblem[] = []
+  if (validatorOf(TEST)(value)) return problems
   check(value, TEST, at, problems)
   return problems
 }
