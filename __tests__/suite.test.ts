@@ -190,6 +190,46 @@ describe('loadSuites', () => {
     expect(again[0].id).toBe(cases[2].id)
   })
 
+  it('cuts derived ids at 60 characters, and keeps only a-z and 0-9 runs of the description', async () => {
+    const descriptions = [
+      "  Ünïcödé — 'Refund' window!!  ",
+      'Checks the refund window for orders bought online -, 30 days, and in shops',
+      `${'a'.repeat(59)} bc`,
+      '---',
+    ]
+    const tests = descriptions.map((description, i) => ({ description, prompt: `p${i}`, model: 'm' }))
+    const cases = await load(write({ 'evals/ids.jsonl': tests.map((t) => JSON.stringify(t)).join('\n') }))
+    expect(cases.map((c) => c.id)).toEqual([
+      'ids/n-c-d-refund-window',
+      'ids/checks-the-refund-window-for-orders-bought-online-30-days-an',
+      `ids/${'a'.repeat(59)}`,
+      expect.stringMatching(/^ids\/[0-9a-f]{10}$/),
+    ])
+  })
+
+  it('shares one compiled assertion between tests that write the same one', async () => {
+    const line = (n: number, value: string) =>
+      JSON.stringify({ prompt: `p${n}`, model: 'm', vars: { n }, assert: [{ type: 'contains', value }] })
+    const [first, second, own, rendered] = await load(
+      write({
+        'evals/a.jsonl': [line(1, 'same'), line(2, 'same'), line(3, 'other'), line(4, 'n={{ n }}')].join(
+          '\n',
+        ),
+      }),
+    )
+    expect(second.assertions[0]).toBe(first.assertions[0])
+    expect(own.assertions[0]).not.toBe(first.assertions[0])
+    expect([own.assertions[0].value, rendered.assertions[0].value]).toEqual(['other', 'n=4'])
+  })
+
+  it('loads more tests than a spread into push() can take', async () => {
+    const count = 150_000
+    const lines = Array.from({ length: count }, (_, n) => `{"id":"t${n}","prompt":"p","model":"m"}`)
+    const cases = await load(write({ 'evals/big.jsonl': lines.join('\n') }))
+    expect(cases).toHaveLength(count)
+    expect(cases[count - 1]).toMatchObject({ id: `t${count - 1}`, line: count })
+  })
+
   it('reports every problem of a file at once, with file and line, in reading order', async () => {
     const problems = await problemsOfText(
       [

@@ -119,8 +119,9 @@ interface SuiteDefaults {
   transform: CompiledTransform | undefined
 }
 
-/** A case before its id is final: derived ids are made unique over all suites. */
-interface PendingCase extends Omit<EvalCase, 'id'> {
+/** A case before its id is final (`evalCase.id` is set last): derived ids are made unique over all suites. */
+interface PendingCase {
+  evalCase: EvalCase
   givenId: string | undefined
   derivedId: string
   variant: string
@@ -130,13 +131,36 @@ class SuiteLoader {
   readonly problems: SuiteProblem[] = []
   private readonly reported = new Set<string>()
   private readonly compiledAssertions = new Map<string, Promise<CompiledAssertion>>()
+  /** The common `{ type, value }` assertion with a string value, by directory, type and value: no key to build. */
+  private readonly compiledTypeValues = new Map<
+    string,
+    Map<string, Map<string, Promise<CompiledAssertion>>>
+  >()
+  /** Per file, not per test: a suite of 100,000 tests is a few files. */
+  private readonly displayed = new Map<string, string>()
+  private readonly stems = new Map<string, string>()
   readonly givenIds: { id: string; file: string; line: number }[] = []
 
   constructor(private readonly options: SuiteOptions) {}
 
   display(file: string): string {
-    const relative = path.relative(this.options.workspace, file)
-    return relative.startsWith('..') ? file : relative.split(path.sep).join('/')
+    let shown = this.displayed.get(file)
+    if (shown === undefined) {
+      const relative = path.relative(this.options.workspace, file)
+      shown = relative.startsWith('..') ? file : relative.split(path.sep).join('/')
+      this.displayed.set(file, shown)
+    }
+    return shown
+  }
+
+  /** The file name without its extension, which derived ids start with. */
+  stem(displayed: string): string {
+    let stem = this.stems.get(displayed)
+    if (stem === undefined) {
+      stem = path.basename(displayed, path.extname(displayed))
+      this.stems.set(displayed, stem)
+    }
+    return stem
   }
 
   lineOf(location: Location, key?: string): number {
@@ -360,6 +384,24 @@ class SuiteLoader {
     return compiled
   }
 
+  /**
+   * `compiled` for an assertion that is exactly `{ type, value }` with string values, rendered as
+   * renderAssertionValues would; the rendered copy is made only when it is compiled.
+   */
+  compiledTypeValue(type: string, value: string, vars: Record<string, unknown>, directory: string) {
+    const rendered = isFileRef(value) || type.endsWith('javascript') ? value : renderTemplate(value, vars)
+    let byType = this.compiledTypeValues.get(directory)
+    if (!byType) this.compiledTypeValues.set(directory, (byType = new Map()))
+    let byValue = byType.get(type)
+    if (!byValue) byType.set(type, (byValue = new Map()))
+    let compiled = byValue.get(rendered)
+    if (!compiled) {
+      compiled = compileAssertion({ type, value: rendered }, directory, this.options.io)
+      byValue.set(rendered, compiled)
+    }
+    return compiled
+  }
+
   /** Assertions written at `location`, their values rendered with the test's vars (as promptfoo does). */
   async assertions(
     value: unknown,
@@ -367,10 +409,16 @@ class SuiteLoader {
     vars: Record<string, unknown>,
   ): Promise<CompiledAssertion[]> {
     const compiled: CompiledAssertion[] = []
-    for (const [i, raw] of ((value ?? []) as Config[]).entries()) {
+    const raws = (value ?? []) as Config[]
+    if (raws.length === 0) return compiled
+    const directory = path.dirname(location.source.file)
+    for (let i = 0; i < raws.length; i++) {
+      const raw = raws[i]
       try {
         compiled.push(
-          await this.compiled(renderAssertionValues(raw, vars), path.dirname(location.source.file)),
+          await (isTypeValue(raw)
+            ? this.compiledTypeValue(raw.type, raw.value, vars, directory)
+            : this.compiled(renderAssertionValues(raw, vars), directory)),
         )
       } catch (error) {
         if (error instanceof AssertionCompileError) this.report(at(location, i, ...error.path), error.message)
@@ -442,7 +490,9 @@ class SuiteLoader {
     defaults: SuiteDefaults,
   ): Promise<PendingCase[]> {
     const cases: PendingCase[] = []
-    for (const { test, location } of tests) cases.push(...(await this.casesOfTest(test, location, defaults)))
+    for (const { test, location } of tests) {
+      for (const testCase of await this.casesOfTest(test, location, defaults)) cases.push(testCase)
+    }
     return cases
   }
 
@@ -491,7 +541,7 @@ class SuiteLoader {
     }
 
     const description = test.description as string | undefined
-    const stem = path.basename(file, path.extname(file))
+    const stem = this.stem(file)
     const derivedId = `${stem}/${slug(description ?? '') || hashOf([vars, test.prompt ?? test.messages ?? null])}`
     const cases: PendingCase[] = []
     for (const prompt of prompts) {
@@ -503,13 +553,19 @@ class SuiteLoader {
             : this.renderMessages(prompt.messages, vars, prompt.location)
         const system = turns?.system ?? this.renderSystem(merged.system, vars, at(location, 'system'))
         if (!turns || !model.model || this.problems.length > problemsBefore) continue
-        const variant = [prompts.length > 1 ? prompt.label : '', models.length > 1 ? model.label : '']
-          .filter(Boolean)
-          .join(', ')
-        cases.push({
-          givenId,
-          derivedId,
-          variant,
+        // The labels that tell this case from its siblings, joined with ', ' (empty ones left out).
+        const promptLabel = prompts.length > 1 ? prompt.label : ''
+        const modelLabel = models.length > 1 ? model.label : ''
+        const variant =
+          promptLabel && modelLabel
+            ? `${promptLabel}, ${modelLabel}`
+            : promptLabel
+              ? `${promptLabel}`
+              : modelLabel
+                ? `${modelLabel}`
+                : ''
+        const evalCase: EvalCase = {
+          id: '',
           description,
           file,
           line,
@@ -525,7 +581,8 @@ class SuiteLoader {
           assertions,
           threshold,
           transform,
-        })
+        }
+        cases.push({ evalCase, givenId, derivedId, variant })
       }
     }
     return cases
@@ -591,7 +648,8 @@ class SuiteLoader {
 export async function loadSuites(files: string[], options: SuiteOptions): Promise<EvalCase[]> {
   const loader = new SuiteLoader(options)
   const pending: PendingCase[] = []
-  for (const file of files) pending.push(...(await loader.loadSuite(file)))
+  // One push per case: spreading 100,000s of cases into push's arguments overflows the stack.
+  for (const file of files) for (const testCase of await loader.loadSuite(file)) pending.push(testCase)
   const problems = [...loader.problems, ...duplicateIdProblems(loader.givenIds)]
   if (problems.length > 0) throw new SuiteError(inReadingOrder(problems))
   return assignIds(pending)
@@ -634,19 +692,27 @@ function duplicateIdProblems(givenIds: { id: string; file: string; line: number 
  * with several prompts or providers gets their labels in brackets. Derived ids that clash get a suffix.
  */
 function assignIds(pending: PendingCase[]): EvalCase[] {
-  const taken = new Set(pending.flatMap((c) => (c.givenId === undefined ? [] : [c.givenId])))
+  const taken = new Set<string>()
+  for (const { givenId } of pending) if (givenId !== undefined) taken.add(givenId)
   const derived = new Map<string, string>()
-  return pending.map(({ givenId, derivedId, variant, ...rest }) => {
-    const testKey = `${rest.file}:${rest.line}`
-    let base = givenId ?? derived.get(testKey)
+  const cases: EvalCase[] = new Array(pending.length)
+  for (let i = 0; i < pending.length; i++) {
+    const { evalCase, givenId, derivedId, variant } = pending[i]
+    let base = givenId
     if (base === undefined) {
-      base = derivedId
-      for (let n = 2; taken.has(base); n++) base = `${derivedId}-${n}`
-      taken.add(base)
-      derived.set(testKey, base)
+      const testKey = `${evalCase.file}:${evalCase.line}`
+      base = derived.get(testKey)
+      if (base === undefined) {
+        base = derivedId
+        for (let n = 2; taken.has(base); n++) base = `${derivedId}-${n}`
+        taken.add(base)
+        derived.set(testKey, base)
+      }
     }
-    return { id: variant ? `${base} [${variant}]` : base, ...rest }
-  })
+    evalCase.id = variant ? `${base} [${variant}]` : base
+    cases[i] = evalCase
+  }
+  return cases
 }
 
 /**
@@ -666,17 +732,43 @@ function renderAssertionValues(raw: Config, vars: Record<string, unknown>): Conf
   return rendered
 }
 
+/** An assertion written as exactly `{ type, value }`, both strings: most of a large suite's. */
+function isTypeValue(raw: Config): raw is { type: string; value: string } {
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    typeof raw.type !== 'string' ||
+    typeof raw.value !== 'string'
+  ) {
+    return false
+  }
+  const keys = Object.keys(raw)
+  return keys.length === 2 && keys[0] === 'type' && keys[1] === 'value'
+}
+
 function isAssertionType(valuePath: ValuePath): boolean {
   return valuePath.at(-1) === 'type' && valuePath.at(-3) === 'assert'
 }
 
+/**
+ * The text's runs of a-z and 0-9 (after lower-casing), joined by '-', cut to 60 characters without a
+ * trailing '-'. One pass, as `text.toLowerCase().replace(/[^a-z0-9]+/g, '-')`, trimmed of '-', would give.
+ */
 function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/, '')
+  const lower = text.toLowerCase()
+  let slugged = ''
+  let separated = false
+  for (let i = 0; i < lower.length && slugged.length < 60; i++) {
+    const code = lower.charCodeAt(i)
+    if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) {
+      if (separated && slugged !== '') slugged += '-'
+      slugged += lower[i]
+      separated = false
+    } else separated = true
+  }
+  // At most one '-' in a row, so at most one to drop after the cut.
+  slugged = slugged.slice(0, 60)
+  return slugged.endsWith('-') ? slugged.slice(0, -1) : slugged
 }
 
 function hashOf(value: unknown): string {
