@@ -407,13 +407,11 @@ class SuiteLoader {
     value: unknown,
     location: Location,
     vars: Record<string, unknown>,
+    compiled: CompiledAssertion[] = [],
   ): Promise<CompiledAssertion[]> {
-    const compiled: CompiledAssertion[] = []
-    const raws = (value ?? []) as Config[]
-    if (raws.length === 0) return compiled
+    if (value === undefined || value === null) return compiled
     const directory = path.dirname(location.source.file)
-    for (let i = 0; i < raws.length; i++) {
-      const raw = raws[i]
+    for (const [i, raw] of (value as Config[]).entries()) {
       try {
         compiled.push(
           await (isTypeValue(raw)
@@ -506,15 +504,21 @@ class SuiteLoader {
       this.givenIds.push({ id: givenId, file, line: this.lineOf(at(location, 'id')) })
 
     const testParams = this.requestParams(test, location)
-    const vars = { ...defaults.vars, ...this.vars(test.vars, at(location, 'vars')) }
-    const assertions = [
-      ...(await this.assertions(defaults.assert.value, defaults.assert.location, vars)),
-      ...(await this.assertions(test.assert, at(location, 'assert'), vars)),
-    ]
+    const vars =
+      test.vars === undefined
+        ? { ...defaults.vars }
+        : { ...defaults.vars, ...this.vars(test.vars, at(location, 'vars')) }
+    // defaultTest's assertions, then the test's, in one list; a list that is not written adds nothing.
+    const assertions: CompiledAssertion[] = []
+    await this.assertions(defaults.assert.value, defaults.assert.location, vars, assertions)
+    if (test.assert !== undefined)
+      await this.assertions(test.assert, at(location, 'assert'), vars, assertions)
     const threshold = (test.threshold as number | undefined) ?? defaults.threshold
     const ownTransform = (test.options as Config | undefined)?.transform
     const transform =
-      (await this.transform(ownTransform, at(location, 'options', 'transform'))) ?? defaults.transform
+      (typeof ownTransform === 'string'
+        ? await this.transform(ownTransform, at(location, 'options', 'transform'))
+        : undefined) ?? defaults.transform
 
     const prompts: (PromptTemplate | { label: string; messages: unknown[]; location: Location })[] =
       typeof test.prompt === 'string'
