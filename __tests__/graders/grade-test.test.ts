@@ -64,6 +64,7 @@ describe('gradeTest', () => {
       reason: 'no assertions',
       results: [],
       metrics: {},
+      pending: false,
     })
   })
 

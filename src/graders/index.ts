@@ -1,7 +1,7 @@
 /**
  * The graders library: promptfoo's assertion vocabulary compiled once per suite (values checked, files
  * read, schemas and code compiled) and run against each succeeded Message. Pure but for the injected
- * GraderIO.
+ * GraderIO, and the injected Judge that answers model-graded assertions.
  */
 import { didYouMean } from '../did-you-mean.js'
 import { COST_GRADERS } from './cost.js'
@@ -20,6 +20,9 @@ import {
   type Finding,
   type GraderIO,
   type GradingInput,
+  type Judge,
+  type JudgeAnswer,
+  type JudgeReply,
   type ScriptContext,
   type Subject,
   type TestGrade,
@@ -27,7 +30,16 @@ import {
 import { fixed, messageOf, oneLine } from './values.js'
 
 export { AssertionCompileError, outputText }
-export type { AssertionResult, GraderIO, GradingInput, ScriptContext, TestGrade }
+export type {
+  AssertionResult,
+  GraderIO,
+  GradingInput,
+  Judge,
+  JudgeAnswer,
+  JudgeReply,
+  ScriptContext,
+  TestGrade,
+}
 export { findJson } from './json.js'
 export { editDistance } from '../edit-distance.js'
 export { rougeN, tokenize } from './similarity.js'
@@ -449,6 +461,8 @@ interface Graded {
   failure: string | undefined
   input: GradingInput
   context: ScriptContext
+  /** How many assertions await the judge's answer. */
+  pending: number
 }
 
 /**
@@ -494,8 +508,13 @@ async function gradeAssertion(assertion: CompiledAssertion, graded: Graded): Pro
   }
   const score = Math.min(1, Math.max(0, Number.isFinite(finding.score) ? finding.score : 0))
   const reason = oneLine(finding.reason)
-  if (finding.error) return assertionResult(assertion, false, 0, reason)
-  return assertionResult(assertion, finding.pass !== negate, negate ? 1 - score : score, reason)
+  if (finding.pending) graded.pending += 1
+  const result =
+    finding.error || finding.pending
+      ? assertionResult(assertion, false, 0, reason)
+      : assertionResult(assertion, finding.pass !== negate, negate ? 1 - score : score, reason)
+  if (finding.judge) result.judge = finding.judge
+  return result
 }
 
 /**
@@ -584,7 +603,12 @@ export async function gradeTest(
       failure = `the test's ${messageOf(error)}`
     }
   }
-  const graded: Graded = { output, failure, input, context }
+  const graded: Graded = { output, failure, input, context, pending: 0 }
   const results = await Promise.all(assertions.map((assertion) => gradeAssertion(assertion, graded)))
-  return { ...combine(results, options.threshold), results, metrics: metricsOf(results) }
+  if (graded.pending > 0) {
+    // Not a grade yet: no pass, score or metrics that a pending assertion could count in.
+    const reason = `awaiting the judge's answer to ${graded.pending === 1 ? 'an assertion' : `${graded.pending} assertions`}`
+    return { pass: false, score: 0, reason, results, metrics: {}, pending: true }
+  }
+  return { ...combine(results, options.threshold), results, metrics: metricsOf(results), pending: false }
 }

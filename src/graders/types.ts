@@ -1,5 +1,9 @@
 /** The graders' shared contract: what the caller passes in, what a grader returns, and compile errors. */
-import type { Message, ToolUnion } from '@anthropic-ai/sdk/resources/messages/messages'
+import type {
+  Message,
+  MessageCreateParamsNonStreaming,
+  ToolUnion,
+} from '@anthropic-ai/sdk/resources/messages/messages'
 
 /** File access for `file://` references, injected so that the graders stay pure (and ncc leaves user files alone). */
 export interface GraderIO {
@@ -31,6 +35,29 @@ export class AssertionCompileError extends Error {
   }
 }
 
+/** A judge's answer to one judge request, as a test's grading sees it. */
+export type JudgeAnswer =
+  /** The judge's batch has not answered yet (the first grading pass). */
+  | { state: 'pending' }
+  /** The judge message's text. */
+  | { state: 'answered'; text: string }
+  /** The judge request errored, expired or was canceled. */
+  | { state: 'errored'; message: string }
+
+/**
+ * Answers model-graded assertions' judge requests. A test's grading asks for the same params (a
+ * deterministic function of the assertion, the output and the test) every time it is graded.
+ */
+export interface Judge {
+  answer(params: MessageCreateParamsNonStreaming): JudgeAnswer
+}
+
+/** Which judge model graded a model-graded assertion, and its raw reply (null when it gave none). */
+export interface JudgeReply {
+  model: string
+  reply: string | null
+}
+
 /** Everything a test's grading may look at, for one succeeded result. */
 export interface GradingInput {
   /** The succeeded result's message. */
@@ -45,6 +72,8 @@ export interface GradingInput {
   costUnknownReason?: string
   /** The test as the suite defines it, handed to javascript assertions and transforms as `context.test`. */
   test?: Record<string, unknown>
+  /** Answers model-graded assertions; without one, they are errored. */
+  judge?: Judge
 }
 
 export interface AssertionResult {
@@ -62,6 +91,8 @@ export interface AssertionResult {
   metric?: string
   /** An assert-set's own results. */
   results?: AssertionResult[]
+  /** A model-graded assertion's judge and its reply. */
+  judge?: JudgeReply
 }
 
 export interface TestGrade {
@@ -72,6 +103,11 @@ export interface TestGrade {
   results: AssertionResult[]
   /** Per named metric, the weighted mean score of the assertions (and sets) that carry it. */
   metrics: Record<string, number>
+  /**
+   * Whether some assertion (an assert-set's too) awaits the judge's answer: the grade is then not final,
+   * and its pass and score mean nothing.
+   */
+  pending: boolean
 }
 
 /** What a grader sees of one output. */
@@ -101,13 +137,16 @@ export interface ScriptContext {
 /**
  * A grader's verdict for the assertion without its not- prefix (`pass`, `score`), with a reason already
  * phrased for the form written. `error` marks a grade that could not be made (an exception, an unknown
- * cost): it fails whatever the prefix.
+ * cost, a judge's unusable reply): it fails whatever the prefix. `pending` marks one that awaits the
+ * judge's answer: neither pass nor fail.
  */
 export interface Finding {
   pass: boolean
   score: number
   reason: string
   error?: boolean
+  pending?: boolean
+  judge?: JudgeReply
 }
 
 export type Check = (subject: Subject) => Finding | Promise<Finding>
