@@ -41,6 +41,12 @@ describe('ASSERTION_TYPES', () => {
       'rouge-n',
       'javascript',
       'cost',
+      'llm-rubric',
+      'model-graded-closedqa',
+      'factuality',
+      'model-graded-factuality',
+      'g-eval',
+      'answer-relevance',
     ]
     expect([...ASSERTION_TYPES].sort()).toEqual(
       [...expected, ...expected.map((t) => `not-${t}`), 'assert-set'].sort(),
@@ -386,13 +392,13 @@ describe('compile errors', () => {
       "unknown assertion type 'is-jsn' (did you mean 'is-json'?)",
     )
     expect((await compileError({ type: 'frobnicate' })).message).toMatch(
-      /^unknown assertion type 'frobnicate'; use one of equals, contains, .*, cost \(each also as not-\.\.\.\), or assert-set$/,
+      /^unknown assertion type 'frobnicate'; use one of equals, contains, .*, cost, llm-rubric, .*, answer-relevance \(each also as not-\.\.\.\), or assert-set$/,
     )
   })
 
   it('explains promptfoo types this action does not run, and what to use instead', async () => {
-    expect((await compileError({ type: 'llm-rubric', value: 'is polite' })).message).toBe(
-      "'llm-rubric' needs a grading model, which this action does not call; write the check as a javascript assertion",
+    expect((await compileError({ type: 'context-recall', value: 'Paris' })).message).toBe(
+      "'context-recall' needs a grading model, which this action does not call; write the check as a javascript assertion",
     )
     expect((await compileError({ type: 'is-valid-openai-tools-call' })).message).toBe(
       "'is-valid-openai-tools-call' checks OpenAI calls; use is-valid-tool-call, which checks the message's tool_use blocks against the request's tools",
@@ -417,10 +423,13 @@ describe('compile errors', () => {
     expect((await compileError({ type: 'contains', value: 'x', weight: '2' })).key).toBe('weight')
     expect((await compileError({ type: 'contains', value: 'x', metric: '' })).key).toBe('metric')
     expect((await compileError({ type: 'contains', value: 'x', config: {} })).message).toBe(
-      "'config' is read by javascript assertions only; remove it from contains",
+      "'config' is read by javascript and factuality assertions only; remove it from contains",
     )
     expect((await compileError({ type: 'contains', value: 'x', provider: 'openai:gpt-4' })).message).toBe(
-      "'provider' is for promptfoo's model-graded assertions, which this action does not run; remove it",
+      "'provider' is read by the model-graded assertions only (llm-rubric, model-graded-closedqa, factuality, model-graded-factuality, g-eval, answer-relevance); remove it from contains",
+    )
+    expect((await compileError({ type: 'contains', value: 'x', contextTransform: 'output' })).message).toBe(
+      "'contextTransform' is for promptfoo's context-* assertions, which this action does not run; remove it",
     )
   })
 

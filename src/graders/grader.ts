@@ -22,8 +22,10 @@ export interface GraderDefinition {
   threshold?: { kind: ThresholdKind; required?: boolean; help: string }
   /** False for graders that look at the message or the cost rather than the output text (transforms do not apply). */
   readsOutput: boolean
-  /** Whether `config` is handed to the grader (javascript's `context.config`). */
+  /** Whether `config` is handed to the grader (javascript's `context.config`, factuality's category scores). */
   takesConfig?: boolean
+  /** Keys the grader reads beyond the common ones (model-graded: provider, rubricPrompt), in CompileContext.extra. */
+  extraKeys?: readonly string[]
   /** Validates the value once, loads its files and compiles schemas/patterns; the Check runs per output. */
   compile(c: CompileContext): Check | Promise<Check>
 }

@@ -9,6 +9,7 @@ import type { GraderDefinition, ThresholdKind } from './grader.js'
 import { JAVASCRIPT_GRADERS } from './javascript.js'
 import { JSON_GRADERS } from './json.js'
 import { outputText } from './message.js'
+import { MODEL_GRADED_GRADERS } from './model-graded.js'
 import { compileScript, describeError, type CompiledScript } from './script.js'
 import { SIMILARITY_GRADERS } from './similarity.js'
 import { TEXT_GRADERS } from './text.js'
@@ -40,6 +41,16 @@ export type {
   ScriptContext,
   TestGrade,
 }
+export {
+  DEFAULT_JUDGE_MAX_TOKENS,
+  DEFAULT_JUDGE_MODEL,
+  DEFAULT_JUDGE_PROMPTS,
+  DEFAULT_SCORE_THRESHOLD,
+  JUDGE_MARKER,
+  judgeTypeOf,
+  type JudgePrompt,
+  type JudgeType,
+} from './model-graded.js'
 export { findJson } from './json.js'
 export { editDistance } from '../edit-distance.js'
 export { rougeN, tokenize } from './similarity.js'
@@ -52,6 +63,7 @@ const GRADERS: Record<string, GraderDefinition> = {
   ...SIMILARITY_GRADERS,
   ...JAVASCRIPT_GRADERS,
   ...COST_GRADERS,
+  ...MODEL_GRADED_GRADERS,
 }
 
 /** The graders' types without the not- prefix. */
@@ -81,16 +93,10 @@ const LATENCY_REFUSAL =
   "with 'type: cost' and a threshold in USD"
 
 const MODEL_GRADED = [
-  'llm-rubric',
-  'model-graded-closedqa',
-  'model-graded-factuality',
-  'factuality',
-  'answer-relevance',
   'context-faithfulness',
   'context-recall',
   'context-relevance',
   'conversation-relevance',
-  'g-eval',
   'similar',
   'classifier',
   'moderation',
@@ -214,7 +220,8 @@ export async function compileAssertion(
       'type',
     )
   }
-  checkKeys(raw, ASSERTION_KEYS, type)
+  const extraKeys = grader.extraKeys ?? []
+  checkKeys(raw, [...ASSERTION_KEYS, ...extraKeys], type)
   const weight = weightOf(raw)
   const metric = metricOf(raw)
   if (grader.value === 'required' && (raw.value === undefined || raw.value === null)) {
@@ -226,7 +233,7 @@ export async function compileAssertion(
   const threshold = thresholdOf(raw, type, grader)
   if (raw.config !== undefined && !grader.takesConfig) {
     throw new AssertionCompileError(
-      `'config' is read by javascript assertions only; remove it from ${type}`,
+      `'config' is read by javascript and factuality assertions only; remove it from ${type}`,
       'config',
     )
   }
@@ -253,6 +260,9 @@ export async function compileAssertion(
     value: raw.value,
     threshold,
     config: raw.config,
+    extra: Object.fromEntries(
+      extraKeys.filter((key) => raw[key] !== undefined).map((key) => [key, raw[key]]),
+    ),
     baseDir,
     io,
   })
@@ -333,9 +343,15 @@ function checkKeys(raw: Record<string, unknown>, allowed: readonly string[], typ
         key,
       )
     }
-    if (key === 'provider' || key === 'rubricPrompt' || key === 'contextTransform') {
+    if (key === 'provider' || key === 'rubricPrompt') {
       throw new AssertionCompileError(
-        `'${key}' is for promptfoo's model-graded assertions, which this action does not run; remove it`,
+        `'${key}' is read by the model-graded assertions only (${Object.keys(MODEL_GRADED_GRADERS).join(', ')}); remove it from ${type}`,
+        key,
+      )
+    }
+    if (key === 'contextTransform') {
+      throw new AssertionCompileError(
+        `'${key}' is for promptfoo's context-* assertions, which this action does not run; remove it`,
         key,
       )
     }

@@ -14,6 +14,8 @@ export interface CompileContext {
   value: unknown
   threshold: number | undefined
   config: unknown
+  /** The values of the grader's extraKeys, as written (absent when not written). */
+  extra: Record<string, unknown>
   baseDir: string
   io: GraderIO
 }
