@@ -43,10 +43,12 @@
  * workspace's processing-queue limit: 429 with `retry-after`).
  *
  * Sized for the API's largest batch (100,000 requests, a body of hundreds of MB): no step is quadratic in
- * the number of requests, and results are serialised line by line and streamed with backpressure.
+ * the number of requests, and results are serialised once, line by line as they are decided, kept UTF-8
+ * encoded, and streamed in large pieces with backpressure.
  *
  * Every response body is typed with the SDK's own types, so `tsc` catches drift from the API contract.
  */
+import * as crypto from 'node:crypto'
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -175,8 +177,8 @@ const CUSTOM_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/
 const DAY_MS = 24 * 60 * 60 * 1000
 /** How long a canceled batch stays `canceling` before it ends (capped by its normal end). */
 const CANCEL_GRACE_MS = 100
-/** Results are written in pieces of about this many characters (fewer, larger writes than one per line). */
-const RESULTS_CHUNK_CHARS = 64 * 1024
+/** The results JSONL is kept, and written, in pieces of whole lines of about this many bytes: few large writes. */
+const RESULTS_PIECE_BYTES = 1024 * 1024
 /**
  * How long a cut results download waits, after its lines reached the socket, before dropping the
  * connection: time for the client to take in the lines before it learns of the break.
@@ -253,8 +255,12 @@ interface BatchState {
   endsAtMs: number
   cancelInitiatedAtMs: number | null
   requests: StoredRequest[]
-  /** Decided once, the first time the batch is seen ended (in download order), with their counts. */
-  results: MessageBatchIndividualResponse[] | null
+  /**
+   * Decided once, the first time the batch is seen ended (in download order), with their counts: the results
+   * JSONL (one serialised `MessageBatchIndividualResponse` a line), in download order, UTF-8 encoded in
+   * pieces of whole lines.
+   */
+  results: Buffer[] | null
   counts: MessageBatchRequestCounts | null
   deleted: boolean
 }
@@ -479,12 +485,15 @@ function inputUsage(
   model: string,
   pieces: InputPiece[],
   cache: Set<string>,
-  minTokens: number,
+  minTokensFor: (model: string) => number,
 ): Pick<
   Usage,
   'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens' | 'cache_creation'
 > {
-  const cacheable = breakpointsOf(model, pieces).filter((b) => b.tokens >= minTokens)
+  const breakpoints = breakpointsOf(model, pieces)
+  // Asked only when there is a breakpoint: most requests have none.
+  const minTokens = breakpoints.length > 0 ? minTokensFor(model) : 0
+  const cacheable = breakpoints.filter((b) => b.tokens >= minTokens)
   let readAt = cacheable.length - 1
   while (readAt >= 0 && !cache.has((cacheable[readAt] as Breakpoint).key)) readAt--
   const read = readAt >= 0 ? (cacheable[readAt] as Breakpoint).tokens : 0
@@ -606,7 +615,7 @@ function processRequest(
     stopReason = content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn'
   }
   const model = params['model'] as string
-  const input = inputUsage(model, pieces, cache, minTokensFor(model))
+  const input = inputUsage(model, pieces, cache, minTokensFor)
   const usage: Usage = {
     input_tokens: input.input_tokens,
     output_tokens: tokensFor(outputChars),
@@ -635,14 +644,99 @@ function processRequest(
   return { type: 'succeeded', message }
 }
 
-/** Sorts results in a deterministic order that is not submission order: by a hash of the custom_id. */
-function shuffled(lines: MessageBatchIndividualResponse[]): MessageBatchIndividualResponse[] {
-  const keyed = lines.map((line) => ({
-    line,
-    key: createHash('sha256').update(line.custom_id).digest('hex'),
-  }))
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-  return keyed.map(({ line }) => line)
+/** SHA-256 of a string, hex: one-shot `crypto.hash` where Node has it (20.12+), else `createHash`. */
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => createHash('sha256').update(text).digest('hex')
+
+/**
+ * The download order of results: a deterministic order that is not submission order, by a hash of the
+ * custom_id. Returns the submission indexes in download order.
+ */
+function shuffledOrder(customIds: string[]): number[] {
+  const keys = customIds.map(sha256Hex)
+  const order = keys.map((_, i) => i)
+  order.sort((a, b) => {
+    const ka = keys[a] as string
+    const kb = keys[b] as string
+    return ka < kb ? -1 : ka > kb ? 1 : 0
+  })
+  return order
+}
+
+/** The size of the blocks a `LineStore` encodes lines into. */
+const LINE_BLOCK_BYTES = 8 * 1024 * 1024
+
+/**
+ * Lines UTF-8 encoded as they come, into large blocks, then put together in another order. Encoding each
+ * line at once lets its string die young (cheap for the GC, where 100,000 kept strings are not), and copying
+ * bytes in shuffled order is cheap where serialising objects in that order is not.
+ */
+class LineStore {
+  private readonly blocks: Buffer[] = []
+  private block = Buffer.alloc(0)
+  private used = 0
+  /** Per line: the index of its block, and its start and end in it. */
+  private readonly blockOf: number[] = []
+  private readonly starts: number[] = []
+  private readonly ends: number[] = []
+
+  add(line: string): void {
+    // UTF-8 takes at most 3 bytes for a UTF-16 unit.
+    if (this.block.length - this.used < line.length * 3) {
+      this.block = Buffer.allocUnsafe(Math.max(LINE_BLOCK_BYTES, line.length * 3))
+      this.blocks.push(this.block)
+      this.used = 0
+    }
+    this.blockOf.push(this.blocks.length - 1)
+    this.starts.push(this.used)
+    this.used += this.block.write(line, this.used, 'utf8')
+    this.ends.push(this.used)
+  }
+
+  /** The lines in this order (of their indexes), in pieces of whole lines of about `RESULTS_PIECE_BYTES`. */
+  inOrder(order: number[]): Buffer[] {
+    const pieces: Buffer[] = []
+    let from = 0
+    let bytes = 0
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k] as number
+      bytes += (this.ends[i] as number) - (this.starts[i] as number)
+      if (bytes < RESULTS_PIECE_BYTES && k < order.length - 1) continue
+      const piece = Buffer.allocUnsafe(bytes)
+      let at = 0
+      for (let j = from; j <= k; j++) {
+        const line = order[j] as number
+        const block = this.blocks[this.blockOf[line] as number] as Buffer
+        at += block.copy(piece, at, this.starts[line], this.ends[line])
+      }
+      pieces.push(piece)
+      from = k + 1
+      bytes = 0
+    }
+    return pieces
+  }
+}
+
+/**
+ * The first `count` lines of JSONL pieces. A line holds no newline byte but its last one (JSON escapes
+ * newlines in strings, and UTF-8 never uses 0x0a inside a multi-byte character).
+ */
+function firstLines(pieces: Buffer[], count: number): Buffer[] {
+  const out: Buffer[] = []
+  let left = count
+  for (const piece of pieces) {
+    if (left === 0) break
+    let end = 0
+    while (left > 0 && end < piece.length) {
+      end = piece.indexOf(0x0a, end) + 1
+      if (end === 0) end = piece.length
+      left--
+    }
+    out.push(end === piece.length ? piece : piece.subarray(0, end))
+  }
+  return out
 }
 
 /** Resolves when the response can take more data, or has closed. */
@@ -716,7 +810,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
   function resultsOf(
     batch: BatchState,
     now: number,
-  ): { results: MessageBatchIndividualResponse[]; counts: MessageBatchRequestCounts } {
+  ): { results: Buffer[]; counts: MessageBatchRequestCounts } {
     if (batch.results == null || batch.counts == null) {
       for (const earlier of batches.values()) {
         if (earlier.seq >= batch.seq) break
@@ -727,11 +821,12 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
     return { results: batch.results, counts: batch.counts }
   }
 
-  /** Processes the requests of an ended batch, in submission order, and keeps their results. */
-  function decideResults(batch: BatchState): {
-    results: MessageBatchIndividualResponse[]
-    counts: MessageBatchRequestCounts
-  } {
+  /**
+   * Processes the requests of an ended batch, in submission order, and keeps their results. Each result is
+   * serialised as soon as it is decided: while its objects are fresh (serialising them later, in the shuffled
+   * order, costs twice as much), and encoded at once, so that only bytes outlive this call.
+   */
+  function decideResults(batch: BatchState): { results: Buffer[]; counts: MessageBatchRequestCounts } {
     const done = processedCount(batch)
     const unprocessed: MessageBatchResult =
       batch.cancelInitiatedAtMs != null ? { type: 'canceled' } : { type: 'expired' }
@@ -742,12 +837,14 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       canceled: 0,
       expired: 0,
     }
-    const lines = batch.requests.map(({ custom_id, params }, i): MessageBatchIndividualResponse => {
+    const lines = new LineStore()
+    batch.requests.forEach(({ custom_id, params }, i) => {
       const result = i < done ? processRequest(params, replies, promptCache, minTokensFor) : unprocessed
       counts[result.type]++
-      return { custom_id, result }
+      const line: MessageBatchIndividualResponse = { custom_id, result }
+      lines.add(`${JSON.stringify(line)}\n`)
     })
-    batch.results = shuffled(lines)
+    batch.results = lines.inOrder(shuffledOrder(batch.requests.map((r) => r.custom_id)))
     batch.counts = counts
     return { results: batch.results, counts }
   }
@@ -937,25 +1034,20 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
     }
     const cut = cuts.find((c) => c.times > 0)
     if (cut) cut.times -= 1
-    const count = cut ? Math.min(cut.lines, results.length) : results.length
+    const count = cut ? Math.min(cut.lines, batch.requests.length) : batch.requests.length
     res.writeHead(200, { 'content-type': 'application/binary', 'request-id': ctx.requestId })
     const whenClosed = cut ? closed(res) : null
     // For a cut: settles once the last piece is flushed to the socket (or the client has gone).
     let flushed: Promise<void> = Promise.resolve()
-    let chunk = ''
-    for (let i = 0; i < count; i++) {
-      chunk += `${JSON.stringify(results[i])}\n`
-      if (chunk.length < RESULTS_CHUNK_CHARS && i < count - 1) continue
+    for (const piece of cut ? firstLines(results, count) : results) {
       if (whenClosed) {
-        const piece = chunk
         flushed = Promise.race([
           new Promise<void>((resolve) => res.write(piece, () => resolve())),
           whenClosed,
         ])
       } else {
-        res.write(chunk)
+        res.write(piece)
       }
-      chunk = ''
       if (res.writableNeedDrain) await drained(res)
       if (res.destroyed) return
     }
