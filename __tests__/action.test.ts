@@ -78,6 +78,10 @@ describe('the action, run from dist/ as the runner runs it', () => {
       'comment-url': expect.stringMatching(
         /^https:\/\/github\.com\/acme\/support-bot\/pull\/7#issuecomment-\d+$/,
       ),
+      // Each test ran once, and there is no baseline to flip against.
+      flaky: '0',
+      regressions: '',
+      fixes: '',
     })
     const [batchId] = result.outputs['batch-ids'].split('\n')
     expect(result.log).toContain(`Created batch ${batchId} with 6 requests.`)

@@ -62,7 +62,7 @@ describe('batch client against the emulator', () => {
   it('creates one batch, polls with progress lines until it ends, and streams results to grade', async () => {
     emulator = await startBatchEmulator({ processingMs: 300, replies: { 'Capital of France?': 'Paris.' } })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
-    const { requests, caseByCustomId } = await loadRequests()
+    const { requests, sampleByCustomId } = await loadRequests()
 
     const batch = await createBatch(client, requests, { log: () => undefined })
     expect(batch.processing_status).toBe('in_progress')
@@ -84,7 +84,7 @@ describe('batch client against the emulator', () => {
     expect(lines.at(-1)).toMatch(/: ended; processing 0, succeeded 2, errored 0, canceled 0, expired 0 /)
 
     const graded = await gradeResults(
-      caseByCustomId,
+      sampleByCustomId,
       streamResults(client, batch.id, { log: () => undefined }),
     )
     expect(graded.outcomes.map((o) => [o.evalCase.id, o.status, o.output])).toEqual([

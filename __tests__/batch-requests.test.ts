@@ -32,9 +32,9 @@ describe('custom ids', () => {
 
   it('builds one request per case and keeps the mapping', () => {
     const cases = [evalCase('one'), evalCase('two words')]
-    const { requests, caseByCustomId } = buildBatchRequests(cases)
+    const { requests, sampleByCustomId } = buildBatchRequests(cases)
     expect(requests.map((r) => r.custom_id)).toEqual(['one', customIdFor('two words')])
     expect(requests[0].params).toBe(cases[0].params)
-    expect(caseByCustomId.get(customIdFor('two words'))).toBe(cases[1])
+    expect(sampleByCustomId.get(customIdFor('two words'))).toEqual({ evalCase: cases[1], index: 1, of: 1 })
   })
 })

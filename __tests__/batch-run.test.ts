@@ -1,33 +1,31 @@
-import type { BatchRequest } from '../src/batch-requests.js'
+import type { BatchRequest, Sample } from '../src/batch-requests.js'
 import { createAnthropicClient } from '../src/batch-client.js'
 import { BatchRun, MAX_RETRY_ROUNDS } from '../src/batch-run.js'
 import { RunGrader } from '../src/grading.js'
 import type { RunState, RunStateStore } from '../src/run-state.js'
 import type { EvalCase } from '../src/suite.js'
 import { startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
+import { onceEach } from './fixtures/messages.js'
 
 const request = (i: number): BatchRequest => ({
   custom_id: `t${i}`,
   params: { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: `q${i}` }] },
 })
 
-function casesOf(requests: BatchRequest[]): Map<string, EvalCase> {
-  return new Map(
-    requests.map((r) => [
-      r.custom_id,
-      {
-        id: r.custom_id,
-        description: undefined,
-        file: 's.yml',
-        line: 1,
-        vars: {},
-        prompt: 'q',
-        params: r.params,
-        assertions: [],
-        threshold: undefined,
-        transform: undefined,
-      },
-    ]),
+function casesOf(requests: BatchRequest[]): Map<string, Sample> {
+  return onceEach(
+    requests.map((r): EvalCase => ({
+      id: r.custom_id,
+      description: undefined,
+      file: 's.yml',
+      line: 1,
+      vars: {},
+      prompt: 'q',
+      params: r.params,
+      assertions: [],
+      threshold: undefined,
+      transform: undefined,
+    })),
   )
 }
 
@@ -115,7 +113,8 @@ describe('BatchRun', () => {
     await run.wait()
     await run.collect(grader)
     expect(grader.retryableCustomIds()).toEqual(['t1'])
-    const late = await run.retryErrored(grader, new Map(requests.map((r) => [r.custom_id, r])))
+    const byId = new Map(requests.map((r) => [r.custom_id, r]))
+    const late = await run.retryErrored(grader, (customId) => byId.get(customId) as BatchRequest)
     expect(late).toBeUndefined()
     const followUps = emulator.createdBatches().slice(1)
     expect(followUps).toHaveLength(MAX_RETRY_ROUNDS)

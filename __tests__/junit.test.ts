@@ -6,7 +6,7 @@ import type {
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { ErrorObject } from '@anthropic-ai/sdk/resources/shared'
-import { message, text } from './fixtures/messages.js'
+import { message, text, onceEach } from './fixtures/messages.js'
 import { compileAssertion } from '../src/graders/index.js'
 import { gradeResults, type TestOutcome } from '../src/grading.js'
 import { junitXml, MAX_OUTPUT_CHARS, writeJunitFile } from '../src/junit.js'
@@ -199,7 +199,7 @@ async function graded(
   results: Record<string, MessageBatchResult>,
 ): Promise<{ report: RunReport; outcomes: TestOutcome[] }> {
   const run = await gradeResults(
-    new Map(cases.map((c) => [c.id, c])),
+    onceEach(cases),
     stream(Object.entries(results).map(([custom_id, result]) => ({ custom_id, result }))),
   )
   return { report: buildReport(run, context), outcomes: run.outcomes }

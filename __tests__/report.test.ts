@@ -3,8 +3,9 @@ import type {
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages'
-import { message, text } from './fixtures/messages.js'
+import { message, once, onceEach, text } from './fixtures/messages.js'
 import { compileAssertion, outputText } from '../src/graders/index.js'
+import { buildBatchRequests, type Sample } from '../src/batch-requests.js'
 import { gradeResult, gradeResults } from '../src/grading.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import {
@@ -15,6 +16,8 @@ import {
   type RenderOptions,
 } from '../src/markdown.js'
 import { buildReport, percent, type RunReport } from '../src/report.js'
+import { readBaseline } from '../src/baseline.js'
+import { resultsDocument } from '../src/results-file.js'
 import type { EvalCase } from '../src/suite.js'
 
 async function evalCase(
@@ -61,8 +64,8 @@ describe('grading', () => {
       text('Paris.'),
     ] as Message['content'])
     expect(outputText(m)).toBe('It is Paris.')
-    const outcome = await gradeResult(
-      await evalCase('a', 'claude-haiku-4-5', [['not-contains', 'Lyon']]),
+    const { outcome } = await gradeResult(
+      once(await evalCase('a', 'claude-haiku-4-5', [['not-contains', 'Lyon']])),
       'a',
       {
         type: 'succeeded',
@@ -73,22 +76,24 @@ describe('grading', () => {
   })
 
   it('treats errored, canceled, expired and missing results as errored, with the reason and no cost', async () => {
-    const c = await evalCase('a')
-    expect(await gradeResult(c, 'a', overloaded)).toMatchObject({
+    const c = once(await evalCase('a'))
+    const outcomeOf = async (result: MessageBatchResult | undefined) =>
+      (await gradeResult(c, 'a', result)).outcome
+    expect(await outcomeOf(overloaded)).toMatchObject({
       status: 'errored',
       resultType: 'errored',
       error: { type: 'overloaded_error', message: 'Overloaded' },
       cost: { standard: 0n, batch: 0n },
     })
-    expect(await gradeResult(c, 'a', { type: 'canceled' })).toMatchObject({
+    expect(await outcomeOf({ type: 'canceled' })).toMatchObject({
       status: 'errored',
       error: { type: 'canceled' },
     })
-    expect(await gradeResult(c, 'a', { type: 'expired' })).toMatchObject({
+    expect(await outcomeOf({ type: 'expired' })).toMatchObject({
       status: 'errored',
       error: { type: 'expired' },
     })
-    expect(await gradeResult(c, 'a', undefined)).toMatchObject({
+    expect(await outcomeOf(undefined)).toMatchObject({
       status: 'errored',
       resultType: 'missing',
       error: { type: 'missing_result' },
@@ -96,11 +101,7 @@ describe('grading', () => {
   })
 
   it('joins results by custom_id whatever their order, and reports strangers and gaps', async () => {
-    const cases = new Map([
-      ['a', await evalCase('a')],
-      ['b', await evalCase('b')],
-      ['c', await evalCase('c')],
-    ])
+    const cases = onceEach([await evalCase('a'), await evalCase('b'), await evalCase('c')])
     const graded = await gradeResults(
       cases,
       stream([
@@ -131,10 +132,7 @@ describe('report', () => {
 
   it('passes at the threshold, and sums cost per model', async () => {
     const graded = await gradeResults(
-      new Map([
-        ['a', await evalCase('a')],
-        ['b', await evalCase('b', 'claude-sonnet-4-5')],
-      ]),
+      onceEach([await evalCase('a'), await evalCase('b', 'claude-sonnet-4-5')]),
       stream([
         { custom_id: 'a', result: succeeded('Paris') },
         { custom_id: 'b', result: succeeded('Lyon') },
@@ -169,11 +167,7 @@ describe('report', () => {
 
   it('fails below the threshold or on any errored test, and lists problems errored first', async () => {
     const graded = await gradeResults(
-      new Map([
-        ['a', await evalCase('a')],
-        ['b', await evalCase('b')],
-        ['c', await evalCase('c')],
-      ]),
+      onceEach([await evalCase('a'), await evalCase('b'), await evalCase('c')]),
       stream([
         { custom_id: 'a', result: succeeded('Lyon') },
         { custom_id: 'b', result: overloaded },
@@ -211,10 +205,7 @@ describe('report', () => {
 
   it('says a cost is unknown rather than guessing, and keeps the known part', async () => {
     const graded = await gradeResults(
-      new Map([
-        ['a', await evalCase('a')],
-        ['b', await evalCase('b', 'claude-mystery-9')],
-      ]),
+      onceEach([await evalCase('a'), await evalCase('b', 'claude-mystery-9')]),
       stream([
         { custom_id: 'a', result: succeeded('Paris') },
         { custom_id: 'b', result: succeeded('Paris') },
@@ -235,7 +226,7 @@ describe('report', () => {
 
   it('stays within the limits of GitHub whatever the size, and says where the rest are', async () => {
     const ids = Array.from({ length: 20_000 }, (_, i) => `t${i}`)
-    const cases = new Map(await Promise.all(ids.map(async (id) => [id, await evalCase(id)] as const)))
+    const cases = onceEach(await Promise.all(ids.map((id) => evalCase(id))))
     const graded = await gradeResults(
       cases,
       stream(
@@ -264,6 +255,191 @@ describe('report', () => {
     }
   })
 
+  describe('repeats', () => {
+    /** Tests sent three times each; `replies` per test, one per sample, in order. */
+    async function repeated(replies: Record<string, (string | null)[]>) {
+      const { requests, sampleByCustomId } = buildBatchRequests(
+        await Promise.all(Object.keys(replies).map((id) => evalCase(id))),
+        3,
+      )
+      const lines = requests.map(({ custom_id }) => {
+        const { evalCase: test, index } = sampleByCustomId.get(custom_id) as Sample
+        const reply = replies[test.id][index - 1]
+        return { custom_id, result: reply === null ? overloaded : succeeded(reply) }
+      })
+      return gradeResults(sampleByCustomId, stream(lines.reverse()))
+    }
+
+    it('gives each test a verdict over its samples, so one dropping to 2 of 3 fails', async () => {
+      const graded = await repeated({
+        steady: ['Paris', 'Paris', 'Paris'],
+        wobbly: ['Paris', 'Lyon', 'Paris'],
+        broken: ['Lyon', 'Lyon', 'Lyon'],
+        unlucky: ['Paris', null, 'Paris'],
+      })
+      expect(graded.outcomes.map((o) => `${o.evalCase.id}#${o.sample}/${o.samples}:${o.status}`)).toEqual([
+        'steady#1/3:passed',
+        'steady#2/3:passed',
+        'steady#3/3:passed',
+        'wobbly#1/3:passed',
+        'wobbly#2/3:failed',
+        'wobbly#3/3:passed',
+        'broken#1/3:failed',
+        'broken#2/3:failed',
+        'broken#3/3:failed',
+        'unlucky#1/3:passed',
+        'unlucky#2/3:errored',
+        'unlucky#3/3:passed',
+      ])
+      const report = buildReport(graded, { ...context, minPassRate: 0.25 })
+      expect(report.verdicts.map((v) => [v.evalCase.id, v.status, v.passes, v.flaky])).toEqual([
+        ['steady', 'passed', 3, false],
+        ['wobbly', 'failed', 2, true],
+        ['broken', 'failed', 0, false],
+        ['unlucky', 'errored', 2, false],
+      ])
+      expect(report).toMatchObject({
+        total: 4,
+        passed: 1,
+        failed: 2,
+        errored: 1,
+        samples: 12,
+        passRate: 0.25,
+      })
+      expect(report.repeats).toMatchObject({ tests: 4, k: 3, passAtK: 0.75, passHatK: 0.25 })
+      expect(report.repeats?.passAt1).toBeCloseTo(7 / 12)
+      expect(report.repeats?.flaky.map((v) => v.evalCase.id)).toEqual(['wobbly'])
+      // The problems are the failing samples of the tests that did not pass.
+      expect(report.problems.map((o) => `${o.evalCase.id}#${o.sample}`)).toEqual([
+        'unlucky#2',
+        'wobbly#2',
+        'broken#1',
+        'broken#2',
+        'broken#3',
+      ])
+      const markdown = renderReport(report, { surface: COMMENT_SURFACE, remainderAt: 'the results file' })
+      expect(markdown).toContain('### Repeats')
+      expect(markdown).toContain('pass@3 75% (at least one of 3 passes), pass^3 25% (all 3 pass)')
+      expect(markdown).toContain('**Flaky: passed and failed across samples (1)**')
+      expect(markdown).toContain('- wobbly — about wobbly: 2 of 3 passed → failed')
+      expect(markdown).toContain('**❌ failed: wobbly** (sample 2 of 3)')
+    })
+
+    it('lets repeat-min-pass accept k of N samples', async () => {
+      const graded = await repeated({ wobbly: ['Paris', 'Lyon', 'Paris'], broken: ['Lyon', 'Paris', 'Lyon'] })
+      const report = buildReport(graded, { ...context, repeatMinPass: 2 })
+      expect(report.verdicts.map((v) => [v.evalCase.id, v.status, v.needed])).toEqual([
+        ['wobbly', 'passed', 2],
+        ['broken', 'failed', 2],
+      ])
+      const markdown = renderReport(report, { surface: COMMENT_SURFACE, remainderAt: 'the results file' })
+      expect(markdown).toContain('- wobbly — about wobbly: 2 of 3 passed, needs 2 → passed')
+      expect(report.problems.map((o) => `${o.evalCase.id}#${o.sample}`)).toEqual(['broken#1', 'broken#3'])
+    })
+
+    it('has no repeats section when every test ran once', async () => {
+      const graded = await gradeResults(
+        onceEach([await evalCase('a')]),
+        stream([{ custom_id: 'a', result: succeeded('Paris') }]),
+      )
+      const report = buildReport(graded, context)
+      expect(report.repeats).toBeNull()
+      expect(renderReport(report, { surface: COMMENT_SURFACE, remainderAt: 'x' })).not.toContain('Repeats')
+    })
+  })
+
+  describe('baseline', () => {
+    /** A run of tests `a`.. with these replies ('Paris' passes), through the real grading path. */
+    async function run(replies: Record<string, string>) {
+      const cases = await Promise.all(Object.keys(replies).map((id) => evalCase(id)))
+      return gradeResults(
+        onceEach(cases),
+        stream(
+          Object.entries(replies).map(([custom_id, reply]) => ({ custom_id, result: succeeded(reply) })),
+        ),
+      )
+    }
+
+    /** The results file an earlier run wrote, read back as a baseline. */
+    async function baselineOf(replies: Record<string, string>) {
+      const graded = await run(replies)
+      const document = resultsDocument(
+        buildReport(graded, context),
+        graded.outcomes,
+        new Date('2026-11-28T03:00:00Z'),
+      )
+      return readBaseline(JSON.stringify(document), 'baseline/eval-results.json')
+    }
+
+    const before = { kept: 'Paris', regressed: 'Paris', fixed: 'Lyon', removed: 'Paris' }
+    const after = { kept: 'Paris', regressed: 'Lyon', fixed: 'Paris', added: 'Paris' }
+
+    it('lists flips, new and removed tests, with deltas and a significance note', async () => {
+      const report = buildReport(await run(after), {
+        ...context,
+        minPassRate: 0.5,
+        baseline: await baselineOf(before),
+      })
+      const comparison = report.baseline
+      expect(comparison?.regressions.map((t) => [t.id, t.before, t.after])).toEqual([
+        ['regressed', 'passed', 'failed'],
+      ])
+      expect(comparison?.fixes.map((t) => t.id)).toEqual(['fixed'])
+      expect(comparison?.newTests.map((t) => t.id)).toEqual(['added'])
+      expect(comparison?.removedTests.map((t) => t.id)).toEqual(['removed'])
+      expect(comparison?.passRateDelta).toBeCloseTo(0)
+      expect(comparison?.costDelta).toBe(0n)
+      // Threshold is the default gate: 75% passes 50%, whatever the regression.
+      expect(report.status).toBe('passed')
+
+      const markdown = renderReport(report, { surface: COMMENT_SURFACE, remainderAt: 'the results file' })
+      expect(markdown).toContain('### Compared with the baseline')
+      expect(markdown).toContain('**🔻 Regressions: passed on the baseline, not now (1)**')
+      expect(markdown).toContain('- regressed — about regressed (passed → failed)')
+      expect(markdown).toContain('**🔺 Fixes: failed on the baseline, pass now (1)**')
+      expect(markdown).toContain('**New tests (1)**')
+      expect(markdown).toContain('**Removed tests (1)**')
+      expect(markdown).toContain(comparison?.significance)
+      expect(markdown).toContain('**±0 points**')
+    })
+
+    it.each([
+      ['threshold', 0.5, 'passed'],
+      ['threshold', 0.9, 'failed'],
+      ['regression', 0.9, 'failed'],
+      ['regression', 0.5, 'failed'],
+      ['both', 0.5, 'failed'],
+    ] as const)('fail-on %s with min-pass-rate %s: %s', async (failOn, minPassRate, status) => {
+      const report = buildReport(await run(after), {
+        ...context,
+        minPassRate,
+        failOn,
+        baseline: await baselineOf(before),
+      })
+      expect(report.status).toBe(status)
+      expect(report.failureReasons.some((r) => r.includes('regressed against the baseline'))).toBe(
+        failOn !== 'threshold',
+      )
+    })
+
+    it('fail-on regression passes a run that regressed nothing, even below min-pass-rate', async () => {
+      const report = buildReport(await run({ kept: 'Paris', other: 'Lyon' }), {
+        ...context,
+        minPassRate: 1,
+        failOn: 'regression',
+        baseline: await baselineOf({ kept: 'Paris', other: 'Lyon' }),
+      })
+      expect(report.status).toBe('passed')
+      expect(report.baseline?.significance).toMatch(/^No flips among 2 paired tests/)
+    })
+
+    it('fail-on regression without a baseline gates on the pass rate instead', async () => {
+      const report = buildReport(await run({ a: 'Lyon' }), { ...context, failOn: 'regression' })
+      expect(report.status).toBe('failed')
+      expect(report.failureReasons[0]).toMatch(/^pass rate 0% is below/)
+    })
+  })
+
   it('rounds pass rates down', () => {
     expect(percent(0.9996)).toBe('99.9%')
     expect(percent(0.58)).toBe('58%')
@@ -286,7 +462,7 @@ describe('inertCell', () => {
     const hostile =
       '</pre><img src=x onerror=alert(1)>\n```\n# Heading\n@octocat fixes #12\n<!-- claude-batch-evals:report -->\n</details>'
     const graded = await gradeResults(
-      new Map([['a', await evalCase('a')]]),
+      onceEach([await evalCase('a')]),
       stream([{ custom_id: 'a', result: succeeded(hostile) }]),
     )
     const markdown = render(

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { MessageBatchResult } from '@anthropic-ai/sdk/resources/messages/batches'
-import { message, text, usage } from './fixtures/messages.js'
+import { message, text, usage, once } from './fixtures/messages.js'
 import { compileAssertion } from '../src/graders/index.js'
 import { gradeResult, type TestOutcome } from '../src/grading.js'
 import { buildReport } from '../src/report.js'
@@ -52,11 +52,12 @@ async function outcomes(count: number): Promise<TestOutcome[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const model = i % 7 === 6 ? 'claude-mystery-9' : 'claude-haiku-4-5'
-      return gradeResult(
-        await evalCase(`${i % 2 ? 'd' : 't'}${i}`, model),
+      const graded = await gradeResult(
+        once(await evalCase(`${i % 2 ? 'd' : 't'}${i}`, model)),
         `c${i}`,
         results[i % results.length],
       )
+      return graded.outcome
     }),
   )
 }

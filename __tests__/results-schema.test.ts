@@ -8,7 +8,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
-import { message, text, usage } from './fixtures/messages.js'
+import { message, text, usage, onceEach } from './fixtures/messages.js'
 import { compileAssertion } from '../src/graders/index.js'
 import { gradeResults } from '../src/grading.js'
 import { buildReport } from '../src/report.js'
@@ -107,7 +107,7 @@ async function mixedDocument() {
     ),
   ]
   const run = await gradeResults(
-    new Map(cases.map((c) => [c.id, c])),
+    onceEach(cases),
     stream([
       { custom_id: 'passed', result: succeeded('Paris') },
       { custom_id: 'failed', result: succeeded('Lyon') },

@@ -17,22 +17,48 @@ export function customIdFor(testId: string): string {
   return `${readable}-${hash}`
 }
 
-/** One batch request per case, and the case of each custom_id (to join results back). */
-export function buildBatchRequests(cases: EvalCase[]): {
+/** One of the requests a test sends: the test is sent `of` times (its `repeat`), this is number `index`. */
+export interface Sample {
+  evalCase: EvalCase
+  /** 1-based. */
+  index: number
+  of: number
+}
+
+/**
+ * The custom_id of one sample: the test's own for a test sent once (so that ids stay as they were before
+ * repeats), else the test id with `_r<index>`, made legal the same way.
+ */
+export function sampleCustomId(testId: string, index: number, of: number): string {
+  return of === 1 ? customIdFor(testId) : customIdFor(`${testId}_r${index}`)
+}
+
+/**
+ * The batch requests of a run: one per sample, a test's samples one after the other; and the sample of each
+ * custom_id (to join results back). `repeat` is the samples of a test that sets none.
+ */
+export function buildBatchRequests(
+  cases: EvalCase[],
+  repeat = 1,
+): {
   requests: BatchRequest[]
-  caseByCustomId: Map<string, EvalCase>
+  sampleByCustomId: Map<string, Sample>
 } {
-  const caseByCustomId = new Map<string, EvalCase>()
-  const requests = cases.map((evalCase) => {
-    const customId = customIdFor(evalCase.id)
-    const clash = caseByCustomId.get(customId)
-    if (clash) {
-      throw new Error(
-        `Tests '${clash.id}' and '${evalCase.id}' map to the same custom_id '${customId}'; rename one.`,
-      )
+  const sampleByCustomId = new Map<string, Sample>()
+  const requests: BatchRequest[] = []
+  for (const evalCase of cases) {
+    const of = evalCase.repeat ?? repeat
+    for (let index = 1; index <= of; index++) {
+      const customId = sampleCustomId(evalCase.id, index, of)
+      const clash = sampleByCustomId.get(customId)
+      if (clash) {
+        throw new Error(
+          `Tests '${clash.evalCase.id}' and '${evalCase.id}' map to the same custom_id '${customId}'; rename one.`,
+        )
+      }
+      sampleByCustomId.set(customId, { evalCase, index, of })
+      requests.push({ custom_id: customId, params: evalCase.params })
     }
-    caseByCustomId.set(customId, evalCase)
-    return { custom_id: customId, params: evalCase.params }
-  })
-  return { requests, caseByCustomId }
+  }
+  return { requests, sampleByCustomId }
 }

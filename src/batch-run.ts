@@ -17,7 +17,7 @@ import {
 } from './batch-client.js'
 import type { BatchRequest } from './batch-requests.js'
 import { splitIntoBatches, type BatchLimits } from './batch-split.js'
-import type { RunGrader } from './grading.js'
+import type { ResultSink } from './grading.js'
 import type { RunState, RunStateStore } from './run-state.js'
 
 /** Follow-up batches of retried requests, at most. */
@@ -32,32 +32,68 @@ export interface BatchRunOptions {
   limits?: BatchLimits
 }
 
+/** What a run's batches are for: the tests' outputs, or the judge's answers to model-graded assertions. */
+export type BatchRole = 'outputs' | 'judge'
+
+/** The batches of one run by role, shared by its BatchRuns so that every save records them all. */
+interface Ledger {
+  outputs: string[]
+  judge: string[]
+  /** What an earlier attempt of the run saved, loaded once. */
+  earlier?: Promise<RunState | undefined>
+}
+
 export class BatchRun {
-  /** The run's batches in order: one per slice of the requests, then one per retry round. */
-  readonly batchIds: string[] = []
+  /** This role's batches in order: one per slice of the requests, then one per retry round. */
+  readonly batchIds: string[]
   private slices = 0
 
-  constructor(private readonly options: BatchRunOptions) {}
-
-  state(): RunState {
-    return { runKey: this.options.runKey, batchIds: [...this.batchIds], savedAt: new Date().toISOString() }
+  constructor(
+    private readonly options: BatchRunOptions,
+    private readonly role: BatchRole = 'outputs',
+    private readonly ledger: Ledger = { outputs: [], judge: [] },
+  ) {
+    this.batchIds = ledger[role]
   }
 
-  /** Batches found in the store for this run key (from an earlier attempt), or created now. */
+  /** The run's judge batches, recorded together with this run's. */
+  judgeRun(): BatchRun {
+    return new BatchRun(this.options, 'judge', this.ledger)
+  }
+
+  /** Every batch of the run: the outputs', then the judge's. */
+  get allBatchIds(): string[] {
+    return [...this.ledger.outputs, ...this.ledger.judge]
+  }
+
+  state(): RunState {
+    const { outputs, judge } = this.ledger
+    return {
+      runKey: this.options.runKey,
+      batchIds: [...outputs],
+      ...(judge.length > 0 && { judgeBatchIds: [...judge] }),
+      savedAt: new Date().toISOString(),
+    }
+  }
+
+  /** Batches found in the store for this run key and role (from an earlier attempt), or created now. */
   async submit(requests: BatchRequest[]): Promise<void> {
     const { store, log } = this.options
     const slices = splitIntoBatches(requests, this.options.limits)
     this.slices = slices.length
-    const earlier = await store.load(this.options.runKey)
-    if (earlier) {
-      this.batchIds.push(...earlier.batchIds)
+    this.ledger.earlier ??= store.load(this.options.runKey)
+    const earlier = await this.ledger.earlier
+    const earlierIds = (this.role === 'judge' ? earlier?.judgeBatchIds : earlier?.batchIds) ?? []
+    if (earlierIds.length > 0) {
+      this.batchIds.push(...earlierIds)
       log(
-        `Resuming ${earlier.batchIds.join(', ')}, created by an earlier attempt of this run (found in the ${store.name}).`,
+        `Resuming ${earlierIds.join(', ')}, created by an earlier attempt of this run (found in the ${store.name}).`,
       )
     }
+    const what = this.role === 'judge' ? 'judge requests' : 'requests'
     if (slices.length > 1)
       log(
-        `${requests.length} requests go into ${slices.length} batches (at most 100,000 requests and 256 MB each).`,
+        `${requests.length} ${what} go into ${slices.length} batches (at most 100,000 requests and 256 MB each).`,
       )
     for (let i = this.batchIds.length; i < slices.length; i++) await this.create(slices[i])
   }
@@ -71,10 +107,11 @@ export class BatchRun {
   private async create(requests: BatchRequest[]): Promise<MessageBatch> {
     const batch = await createBatch(this.options.client, requests, {
       log: this.options.log,
-      ownBatchIds: new Set(this.batchIds),
+      ownBatchIds: new Set(this.allBatchIds),
     })
     this.batchIds.push(batch.id)
-    this.options.log(`Created batch ${batch.id} with ${requests.length} requests.`)
+    const what = this.role === 'judge' ? 'judge requests' : 'requests'
+    this.options.log(`Created batch ${batch.id} with ${requests.length} ${what}.`)
     await this.options.store.save(this.state())
     return batch
   }
@@ -91,10 +128,12 @@ export class BatchRun {
     await Promise.all(batchIds.map((id) => cancelBatch(this.options.client, id)))
   }
 
-  /** Downloads and grades the results of the given batches, in order. */
-  async collect(grader: RunGrader, batchIds = this.batchIds): Promise<void> {
-    for (const id of batchIds)
-      await grader.addAll(streamResults(this.options.client, id, { log: this.options.log }))
+  /** Downloads the results of the given batches, in order, into the sink. */
+  async collect(sink: ResultSink, batchIds = this.batchIds): Promise<void> {
+    for (const id of batchIds) {
+      for await (const line of streamResults(this.options.client, id, { log: this.options.log }))
+        await sink.add(line)
+    }
   }
 
   /**
@@ -103,27 +142,25 @@ export class BatchRun {
    * for the last round ended, for the caller to handle a timeout or an abort like the first wait's.
    */
   async retryErrored(
-    grader: RunGrader,
-    requestByCustomId: Map<string, BatchRequest>,
+    sink: ResultSink,
+    requestOf: (customId: string) => BatchRequest,
   ): Promise<WaitOutcome | undefined> {
     const resumedRounds = this.batchIds.slice(this.slices)
     if (resumedRounds.length > 0) {
       const waited = await this.wait(resumedRounds)
       if (waited.state !== 'ended') return waited
-      await this.collect(grader, resumedRounds)
+      await this.collect(sink, resumedRounds)
     }
     for (let round = resumedRounds.length + 1; round <= MAX_RETRY_ROUNDS; round++) {
-      const retry = grader.retryableCustomIds()
+      const retry = sink.retryableCustomIds()
       if (retry.length === 0) return undefined
       this.options.log(
         `Retrying ${retry.length} request(s) that errored (overloaded, API or timeout errors) or expired: round ${round} of ${MAX_RETRY_ROUNDS}.`,
       )
-      const batch = await this.create(
-        retry.map((customId) => requestByCustomId.get(customId) as BatchRequest),
-      )
+      const batch = await this.create(retry.map(requestOf))
       const waited = await this.wait([batch.id])
       if (waited.state !== 'ended') return waited
-      await this.collect(grader, [batch.id])
+      await this.collect(sink, [batch.id])
     }
     return undefined
   }

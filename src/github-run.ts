@@ -62,6 +62,9 @@ export function setOutputs(report: RunReport, resultsPath: string): void {
   core.setOutput('cost-standard-usd', cost ? usdString(cost.standard) : '')
   core.setOutput('savings-usd', cost ? usdString(cost.standard - cost.batch) : '')
   core.setOutput('results-file', resultsPath)
+  core.setOutput('flaky', report.repeats?.flaky.length ?? 0)
+  core.setOutput('regressions', report.baseline ? report.baseline.regressions.length : '')
+  core.setOutput('fixes', report.baseline ? report.baseline.fixes.length : '')
 }
 
 export async function commentOnPullRequest(

@@ -4,7 +4,8 @@ import type {
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
-import { gradeTest, outputText, type AssertionResult } from './graders/index.js'
+import type { Sample } from './batch-requests.js'
+import { gradeTest, outputText, type AssertionResult, type Judge } from './graders/index.js'
 import { costOf, NO_COST, usdNumber, type Cost } from './pricing.js'
 import type { EvalCase } from './suite.js'
 
@@ -12,9 +13,13 @@ export type TestStatus = 'passed' | 'failed' | 'errored'
 /** The API's result type, or `missing` when the batch returned nothing for the test. */
 export type ResultType = MessageBatchResult['type'] | 'missing'
 
+/** The graded result of one request: one sample of a test. */
 export interface TestOutcome {
   evalCase: EvalCase
   customId: string
+  /** Which of the test's samples this is (1-based), and how many it has. */
+  sample: number
+  samples: number
   status: TestStatus
   resultType: ResultType
   output: string | null
@@ -33,7 +38,7 @@ export interface TestOutcome {
 }
 
 export interface GradedRun {
-  /** In suite order. */
+  /** In suite order, a test's samples in order. */
   outcomes: TestOutcome[]
   /** custom_ids the batch returned that no test of this run has, or returned twice. */
   unexpectedCustomIds: string[]
@@ -50,7 +55,7 @@ const UNFINISHED: Record<'canceled' | 'expired' | 'missing', { type: string; mes
  * (Built by spreading a base object instead, each of 100,000 outcomes got its own, about 0.3 kB apiece.)
  */
 function testOutcome(
-  evalCase: EvalCase,
+  { evalCase, index, of }: Sample,
   customId: string,
   status: TestStatus,
   resultType: ResultType,
@@ -63,6 +68,8 @@ function testOutcome(
   return {
     evalCase,
     customId,
+    sample: index,
+    samples: of,
     status,
     resultType,
     output: graded ? graded.output : null,
@@ -78,19 +85,26 @@ function testOutcome(
   }
 }
 
+/**
+ * Grades one result. With model-graded assertions, `judge` answers them; while the judge has not answered
+ * yet the grade is `pending` (and not final).
+ */
 export async function gradeResult(
-  evalCase: EvalCase,
+  sample: Sample,
   customId: string,
   result: MessageBatchResult | undefined,
-): Promise<TestOutcome> {
+  judge?: Judge,
+): Promise<{ outcome: TestOutcome; pending: boolean }> {
   if (!result || result.type === 'canceled' || result.type === 'expired') {
     const resultType = result?.type ?? 'missing'
-    return testOutcome(evalCase, customId, 'errored', resultType, UNFINISHED[resultType])
+    const outcome = testOutcome(sample, customId, 'errored', resultType, UNFINISHED[resultType])
+    return { outcome, pending: false }
   }
   if (result.type === 'errored') {
     const { type, message } = result.error.error
-    return testOutcome(evalCase, customId, 'errored', 'errored', { type, message })
+    return { outcome: testOutcome(sample, customId, 'errored', 'errored', { type, message }), pending: false }
   }
+  const { evalCase } = sample
   const { message } = result
   const priced = costOf(evalCase.params.model, message.usage)
   const cost = 'cost' in priced ? priced.cost : null
@@ -105,10 +119,11 @@ export async function gradeResult(
       costUsd: cost ? usdNumber(cost.batch) : null,
       ...(costUnknown !== null && { costUnknownReason: costUnknown }),
       test: { id: evalCase.id, description: evalCase.description, vars: evalCase.vars },
+      ...(judge && { judge }),
     },
     { threshold: evalCase.threshold, transform: evalCase.transform },
   )
-  return testOutcome(evalCase, customId, grade.pass ? 'passed' : 'failed', 'succeeded', null, {
+  const outcome = testOutcome(sample, customId, grade.pass ? 'passed' : 'failed', 'succeeded', null, {
     output: outputText(message),
     stopReason: message.stop_reason,
     score: grade.score,
@@ -118,6 +133,7 @@ export async function gradeResult(
     cost,
     costUnknown,
   })
+  return { outcome, pending: grade.pending }
 }
 
 /** Errors that a request can be sent again for, unchanged (an invalid request would fail again). */
@@ -128,38 +144,77 @@ function isRetryable(outcome: TestOutcome): boolean {
   return outcome.resultType === 'errored' && RETRYABLE_ERRORS.has(outcome.error?.type ?? '')
 }
 
+/** Where a batch's results go as they download; it also names what is worth sending again. */
+export interface ResultSink {
+  add(line: MessageBatchIndividualResponse): Promise<void>
+  /** Requests that errored in a way worth sending again as they are, or expired. */
+  retryableCustomIds(): string[]
+}
+
 /**
  * Grades results as they stream in, from one batch or several (the run's batches, then follow-up batches
  * of retried requests), so that no results file is ever held whole. A later result for a test replaces an
  * earlier one only when that one had no output; any other second result is reported as unexpected.
+ *
+ * Outputs with model-graded assertions wait for the judge: their grades stay pending, and the judge's
+ * requests are gathered by `judge`, until `regradeWithJudge` once the judge's batch has answered.
  */
-export class RunGrader {
+export class RunGrader implements ResultSink {
   private readonly outcomes = new Map<string, TestOutcome>()
   private readonly unexpectedCustomIds: string[] = []
+  /** Succeeded results whose grade waits for the judge. */
+  private readonly awaitingJudge = new Map<string, MessageBatchResult>()
 
-  constructor(private readonly caseByCustomId: Map<string, EvalCase>) {}
+  constructor(
+    private readonly sampleByCustomId: Map<string, Sample>,
+    private readonly judge?: Judge,
+  ) {}
+
+  /** Whether a result belongs to one of this run's samples. */
+  expects(customId: string): boolean {
+    return this.sampleByCustomId.has(customId)
+  }
 
   async add({ custom_id, result }: MessageBatchIndividualResponse): Promise<void> {
-    const evalCase = this.caseByCustomId.get(custom_id)
+    const sample = this.sampleByCustomId.get(custom_id)
     const earlier = this.outcomes.get(custom_id)
-    if (!evalCase || (earlier && earlier.status !== 'errored')) this.unexpectedCustomIds.push(custom_id)
-    else this.outcomes.set(custom_id, await gradeResult(evalCase, custom_id, result))
+    if (!sample || (earlier && earlier.status !== 'errored')) {
+      this.unexpectedCustomIds.push(custom_id)
+      return
+    }
+    const { outcome, pending } = await gradeResult(sample, custom_id, result, this.judge)
+    this.outcomes.set(custom_id, outcome)
+    if (pending) this.awaitingJudge.set(custom_id, result)
   }
 
   async addAll(results: AsyncIterable<MessageBatchIndividualResponse>): Promise<void> {
     for await (const line of results) await this.add(line)
   }
 
-  /** Tests whose request errored in a way worth sending again as is, or expired. */
   retryableCustomIds(): string[] {
     return [...this.outcomes.values()].filter(isRetryable).map((outcome) => outcome.customId)
   }
 
-  /** Every test in suite order; a test the batches returned nothing for is errored (missing). */
+  /** Whether some outputs wait for the judge's answers. */
+  get awaitsJudge(): boolean {
+    return this.awaitingJudge.size > 0
+  }
+
+  /** Grades again, with the judge's answers, the outputs that waited for them. */
+  async regradeWithJudge(): Promise<void> {
+    for (const [customId, result] of this.awaitingJudge) {
+      const sample = this.sampleByCustomId.get(customId) as Sample
+      const { outcome, pending } = await gradeResult(sample, customId, result, this.judge)
+      this.outcomes.set(customId, outcome)
+      if (!pending) this.awaitingJudge.delete(customId)
+    }
+  }
+
+  /** Every sample in suite order; a sample the batches returned nothing for is errored (missing). */
   async finish(): Promise<GradedRun> {
     const outcomes: TestOutcome[] = []
-    for (const [customId, evalCase] of this.caseByCustomId) {
-      outcomes.push(this.outcomes.get(customId) ?? (await gradeResult(evalCase, customId, undefined)))
+    for (const [customId, sample] of this.sampleByCustomId) {
+      outcomes.push(this.outcomes.get(customId) ?? (await gradeResult(sample, customId, undefined)).outcome)
     }
     return { outcomes, unexpectedCustomIds: this.unexpectedCustomIds }
   }
@@ -167,10 +222,10 @@ export class RunGrader {
 
 /** Grades one stream of results. */
 export async function gradeResults(
-  caseByCustomId: Map<string, EvalCase>,
+  sampleByCustomId: Map<string, Sample>,
   results: AsyncIterable<MessageBatchIndividualResponse>,
 ): Promise<GradedRun> {
-  const grader = new RunGrader(caseByCustomId)
+  const grader = new RunGrader(sampleByCustomId)
   await grader.addAll(results)
   return grader.finish()
 }

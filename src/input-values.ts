@@ -33,6 +33,16 @@ export function parseUsd(input: string, value: string): number {
   return Number(match[1])
 }
 
+/** A whole number from `min` to `max`, e.g. `3`. */
+export function parseCount(input: string, value: string, min: number, max: number): number {
+  const text = value.trim()
+  const count = /^\d+$/.test(text) ? Number(text) : NaN
+  if (!(count >= min && count <= max)) {
+    throw new Error(`Input '${input}' is '${value}'; write a whole number from ${min} to ${max}.`)
+  }
+  return count
+}
+
 /** One entry per non-empty line, trimmed. */
 export function parseLines(value: string): string[] {
   return value

@@ -1,10 +1,13 @@
 import * as core from '@actions/core'
 import { parseDuration } from './duration.js'
-import { parseBoolean, parseChoice, parseLines, parseRate, parseUsd } from './input-values.js'
+import { parseBoolean, parseChoice, parseCount, parseLines, parseRate, parseUsd } from './input-values.js'
 
 export const ON_TIMEOUT = ['fail', 'detach', 'cancel'] as const
 export const COMMENT_MODES = ['update', 'new'] as const
 export const CACHE_MODES = ['auto', 'off'] as const
+export const FAIL_ON = ['threshold', 'regression', 'both'] as const
+/** Samples per test, at most: a batch holds 100,000 requests, and more samples than this say little more. */
+export const MAX_REPEAT = 100
 export type OnTimeout = (typeof ON_TIMEOUT)[number]
 
 export interface ActionInputs {
@@ -32,6 +35,13 @@ export interface ActionInputs {
   maxCostUsd: number | undefined
   /** A price table file that overrides or adds models. */
   pricingFile: string | undefined
+  /** Samples per test, unless the test sets its own `repeat`. */
+  repeat: number
+  /** Samples of a repeated test that must pass; undefined for all of them. */
+  repeatMinPass: number | undefined
+  /** A results file of an earlier run to compare with. */
+  baselineFile: string | undefined
+  failOn: (typeof FAIL_ON)[number]
 }
 
 /**
@@ -50,6 +60,8 @@ export const INPUT_DEFAULTS = {
   'comment-mode': 'update',
   cache: 'auto',
   'dry-run': 'false',
+  repeat: '1',
+  'fail-on': 'threshold',
 } as const
 
 function input(name: string): string {
@@ -92,5 +104,11 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     dryRun: parseBoolean('dry-run', input('dry-run')),
     maxCostUsd: input('max-cost') ? parseUsd('max-cost', input('max-cost')) : undefined,
     pricingFile: input('pricing') || undefined,
+    repeat: parseCount('repeat', input('repeat'), 1, MAX_REPEAT),
+    repeatMinPass: input('repeat-min-pass')
+      ? parseCount('repeat-min-pass', input('repeat-min-pass'), 1, MAX_REPEAT)
+      : undefined,
+    baselineFile: input('baseline') || undefined,
+    failOn: parseChoice('fail-on', input('fail-on'), FAIL_ON),
   }
 }

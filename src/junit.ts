@@ -1,6 +1,6 @@
 /**
  * The run as JUnit XML, for test-report tools (dorny/test-reporter's java-junit format, Jenkins, GitLab,
- * CI dashboards): one <testsuite> per suite file, one <testcase> per test. Model output is untrusted: every
+ * CI dashboards): one <testsuite> per suite file, one <testcase> per test (per sample of a repeated test). Model output is untrusted: every
  * text is escaped, and the characters XML 1.0 cannot hold are stripped.
  */
 import { createWriteStream } from 'node:fs'
@@ -159,8 +159,9 @@ function errorElement(outcome: TestOutcome): string {
 
 function testcase(outcome: TestOutcome): string {
   const { id, file, line } = outcome.evalCase
+  const name = outcome.samples > 1 ? `${id} (sample ${outcome.sample} of ${outcome.samples})` : id
   const open =
-    `    <testcase name="${xmlAttribute(id)}" classname="${xmlAttribute(file)}" file="${xmlAttribute(file)}"` +
+    `    <testcase name="${xmlAttribute(name)}" classname="${xmlAttribute(file)}" file="${xmlAttribute(file)}"` +
     ` line="${line}" time="0"`
   if (outcome.status === 'passed') return `${open}/>\n`
   const inner = outcome.status === 'failed' ? failureElement(outcome) : errorElement(outcome)

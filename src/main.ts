@@ -12,7 +12,9 @@ import { applyPromptCache, type CachePlan } from './prompt-cache.js'
 import { buildBatchRequests, type BatchRequest } from './batch-requests.js'
 import { BatchRun } from './batch-run.js'
 import { formatDuration } from './duration.js'
-import { RunGrader } from './grading.js'
+import { RunGrader, type ResultSink } from './grading.js'
+import { JudgeBook } from './judging.js'
+import { readBaseline, type Baseline } from './baseline.js'
 import { readInputs, type ActionInputs } from './inputs.js'
 import { COMMENT_SURFACE, renderEstimate, renderPending, renderReport, SUMMARY_SURFACE } from './markdown.js'
 import { annotateProblems } from './annotations.js'
@@ -69,9 +71,16 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
   if (inputs.pricingFile) await usePriceOverrides(path.resolve(workspace, inputs.pricingFile))
   const files = await findSuiteFiles(inputs.suitePatterns, workspace)
   const cases = await loadSuites(files, { workspace, model: inputs.model, io: fileSystemSuiteIO })
-  const built = buildBatchRequests(cases)
-  const { caseByCustomId } = built
-  core.info(`Loaded ${cases.length} tests from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`)
+  const built = buildBatchRequests(cases, inputs.repeat)
+  const { sampleByCustomId } = built
+  const samples =
+    built.requests.length === cases.length ? '' : ` (${built.requests.length} requests with repeats)`
+  core.info(
+    `Loaded ${cases.length} tests${samples} from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`,
+  )
+  const baseline = inputs.baselineFile
+    ? await loadBaseline(path.resolve(workspace, inputs.baselineFile))
+    : undefined
   const { requests, plans } =
     inputs.cache === 'auto' ? applyPromptCache(built.requests) : { requests: built.requests, plans: [] }
   for (const plan of plans) {
@@ -100,19 +109,32 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
   core.setOutput('batch-ids', run.batchIds.join('\n'))
 
   const started = Date.now()
-  const grader = new RunGrader(caseByCustomId)
-  const unfinished = await waitAndGrade(run, grader, inputs, collecting ? undefined : requests)
+  const judge = new JudgeBook()
+  const grader = new RunGrader(sampleByCustomId, judge)
+  const requestByCustomId = new Map(requests.map((request) => [request.custom_id, request]))
+  const unfinished =
+    (await waitAndGrade(
+      run,
+      outputsSink(grader, judge),
+      inputs,
+      collecting ? undefined : (customId) => requestByCustomId.get(customId) as BatchRequest,
+    )) ?? (grader.awaitsJudge ? await judgeOutputs(run.judgeRun(), judge, grader, inputs) : undefined)
   if (unfinished) {
     await reportPending(unfinished, run, inputs, comment)
     return
   }
 
   const graded = await grader.finish()
+  graded.unexpectedCustomIds.push(...judge.unexpectedCustomIds())
   const report = buildReport(graded, {
     minPassRate: inputs.minPassRate,
-    batchIds: run.batchIds,
+    batchIds: run.allBatchIds,
     batchDurationMs: Date.now() - started,
     runUrl: runUrl(),
+    repeatMinPass: inputs.repeatMinPass,
+    failOn: inputs.failOn,
+    baseline,
+    judgeCalls: judge.calls(),
   })
   const resultsPath = await writeResultsFile(inputs.resultsFile, report, graded.outcomes)
   core.info(`Wrote ${report.total} results to ${resultsPath}.`)
@@ -188,28 +210,61 @@ async function withinBudget(
 }
 
 /**
- * Waits for the batches and grades their results, then retries what errored (unless only collecting, when
- * `requests` is undefined). Returns the wait that ended before its batches did when the run must be
- * reported as still running.
+ * Where the results of the outputs' batches go: to the grader, but for judge answers, which batches
+ * collected with `batch-id` may hold (when an earlier run was detached while its judge batch ran).
+ */
+function outputsSink(grader: RunGrader, judge: JudgeBook): ResultSink {
+  return {
+    add: (line) =>
+      !grader.expects(line.custom_id) && JudgeBook.owns(line.custom_id) ? judge.add(line) : grader.add(line),
+    retryableCustomIds: () => grader.retryableCustomIds(),
+  }
+}
+
+/**
+ * Asks the judge, in a batch of its own, what the model-graded assertions of the outputs need (but what
+ * the collected batches already answered), then grades those outputs again with the answers. Returns the
+ * wait that ended before the judge's batches did, as waitAndGrade does.
+ */
+async function judgeOutputs(
+  run: BatchRun,
+  judge: JudgeBook,
+  grader: RunGrader,
+  inputs: ActionInputs,
+): Promise<WaitOutcome | undefined> {
+  const requests = judge.unanswered()
+  if (requests.length > 0) {
+    core.info(`Model-graded assertions: ${requests.length} judge requests go out as a batch of their own.`)
+    await run.submit(requests)
+    core.setOutput('batch-ids', run.allBatchIds.join('\n'))
+    const unfinished = await waitAndGrade(run, judge, inputs, (customId) => judge.requestOf(customId))
+    if (unfinished) return unfinished
+  }
+  judge.close()
+  await grader.regradeWithJudge()
+  return undefined
+}
+
+/**
+ * Waits for the batches and hands their results to the sink, then retries what errored (unless only
+ * collecting, when `requestOf` is undefined). Returns the wait that ended before its batches did when the
+ * run must be reported as still running.
  */
 async function waitAndGrade(
   run: BatchRun,
-  grader: RunGrader,
+  sink: ResultSink,
   inputs: ActionInputs,
-  requests: BatchRequest[] | undefined,
+  requestOf: ((customId: string) => BatchRequest) | undefined,
 ): Promise<WaitOutcome | undefined> {
   const waited = await run.wait()
   if (waited.state !== 'ended' && !(await settleUnfinished(waited, run, inputs))) return waited
-  await run.collect(grader)
-  if (!inputs.retryErrored || !requests) return undefined
-  const late = await run.retryErrored(
-    grader,
-    new Map(requests.map((request) => [request.custom_id, request])),
-  )
+  await run.collect(sink)
+  if (!inputs.retryErrored || !requestOf) return undefined
+  const late = await run.retryErrored(sink, requestOf)
   if (!late) return undefined
   if (!(await settleUnfinished(late, run, inputs))) return late
   await run.collect(
-    grader,
+    sink,
     late.batches.map((batch) => batch.id),
   )
   return undefined
@@ -256,7 +311,7 @@ async function reportPending(
       ? 'The job was cancelled before the batches ended; a re-run of this job resumes them.'
       : `The batches did not end within max-wait (${formatDuration(inputs.maxWaitMs)}).`
   const markdown = renderPending({
-    batchIds: run.batchIds,
+    batchIds: run.allBatchIds,
     why,
     counts,
     uses: actionRef(),
@@ -264,11 +319,28 @@ async function reportPending(
     title: inputs.commentHeader || undefined,
   })
   core.setOutput('status', 'pending')
-  core.setOutput('batch-ids', run.batchIds.join('\n'))
+  core.setOutput('batch-ids', run.allBatchIds.join('\n'))
   await writeJobSummary(markdown)
   await commentOnPullRequest(comment, markdown, run.state())
   if (waited.state === 'aborted') core.setFailed('The job was cancelled while the batches were running.')
   else core.info(`${why} Detached: collect the results later with batch-id.`)
+}
+
+/** The `baseline` results file; a missing one is a warning (a first run has none), a malformed one an error. */
+async function loadBaseline(file: string): Promise<Baseline | undefined> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    core.warning(
+      `No baseline results file at ${file}, so the report has no comparison. Check the 'baseline' input, and that ` +
+        'the step that downloads or restores it ran.',
+    )
+    return undefined
+  }
+  const baseline = readBaseline(text, file)
+  core.info(`Comparing with the baseline ${file} (${baseline.total} tests, written ${baseline.generatedAt}).`)
+  return baseline
 }
 
 /** Prices from the `pricing` file, over the built-in table, for every cost this run computes. */

@@ -14,6 +14,7 @@ import {
 } from './pricing.js'
 import { CHARS_PER_TOKEN } from './token-heuristic.js'
 import { percent, type RunReport } from './report.js'
+import type { BaselineComparison } from './baseline.js'
 import { formatDuration } from './duration.js'
 
 /** Where a report is shown, and how much of it GitHub takes there. */
@@ -23,15 +24,23 @@ export interface Surface {
   measure: (text: string) => number
   /** Characters of each failing output shown. */
   outputChars: number
+  /** Entries shown of each list of tests (flips, flaky tests), at most. */
+  listItems: number
 }
 
 /** A PR comment holds 65,536 characters; the rest of the budget is for the marker and the hidden state. */
-export const COMMENT_SURFACE: Surface = { budget: 60_000, measure: (text) => text.length, outputChars: 600 }
+export const COMMENT_SURFACE: Surface = {
+  budget: 60_000,
+  measure: (text) => text.length,
+  outputChars: 600,
+  listItems: 20,
+}
 /** A step summary holds 1 MiB. */
 export const SUMMARY_SURFACE: Surface = {
   budget: 1_000_000,
   measure: (text) => Buffer.byteLength(text),
   outputChars: 3_000,
+  listItems: 500,
 }
 
 export interface RenderOptions {
@@ -85,7 +94,14 @@ function inertBlock(text: string, max: number): string {
 }
 
 export function renderReport(report: RunReport, options: RenderOptions): string {
-  const fixed = [verdict(report, options.title), metricsSection(report), costSection(report), footer(report)]
+  const fixed = [
+    verdict(report, options.title),
+    baselineSection(report, options),
+    repeatsSection(report, options),
+    metricsSection(report),
+    costSection(report),
+    footer(report),
+  ]
   const room = options.surface.budget - options.surface.measure(fixed.join('\n\n')) - 1_000
   const [heading, ...rest] = fixed
   return [heading, problemsSection(report, options, room), ...rest]
@@ -153,7 +169,11 @@ function problemBlock(outcome: TestOutcome, options: RenderOptions): string {
     : outcome.assertions
         .filter((a) => !a.pass && a.weight > 0)
         .map((a) => `- ${inertCell(a.type, 40)}: ${inertCell(a.reason, MAX_REASON_CHARS)}`)
-  const lines = [`**${status}: ${inertCell(evalCase.id, 150)}**${description} · ${where}`, ...reasons]
+  const sample = outcome.samples > 1 ? ` (sample ${outcome.sample} of ${outcome.samples})` : ''
+  const lines = [
+    `**${status}: ${inertCell(evalCase.id, 150)}**${sample}${description} · ${where}`,
+    ...reasons,
+  ]
   if (outcome.output !== null) {
     const length = [...outcome.output].length
     lines.push(
@@ -163,6 +183,92 @@ function problemBlock(outcome: TestOutcome, options: RenderOptions): string {
       inertBlock(outcome.output, options.surface.outputChars),
       '',
       '</details>',
+    )
+  }
+  return lines.join('\n')
+}
+
+/** Up to `max` tests as a list, and how many more the results file has. */
+function testList(
+  tests: { id: string; description?: string }[],
+  max: number,
+  line: (index: number) => string,
+) {
+  const shown = tests.slice(0, max).map((_, index) => line(index))
+  const left = tests.length - shown.length
+  return left > 0 ? [...shown, `- … and ${left} more in the results file`] : shown
+}
+
+function testLabel({ id, description }: { id: string; description?: string }): string {
+  return `${inertCell(id, 150)}${description ? ` — ${inertCell(description, 150)}` : ''}`
+}
+
+function baselineSection(report: RunReport, options: RenderOptions): string {
+  const comparison = report.baseline
+  if (!comparison) return ''
+  const interval = ({ low, high }: { low: number; high: number }) => `95% CI ${percent(low)}–${percent(high)}`
+  const points = Math.round(comparison.passRateDelta * 1000) / 10
+  const lines = [
+    '### Compared with the baseline',
+    '',
+    `Pass rate **${percent(report.passRate)}** (${interval(comparison.currentInterval)}) against ` +
+      `${percent(comparison.baselinePassRate)} (${interval(comparison.baselineInterval)}) on the baseline: ` +
+      `**${points > 0 ? '+' : points < 0 ? '−' : '±'}${Math.abs(points)} points**.` +
+      (comparison.costDelta === null
+        ? ''
+        : ` Cost at batch prices: ${comparison.costDelta < 0n ? '−' : '+'}${formatUsd(comparison.costDelta < 0n ? -comparison.costDelta : comparison.costDelta)}.`),
+    '',
+    comparison.significance,
+  ]
+  const max = options.surface.listItems
+  const groups: [string, BaselineComparison['regressions'], boolean][] = [
+    ['🔻 Regressions: passed on the baseline, not now', comparison.regressions, true],
+    ['🔺 Fixes: failed on the baseline, pass now', comparison.fixes, true],
+    ['New tests', comparison.newTests, false],
+    ['Removed tests', comparison.removedTests, false],
+  ]
+  for (const [title, tests, flip] of groups) {
+    if (tests.length === 0) continue
+    lines.push(
+      '',
+      `**${title} (${tests.length})**`,
+      '',
+      ...testList(tests, max, (i) => {
+        const test = tests[i]
+        return `- ${testLabel(test)}${flip ? ` (${test.before} → ${test.after})` : ''}`
+      }),
+    )
+  }
+  lines.push('', `Baseline: \`${inertCell(comparison.file, 200)}\`, written ${comparison.generatedAt}.`)
+  return lines.join('\n')
+}
+
+function repeatsSection(report: RunReport, options: RenderOptions): string {
+  const repeats = report.repeats
+  if (!repeats) return ''
+  const { k } = repeats
+  const lines = [
+    '### Repeats',
+    '',
+    `${repeats.tests} test${repeats.tests === 1 ? '' : 's'} ran several times (${report.samples} requests in all). ` +
+      `Means over them: ${percent(repeats.passAt1)} of samples passed, pass@${k} ${percent(repeats.passAtK)} ` +
+      `(at least one of ${k} passes), pass^${k} ${percent(repeats.passHatK)} (all ${k} pass).`,
+  ]
+  if (repeats.flaky.length > 0) {
+    const flaky = repeats.flaky
+    lines.push(
+      '',
+      `**Flaky: passed and failed across samples (${flaky.length})**`,
+      '',
+      ...testList(
+        flaky.map((v) => ({ id: v.evalCase.id, description: v.evalCase.description })),
+        options.surface.listItems,
+        (i) => {
+          const v = flaky[i]
+          const needs = v.needed < v.samples ? `, needs ${v.needed}` : ''
+          return `- ${testLabel({ id: v.evalCase.id, description: v.evalCase.description })}: ${v.passes} of ${v.samples} passed${needs} → ${v.status}`
+        },
+      ),
     )
   }
   return lines.join('\n')
@@ -180,15 +286,24 @@ function costSection(report: RunReport): string {
   const header = [
     '### Cost',
     '',
-    '| model | tests | input | cache write | cache read | output | batch price | standard price | savings |',
+    '| model | requests | input | cache write | cache read | output | batch price | standard price | savings |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
   const rows = report.costByModel.map((row) =>
-    costRow(inertCell(row.model, 80), row.tests, row.tokens, row.unpricedTests === 0 ? row.cost : null),
+    costRow(
+      `${inertCell(row.model, 80)}${row.role === 'judge' ? ' (judge)' : ''}`,
+      row.tests,
+      row.tokens,
+      row.unpricedTests === 0 ? row.cost : null,
+    ),
   )
   const totalTokens = report.costByModel.reduce((sum, row) => addTokens(sum, row.tokens), NO_TOKENS)
-  rows.push(costRow('**total**', report.total, totalTokens, report.totalCost))
+  const requests = report.costByModel.reduce((sum, row) => sum + row.tests, 0)
+  rows.push(costRow('**total**', requests, totalTokens, report.totalCost))
   const notes = [
+    ...(report.costByModel.some((row) => row.role === 'judge')
+      ? ["(judge) rows are the judge model's grades of model-graded assertions, in a batch of their own."]
+      : []),
     'Batch price is half the standard price for every kind of token, cache writes and reads included. ' +
       `Prices from the table of ${report.priceTableDate}; errored, canceled and expired requests are not billed.`,
   ]

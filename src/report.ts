@@ -1,6 +1,8 @@
 /** The report model: the verdict, counts and costs of a graded run, from which every surface is rendered. */
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
+import { compareWithBaseline, type Baseline, type BaselineComparison } from './baseline.js'
 import type { GradedRun, TestOutcome } from './grading.js'
+import type { JudgeCall } from './judging.js'
 import {
   addCosts,
   addTokens,
@@ -12,9 +14,15 @@ import {
   type Cost,
   type TokenCounts,
 } from './pricing.js'
+import { repeatSummaryOf, verdictsOf, type RepeatSummary, type TestVerdict } from './verdicts.js'
+
+/** What a model's requests were for: the tests' outputs, or the judge's grades of model-graded assertions. */
+export type CostRole = 'outputs' | 'judge'
 
 export interface ModelCost {
   model: string
+  role: CostRole
+  /** Requests: a test's samples, or judge requests. */
   tests: number
   tokens: TokenCounts
   /** Sum over the model's tests whose cost is known. */
@@ -37,12 +45,20 @@ export interface RunReport {
   status: 'passed' | 'failed'
   /** Why the run failed, one sentence each; empty when it passed. */
   failureReasons: string[]
+  /** Tests, counted by verdict (over their samples). */
   total: number
   passed: number
   failed: number
   errored: number
   passRate: number
   minPassRate: number
+  /** Requests sent: every sample of every test. */
+  samples: number
+  /** Each test's verdict, in suite order. */
+  verdicts: TestVerdict[]
+  repeats: RepeatSummary | null
+  /** The comparison with the `baseline` results file, when there is one. */
+  baseline: BaselineComparison | null
   batchIds: string[]
   batchDurationMs: number | null
   costByModel: ModelCost[]
@@ -51,7 +67,7 @@ export interface RunReport {
   totalCost: Cost | null
   knownCost: Cost
   priceTableDate: string
-  /** Failed and errored tests, errored first, in suite order within each. */
+  /** The failed and errored samples of tests that did not pass, errored first, in suite order within each. */
   problems: TestOutcome[]
   unexpectedCustomIds: string[]
   runUrl: string | undefined
@@ -62,37 +78,72 @@ export interface ReportContext {
   batchIds: string[]
   batchDurationMs: number | null
   runUrl: string | undefined
+  /** Samples of a repeated test that must pass; undefined for all. */
+  repeatMinPass?: number
+  /** What fails the run: the pass rate (and errors), a regression against the baseline, or both. */
+  failOn?: 'threshold' | 'regression' | 'both'
+  baseline?: Baseline
+  /** The judge's requests for model-graded assertions. */
+  judgeCalls?: JudgeCall[]
 }
 
 export function buildReport({ outcomes, unexpectedCustomIds }: GradedRun, context: ReportContext): RunReport {
-  // One pass over the outcomes (a run may have 100,000): counts, problems, costs and metrics.
-  let passed = 0
-  const failedTests: TestOutcome[] = []
-  const erroredTests: TestOutcome[] = []
+  const verdicts = verdictsOf(outcomes, context.repeatMinPass)
+  const verdictOf = new Map(verdicts.map((verdict) => [verdict.evalCase, verdict.status]))
+  // One pass over the samples (a run may have 100,000): problems, costs and metrics.
+  const failedSamples: TestOutcome[] = []
+  const erroredSamples: TestOutcome[] = []
   const costs = new CostsByModel()
   const metrics = new MetricSums()
   for (const outcome of outcomes) {
-    if (outcome.status === 'passed') passed += 1
-    else if (outcome.status === 'failed') failedTests.push(outcome)
-    else erroredTests.push(outcome)
-    costs.add(outcome)
+    if (outcome.status !== 'passed' && verdictOf.get(outcome.evalCase) !== 'passed') {
+      ;(outcome.status === 'failed' ? failedSamples : erroredSamples).push(outcome)
+    }
+    costs.add(outcome.evalCase.params.model, 'outputs', outcome)
     metrics.add(outcome.metrics)
   }
-  const [failed, errored] = [failedTests.length, erroredTests.length]
-  const total = outcomes.length
+  for (const call of context.judgeCalls ?? []) costs.add(call.model, 'judge', call)
+  let [passed, failed, errored] = [0, 0, 0]
+  for (const { status } of verdicts) {
+    if (status === 'passed') passed += 1
+    else if (status === 'failed') failed += 1
+    else errored += 1
+  }
+  const total = verdicts.length
   const passRate = total === 0 ? 0 : passed / total
   const costByModel = costs.rows()
   const knownCost = costByModel.reduce((sum, row) => addCosts(sum, row.cost), NO_COST)
   const unpriced = costByModel.some((row) => row.unpricedTests > 0)
+  const totalCost = unpriced ? null : knownCost
+  const baseline = context.baseline
+    ? compareWithBaseline(
+        {
+          tests: verdicts.map(({ evalCase, status }) => ({
+            id: evalCase.id,
+            description: evalCase.description,
+            status,
+          })),
+          costBatch: totalCost && totalCost.batch,
+        },
+        context.baseline,
+      )
+    : null
 
+  const failOn = context.failOn ?? 'threshold'
+  // Without a baseline there is nothing to regress from: the pass rate gates instead.
+  const gateOnThreshold = failOn !== 'regression' || !baseline
   const failureReasons: string[] = []
-  if (passRate < context.minPassRate) {
+  if (gateOnThreshold && passRate < context.minPassRate) {
     failureReasons.push(
       `pass rate ${percent(passRate)} is below the minimum of ${percent(context.minPassRate)}`,
     )
   }
-  if (errored > 0) {
+  if (gateOnThreshold && errored > 0) {
     failureReasons.push(`${errored} test${errored === 1 ? '' : 's'} errored (no output to grade)`)
+  }
+  if (failOn !== 'threshold' && baseline && baseline.regressions.length > 0) {
+    const count = baseline.regressions.length
+    failureReasons.push(`${count} test${count === 1 ? '' : 's'} regressed against the baseline`)
   }
   if (unexpectedCustomIds.length > 0) {
     failureReasons.push(`the batch returned ${unexpectedCustomIds.length} result(s) for unknown custom_ids`)
@@ -107,14 +158,18 @@ export function buildReport({ outcomes, unexpectedCustomIds }: GradedRun, contex
     errored,
     passRate,
     minPassRate: context.minPassRate,
+    samples: outcomes.length,
+    verdicts,
+    repeats: repeatSummaryOf(verdicts),
+    baseline,
     batchIds: context.batchIds,
     batchDurationMs: context.batchDurationMs,
     costByModel,
     metrics: metrics.summaries(),
-    totalCost: unpriced ? null : knownCost,
+    totalCost,
     knownCost,
     priceTableDate: PRICE_TABLE_DATE,
-    problems: erroredTests.concat(failedTests),
+    problems: erroredSamples.concat(failedSamples),
     unexpectedCustomIds,
     runUrl: context.runUrl,
   }
@@ -141,16 +196,24 @@ class MetricSums {
   }
 }
 
-/** Tokens and cost per model, summed in place. */
-class CostsByModel {
-  private readonly byModel = new Map<string, ModelCost>()
+/** What one request cost, as far as it is known. */
+interface Spend {
+  usage: Usage | null
+  cost: Cost | null
+  costUnknown: string | null
+}
 
-  add(outcome: TestOutcome): void {
-    const model = outcome.evalCase.params.model
-    let row = this.byModel.get(model)
+/** Tokens and cost per model and role, summed in place. */
+class CostsByModel {
+  private readonly rowsByKey = new Map<string, ModelCost>()
+
+  add(model: string, role: CostRole, { usage, cost, costUnknown }: Spend): void {
+    const key = `${role} ${model}`
+    let row = this.rowsByKey.get(key)
     if (!row) {
       row = {
         model,
+        role,
         tests: 0,
         tokens: NO_TOKENS,
         cost: NO_COST,
@@ -158,22 +221,24 @@ class CostsByModel {
         unpricedReason: null,
         cacheSaving: NO_COST,
       }
-      this.byModel.set(model, row)
+      this.rowsByKey.set(key, row)
     }
     row.tests += 1
-    if (outcome.usage) row.tokens = addTokens(row.tokens, tokenCountsOf(outcome.usage))
-    if (outcome.cost) {
-      row.cost = addCosts(row.cost, outcome.cost)
-      if (outcome.usage)
-        row.cacheSaving = addCosts(row.cacheSaving, cacheSavingOf(model, outcome.usage, outcome.cost))
+    if (usage) row.tokens = addTokens(row.tokens, tokenCountsOf(usage))
+    if (cost) {
+      row.cost = addCosts(row.cost, cost)
+      if (usage) row.cacheSaving = addCosts(row.cacheSaving, cacheSavingOf(model, usage, cost))
     } else {
       row.unpricedTests += 1
-      row.unpricedReason ??= outcome.costUnknown
+      row.unpricedReason ??= costUnknown
     }
   }
 
+  /** The outputs' rows, then the judge's, each by model name. */
   rows(): ModelCost[] {
-    return [...this.byModel.values()].sort((a, b) => a.model.localeCompare(b.model))
+    return [...this.rowsByKey.values()].sort(
+      (a, b) => (a.role === b.role ? 0 : a.role === 'outputs' ? -1 : 1) || a.model.localeCompare(b.model),
+    )
   }
 }
 

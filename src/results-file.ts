@@ -4,9 +4,10 @@ import { mkdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { TestOutcome } from './grading.js'
+import type { TestOutcome, TestStatus } from './grading.js'
 import { usdString, type Cost } from './pricing.js'
 import type { RunReport } from './report.js'
+import type { BaselineComparison } from './baseline.js'
 
 export const RESULTS_SCHEMA_VERSION = 1
 
@@ -19,11 +20,14 @@ function usd(cost: Cost | null) {
   }
 }
 
-function testEntry(outcome: TestOutcome) {
+function testEntry(outcome: TestOutcome, verdict: TestStatus) {
   const { evalCase } = outcome
   return {
     id: evalCase.id,
     custom_id: outcome.customId,
+    sample: outcome.sample,
+    samples: outcome.samples,
+    verdict,
     description: evalCase.description ?? null,
     file: evalCase.file,
     line: evalCase.line,
@@ -59,7 +63,21 @@ function resultsHeader(report: RunReport, generatedAt: Date) {
       errored: report.errored,
       pass_rate: report.passRate,
       min_pass_rate: report.minPassRate,
+      samples: report.samples,
     },
+    repeats: report.repeats && {
+      tests: report.repeats.tests,
+      k: report.repeats.k,
+      pass_at_1: report.repeats.passAt1,
+      pass_at_k: report.repeats.passAtK,
+      pass_hat_k: report.repeats.passHatK,
+      flaky: report.repeats.flaky.map((verdict) => ({
+        id: verdict.evalCase.id,
+        passes: verdict.passes,
+        samples: verdict.samples,
+      })),
+    },
+    baseline: report.baseline && baselineSection(report.baseline),
     batch_ids: report.batchIds,
     batch_duration_ms: report.batchDurationMs,
     cost: {
@@ -68,6 +86,7 @@ function resultsHeader(report: RunReport, generatedAt: Date) {
       known_usd: usd(report.knownCost),
       by_model: report.costByModel.map((row) => ({
         model: row.model,
+        role: row.role,
         tests: row.tests,
         tokens: {
           input: row.tokens.input,
@@ -86,9 +105,34 @@ function resultsHeader(report: RunReport, generatedAt: Date) {
   }
 }
 
+function baselineSection(comparison: BaselineComparison) {
+  const tests = (list: BaselineComparison['regressions']) => list.map((flip) => flip.id)
+  return {
+    file: comparison.file,
+    pass_rate: comparison.baselinePassRate,
+    pass_rate_delta: comparison.passRateDelta,
+    cost_batch_delta_usd: comparison.costDelta === null ? null : usdString(comparison.costDelta),
+    mcnemar_p: comparison.mcnemarP,
+    significance: comparison.significance,
+    regressions: tests(comparison.regressions),
+    fixes: tests(comparison.fixes),
+    new_tests: tests(comparison.newTests),
+    removed_tests: tests(comparison.removedTests),
+  }
+}
+
+/** Each sample's test verdict, in the order of the samples. */
+function* verdictPerSample(report: RunReport): Generator<TestStatus> {
+  for (const verdict of report.verdicts) for (let i = 0; i < verdict.samples; i++) yield verdict.status
+}
+
 /** The document written to `results-file`. Money is exact decimal USD in strings. */
 export function resultsDocument(report: RunReport, outcomes: TestOutcome[], generatedAt: Date) {
-  return { ...resultsHeader(report, generatedAt), tests: outcomes.map(testEntry) }
+  const verdicts = verdictPerSample(report)
+  return {
+    ...resultsHeader(report, generatedAt),
+    tests: outcomes.map((outcome) => testEntry(outcome, verdicts.next().value as TestStatus)),
+  }
 }
 
 /** Text is handed to the file in pieces of about this many characters. */
@@ -111,9 +155,10 @@ export function* resultsText(
   }
   // `tests` is the last key: the header's text without its closing brace, then the list, then the brace.
   let text = `${JSON.stringify(header, null, 2).slice(0, -2)},\n  "tests": [\n    `
+  const verdicts = verdictPerSample(report)
   for (let i = 0; i < outcomes.length; i++) {
     if (i > 0) text += ',\n    '
-    text += JSON.stringify(testEntry(outcomes[i]))
+    text += JSON.stringify(testEntry(outcomes[i], verdicts.next().value as TestStatus))
     if (text.length >= CHUNK_CHARS) {
       yield text
       text = ''

@@ -45,6 +45,9 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+const isIdList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((id) => typeof id === 'string')
+
 /** The state in a restored file, or undefined when the file does not hold a run state. */
 function parseState(text: string): RunState | undefined {
   let value: unknown
@@ -54,10 +57,15 @@ function parseState(text: string): RunState | undefined {
     return undefined
   }
   if (typeof value !== 'object' || value === null) return undefined
-  const { runKey, batchIds, savedAt } = value as Record<string, unknown>
+  const { runKey, batchIds, judgeBatchIds, savedAt } = value as Record<string, unknown>
   if (typeof runKey !== 'string' || typeof savedAt !== 'string') return undefined
-  if (!Array.isArray(batchIds) || !batchIds.every((id) => typeof id === 'string')) return undefined
-  return { runKey, batchIds: [...batchIds], savedAt }
+  if (!isIdList(batchIds) || (judgeBatchIds !== undefined && !isIdList(judgeBatchIds))) return undefined
+  return {
+    runKey,
+    batchIds: [...batchIds],
+    ...(judgeBatchIds && { judgeBatchIds: [...judgeBatchIds] }),
+    savedAt,
+  }
 }
 
 export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOptions = {}): RunStateStore {

@@ -8,7 +8,10 @@ import { createHash } from 'node:crypto'
 export interface RunState {
   /** Identifies the run: the requests (suite content) and the commit. */
   runKey: string
+  /** The batches of the tests' outputs. */
   batchIds: string[]
+  /** The batches of the judge's answers to model-graded assertions, once there are any. */
+  judgeBatchIds?: string[]
   /** ISO time the state was saved. */
   savedAt: string
 }

@@ -17,6 +17,7 @@ import {
   AssertionCompileError,
   compileAssertion,
   compileTransform,
+  MODEL_GRADED_TYPES,
   type CompiledAssertion,
   type CompiledTransform,
   type GraderIO,
@@ -50,6 +51,8 @@ export interface EvalCase {
   assertions: CompiledAssertion[]
   threshold: number | undefined
   transform: CompiledTransform | undefined
+  /** Samples of this test (its `repeat:`); undefined for the action's `repeat` input. */
+  repeat?: number
 }
 
 export interface SuiteProblem {
@@ -117,6 +120,14 @@ interface SuiteDefaults {
   assert: { value: unknown; location: Location }
   threshold: number | undefined
   transform: CompiledTransform | undefined
+  /** defaultTest's `options.provider` and `options.rubricPrompt`, for model-graded assertions. */
+  judge: JudgeOptions
+}
+
+/** The judge settings of model-graded assertions that do not set their own, as `options` writes them. */
+interface JudgeOptions {
+  provider?: unknown
+  rubricPrompt?: unknown
 }
 
 /** A case before its id is final (`evalCase.id` is set last): derived ids are made unique over all suites. */
@@ -275,6 +286,7 @@ class SuiteLoader {
       assert: { value: defaultTest.assert, location: at(defaultAt, 'assert') },
       threshold: defaultTest.threshold as number | undefined,
       transform: await this.transform(transform, at(defaultAt, 'options', 'transform')),
+      judge: judgeOptionsOf(defaultTest.options),
     }
   }
 
@@ -407,11 +419,13 @@ class SuiteLoader {
     value: unknown,
     location: Location,
     vars: Record<string, unknown>,
+    judge: JudgeOptions,
     compiled: CompiledAssertion[] = [],
   ): Promise<CompiledAssertion[]> {
     if (value === undefined || value === null) return compiled
     const directory = path.dirname(location.source.file)
-    for (const [i, raw] of (value as Config[]).entries()) {
+    for (const [i, written] of (value as Config[]).entries()) {
+      const raw = withJudgeOptions(written, judge)
       try {
         compiled.push(
           await (isTypeValue(raw)
@@ -510,9 +524,10 @@ class SuiteLoader {
         : { ...defaults.vars, ...this.vars(test.vars, at(location, 'vars')) }
     // defaultTest's assertions, then the test's, in one list; a list that is not written adds nothing.
     const assertions: CompiledAssertion[] = []
-    await this.assertions(defaults.assert.value, defaults.assert.location, vars, assertions)
+    const judge = { ...defaults.judge, ...judgeOptionsOf(test.options) }
+    await this.assertions(defaults.assert.value, defaults.assert.location, vars, judge, assertions)
     if (test.assert !== undefined)
-      await this.assertions(test.assert, at(location, 'assert'), vars, assertions)
+      await this.assertions(test.assert, at(location, 'assert'), vars, judge, assertions)
     const threshold = (test.threshold as number | undefined) ?? defaults.threshold
     const ownTransform = (test.options as Config | undefined)?.transform
     const transform =
@@ -585,6 +600,7 @@ class SuiteLoader {
           assertions,
           threshold,
           transform,
+          ...(typeof test.repeat === 'number' && { repeat: test.repeat }),
         }
         cases.push({ evalCase, givenId, derivedId, variant })
       }
@@ -734,6 +750,29 @@ function renderAssertionValues(raw: Config, vars: Record<string, unknown>): Conf
   if (Array.isArray(raw.assert))
     rendered.assert = raw.assert.map((inner: Config) => renderAssertionValues(inner, vars))
   return rendered
+}
+
+function judgeOptionsOf(options: unknown): JudgeOptions {
+  if (typeof options !== 'object' || options === null) return {}
+  const { provider, rubricPrompt } = options as Config
+  return {
+    ...(provider !== undefined && { provider }),
+    ...(rubricPrompt !== undefined && { rubricPrompt }),
+  }
+}
+
+/**
+ * A model-graded assertion (also inside an assert-set) with the test's or defaultTest's judge options for
+ * the keys it does not set itself; any other assertion as written.
+ */
+function withJudgeOptions(raw: Config, judge: JudgeOptions): Config {
+  if (judge.provider === undefined && judge.rubricPrompt === undefined) return raw
+  if (typeof raw !== 'object' || raw === null) return raw
+  if (Array.isArray(raw.assert)) {
+    return { ...raw, assert: raw.assert.map((inner: Config) => withJudgeOptions(inner, judge)) }
+  }
+  if (typeof raw.type !== 'string' || !MODEL_GRADED_TYPES.includes(raw.type.replace(/^not-/, ''))) return raw
+  return { ...judge, ...raw }
 }
 
 /** An assertion written as exactly `{ type, value }`, both strings: most of a large suite's. */

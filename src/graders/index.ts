@@ -66,6 +66,9 @@ const GRADERS: Record<string, GraderDefinition> = {
   ...MODEL_GRADED_GRADERS,
 }
 
+/** The types a judge model grades (without the not- prefix): they take `provider` and `rubricPrompt`. */
+export const MODEL_GRADED_TYPES: readonly string[] = Object.keys(MODEL_GRADED_GRADERS)
+
 /** The graders' types without the not- prefix. */
 export const BASE_ASSERTION_TYPES: readonly string[] = Object.keys(GRADERS)
 
