@@ -168,7 +168,10 @@ function problemBlock(outcome: TestOutcome, options: RenderOptions): string {
     ? [`- ${inertCell(outcome.error.type, 60)}: ${inertCell(outcome.error.message, MAX_REASON_CHARS)}`]
     : outcome.assertions
         .filter((a) => !a.pass && a.weight > 0)
-        .map((a) => `- ${inertCell(a.type, 40)}: ${inertCell(a.reason, MAX_REASON_CHARS)}`)
+        .map(
+          (a) =>
+            `- ${inertCell(a.type, 40)}: ${a.errored ? '⚠️ ' : ''}${inertCell(a.reason, MAX_REASON_CHARS)}`,
+        )
   const sample = outcome.samples > 1 ? ` (sample ${outcome.sample} of ${outcome.samples})` : ''
   const lines = [
     `**${status}: ${inertCell(evalCase.id, 150)}**${sample}${description} · ${where}`,

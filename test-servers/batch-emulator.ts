@@ -64,6 +64,7 @@ import type {
   ContentBlock,
   Message,
   MessageCountTokensParams,
+  MessageCreateParamsNonStreaming,
   MessageTokensCount,
   StopReason,
   TextBlock,
@@ -71,16 +72,23 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { ErrorObject, ErrorResponse } from '@anthropic-ai/sdk/resources/shared'
 import type { PageResponse } from '@anthropic-ai/sdk/core/pagination'
+import { standInJudgeReply } from './stand-in-judge.js'
 
 /** The API's error kinds, as they appear in `error.error.type` (the SDK's `ErrorObject` union). */
 export type ErrorType = ErrorObject['type']
 
 /** A scripted answer of the stand-in model: a reply text, or an error the request comes back with. */
-export type StandInReply =
+export type SingleReply =
   | string
   | { error: { type: ErrorType; message: string } }
   /** Content blocks as the model would send them: tool calls, thinking, several text blocks. */
   | { content: ContentBlock[] }
+
+/**
+ * A single reply, or `sequence`: the replies the same prompt gets within one batch, in submission order
+ * (cycling), as the samples of a repeated test get different answers.
+ */
+export type StandInReply = SingleReply | { sequence: SingleReply[] }
 
 export interface BatchEmulatorOptions {
   /** Port to listen on (127.0.0.1). Default 0: a random free port. */
@@ -105,7 +113,8 @@ export interface BatchEmulatorOptions {
   queueRetryAfterSeconds?: number
   /**
    * The stand-in model. Key: the text of the LAST user message (string content, or its text blocks
-   * concatenated with no separator), exact match. Unknown prompts get a deterministic default reply.
+   * concatenated with no separator), exact match. The action's judge requests are answered by the stand-in
+   * judge (test-servers/stand-in-judge.ts); other unknown prompts get a deterministic default reply.
    */
   replies?: Record<string, StandInReply>
   /** Request body limit in bytes (413 `request_too_large` above it). Default 256 MB, as the API. */
@@ -579,7 +588,7 @@ function erroredResult(type: ErrorType, message: string): MessageBatchResult {
  */
 function processRequest(
   params: unknown,
-  replies: Record<string, StandInReply>,
+  replyTo: (prompt: string, params: MessageCreateParamsNonStreaming) => SingleReply,
   cache: Set<string>,
   minTokensFor: (model: string) => number,
 ): MessageBatchResult {
@@ -594,9 +603,7 @@ function processRequest(
 
   const messages = params['messages'] as unknown[]
   const prompt = lastUserText(messages)
-  const reply: StandInReply = Object.hasOwn(replies, prompt)
-    ? (replies[prompt] as StandInReply)
-    : `${DEFAULT_REPLY_PREFIX}${prompt.slice(0, 200)}`
+  const reply = replyTo(prompt, params as unknown as MessageCreateParamsNonStreaming)
   if (typeof reply !== 'string' && 'error' in reply)
     return erroredResult(reply.error.type, reply.error.message)
 
@@ -649,6 +656,23 @@ const sha256Hex: (text: string) => string =
   typeof crypto.hash === 'function'
     ? (text) => crypto.hash('sha256', text, 'hex')
     : (text) => createHash('sha256').update(text).digest('hex')
+
+/** The stand-in model's replies within one batch: a sequence reply advances each time its prompt comes. */
+function batchReplies(
+  replies: Record<string, StandInReply>,
+): (prompt: string, params: MessageCreateParamsNonStreaming) => SingleReply {
+  const seen = new Map<string, number>()
+  return (prompt, params) => {
+    if (!Object.hasOwn(replies, prompt)) {
+      return standInJudgeReply(params, prompt) ?? `${DEFAULT_REPLY_PREFIX}${prompt.slice(0, 200)}`
+    }
+    const reply = replies[prompt] as StandInReply
+    if (typeof reply === 'string' || !('sequence' in reply)) return reply
+    const count = seen.get(prompt) ?? 0
+    seen.set(prompt, count + 1)
+    return reply.sequence[count % reply.sequence.length]
+  }
+}
 
 /**
  * The download order of results: a deterministic order that is not submission order, by a hash of the
@@ -838,8 +862,9 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       expired: 0,
     }
     const lines = new LineStore()
+    const replyTo = batchReplies(replies)
     batch.requests.forEach(({ custom_id, params }, i) => {
-      const result = i < done ? processRequest(params, replies, promptCache, minTokensFor) : unprocessed
+      const result = i < done ? processRequest(params, replyTo, promptCache, minTokensFor) : unprocessed
       counts[result.type]++
       const line: MessageBatchIndividualResponse = { custom_id, result }
       lines.add(`${JSON.stringify(line)}\n`)
@@ -1290,6 +1315,21 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
   })
 }
 
+function singleReply(file: string, prompt: string, reply: unknown): SingleReply {
+  if (typeof reply === 'string') return reply
+  if (isRecord(reply) && Array.isArray(reply['content']))
+    return { content: reply['content'] as ContentBlock[] }
+  const error = isRecord(reply) ? reply['error'] : undefined
+  if (!isRecord(error) || !isErrorType(error['type']) || typeof error['message'] !== 'string') {
+    throw new Error(
+      `Replies file ${file}: the reply to ${JSON.stringify(prompt)} must be a string, {"content": [blocks]}, ` +
+        `{"error": {"type": one of ${Object.keys(ERROR_TYPES).join(', ')}, "message": string}}, or ` +
+        '{"sequence": [replies]} for the samples of a repeated test',
+    )
+  }
+  return { error: { type: error['type'], message: error['message'] } }
+}
+
 /** Reads a replies file, `{"replies": {"<last user message>": "<reply>" | {"error": {"type", "message"}}}}`. */
 export function loadReplies(file: string): Record<string, StandInReply> {
   let json: unknown
@@ -1303,22 +1343,13 @@ export function loadReplies(file: string): Record<string, StandInReply> {
   }
   const entries: [string, StandInReply][] = []
   for (const [prompt, reply] of Object.entries(json['replies'])) {
-    if (typeof reply === 'string') {
-      entries.push([prompt, reply])
-      continue
-    }
-    if (isRecord(reply) && Array.isArray(reply['content'])) {
-      entries.push([prompt, { content: reply['content'] as ContentBlock[] }])
-      continue
-    }
-    const error = isRecord(reply) ? reply['error'] : undefined
-    if (!isRecord(error) || !isErrorType(error['type']) || typeof error['message'] !== 'string') {
-      throw new Error(
-        `Replies file ${file}: the reply to ${JSON.stringify(prompt)} must be a string, {"content": [blocks]} or ` +
-          `{"error": {"type": one of ${Object.keys(ERROR_TYPES).join(', ')}, "message": string}}`,
-      )
-    }
-    entries.push([prompt, { error: { type: error['type'], message: error['message'] } }])
+    const sequence = isRecord(reply) ? reply['sequence'] : undefined
+    entries.push([
+      prompt,
+      Array.isArray(sequence) && sequence.length > 0
+        ? { sequence: sequence.map((each) => singleReply(file, prompt, each)) }
+        : singleReply(file, prompt, reply),
+    ])
   }
   // fromEntries, so that a prompt such as "__proto__" is an ordinary key
   return Object.fromEntries(entries)

@@ -533,6 +533,7 @@ async function gradeAssertion(assertion: CompiledAssertion, graded: Graded): Pro
       ? assertionResult(assertion, false, 0, reason)
       : assertionResult(assertion, finding.pass !== negate, negate ? 1 - score : score, reason)
   if (finding.judge) result.judge = finding.judge
+  if (finding.error) result.errored = true
   return result
 }
 

@@ -93,6 +93,11 @@ export interface AssertionResult {
   results?: AssertionResult[]
   /** A model-graded assertion's judge and its reply. */
   judge?: JudgeReply
+  /**
+   * The grade could not be made (code that threw, an unknown cost, a judge's reply that did not parse or a
+   * judge request that failed): the assertion fails, whatever its form.
+   */
+  errored?: true
 }
 
 export interface TestGrade {

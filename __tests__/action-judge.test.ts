@@ -1,0 +1,260 @@
+/**
+ * Issue 7 through the committed bundle: model-graded assertions graded by a judge batch of their own (the
+ * emulator's stand-in judge answers), repeats with mixed outcomes, and a baseline with flips, new and
+ * removed tests, for every gate mode.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { runAction, type RunActionOptions } from '../test-servers/action-runner.js'
+import { startBatchEmulator, type BatchEmulator, type StandInReply } from '../test-servers/batch-emulator.js'
+import { startFakeGitHub, type FakeGitHub } from '../test-servers/fake-github.js'
+
+const SUITE = `
+description: Router support
+model: claude-haiku-4-5
+defaultTest:
+  options:
+    provider: anthropic:messages:claude-haiku-4-5
+tests:
+  - id: refund-window
+    prompt: How many days do I have to return my router?
+    repeat: 3
+    assert:
+      - type: contains
+        value: 30 days
+      - type: llm-rubric
+        value: Mentions "30 days"
+  - id: reset
+    prompt: How do I reset it?
+    assert:
+      - type: model-graded-closedqa
+        value: Says to hold the "reset button"
+  - id: waterproof
+    prompt: Is it waterproof?
+    assert:
+      - type: llm-rubric
+        value: Answers the question [garbled]
+  - id: greeting
+    prompt: Say hello
+    assert:
+      - type: icontains
+        value: hello
+`
+const REPLIES: Record<string, StandInReply> = {
+  'How many days do I have to return my router?': {
+    sequence: ['You have 30 days.', 'You have 30 days.', 'Two weeks, I think.'],
+  },
+  'How do I reset it?': 'Hold the reset button for 10 seconds.',
+  'Is it waterproof?': 'No.',
+  'Say hello': 'Hello there!',
+}
+
+/** What main's nightly run wrote: refund-window passed, greeting failed, old-test has since gone. */
+const BASELINE = {
+  schema_version: 1,
+  generated_at: '2026-11-28T03:00:00.000Z',
+  status: 'failed',
+  cost: { total_usd: { batch: '0.0001', standard: '0.0002', savings: '0.0001' } },
+  tests: [
+    { id: 'refund-window', description: null, status: 'passed' },
+    { id: 'reset', description: null, status: 'passed' },
+    { id: 'greeting', description: null, status: 'failed' },
+    { id: 'old-test', description: 'Retired', status: 'passed' },
+  ],
+}
+
+const pullRequestEvent = { name: 'pull_request', payload: { number: 5, pull_request: { number: 5 } } }
+
+let emulator: BatchEmulator
+let github: FakeGitHub
+let workspace: string
+
+beforeEach(async () => {
+  emulator = await startBatchEmulator({ processingMs: 200, replies: REPLIES })
+  github = await startFakeGitHub({ token: 'gh-token' })
+  workspace = await mkdtemp(path.join(tmpdir(), 'judge-'))
+  await writeFile(path.join(workspace, 'suite.yml'), SUITE)
+  await writeFile(path.join(workspace, 'baseline.json'), JSON.stringify(BASELINE))
+})
+
+afterEach(async () => {
+  await Promise.all([emulator.close(), github.close(), rm(workspace, { recursive: true, force: true })])
+})
+
+function run(inputs: RunActionOptions['inputs'], options: Partial<RunActionOptions> = {}) {
+  return runAction({
+    workspace,
+    event: pullRequestEvent,
+    ...options,
+    inputs: {
+      suite: 'suite.yml',
+      'anthropic-api-key': 'sk-test',
+      'anthropic-base-url': emulator.url,
+      'poll-interval': '100ms',
+      ...inputs,
+    },
+    env: { GITHUB_TOKEN: 'gh-token', GITHUB_API_URL: github.url, GITHUB_SHA: 'abc123' },
+  })
+}
+
+const comment = () =>
+  github.comments('acme', 'support-bot', 5).find((c) => c.body.startsWith('<!-- claude-batch-evals'))?.body ??
+  ''
+
+describe('model-graded assertions, repeats and a baseline, run from dist/', () => {
+  it('grades with a judge batch, shows flips, flaky tests and both batches’ costs', async () => {
+    const result = await run({ baseline: 'baseline.json', 'fail-on': 'both', 'min-pass-rate': '0.5' })
+
+    const [outputs, judge] = emulator.createdBatches()
+    expect(emulator.createdBatches()).toHaveLength(2)
+    expect(outputs.requests.map((r) => r.custom_id)).toEqual([
+      'refund-window_r1',
+      'refund-window_r2',
+      'refund-window_r3',
+      'reset',
+      'waterproof',
+      'greeting',
+    ])
+    // Two samples answered alike ask the judge the same question: 4 judge requests, not 5.
+    expect(judge.requests).toHaveLength(4)
+    expect(judge.requests.every((r) => /^judge_[0-9a-f]{40}$/.test(r.custom_id))).toBe(true)
+    expect(judge.requests.every((r) => (r.params as { model: string }).model === 'claude-haiku-4-5')).toBe(
+      true,
+    )
+    expect(result.log).toContain('Model-graded assertions: 4 judge requests go out as a batch of their own.')
+    expect(result.log).toContain(`Created batch ${judge.id} with 4 judge requests.`)
+
+    expect(result.outputs).toMatchObject({
+      status: 'failed',
+      'batch-ids': `${outputs.id}\n${judge.id}`,
+      total: '4',
+      passed: '2',
+      failed: '2',
+      errored: '0',
+      flaky: '1',
+      regressions: '1',
+      fixes: '1',
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toContain('::error::Evals failed: 1 test regressed against the baseline.')
+
+    const body = comment()
+    for (const text of [
+      '**🔻 Regressions: passed on the baseline, not now (1)**',
+      '- refund-window (passed → failed)',
+      '**🔺 Fixes: failed on the baseline, pass now (1)**',
+      '- greeting (failed → passed)',
+      '**New tests (1)**',
+      '- waterproof',
+      '**Removed tests (1)**',
+      '- old-test — Retired',
+      '**Flaky: passed and failed across samples (1)**',
+      '- refund-window: 2 of 3 passed → failed',
+      '**❌ failed: refund-window** (sample 3 of 3)',
+      '| claude-haiku-4-5 | 6 |',
+      '| claude-haiku-4-5 (judge) | 4 |',
+    ]) {
+      expect(body).toContain(text)
+    }
+    // The judge's reply that does not parse is an errored grade, shown as such: never a pass.
+    expect(body).toContain('**❌ failed: waterproof**')
+    expect(body).toContain(
+      "- llm-rubric: ⚠️ the judge's reply holds no JSON object; expected one JSON object",
+    )
+
+    const results = JSON.parse(await readFile(path.join(workspace, 'eval-results.json'), 'utf8'))
+    expect(results.summary).toMatchObject({ total: 4, passed: 2, samples: 6 })
+    expect(results.baseline).toMatchObject({
+      regressions: ['refund-window'],
+      fixes: ['greeting'],
+      new_tests: ['waterproof'],
+      removed_tests: ['old-test'],
+    })
+    expect(results.cost.by_model.map((row: { role: string }) => row.role)).toEqual(['outputs', 'judge'])
+    const reset = results.tests.find((t: { id: string }) => t.id === 'reset')
+    expect(reset.assertions[0]).toMatchObject({
+      type: 'model-graded-closedqa',
+      pass: true,
+      judge: { model: 'claude-haiku-4-5', reply: expect.stringMatching(/\nY$/) },
+    })
+    expect(
+      results.tests
+        .filter((t: { id: string }) => t.id === 'refund-window')
+        .map((t: { verdict: string }) => t.verdict),
+    ).toEqual(['failed', 'failed', 'failed'])
+  })
+
+  it.each([
+    ['threshold', '0.5', 'passed'],
+    ['threshold', '0.75', 'failed'],
+    ['regression', '0', 'failed'],
+    ['both', '0', 'failed'],
+  ])('gates with fail-on %s and min-pass-rate %s: %s', async (failOn, minPassRate, status) => {
+    const result = await run({ baseline: 'baseline.json', 'fail-on': failOn, 'min-pass-rate': minPassRate })
+    expect(result.outputs.status).toBe(status)
+    expect(result.exitCode).toBe(status === 'passed' ? 0 : 1)
+  })
+
+  it('lets repeat-min-pass accept 2 of 3, and runs every test with the repeat input', async () => {
+    const result = await run({ repeat: '2', 'repeat-min-pass': '2' })
+    // refund-window keeps its own repeat: 3; the others run twice.
+    expect(emulator.createdBatches()[0].requests).toHaveLength(3 + 2 + 2 + 2)
+    expect(result.outputs).toMatchObject({ total: '4', passed: '3', failed: '1', flaky: '1' })
+  })
+
+  it('warns and reports without a comparison when the baseline file is missing', async () => {
+    const result = await run({ baseline: 'nowhere.json', 'min-pass-rate': '0.5' })
+    expect(result.log).toContain('::warning::No baseline results file at')
+    expect(result.outputs).toMatchObject({ status: 'passed', regressions: '' })
+  })
+
+  it('stops before submitting when the baseline is not a results file', async () => {
+    await writeFile(path.join(workspace, 'baseline.json'), '{"tests": []}')
+    const result = await run({ baseline: 'baseline.json' })
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toMatch(/::error::.*baseline\.json/)
+    expect(emulator.createdBatches()).toEqual([])
+  })
+
+  it('a re-run after the job was cancelled during judging resumes both batches: nothing billed twice', async () => {
+    const cancelled = await run(
+      {},
+      {
+        onOutput: (chunk) => {
+          if (/with 6 requests/.test(chunk)) emulator.setProcessingMs(2_000)
+        },
+        signalWhen: { log: /Created batch msgbatch_\w+ with 4 judge requests/, signal: 'SIGTERM' },
+      },
+    )
+    expect(cancelled.outputs.status).toBe('pending')
+    expect(emulator.createdBatches()).toHaveLength(2)
+
+    const rerun = await run({})
+    const [outputs, judge] = emulator.createdBatches()
+    expect(rerun.log).toContain(`Resuming ${outputs.id}, created by an earlier attempt of this run`)
+    expect(rerun.log).toContain(`Resuming ${judge.id}, created by an earlier attempt of this run`)
+    expect(rerun.outputs['batch-ids']).toBe(`${outputs.id}\n${judge.id}`)
+    expect(rerun.outputs.total).toBe('4')
+    expect(emulator.createdBatches()).toHaveLength(2)
+  })
+
+  it('detaches while the judge runs, and a later run collects both batches without submitting', async () => {
+    const detached = await run(
+      { 'max-wait': '1s', 'on-timeout': 'detach' },
+      {
+        onOutput: (chunk) => {
+          if (/with 6 requests/.test(chunk)) emulator.setProcessingMs(2_500)
+        },
+      },
+    )
+    expect(detached.outputs.status).toBe('pending')
+    const ids = detached.outputs['batch-ids']
+    expect(ids.split('\n')).toHaveLength(2)
+
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    const collected = await run({ 'batch-id': ids }, { event: { name: 'workflow_dispatch', payload: {} } })
+    expect(collected.outputs).toMatchObject({ total: '4', passed: '2', 'batch-ids': ids })
+    expect(emulator.createdBatches()).toHaveLength(2)
+  })
+})
