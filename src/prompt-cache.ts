@@ -42,7 +42,7 @@ function hasCacheControl(params: Params): boolean {
 
 /** How many leading messages every request shares, keeping each request's last message its own. */
 function sharedMessages(group: Params[]): number {
-  const limit = Math.min(...group.map((p) => p.messages.length - 1))
+  const limit = group.reduce((fewest, p) => Math.min(fewest, p.messages.length - 1), Infinity)
   let shared = 0
   while (shared < limit && group.every((p) => same(p.messages[shared], group[0].messages[shared]))) shared++
   return shared
@@ -95,14 +95,15 @@ export function applyPromptCache(requests: BatchRequest[]): { requests: BatchReq
   const plans: CachePlan[] = []
   for (const [model, indexes] of groups) {
     const group = indexes.map((i) => requests[i].params)
-    if (group.length < 2 || group.some(hasCacheControl)) continue
+    if (group.length < 2) continue
     const sharedTools = group.every((p) => p.tools !== undefined && same(p.tools, group[0].tools))
     const sharedSystem = sharedTools || group.every((p) => p.tools === undefined)
     const system =
       sharedSystem && group.every((p) => p.system !== undefined && same(p.system, group[0].system))
     const messages =
       system || (sharedSystem && group.every((p) => p.system === undefined)) ? sharedMessages(group) : 0
-    if (!sharedTools && !system && messages === 0) continue
+    // Looking for breakpoints reads every request whole: only worth it once a shared prefix is found.
+    if ((!sharedTools && !system && messages === 0) || group.some(hasCacheControl)) continue
     const prefixParams = {
       tools: sharedTools ? group[0].tools : undefined,
       system: system ? group[0].system : undefined,
