@@ -203,6 +203,18 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
     expect(result.outputs).toMatchObject({ total: '4', passed: '3', failed: '1', flaky: '1' })
   })
 
+  it("says a dry run's estimate leaves out the judge's requests, which depend on the outputs", async () => {
+    const result = await run({ 'dry-run': 'true' })
+    expect(result.outputs.status).toBe('dry-run')
+    expect(result.summary).toContain(
+      "Not included: the judge's requests for the model-graded assertions of 3 test(s).",
+    )
+    expect(result.log).toContain(
+      "not counting the judge's requests for 3 test(s) with model-graded assertions",
+    )
+    expect(emulator.createdBatches()).toEqual([])
+  })
+
   it('warns and reports without a comparison when the baseline file is missing', async () => {
     const result = await run({ baseline: 'nowhere.json', 'min-pass-rate': '0.5' })
     expect(result.log).toContain('::warning::No baseline results file at')

@@ -14,6 +14,7 @@ import { BatchRun } from './batch-run.js'
 import { formatDuration } from './duration.js'
 import { RunGrader, type ResultSink } from './grading.js'
 import { JudgeBook } from './judging.js'
+import { needsJudge } from './graders/index.js'
 import { readBaseline, type Baseline } from './baseline.js'
 import { readInputs, type ActionInputs } from './inputs.js'
 import { COMMENT_SURFACE, renderEstimate, renderPending, renderReport, SUMMARY_SURFACE } from './markdown.js'
@@ -36,7 +37,7 @@ import { writeResultsFile } from './results-file.js'
 import { runKeyOf, type RunStateStore } from './run-state.js'
 import { actionsCacheRunStateStore } from './run-state-cache.js'
 import { pullRequestCommentStore } from './run-state-comment.js'
-import { loadSuites } from './suite.js'
+import { loadSuites, type EvalCase } from './suite.js'
 import { fileSystemSuiteIO, findSuiteFiles } from './suite-files.js'
 
 /** How long a cancelled batch may take to end before the run reports without its results. */
@@ -91,7 +92,8 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
 
   const comment = await reportComment(inputs)
   const client = createAnthropicClient(inputs)
-  if (inputs.batchIds.length === 0 && !(await withinBudget(inputs, requests, plans, client, comment))) return
+  if (inputs.batchIds.length === 0 && !(await withinBudget(inputs, cases, requests, plans, client, comment)))
+    return
   const run = new BatchRun({
     client,
     log: core.info,
@@ -170,6 +172,7 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
  */
 async function withinBudget(
   inputs: ActionInputs,
+  cases: EvalCase[],
   requests: BatchRequest[],
   plans: CachePlan[],
   client: Anthropic,
@@ -179,9 +182,11 @@ async function withinBudget(
   const exact = inputs.dryRun || inputs.maxCostUsd !== undefined
   const prefixes = new Map(plans.map((plan) => [plan.model, plan.prefixTokens]))
   const estimate = await estimateCost(requests, exact ? tokenCounter(client) : undefined, prefixes)
+  const judgedTests = cases.filter((evalCase) => needsJudge(evalCase.assertions)).length
   core.info(
     `Estimated cost at batch prices: ${formatUsd(estimate.low.batch)} to ${formatUsd(estimate.high.batch)} ` +
-      `(${estimate.method}${estimate.unpricedModels.length > 0 ? `; not priced: ${estimate.unpricedModels.join(', ')}` : ''}).`,
+      `(${estimate.method}${estimate.unpricedModels.length > 0 ? `; not priced: ${estimate.unpricedModels.join(', ')}` : ''})` +
+      `${judgedTests > 0 ? `, not counting the judge's requests for ${judgedTests} test(s) with model-graded assertions` : ''}.`,
   )
   core.setOutput(
     'estimated-cost-batch-usd',
@@ -191,7 +196,13 @@ async function withinBudget(
     inputs.maxCostUsd !== undefined &&
     (estimate.unpricedModels.length > 0 || usdNumber(estimate.high.batch) > inputs.maxCostUsd)
   if (!inputs.dryRun && !over) return true
-  const view = { estimate, plans, maxCostUsd: inputs.maxCostUsd, title: inputs.commentHeader || undefined }
+  const view = {
+    estimate,
+    plans,
+    maxCostUsd: inputs.maxCostUsd,
+    judgedTests,
+    title: inputs.commentHeader || undefined,
+  }
   const markdown = renderEstimate(view, inputs.dryRun ? 'dry run' : 'over budget')
   await writeJobSummary(`${markdown}\nNothing was submitted.\n`)
   await commentOnPullRequest(comment, `${markdown}\nNothing was submitted.\n`, undefined)

@@ -427,6 +427,8 @@ export interface EstimateView {
   estimate: CostEstimate
   plans: CachePlan[]
   maxCostUsd: number | undefined
+  /** Tests with model-graded assertions, whose judge requests the estimate cannot include. */
+  judgedTests: number
   title?: string
 }
 
@@ -451,6 +453,14 @@ export function renderEstimate(view: EstimateView, status: string): string {
       `(standard prices: ${standard(estimate.low)} to ${standard(estimate.high)}). The low end has no output; the ` +
       `high end has every output at max_tokens${view.plans.length > 0 ? ' and every cached prefix written at the 1-hour price' : ''}.`,
   ]
+  if (view.judgedTests > 0) {
+    lines.push(
+      '',
+      `Not included: the judge's requests for the model-graded assertions of ${n(view.judgedTests)} test(s). They ` +
+        'are made from the outputs, so they go out after them, in a batch of their own, and cost what their ' +
+        'outputs make them cost.',
+    )
+  }
   if (view.maxCostUsd !== undefined) {
     const within = estimate.unpricedModels.length === 0 && usdNumber(estimate.high.batch) <= view.maxCostUsd
     lines.push(

@@ -69,6 +69,15 @@ const GRADERS: Record<string, GraderDefinition> = {
 /** The types a judge model grades (without the not- prefix): they take `provider` and `rubricPrompt`. */
 export const MODEL_GRADED_TYPES: readonly string[] = Object.keys(MODEL_GRADED_GRADERS)
 
+/** Whether grading these assertions asks a judge model (a model-graded one, also inside an assert-set). */
+export function needsJudge(assertions: readonly CompiledAssertion[]): boolean {
+  return assertions.some((assertion) =>
+    assertion.assert
+      ? needsJudge(assertion.assert)
+      : MODEL_GRADED_TYPES.includes(assertion.type.replace(/^not-/, '')),
+  )
+}
+
 /** The graders' types without the not- prefix. */
 export const BASE_ASSERTION_TYPES: readonly string[] = Object.keys(GRADERS)
 
