@@ -9,10 +9,13 @@ import type {
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import { message, text, usage, onceEach } from './fixtures/messages.js'
+import { readBaseline } from '../src/baseline.js'
+import { buildBatchRequests } from '../src/batch-requests.js'
 import { compileAssertion } from '../src/graders/index.js'
-import { gradeResults } from '../src/grading.js'
+import { gradeResults, RunGrader } from '../src/grading.js'
+import { JudgeBook } from '../src/judging.js'
 import { buildReport } from '../src/report.js'
-import { resultsText } from '../src/results-file.js'
+import { resultsDocument, resultsText } from '../src/results-file.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import type { EvalCase } from '../src/suite.js'
 import { PROJECT_ROOT, runAction } from '../test-servers/action-runner.js'
@@ -138,6 +141,154 @@ async function mixedDocument() {
   return JSON.parse(written)
 }
 
+const overloaded: MessageBatchResult = {
+  type: 'errored',
+  error: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'r' },
+}
+
+/**
+ * An earlier run of the same suite, each test sent once and graded without a judge (so 'judged' failed), as
+ * a later run reads it back through the `baseline` input.
+ */
+async function earlierRun() {
+  const contains = { type: 'contains', value: 'Paris' }
+  const cases = [
+    await evalCase('steady', [contains]),
+    await evalCase('flaky', [contains]),
+    await evalCase('judged', [contains, { type: 'llm-rubric', value: 'names the capital' }]),
+    await evalCase('once', [contains]),
+    await evalCase('gone', [contains]),
+  ]
+  const run = await gradeResults(
+    buildBatchRequests(cases).sampleByCustomId,
+    stream(cases.map(({ id }) => ({ custom_id: id, result: succeeded('Paris') }))),
+  )
+  const report = buildReport(run, {
+    minPassRate: 0.5,
+    batchIds: ['msgbatch_0'],
+    batchDurationMs: 1,
+    runUrl: undefined,
+  })
+  const text = JSON.stringify(resultsDocument(report, run.outcomes, new Date('2026-01-01T00:00:00.000Z')))
+  return readBaseline(text, '/workspace/baseline/eval-results.json')
+}
+
+/**
+ * A run with repeated tests (three samples each, but 'once'), model-graded assertions that a judge batch
+ * answers (or fails to), and a baseline to compare with, graded as the action grades it and serialized as
+ * it writes it.
+ */
+async function repeatedDocument() {
+  const contains = { type: 'contains', value: 'Paris' }
+  const cases = [
+    await evalCase('steady', [contains]),
+    await evalCase('flaky', [contains]),
+    await evalCase('judged', [contains, { type: 'llm-rubric', value: 'names the capital' }]),
+    { ...(await evalCase('once', [contains, { type: 'llm-rubric', value: 'is polite' }])), repeat: 1 },
+    await evalCase('unreachable', [contains]),
+  ]
+  const { sampleByCustomId } = buildBatchRequests(cases, 3)
+  const judge = new JudgeBook()
+  const grader = new RunGrader(sampleByCustomId, judge)
+  await grader.addAll(
+    stream([
+      ...[
+        'steady_r1',
+        'steady_r2',
+        'steady_r3',
+        'flaky_r1',
+        'flaky_r3',
+        'judged_r1',
+        'judged_r2',
+        'judged_r3',
+      ].map((id) => ({ custom_id: id, result: succeeded('Paris') })),
+      { custom_id: 'flaky_r2', result: succeeded('Lyon') },
+      { custom_id: 'once', result: succeeded('Paris') },
+      { custom_id: 'unreachable_r1', result: overloaded },
+      { custom_id: 'unreachable_r2', result: { type: 'expired' } },
+    ]),
+  )
+  // The judge's batch: the samples of 'judged' gave the same output, so they ask one question.
+  const asked = judge.unanswered()
+  expect(asked.map(({ params }) => JSON.stringify(params).includes('names the capital'))).toEqual([
+    true,
+    false,
+  ])
+  await judge.add({
+    custom_id: asked[0].custom_id,
+    result: {
+      type: 'succeeded',
+      message: message('{"reason": "names Paris", "pass": true, "score": 0.9}', {
+        input_tokens: 900,
+        output_tokens: 20,
+      }),
+    },
+  })
+  await judge.add({ custom_id: asked[1].custom_id, result: overloaded })
+  judge.close()
+  await grader.regradeWithJudge()
+  const run = await grader.finish()
+  run.unexpectedCustomIds.push(...judge.unexpectedCustomIds())
+
+  const report = buildReport(run, {
+    minPassRate: 0.5,
+    batchIds: ['msgbatch_outputs', 'msgbatch_judge'],
+    batchDurationMs: 54_321,
+    runUrl: undefined,
+    failOn: 'both',
+    baseline: await earlierRun(),
+    judgeCalls: judge.calls(),
+  })
+  const written = [...resultsText(report, run.outcomes, new Date('2026-01-02T03:04:05.678Z'))].join('')
+  return JSON.parse(written)
+}
+
+type Json = Record<string | number, unknown>
+
+/** A copy of a document with the value at a path set, or removed when `value` is undefined. */
+function edited(document: unknown, at: (string | number)[], value?: unknown): Json {
+  const copy = structuredClone(document) as Json
+  let parent = copy
+  for (const key of at.slice(0, -1)) parent = parent[key] as Json
+  const last = at[at.length - 1]
+  if (value === undefined) Reflect.deleteProperty(parent, last)
+  else parent[last] = value
+  return copy
+}
+
+interface AssertionEntry extends Json {
+  results?: AssertionEntry[]
+}
+
+interface Document extends Json {
+  summary: Json
+  cost: { by_model: Json[] }
+  tests: (Json & { assertions: AssertionEntry[] })[]
+}
+
+/** A document as files written before repeats, the judge and baselines were: without the fields they added. */
+function withoutLaterFields(document: Document): Document {
+  const copy = structuredClone(document)
+  delete copy.repeats
+  delete copy.baseline
+  delete copy.summary.samples
+  for (const row of copy.cost.by_model) delete row.role
+  const strip = (results: AssertionEntry[]) => {
+    for (const result of results) {
+      delete result.judge
+      delete result.errored
+      strip(result.results ?? [])
+    }
+  }
+  for (const test of copy.tests) {
+    delete test.sample
+    delete test.samples
+    delete test.verdict
+    strip(test.assertions)
+  }
+  return copy
+}
+
 describe('schema/results.schema.json', () => {
   it('accepts a run with passed, failed, errored, canceled, expired, missing and unpriced tests', async () => {
     const document = await mixedDocument()
@@ -165,8 +316,143 @@ describe('schema/results.schema.json', () => {
     expect(document.tests[6].assertions[1]).toMatchObject({ type: 'assert-set', results: [{ pass: true }] })
     expect(document.metrics.map((m: { name: string }) => m.name)).toEqual(['accuracy', 'style'])
     expect(document.unexpected_custom_ids).toEqual(['stranger'])
+    // Nothing repeated, no baseline: each test is its only sample, and its verdict is that sample's status.
+    expect(document).toMatchObject({ repeats: null, baseline: null, summary: { total: 7, samples: 7 } })
+    for (const test of document.tests) {
+      expect(test).toMatchObject({ sample: 1, samples: 1, verdict: test.status, custom_id: test.id })
+    }
+    expect(document.cost.by_model.map((m: { role: string }) => m.role)).toEqual(['outputs', 'outputs'])
 
     expect(errorsOf(document)).toEqual([])
+  })
+
+  it('accepts a run with repeated tests, a judge and a baseline, and files written before them', async () => {
+    const document = await repeatedDocument()
+    // Tests count once each, by verdict; every sample has its own entry.
+    expect(document.summary).toMatchObject({
+      total: 5,
+      passed: 2,
+      failed: 2,
+      errored: 1,
+      pass_rate: 0.4,
+      samples: 13,
+    })
+    expect(document.tests).toHaveLength(13)
+    expect(
+      document.tests.map((t: Record<string, unknown>) => [
+        t.custom_id,
+        t.sample,
+        t.samples,
+        t.status,
+        t.verdict,
+      ]),
+    ).toEqual([
+      ['steady_r1', 1, 3, 'passed', 'passed'],
+      ['steady_r2', 2, 3, 'passed', 'passed'],
+      ['steady_r3', 3, 3, 'passed', 'passed'],
+      ['flaky_r1', 1, 3, 'passed', 'failed'],
+      ['flaky_r2', 2, 3, 'failed', 'failed'],
+      ['flaky_r3', 3, 3, 'passed', 'failed'],
+      ['judged_r1', 1, 3, 'passed', 'passed'],
+      ['judged_r2', 2, 3, 'passed', 'passed'],
+      ['judged_r3', 3, 3, 'passed', 'passed'],
+      ['once', 1, 1, 'failed', 'failed'],
+      ['unreachable_r1', 1, 3, 'errored', 'errored'],
+      ['unreachable_r2', 2, 3, 'errored', 'errored'],
+      ['unreachable_r3', 3, 3, 'errored', 'errored'],
+    ])
+    expect(document.repeats).toEqual({
+      tests: 4,
+      k: 3,
+      pass_at_1: expect.closeTo((1 + 2 / 3 + 1 + 0) / 4, 12),
+      pass_at_k: 0.75,
+      pass_hat_k: 0.5,
+      flaky: [{ id: 'flaky', passes: 2, samples: 3 }],
+    })
+    // The judge's reply, and a judge request that errored (no reply: the assertion errored, the test failed).
+    expect(document.tests[6].assertions[1]).toMatchObject({
+      type: 'llm-rubric',
+      pass: true,
+      score: 0.9,
+      judge: { model: 'claude-sonnet-4-6', reply: '{"reason": "names Paris", "pass": true, "score": 0.9}' },
+    })
+    expect(document.tests[6].assertions[1]).not.toHaveProperty('errored')
+    expect(document.tests[9].assertions[1]).toMatchObject({
+      type: 'llm-rubric',
+      pass: false,
+      errored: true,
+      judge: { model: 'claude-sonnet-4-6', reply: null },
+    })
+    // The judge's one answered request has its own cost row, after the outputs'.
+    expect(document.cost.by_model.map((m: Record<string, unknown>) => [m.role, m.model, m.tests])).toEqual([
+      ['outputs', 'claude-haiku-4-5', 13],
+      ['judge', 'claude-sonnet-4-6', 1],
+    ])
+    expect(document.cost.total_usd).not.toBeNull()
+    expect(document.baseline).toEqual({
+      file: '/workspace/baseline/eval-results.json',
+      pass_rate: 0.8,
+      pass_rate_delta: expect.closeTo(-0.4, 12),
+      // Eight more output requests and a judge request than the baseline: dearer, by less than a dollar.
+      cost_batch_delta_usd: expect.stringMatching(/^0\.\d*[1-9]$/),
+      // Two regressions against one fix: as likely as not under noise.
+      mcnemar_p: 1,
+      significance: expect.stringContaining('2 regressions and 1 fix'),
+      regressions: ['flaky', 'once'],
+      fixes: ['judged'],
+      new_tests: ['unreachable'],
+      removed_tests: ['gone'],
+    })
+    expect(document.status).toBe('failed')
+    expect(document.failure_reasons).toEqual([
+      'pass rate 40% is below the minimum of 50%',
+      '1 test errored (no output to grade)',
+      '2 tests regressed against the baseline',
+    ])
+
+    expect(errorsOf(document)).toEqual([])
+    // Files written before these fields existed are schema_version 1 too, and stay valid.
+    expect(errorsOf(withoutLaterFields(document))).toEqual([])
+    expect(errorsOf(withoutLaterFields(await mixedDocument()))).toEqual([])
+  })
+
+  it('rejects a verdict that contradicts a single sample, half of the sample fields, and malformed new sections', async () => {
+    const document = await repeatedDocument()
+    const changed = (at: (string | number)[], value?: unknown) => errorsOf(edited(document, at, value))
+    // 'once' was sent once: its verdict is its status.
+    expect(changed(['tests', 9, 'verdict'], 'passed')).toContainEqual(
+      expect.stringMatching(/^\/tests\/9 must match a schema in anyOf/),
+    )
+    expect(changed(['tests', 9, 'sample'], 2)).toContainEqual(
+      expect.stringMatching(/^\/tests\/9\/sample must be equal to constant/),
+    )
+    expect(changed(['tests', 0, 'verdict'])).toContainEqual(
+      expect.stringMatching(
+        /^\/tests\/0 must have properties .* when property sample is present .*"missingProperty":"verdict"/,
+      ),
+    )
+    expect(changed(['baseline'])).toContainEqual(
+      expect.stringMatching(/^\/ must have property baseline when property repeats is present/),
+    )
+    expect(changed(['summary', 'samples'])).toContainEqual(
+      expect.stringMatching(/^\/summary must have required property 'samples'/),
+    )
+    expect(changed(['repeats', 'k'], 1)).toContainEqual(expect.stringMatching(/^\/repeats\/k must be >= 2/))
+    expect(changed(['baseline', 'cost_batch_delta_usd'], -0.01)).toContainEqual(
+      expect.stringMatching(/^\/baseline\/cost_batch_delta_usd must be string/),
+    )
+    expect(changed(['baseline', 'regressions'], [{ id: 'flaky' }])).toContainEqual(
+      expect.stringMatching(/^\/baseline\/regressions\/0 must be string/),
+    )
+    expect(changed(['cost', 'by_model', 1, 'role'], 'grader')).toContainEqual(
+      expect.stringMatching(/^\/cost\/by_model\/1\/role must be equal to one of the allowed values/),
+    )
+    expect(changed(['tests', 6, 'assertions', 1, 'judge', 'tokens'], 5)).toContainEqual(
+      expect.stringMatching(/^\/tests\/6\/assertions\/1\/judge must NOT have additional properties/),
+    )
+    expect(changed(['tests', 9, 'assertions', 1, 'errored'], false)).toContainEqual(
+      expect.stringMatching(/^\/tests\/9\/assertions\/1\/errored must be equal to constant/),
+    )
   })
 
   it('rejects unknown fields, floats for money, and an errored test with an output', async () => {
