@@ -140,7 +140,7 @@ const PHASES: [name: string, line: RegExp][] = [
   ['loaded', /^Loaded \d+ tests/m],
   ['submitted', /^Created batch /m],
   ['ended', /: ended; /m],
-  ['written', /^Wrote \d+ results/m],
+  ['written', /^Wrote the results of \d+ tests/m],
 ]
 
 /** The least time, over a few tries, to JSON.parse every line of the texts and JSON.stringify it again. */

@@ -139,7 +139,8 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
     judgeCalls: judge.calls(),
   })
   const resultsPath = await writeResultsFile(inputs.resultsFile, report, graded.outcomes)
-  core.info(`Wrote ${report.total} results to ${resultsPath}.`)
+  const sampled = report.samples === report.total ? '' : ` (${report.samples} samples)`
+  core.info(`Wrote the results of ${report.total} tests${sampled} to ${resultsPath}.`)
   if (inputs.junitFile)
     core.info(`Wrote JUnit XML to ${await writeJunitFile(inputs.junitFile, report, graded.outcomes)}.`)
   setOutputs(report, resultsPath)
