@@ -8,6 +8,7 @@ import type {
 import type { ErrorObject } from '@anthropic-ai/sdk/resources/shared'
 import { message, text, onceEach } from './fixtures/messages.js'
 import { compileAssertion } from '../src/graders/index.js'
+import { buildBatchRequests } from '../src/batch-requests.js'
 import { gradeResults, type TestOutcome } from '../src/grading.js'
 import { junitXml, MAX_OUTPUT_CHARS, writeJunitFile } from '../src/junit.js'
 import { buildReport, type RunReport } from '../src/report.js'
@@ -440,6 +441,26 @@ describe('junitXml', () => {
         'weighted score 0.75 < threshold 0.9',
       ].join('\n'),
       'Paris, France.',
+    ])
+  })
+
+  it('gives each sample of a repeated test a testcase of its own', async () => {
+    const { requests, sampleByCustomId } = buildBatchRequests(
+      [await evalCase('capital', 'evals/geo.yml', 3)],
+      2,
+    )
+    const run = await gradeResults(
+      sampleByCustomId,
+      stream([
+        { custom_id: requests[0].custom_id, result: succeeded('Paris.') },
+        { custom_id: requests[1].custom_id, result: succeeded('Lyon.') },
+      ]),
+    )
+    const root = parseXml(junitXml(buildReport(run, context), run.outcomes))
+    const cases = root.children[0].children.filter((c) => c.name === 'testcase')
+    expect(cases.map((c) => [c.attributes.name, c.children.map((child) => child.name)])).toEqual([
+      ['capital (sample 1 of 2)', []],
+      ['capital (sample 2 of 2)', ['failure']],
     ])
   })
 
