@@ -1,0 +1,45 @@
+/** The README's inputs and outputs tables are the interface's documentation: they must match action.yml. */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { parse } from 'yaml'
+import { PROJECT_ROOT } from '../test-servers/action-runner.js'
+
+const action = parse(readFileSync(path.join(PROJECT_ROOT, 'action.yml'), 'utf8')) as {
+  inputs: Record<string, { default?: string }>
+  outputs: Record<string, unknown>
+}
+const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8')
+
+/** The rows of the table under a `## heading`: each row's cells, the first with its backticked names. */
+function tableRows(heading: string): string[][] {
+  const section = readme.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? ''
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('| `'))
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split(' | ')
+        .map((cell) => cell.trim()),
+    )
+}
+
+const namesOf = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((match) => match[1])
+
+describe('README', () => {
+  it('lists every input of action.yml, once, with its default', () => {
+    const rows = tableRows('Inputs')
+    expect(rows.map(([name]) => namesOf(name)[0]).sort()).toEqual(Object.keys(action.inputs).sort())
+    for (const [name, , written] of rows) {
+      const expected = action.inputs[namesOf(name)[0]].default ?? ''
+      const shown = namesOf(written)[0] ?? written
+      // `${{ github.token }}` is shown as is; other defaults in backticks.
+      expect([name, shown]).toEqual([name, expected])
+    }
+  })
+
+  it('lists every output of action.yml', () => {
+    const documented = tableRows('Outputs').flatMap(([names]) => namesOf(names))
+    expect(documented.sort()).toEqual(Object.keys(action.outputs).sort())
+  })
+})
