@@ -138,6 +138,10 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
     })
     expect(result.exitCode).toBe(1)
     expect(result.log).toContain('::error::Evals failed: 1 test regressed against the baseline.')
+    // The failing sample is annotated at its test's suite line, named as a sample.
+    expect(result.log).toMatch(
+      /::error title=Failed%3A refund-window \(sample 3 of 3\),file=suite\.yml,line=8::/,
+    )
 
     const body = comment()
     for (const text of [

@@ -7,7 +7,8 @@ export const MAX_ANNOTATIONS = 10
 
 export function annotationOf(outcome: TestOutcome): { title: string; message: string } {
   const { evalCase } = outcome
-  const title = `${outcome.status === 'errored' ? 'Errored' : 'Failed'}: ${evalCase.id}`
+  const sample = outcome.samples > 1 ? ` (sample ${outcome.sample} of ${outcome.samples})` : ''
+  const title = `${outcome.status === 'errored' ? 'Errored' : 'Failed'}: ${evalCase.id}${sample}`
   const message = outcome.error
     ? `${outcome.error.type}: ${outcome.error.message}`
     : outcome.assertions
