@@ -245,6 +245,10 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
     )
     expect(cancelled.outputs.status).toBe('pending')
     expect(emulator.createdBatches()).toHaveLength(2)
+    // The comment says which batch was still running, and lists both for collecting.
+    const [first, second] = emulator.createdBatches()
+    expect(comment()).toContain(`Batch \`${second.id}\`: processing 4, succeeded 0`)
+    expect(comment()).toContain(`    batch-id: |\n      ${first.id}\n      ${second.id}\n`)
 
     const rerun = await run({})
     const [outputs, judge] = emulator.createdBatches()

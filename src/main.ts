@@ -324,6 +324,7 @@ async function reportPending(
       : `The batches did not end within max-wait (${formatDuration(inputs.maxWaitMs)}).`
   const markdown = renderPending({
     batchIds: run.allBatchIds,
+    waitingFor: waited.batches.map((batch) => batch.id),
     why,
     counts,
     uses: actionRef(),

@@ -386,7 +386,9 @@ export interface PendingRun {
   batchIds: string[]
   /** Why the run stopped waiting, as a sentence. */
   why: string
-  /** Request counts over the batches, as last polled. */
+  /** The batches the run was waiting for (the judge's, once the outputs' have ended). */
+  waitingFor: string[]
+  /** Request counts over the batches waited for, as last polled. */
   counts: { processing: number; succeeded: number; errored: number; canceled: number; expired: number }
   /** The step that collects the results: this action's `uses:` and its `suite` input. */
   uses: string
@@ -406,7 +408,7 @@ export function renderPending(run: PendingRun): string {
     '',
     `${run.why} The batches keep running, and nothing is lost: their results stay downloadable for 29 days.`,
     '',
-    `${batchList(run.batchIds)}: processing ${processing}, succeeded ${succeeded}, ` +
+    `${batchList(run.waitingFor)}: processing ${processing}, succeeded ${succeeded}, ` +
       `errored ${errored}, canceled ${canceled}, expired ${expired}.`,
     '',
     'Collect, grade and report them, without submitting anything, with a later run of this action (for example in a ' +

@@ -23,7 +23,8 @@ export function pullRequestCommentStore(comment: ReportComment): RunStateStore {
     },
     async save(state) {
       try {
-        await comment.write(renderRunning(state.batchIds, comment.title), state)
+        const batchIds = [...state.batchIds, ...(state.judgeBatchIds ?? [])]
+        await comment.write(renderRunning(batchIds, comment.title), state)
       } catch (error) {
         core.info(`Could not record the batches in the PR comment: ${(error as Error).message}`)
       }
