@@ -114,9 +114,53 @@ function femto(amount: Fraction): bigint {
 /** Femtodollars per token, for every kind of token. */
 type Rates = Record<TokenKind, Fraction>
 
+/**
+ * The same rates over one common denominator: a request's token cost is then a sum of integer products, with
+ * no fraction to reduce per request (reducing, a gcd per operation, was most of costOf's time at 100,000
+ * results). The value is the same exact fraction; femto() rounds a value, whatever its representation.
+ */
+interface CommonRates {
+  numerators: Record<TokenKind, bigint>
+  denominator: bigint
+}
+
+function commonRates(rates: Rates): CommonRates {
+  let denominator = 1n
+  for (const rate of Object.values(rates)) denominator = (denominator / gcd(denominator, rate.d)) * rate.d
+  const numerator = (rate: Fraction) => rate.n * (denominator / rate.d)
+  return {
+    numerators: {
+      input: numerator(rates.input),
+      cacheWrite5m: numerator(rates.cacheWrite5m),
+      cacheWrite1h: numerator(rates.cacheWrite1h),
+      cacheRead: numerator(rates.cacheRead),
+      output: numerator(rates.output),
+    },
+    denominator,
+  }
+}
+
+/** The exact token cost of `tokens` at `rates`, unreduced. */
+function tokenCostAt({ numerators, denominator }: CommonRates, tokens: TokenCounts): Fraction {
+  return {
+    n:
+      numerators.input * BigInt(tokens.input) +
+      numerators.cacheWrite5m * BigInt(tokens.cacheWrite5m) +
+      numerators.cacheWrite1h * BigInt(tokens.cacheWrite1h) +
+      numerators.cacheRead * BigInt(tokens.cacheRead) +
+      numerators.output * BigInt(tokens.output),
+    d: denominator,
+  }
+}
+
+/** Exact sums and products without reducing, for the per-request path (femto() needs no reduced fraction). */
+const plainPlus = (a: Fraction, b: Fraction): Fraction =>
+  b.n === 0n ? a : a.n === 0n ? b : { n: a.n * b.d + b.n * a.d, d: a.d * b.d }
+const plainTimes = (a: Fraction, b: Fraction): Fraction => ({ n: a.n * b.n, d: a.d * b.d })
+
 interface RateCard {
-  base: Rates
-  tier?: { aboveInputTokens: number; rates: Rates }
+  base: CommonRates
+  tier?: { aboveInputTokens: number; rates: CommonRates }
   geo?: Map<string, Fraction>
   /** Femtodollars per request, by `usage.server_tool_use` field. */
   fees: Map<string, Fraction>
@@ -142,11 +186,11 @@ function rateCardOf(entry: PriceEntry, table: PriceTable): RateCard {
     if (usd !== undefined) fees.set(field, scaled(exact(usd), FEMTO_PER_USD))
   }
   return {
-    base: ratesOf(entry, table.cache_multipliers),
+    base: commonRates(ratesOf(entry, table.cache_multipliers)),
     ...(entry.long_context && {
       tier: {
         aboveInputTokens: entry.long_context.above_input_tokens,
-        rates: ratesOf(entry.long_context, table.cache_multipliers),
+        rates: commonRates(ratesOf(entry.long_context, table.cache_multipliers)),
       },
     }),
     ...(entry.inference_geo && {
@@ -189,13 +233,22 @@ export function createPricer(overrides?: PriceOverrides): Pricer {
     `model '${model}' is not in the price table (${table.date})` +
     (overrides ? ` or in ${overrides.file}` : '')
 
-  function costOf(model: string, usage: Usage): CostResult {
+  /** Models as runs name them, resolved once each (a run asks for every result). */
+  const resolvedModels = new Map<string, ReturnType<typeof resolveModel>>()
+  const resolve = (model: string) => {
+    if (resolvedModels.has(model)) return resolvedModels.get(model)
     const resolved = resolveModel(table, model)
+    resolvedModels.set(model, resolved)
+    return resolved
+  }
+
+  function costOf(model: string, usage: Usage): CostResult {
+    const resolved = resolve(model)
     if (!resolved) return { unknown: notInTable(model) }
     const card = cardOf(resolved.id, resolved.entry)
     if (usage.speed === 'fast') return { unknown: 'fast mode prices are not in the price table' }
 
-    let geo: Fraction = { n: 1n, d: 1n }
+    let geo: Fraction | undefined
     const where = usage.inference_geo
     if (where && where !== 'global' && card.geo) {
       const multiplier = card.geo.get(where)
@@ -206,11 +259,8 @@ export function createPricer(overrides?: PriceOverrides): Pricer {
     const tokens = tokenCountsOf(usage)
     const wholeInput = tokens.input + tokens.cacheWrite5m + tokens.cacheWrite1h + tokens.cacheRead
     const rates = card.tier && wholeInput > card.tier.aboveInputTokens ? card.tier.rates : card.base
-    let tokenCost = ZERO
-    for (const kind of Object.keys(rates) as TokenKind[]) {
-      tokenCost = plus(tokenCost, scaled(rates[kind], BigInt(tokens[kind])))
-    }
-    tokenCost = times(tokenCost, geo)
+    let tokenCost = tokenCostAt(rates, tokens)
+    if (geo) tokenCost = plainTimes(tokenCost, geo)
 
     let fees = ZERO
     const feeNames: string[] = []
@@ -230,8 +280,8 @@ export function createPricer(overrides?: PriceOverrides): Pricer {
       }
     }
 
-    const batch = plus(times(tokenCost, tokenBatch), toolBatch ? times(fees, toolBatch) : ZERO)
-    return { cost: { standard: femto(plus(tokenCost, fees)), batch: femto(batch) } }
+    const batch = plainPlus(plainTimes(tokenCost, tokenBatch), toolBatch ? plainTimes(fees, toolBatch) : ZERO)
+    return { cost: { standard: femto(plainPlus(tokenCost, fees)), batch: femto(batch) } }
   }
 
   const overridden = overrides && {
@@ -269,10 +319,34 @@ export function costOf(model: string, usage: Usage): CostResult {
   return active.costOf(model, usage)
 }
 
+const MAX_SAFE_FEMTO = BigInt(Number.MAX_SAFE_INTEGER)
+const FEMTO_PER_USD_NUMBER = 1e15
+
+/** usdString of a non-negative safe integer of femtodollars: every product and difference here is exact. */
+function usdOfSafe(femto: number): string {
+  let whole = Math.floor(femto / FEMTO_PER_USD_NUMBER)
+  // The division rounds; the remainder, computed exactly, corrects it.
+  if (whole * FEMTO_PER_USD_NUMBER > femto) whole--
+  let fraction = femto - whole * FEMTO_PER_USD_NUMBER
+  if (fraction >= FEMTO_PER_USD_NUMBER) {
+    whole++
+    fraction -= FEMTO_PER_USD_NUMBER
+  }
+  if (fraction === 0) return String(whole)
+  let digits = 15
+  while (fraction % 10 === 0) {
+    fraction /= 10
+    digits--
+  }
+  return `${whole}.${String(fraction).padStart(digits, '0')}`
+}
+
 /** Exact decimal USD, without trailing zeros: 1234500000000n -> "0.0012345". */
 export function usdString(femto: bigint): string {
   const sign = femto < 0n ? '-' : ''
   const magnitude = femto < 0n ? -femto : femto
+  // Below 2^53 femtodollars (about $9), number arithmetic is exact and several times faster than bigint's.
+  if (magnitude <= MAX_SAFE_FEMTO) return `${sign}${usdOfSafe(Number(magnitude))}`
   const whole = magnitude / FEMTO_PER_USD
   const fraction = (magnitude % FEMTO_PER_USD).toString().padStart(15, '0').replace(/0+$/, '')
   return `${sign}${whole}${fraction ? `.${fraction}` : ''}`
