@@ -76,10 +76,13 @@ export class BatchRun {
     }
   }
 
-  /** Batches found in the store for this run key and role (from an earlier attempt), or created now. */
-  async submit(requests: BatchRequest[]): Promise<void> {
+  /**
+   * Batches found in the store for this run key and role (from an earlier attempt), or created now.
+   * `bytes`, when given, is each request's size serialized (splitIntoBatches), measured already.
+   */
+  async submit(requests: BatchRequest[], bytes?: readonly number[]): Promise<void> {
     const { store, log } = this.options
-    const slices = splitIntoBatches(requests, this.options.limits)
+    const slices = splitIntoBatches(requests, this.options.limits, bytes)
     this.slices = slices.length
     this.ledger.earlier ??= store.load(this.options.runKey)
     const earlier = await this.ledger.earlier

@@ -94,11 +94,12 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
   const client = createAnthropicClient(inputs)
   if (inputs.batchIds.length === 0 && !(await withinBudget(inputs, cases, requests, plans, client, comment)))
     return
+  const requestBytes: number[] = []
   const run = new BatchRun({
     client,
     log: core.info,
     store: runStateStores(comment),
-    runKey: runKeyOf(serialized(requests), process.env.GITHUB_SHA ?? ''),
+    runKey: runKeyOf(serialized(requests, requestBytes), process.env.GITHUB_SHA ?? ''),
     wait: { maxWaitMs: inputs.maxWaitMs, pollIntervalMs: inputs.pollIntervalMs, signal },
   })
   const collecting = inputs.batchIds.length > 0
@@ -106,7 +107,7 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
     core.info(`Collecting ${inputs.batchIds.join(', ')} (the batch-id input): nothing is submitted.`)
     run.adopt(inputs.batchIds)
   } else {
-    await run.submit(requests)
+    await run.submit(requests, requestBytes)
   }
   core.setOutput('batch-ids', run.batchIds.join('\n'))
 
@@ -370,9 +371,16 @@ async function usePriceOverrides(file: string): Promise<void> {
   core.info(`Prices from ${file}: ${added.length} model(s) added, ${changed.length} changed.`)
 }
 
-/** Each request as JSON, one at a time (a run may have 100,000). */
-function* serialized(requests: BatchRequest[]): Generator<string> {
-  for (const request of requests) yield JSON.stringify(request)
+/**
+ * Each request as JSON, one at a time (a run may have 100,000), recording into `bytes` the size of each (what
+ * splitIntoBatches measures), so that the requests are serialized once for both.
+ */
+function* serialized(requests: BatchRequest[], bytes: number[]): Generator<string> {
+  for (const request of requests) {
+    const json = JSON.stringify(request)
+    bytes.push(Buffer.byteLength(json))
+    yield json
+  }
 }
 
 /** Where the run's batches are recorded for a re-run: the Actions cache, and the PR comment when there is one. */
