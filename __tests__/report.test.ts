@@ -320,8 +320,15 @@ describe('report', () => {
       const markdown = renderReport(report, { surface: COMMENT_SURFACE, remainderAt: 'the results file' })
       expect(markdown).toContain('### Repeats')
       expect(markdown).toContain('pass@3 75% (at least one of 3 passes), pass^3 25% (all 3 pass)')
-      expect(markdown).toContain('**Flaky: passed and failed across samples (1)**')
-      expect(markdown).toContain('- wobbly — about wobbly: 2 of 3 passed → failed')
+      expect(markdown).toContain(
+        '4 tests ran several times (12 requests in all), 1 of them passing every sample.',
+      )
+      expect(markdown).toContain(
+        '**Repeated tests that missed a sample (3), 1 of them flaky: passed and failed across samples**',
+      )
+      expect(markdown).toContain('| wobbly — about wobbly · 🔀 flaky | 2 of 3 | 100% | 0% | failed |')
+      expect(markdown).toContain('| broken — about broken | 0 of 3 | 0% | 0% | failed |')
+      expect(markdown).toContain('| unlucky — about unlucky | 2 of 3 | 100% | 0% | errored |')
       expect(markdown).toContain('**❌ failed: wobbly** (sample 2 of 3)')
     })
 
@@ -333,7 +340,9 @@ describe('report', () => {
         ['broken', 'failed', 2],
       ])
       const markdown = renderReport(report, { surface: COMMENT_SURFACE, remainderAt: 'the results file' })
-      expect(markdown).toContain('- wobbly — about wobbly: 2 of 3 passed, needs 2 → passed')
+      expect(markdown).toContain(
+        '| wobbly — about wobbly · 🔀 flaky | 2 of 3, needs 2 | 100% | 0% | passed |',
+      )
       expect(report.problems.map((o) => `${o.evalCase.id}#${o.sample}`)).toEqual(['broken#1', 'broken#3'])
     })
 

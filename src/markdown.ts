@@ -15,6 +15,7 @@ import {
 import { CHARS_PER_TOKEN } from './token-heuristic.js'
 import { percent, type RunReport } from './report.js'
 import type { BaselineComparison } from './baseline.js'
+import { passAtK, passHatK } from './statistics.js'
 import { formatDuration } from './duration.js'
 
 /** Where a report is shown, and how much of it GitHub takes there. */
@@ -250,29 +251,39 @@ function repeatsSection(report: RunReport, options: RenderOptions): string {
   const repeats = report.repeats
   if (!repeats) return ''
   const { k } = repeats
+  const missed = report.verdicts.filter((v) => v.samples > 1 && v.passes < v.samples)
   const lines = [
     '### Repeats',
     '',
-    `${repeats.tests} test${repeats.tests === 1 ? '' : 's'} ran several times (${report.samples} requests in all). ` +
+    `${repeats.tests} test${repeats.tests === 1 ? '' : 's'} ran several times (${report.samples} requests in all), ` +
+      `${repeats.tests - missed.length} of them passing every sample. ` +
       `Means over them: ${percent(repeats.passAt1)} of samples passed, pass@${k} ${percent(repeats.passAtK)} ` +
       `(at least one of ${k} passes), pass^${k} ${percent(repeats.passHatK)} (all ${k} pass).`,
   ]
-  if (repeats.flaky.length > 0) {
-    const flaky = repeats.flaky
+  if (missed.length > 0) {
+    const shown = missed.slice(0, options.surface.listItems)
     lines.push(
       '',
-      `**Flaky: passed and failed across samples (${flaky.length})**`,
+      `**Repeated tests that missed a sample (${missed.length}), ${repeats.flaky.length} of them flaky: passed and failed across samples**`,
       '',
-      ...testList(
-        flaky.map((v) => ({ id: v.evalCase.id, description: v.evalCase.description })),
-        options.surface.listItems,
-        (i) => {
-          const v = flaky[i]
-          const needs = v.needed < v.samples ? `, needs ${v.needed}` : ''
-          return `- ${testLabel({ id: v.evalCase.id, description: v.evalCase.description })}: ${v.passes} of ${v.samples} passed${needs} → ${v.status}`
-        },
-      ),
+      `| test | passed | pass@${k} | pass^${k} | verdict |`,
+      '| --- | ---: | ---: | ---: | --- |',
+      ...shown.map((v) => {
+        const label = testLabel({ id: v.evalCase.id, description: v.evalCase.description })
+        const needs = v.needed < v.samples ? `, needs ${v.needed}` : ''
+        const cells = [
+          `${label}${v.flaky ? ' · 🔀 flaky' : ''}`,
+          `${v.passes} of ${v.samples}${needs}`,
+          percent(passAtK(v.samples, v.passes, k)),
+          percent(passHatK(v.samples, v.passes, k)),
+          v.status,
+        ]
+        return `| ${cells.join(' | ')} |`
+      }),
     )
+    if (missed.length > shown.length) {
+      lines.push('', `${missed.length - shown.length} more are in the results file.`)
+    }
   }
   return lines.join('\n')
 }
