@@ -13,7 +13,7 @@ export const BATCH_LIMITS: BatchLimits = { maxRequests: 100_000, maxBytes: 256_0
 const ENVELOPE_BYTES = Buffer.byteLength('{"requests":[]}')
 
 /** The bytes a request takes serialized. */
-export function serializedBytes(request: BatchRequest): number {
+function serializedBytes(request: BatchRequest): number {
   return Buffer.byteLength(JSON.stringify(request))
 }
 

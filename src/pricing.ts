@@ -319,34 +319,10 @@ export function costOf(model: string, usage: Usage): CostResult {
   return active.costOf(model, usage)
 }
 
-const MAX_SAFE_FEMTO = BigInt(Number.MAX_SAFE_INTEGER)
-const FEMTO_PER_USD_NUMBER = 1e15
-
-/** usdString of a non-negative safe integer of femtodollars: every product and difference here is exact. */
-function usdOfSafe(femto: number): string {
-  let whole = Math.floor(femto / FEMTO_PER_USD_NUMBER)
-  // The division rounds; the remainder, computed exactly, corrects it.
-  if (whole * FEMTO_PER_USD_NUMBER > femto) whole--
-  let fraction = femto - whole * FEMTO_PER_USD_NUMBER
-  if (fraction >= FEMTO_PER_USD_NUMBER) {
-    whole++
-    fraction -= FEMTO_PER_USD_NUMBER
-  }
-  if (fraction === 0) return String(whole)
-  let digits = 15
-  while (fraction % 10 === 0) {
-    fraction /= 10
-    digits--
-  }
-  return `${whole}.${String(fraction).padStart(digits, '0')}`
-}
-
 /** Exact decimal USD, without trailing zeros: 1234500000000n -> "0.0012345". */
 export function usdString(femto: bigint): string {
   const sign = femto < 0n ? '-' : ''
   const magnitude = femto < 0n ? -femto : femto
-  // Below 2^53 femtodollars (about $9), number arithmetic is exact and several times faster than bigint's.
-  if (magnitude <= MAX_SAFE_FEMTO) return `${sign}${usdOfSafe(Number(magnitude))}`
   const whole = magnitude / FEMTO_PER_USD
   const fraction = (magnitude % FEMTO_PER_USD).toString().padStart(15, '0').replace(/0+$/, '')
   return `${sign}${whole}${fraction ? `.${fraction}` : ''}`
