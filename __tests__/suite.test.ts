@@ -4,6 +4,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_MAX_TOKENS, loadSuites, SuiteError, type EvalCase } from '../src/suite.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
+import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
+import { gradeTest } from '../src/graders/index.js'
+import { message } from './fixtures/messages.js'
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'suites')
 
@@ -272,6 +275,62 @@ describe('loadSuites', () => {
       'evals/b.yml:3: tests[0].prompt must be a string, not array',
       'evals/b.yml:4: the template uses {{ who }} but vars has no such key (vars: none)',
     ])
+  })
+
+  it("takes a test's repeat, from 1 to 100, and points at one out of range", async () => {
+    const [once, thrice] = await loadText('model: m\ntests:\n  - prompt: a\n  - prompt: b\n    repeat: 3\n')
+    expect([once.repeat, thrice.repeat]).toEqual([undefined, 3])
+    expect(
+      await problemsOfText(
+        'model: m\ntests:\n  - prompt: a\n    repeat: 0\n  - prompt: b\n    repeat: 101\n',
+      ),
+    ).toEqual([
+      'evals/suite.yml:4: tests[0].repeat must be at least 1',
+      'evals/suite.yml:6: tests[1].repeat must be at most 100',
+    ])
+  })
+
+  it('gives model-graded assertions the judge options of the test, else of defaultTest, unless they set their own', async () => {
+    const [test] = await loadText(
+      [
+        'model: m',
+        'defaultTest:',
+        '  options:',
+        '    provider: anthropic:messages:claude-haiku-4-5',
+        '    rubricPrompt: "Grade {{ output }} against {{ rubric }}; reply in JSON"',
+        'tests:',
+        '  - prompt: a',
+        '    options:',
+        '      provider: anthropic:messages:claude-opus-4-6',
+        '    assert:',
+        '      - type: llm-rubric',
+        '        value: polite',
+        '      - type: llm-rubric',
+        '        value: short',
+        '        provider: anthropic:messages:claude-sonnet-4-5',
+        '      - type: contains',
+        '        value: a',
+        '',
+      ].join('\n'),
+    )
+    const asked: MessageCreateParamsNonStreaming[] = []
+    const judge = {
+      answer: (params: MessageCreateParamsNonStreaming) => (
+        asked.push(params),
+        { state: 'pending' as const }
+      ),
+    }
+    const grade = await gradeTest(test.assertions, {
+      message: message('a'),
+      vars: {},
+      prompt: 'a',
+      tools: undefined,
+      costUsd: null,
+      judge,
+    })
+    expect(grade.pending).toBe(true)
+    expect(asked.map((params) => params.model)).toEqual(['claude-opus-4-6', 'claude-sonnet-4-5'])
+    expect(asked[0].messages).toEqual([{ role: 'user', content: 'Grade a against polite; reply in JSON' }])
   })
 
   it('points at YAML and JSON syntax errors', async () => {

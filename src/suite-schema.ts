@@ -17,6 +17,7 @@ interface Schema {
   minItems?: number
   minLength?: number
   minimum?: number
+  maximum?: number
   properties?: Record<string, Schema>
   additionalProperties?: boolean
   required?: string[]
@@ -120,6 +121,9 @@ function check(value: unknown, node: Schema, path: ValuePath, problems: SchemaPr
   if (typeof value === 'number' && rule.minimum !== undefined && value < rule.minimum) {
     problems.push({ path, message: `${where()} must be at least ${rule.minimum}` })
   }
+  if (typeof value === 'number' && rule.maximum !== undefined && value > rule.maximum) {
+    problems.push({ path, message: `${where()} must be at most ${rule.maximum}` })
+  }
   if (Array.isArray(value)) {
     if (rule.minItems !== undefined && value.length < rule.minItems) {
       problems.push({ path, message: `${where()} must have at least ${rule.minItems} item(s)` })
@@ -193,7 +197,7 @@ function compileRule(rule: Schema): Valid {
   const allowed = rule.enum && new Set(rule.enum)
   const types = typeSet(rule.type)
   const pattern = rule.pattern === undefined ? undefined : patternOf(rule.pattern)
-  const { minLength, minimum, minItems, required = [], additionalProperties } = rule
+  const { minLength, minimum, maximum, minItems, required = [], additionalProperties } = rule
   const items = rule.items && validatorOf(rule.items)
   const properties =
     rule.properties &&
@@ -207,6 +211,7 @@ function compileRule(rule: Schema): Valid {
       if (minLength !== undefined && value.length < minLength) return false
     }
     if (typeof value === 'number' && minimum !== undefined && value < minimum) return false
+    if (typeof value === 'number' && maximum !== undefined && value > maximum) return false
     if (Array.isArray(value)) {
       if (minItems !== undefined && value.length < minItems) return false
       if (items) for (const item of value) if (!items(item)) return false
