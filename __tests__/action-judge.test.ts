@@ -259,6 +259,25 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
     expect(emulator.createdBatches()).toHaveLength(2)
   })
 
+  it('fails at max-wait while the judge runs, naming the late batch and every batch to collect', async () => {
+    const result = await run(
+      { 'max-wait': '1s' },
+      {
+        onOutput: (chunk) => {
+          if (/with 6 requests/.test(chunk)) emulator.setProcessingMs(5_000)
+        },
+      },
+    )
+    const [outputs, judge] = emulator.createdBatches()
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toContain(
+      `::error::Batch ${judge.id} did not end within max-wait (1s). The batches keep running`,
+    )
+    expect(result.log).toContain(
+      `Collect them with the batch-id input (all of the run's: ${outputs.id}, ${judge.id}), raise max-wait`,
+    )
+  })
+
   it('detaches while the judge runs, and a later run collects both batches without submitting', async () => {
     const detached = await run(
       { 'max-wait': '1s', 'on-timeout': 'detach' },

@@ -291,10 +291,13 @@ async function waitAndGrade(
 async function settleUnfinished(waited: WaitOutcome, run: BatchRun, inputs: ActionInputs): Promise<boolean> {
   const cancel = waited.state === 'aborted' ? inputs.cancelOnAbort : inputs.onTimeout === 'cancel'
   if (waited.state === 'timed-out' && inputs.onTimeout === 'fail') {
+    const late = waited.batches.map((batch) => batch.id)
+    const all = run.allBatchIds
     throw new Error(
-      `${run.batchIds.length === 1 ? 'Batch' : 'Batches'} ${run.batchIds.join(', ')} did not end within max-wait (${formatDuration(inputs.maxWaitMs)}). The batches ` +
+      `${late.length === 1 ? 'Batch' : 'Batches'} ${late.join(', ')} did not end within max-wait (${formatDuration(inputs.maxWaitMs)}). The batches ` +
         'keep running and are billed for what they process; their results stay downloadable for 29 days. ' +
-        'Collect them with the batch-id input, raise max-wait, or set on-timeout: detach or cancel.',
+        `Collect them with the batch-id input${all.length > late.length ? ` (all of the run's: ${all.join(', ')})` : ''}, ` +
+        'raise max-wait, or set on-timeout: detach or cancel.',
     )
   }
   if (!cancel) return false
