@@ -153,6 +153,7 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
       '- waterproof',
       '**Removed tests (1)**',
       '- old-test — Retired',
+      'Baseline: `baseline.json`, written 2026-11-28T03:00:00.000Z.',
       '**Repeated tests that missed a sample (1), 1 of them flaky: passed and failed across samples**',
       '| refund-window · 🔀 flaky | 2 of 3 | 100% | 0% | failed |',
       '**❌ failed: refund-window** (sample 3 of 3)',
@@ -221,7 +222,9 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
 
   it('warns and reports without a comparison when the baseline file is missing', async () => {
     const result = await run({ baseline: 'nowhere.json', 'min-pass-rate': '0.5' })
-    expect(result.log).toContain('::warning::No baseline results file at')
+    expect(result.log).toContain(
+      '::warning::No baseline results file at nowhere.json, so the report has no comparison.',
+    )
     expect(result.outputs).toMatchObject({ status: 'passed', regressions: '' })
   })
 

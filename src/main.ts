@@ -79,9 +79,7 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
   core.info(
     `Loaded ${cases.length} tests${samples} from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`,
   )
-  const baseline = inputs.baselineFile
-    ? await loadBaseline(path.resolve(workspace, inputs.baselineFile))
-    : undefined
+  const baseline = inputs.baselineFile ? await loadBaseline(workspace, inputs.baselineFile) : undefined
   const { requests, plans } =
     inputs.cache === 'auto' ? applyPromptCache(built.requests) : { requests: built.requests, plans: [] }
   for (const plan of plans) {
@@ -344,10 +342,13 @@ async function reportPending(
 }
 
 /** The `baseline` results file; a missing one is a warning (a first run has none), a malformed one an error. */
-async function loadBaseline(file: string): Promise<Baseline | undefined> {
+async function loadBaseline(workspace: string, input: string): Promise<Baseline | undefined> {
+  const absolute = path.resolve(workspace, input)
+  // Named as the workspace has it: the runner's absolute path means nothing to a reviewer.
+  const file = path.relative(workspace, absolute)
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = await readFile(absolute, 'utf8')
   } catch {
     core.warning(
       `No baseline results file at ${file}, so the report has no comparison. Check the 'baseline' input, and that ` +
