@@ -139,6 +139,12 @@ export async function gradeResult(
 /** Errors that a request can be sent again for, unchanged (an invalid request would fail again). */
 const RETRYABLE_ERRORS = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error'])
 
+/** Whether a request with this result is worth sending again as it is: it expired, or failed for now. */
+export function worthRetrying(result: MessageBatchResult): boolean {
+  if (result.type === 'expired') return true
+  return result.type === 'errored' && RETRYABLE_ERRORS.has(result.error.error.type)
+}
+
 function isRetryable(outcome: TestOutcome): boolean {
   if (outcome.resultType === 'expired') return true
   return outcome.resultType === 'errored' && RETRYABLE_ERRORS.has(outcome.error?.type ?? '')

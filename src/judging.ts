@@ -10,14 +10,11 @@ import type {
 import type { MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { BatchRequest } from './batch-requests.js'
 import { outputText, type Judge, type JudgeAnswer } from './graders/index.js'
-import type { ResultSink } from './grading.js'
+import { worthRetrying, type ResultSink } from './grading.js'
 import { costOf, type Cost } from './pricing.js'
 
 /** custom_ids of judge requests start with this; the rest is a hash of the request. */
-export const JUDGE_CUSTOM_ID_PREFIX = 'judge_'
-
-/** Errors that a judge request can be sent again for, unchanged. */
-const RETRYABLE_ERRORS = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error'])
+const JUDGE_CUSTOM_ID_PREFIX = 'judge_'
 
 /** The same request always gets the same id, so that a test's second grading finds its answer. */
 export function judgeCustomId(params: MessageCreateParamsNonStreaming): string {
@@ -40,27 +37,18 @@ interface Answered {
   call: JudgeCall | undefined
 }
 
-function answerOf(result: MessageBatchResult): { answer: JudgeAnswer; retryable: boolean } {
+function answerOf(result: MessageBatchResult): JudgeAnswer {
   switch (result.type) {
     case 'succeeded':
-      return { answer: { state: 'answered', text: outputText(result.message) }, retryable: false }
+      return { state: 'answered', text: outputText(result.message) }
     case 'errored': {
       const { type, message } = result.error.error
-      return {
-        answer: { state: 'errored', message: `the judge request failed: ${type}: ${message}` },
-        retryable: RETRYABLE_ERRORS.has(type),
-      }
+      return { state: 'errored', message: `the judge request failed: ${type}: ${message}` }
     }
     case 'expired':
-      return {
-        answer: { state: 'errored', message: 'the judge request expired before it was processed' },
-        retryable: true,
-      }
+      return { state: 'errored', message: 'the judge request expired before it was processed' }
     case 'canceled':
-      return {
-        answer: { state: 'errored', message: 'the judge request was canceled before it was processed' },
-        retryable: false,
-      }
+      return { state: 'errored', message: 'the judge request was canceled before it was processed' }
   }
 }
 
@@ -101,7 +89,7 @@ export class JudgeBook implements Judge, ResultSink {
         costUnknown: 'unknown' in priced ? priced.unknown : null,
       }
     }
-    this.answers.set(custom_id, { ...answerOf(result), call })
+    this.answers.set(custom_id, { answer: answerOf(result), retryable: worthRetrying(result), call })
   }
 
   /** Judge requests asked for that have no answer yet: what the judge's batch must hold. */
