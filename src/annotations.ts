@@ -1,14 +1,13 @@
 /** Error annotations at the suite line of each failing or errored test, as GitHub shows them on the diff. */
 import * as core from '@actions/core'
-import type { TestOutcome } from './grading.js'
+import { sampleLabel, type TestOutcome } from './grading.js'
 
 /** GitHub shows at most 10 error annotations per step; the report counts the rest. */
 export const MAX_ANNOTATIONS = 10
 
 export function annotationOf(outcome: TestOutcome): { title: string; message: string } {
   const { evalCase } = outcome
-  const sample = outcome.samples > 1 ? ` (sample ${outcome.sample} of ${outcome.samples})` : ''
-  const title = `${outcome.status === 'errored' ? 'Errored' : 'Failed'}: ${evalCase.id}${sample}`
+  const title = `${outcome.status === 'errored' ? 'Errored' : 'Failed'}: ${evalCase.id}${sampleLabel(outcome)}`
   const message = outcome.error
     ? `${outcome.error.type}: ${outcome.error.message}`
     : outcome.assertions

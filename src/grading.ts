@@ -37,6 +37,11 @@ export interface TestOutcome {
   costUnknown: string | null
 }
 
+/** ` (sample 2 of 3)` for a sample of a repeated test, else nothing: how reports tell its samples apart. */
+export function sampleLabel({ sample, samples }: Pick<TestOutcome, 'sample' | 'samples'>): string {
+  return samples > 1 ? ` (sample ${sample} of ${samples})` : ''
+}
+
 export interface GradedRun {
   /** In suite order, a test's samples in order. */
   outcomes: TestOutcome[]

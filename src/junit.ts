@@ -9,7 +9,7 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { AssertionResult } from './graders/index.js'
-import type { TestOutcome } from './grading.js'
+import { sampleLabel, type TestOutcome } from './grading.js'
 import { usdString } from './pricing.js'
 import type { RunReport } from './report.js'
 
@@ -159,9 +159,8 @@ function errorElement(outcome: TestOutcome): string {
 
 function testcase(outcome: TestOutcome): string {
   const { id, file, line } = outcome.evalCase
-  const name = outcome.samples > 1 ? `${id} (sample ${outcome.sample} of ${outcome.samples})` : id
   const open =
-    `    <testcase name="${xmlAttribute(name)}" classname="${xmlAttribute(file)}" file="${xmlAttribute(file)}"` +
+    `    <testcase name="${xmlAttribute(`${id}${sampleLabel(outcome)}`)}" classname="${xmlAttribute(file)}" file="${xmlAttribute(file)}"` +
     ` line="${line}" time="0"`
   if (outcome.status === 'passed') return `${open}/>\n`
   const inner = outcome.status === 'failed' ? failureElement(outcome) : errorElement(outcome)

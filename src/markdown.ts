@@ -1,5 +1,5 @@
 /** The report as GitHub-flavoured Markdown, for the job summary and the PR comment. */
-import type { TestOutcome } from './grading.js'
+import { sampleLabel, type TestOutcome } from './grading.js'
 import { MAX_COUNTED_REQUESTS, type CostEstimate } from './estimate.js'
 import type { CachePlan } from './prompt-cache.js'
 import {
@@ -173,9 +173,8 @@ function problemBlock(outcome: TestOutcome, options: RenderOptions): string {
           (a) =>
             `- ${inertCell(a.type, 40)}: ${a.errored ? '⚠️ ' : ''}${inertCell(a.reason, MAX_REASON_CHARS)}`,
         )
-  const sample = outcome.samples > 1 ? ` (sample ${outcome.sample} of ${outcome.samples})` : ''
   const lines = [
-    `**${status}: ${inertCell(evalCase.id, 150)}**${sample}${description} · ${where}`,
+    `**${status}: ${inertCell(evalCase.id, 150)}**${sampleLabel(outcome)}${description} · ${where}`,
     ...reasons,
   ]
   if (outcome.output !== null) {
