@@ -191,14 +191,10 @@ function problemBlock(outcome: TestOutcome, options: RenderOptions): string {
   return lines.join('\n')
 }
 
-/** Up to `max` tests as a list, and how many more the results file has. */
-function testList(
-  tests: { id: string; description?: string }[],
-  max: number,
-  line: (index: number) => string,
-) {
-  const shown = tests.slice(0, max).map((_, index) => line(index))
-  const left = tests.length - shown.length
+/** Up to `max` items as list lines, and how many more the results file has. */
+function listed<T>(items: T[], max: number, line: (item: T) => string): string[] {
+  const shown = items.slice(0, max).map(line)
+  const left = items.length - shown.length
   return left > 0 ? [...shown, `- … and ${left} more in the results file`] : shown
 }
 
@@ -236,10 +232,11 @@ function baselineSection(report: RunReport, options: RenderOptions): string {
       '',
       `**${title} (${tests.length})**`,
       '',
-      ...testList(tests, max, (i) => {
-        const test = tests[i]
-        return `- ${testLabel(test)}${flip ? ` (${test.before} → ${test.after})` : ''}`
-      }),
+      ...listed(
+        tests,
+        max,
+        (test) => `- ${testLabel(test)}${flip ? ` (${test.before} → ${test.after})` : ''}`,
+      ),
     )
   }
   lines.push('', `Baseline: \`${inertCell(comparison.file, 200)}\`, written ${comparison.generatedAt}.`)
