@@ -112,14 +112,15 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
   const started = Date.now()
   const judge = new JudgeBook()
   const grader = new RunGrader(sampleByCustomId, judge)
-  const requestByCustomId = new Map(requests.map((request) => [request.custom_id, request]))
+  // Built only when something is retried: most runs never look a request up.
+  let requestByCustomId: Map<string, BatchRequest> | undefined
+  const requestOf = (customId: string) =>
+    (requestByCustomId ??= new Map(requests.map((request) => [request.custom_id, request]))).get(
+      customId,
+    ) as BatchRequest
   const unfinished =
-    (await waitAndGrade(
-      run,
-      outputsSink(grader, judge),
-      inputs,
-      collecting ? undefined : (customId) => requestByCustomId.get(customId) as BatchRequest,
-    )) ?? (grader.awaitsJudge ? await judgeOutputs(run.judgeRun(), judge, grader, inputs) : undefined)
+    (await waitAndGrade(run, outputsSink(grader, judge), inputs, collecting ? undefined : requestOf)) ??
+    (grader.awaitsJudge ? await judgeOutputs(run.judgeRun(), judge, grader, inputs) : undefined)
   if (unfinished) {
     await reportPending(unfinished, run, inputs, comment)
     return
