@@ -121,18 +121,17 @@ function baselineSection(comparison: BaselineComparison) {
   }
 }
 
-/** Each sample's test verdict, in the order of the samples. */
-function* verdictPerSample(report: RunReport): Generator<TestStatus> {
-  for (const verdict of report.verdicts) for (let i = 0; i < verdict.samples; i++) yield verdict.status
+/** Each sample's entry, in order, with its test's verdict (a test's samples are consecutive). */
+function* testEntries(report: RunReport, outcomes: TestOutcome[]) {
+  let i = 0
+  for (const { samples, status } of report.verdicts) {
+    for (const end = i + samples; i < end; i++) yield testEntry(outcomes[i], status)
+  }
 }
 
 /** The document written to `results-file`. Money is exact decimal USD in strings. */
 export function resultsDocument(report: RunReport, outcomes: TestOutcome[], generatedAt: Date) {
-  const verdicts = verdictPerSample(report)
-  return {
-    ...resultsHeader(report, generatedAt),
-    tests: outcomes.map((outcome) => testEntry(outcome, verdicts.next().value as TestStatus)),
-  }
+  return { ...resultsHeader(report, generatedAt), tests: [...testEntries(report, outcomes)] }
 }
 
 /** Text is handed to the file in pieces of about this many characters. */
@@ -155,10 +154,10 @@ export function* resultsText(
   }
   // `tests` is the last key: the header's text without its closing brace, then the list, then the brace.
   let text = `${JSON.stringify(header, null, 2).slice(0, -2)},\n  "tests": [\n    `
-  const verdicts = verdictPerSample(report)
-  for (let i = 0; i < outcomes.length; i++) {
-    if (i > 0) text += ',\n    '
-    text += JSON.stringify(testEntry(outcomes[i], verdicts.next().value as TestStatus))
+  let separator = ''
+  for (const entry of testEntries(report, outcomes)) {
+    text += separator + JSON.stringify(entry)
+    separator = ',\n    '
     if (text.length >= CHUNK_CHARS) {
       yield text
       text = ''
