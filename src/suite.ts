@@ -17,7 +17,7 @@ import {
   AssertionCompileError,
   compileAssertion,
   compileTransform,
-  MODEL_GRADED_TYPES,
+  isModelGraded,
   type CompiledAssertion,
   type CompiledTransform,
   type GraderIO,
@@ -771,7 +771,7 @@ function withJudgeOptions(raw: Config, judge: JudgeOptions): Config {
   if (Array.isArray(raw.assert)) {
     return { ...raw, assert: raw.assert.map((inner: Config) => withJudgeOptions(inner, judge)) }
   }
-  if (typeof raw.type !== 'string' || !MODEL_GRADED_TYPES.includes(raw.type.replace(/^not-/, ''))) return raw
+  if (typeof raw.type !== 'string' || !isModelGraded(raw.type)) return raw
   return { ...judge, ...raw }
 }
 

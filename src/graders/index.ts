@@ -66,15 +66,15 @@ const GRADERS: Record<string, GraderDefinition> = {
   ...MODEL_GRADED_GRADERS,
 }
 
-/** The types a judge model grades (without the not- prefix): they take `provider` and `rubricPrompt`. */
-export const MODEL_GRADED_TYPES: readonly string[] = Object.keys(MODEL_GRADED_GRADERS)
+/** Whether a judge model grades this type (as written, maybe with not-): it takes `provider` and `rubricPrompt`. */
+export function isModelGraded(type: string): boolean {
+  return Object.hasOwn(MODEL_GRADED_GRADERS, type.replace(/^not-/, ''))
+}
 
 /** Whether grading these assertions asks a judge model (a model-graded one, also inside an assert-set). */
 export function needsJudge(assertions: readonly CompiledAssertion[]): boolean {
   return assertions.some((assertion) =>
-    assertion.assert
-      ? needsJudge(assertion.assert)
-      : MODEL_GRADED_TYPES.includes(assertion.type.replace(/^not-/, '')),
+    assertion.assert ? needsJudge(assertion.assert) : isModelGraded(assertion.type),
   )
 }
 
