@@ -145,14 +145,8 @@ export async function gradeResult(
 const RETRYABLE_ERRORS = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error'])
 
 /** Whether a request with this result is worth sending again as it is: it expired, or failed for now. */
-export function worthRetrying(result: MessageBatchResult): boolean {
-  if (result.type === 'expired') return true
-  return result.type === 'errored' && RETRYABLE_ERRORS.has(result.error.error.type)
-}
-
-function isRetryable(outcome: TestOutcome): boolean {
-  if (outcome.resultType === 'expired') return true
-  return outcome.resultType === 'errored' && RETRYABLE_ERRORS.has(outcome.error?.type ?? '')
+export function worthRetrying(resultType: ResultType, errorType: string | undefined): boolean {
+  return resultType === 'expired' || (resultType === 'errored' && RETRYABLE_ERRORS.has(errorType ?? ''))
 }
 
 /** Where a batch's results go as they download; it also names what is worth sending again. */
@@ -203,7 +197,9 @@ export class RunGrader implements ResultSink {
   }
 
   retryableCustomIds(): string[] {
-    return [...this.outcomes.values()].filter(isRetryable).map((outcome) => outcome.customId)
+    return [...this.outcomes.values()]
+      .filter((outcome) => worthRetrying(outcome.resultType, outcome.error?.type))
+      .map((outcome) => outcome.customId)
   }
 
   /** Whether some outputs wait for the judge's answers. */

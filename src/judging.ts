@@ -89,7 +89,11 @@ export class JudgeBook implements Judge, ResultSink {
         costUnknown: 'unknown' in priced ? priced.unknown : null,
       }
     }
-    this.answers.set(custom_id, { answer: answerOf(result), retryable: worthRetrying(result), call })
+    const retryable = worthRetrying(
+      result.type,
+      result.type === 'errored' ? result.error.error.type : undefined,
+    )
+    this.answers.set(custom_id, { answer: answerOf(result), retryable, call })
   }
 
   /** Judge requests asked for that have no answer yet: what the judge's batch must hold. */
