@@ -9,6 +9,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { BatchRequest } from './batch-requests.js'
+import { ENVELOPE_BYTES, serializedBytes } from './batch-split.js'
 import { formatDuration } from './duration.js'
 
 /** Retries of idempotent calls (retrieve, list, cancel, results); the SDK backs off and honours retry-after. */
@@ -78,6 +79,36 @@ export interface CreateOptions {
   sleep?: Sleep
   /** Batches this run already has, which a reconciliation must not mistake for a lost one. */
   ownBatchIds?: ReadonlySet<string>
+  /** The create body's size as serialized, when the caller measured it already (splitIntoBatches does). */
+  bodyBytes?: number
+}
+
+/** How much of a create body is serialized at a time, in characters. */
+const BODY_CHUNK_CHARS = 1 << 20
+
+/** A create body, serialized a piece at a time as the connection takes it. */
+async function* createBody(requests: BatchRequest[]): AsyncGenerator<Buffer> {
+  let text = '{"requests":['
+  for (let i = 0; i < requests.length; i++) {
+    text += (i === 0 ? '' : ',') + JSON.stringify(requests[i])
+    if (text.length >= BODY_CHUNK_CHARS) {
+      yield Buffer.from(text)
+      text = ''
+    }
+  }
+  yield Buffer.from(`${text}]}`)
+}
+
+/**
+ * `messages.batches.create`, with the body streamed: a 100,000-request body is tens of MB, which the SDK
+ * would hold whole as a string and again as bytes. Its length is sent, as a body built whole would have it.
+ */
+function postBatch(client: Anthropic, requests: BatchRequest[], bodyBytes: number): Promise<MessageBatch> {
+  return client.post<MessageBatch>('/v1/messages/batches', {
+    body: createBody(requests),
+    headers: { 'content-type': 'application/json', 'content-length': String(bodyBytes) },
+    maxRetries: 0,
+  })
 }
 
 /**
@@ -91,10 +122,13 @@ export async function createBatch(
   options: CreateOptions,
 ): Promise<MessageBatch> {
   const sleep = options.sleep ?? realSleep
+  const bodyBytes =
+    options.bodyBytes ??
+    requests.reduce((sum, request, i) => sum + (i > 0 ? 1 : 0) + serializedBytes(request), ENVELOPE_BYTES)
   for (let attempt = 1; ; attempt++) {
     const startedAt = Date.now()
     try {
-      return await client.messages.batches.create({ requests }, { maxRetries: 0 })
+      return await postBatch(client, requests, bodyBytes)
     } catch (error) {
       const lastAttempt = attempt === CREATE_ATTEMPTS
       if (error instanceof Anthropic.RateLimitError && !lastAttempt) {

@@ -16,7 +16,7 @@ import {
   type WaitOutcome,
 } from './batch-client.js'
 import type { BatchRequest } from './batch-requests.js'
-import { splitIntoBatches, type BatchLimits } from './batch-split.js'
+import { splitIntoBatches, type BatchLimits, type BatchSlice } from './batch-split.js'
 import type { ResultSink } from './grading.js'
 import type { RunState, RunStateStore } from './run-state.js'
 
@@ -107,10 +107,11 @@ export class BatchRun {
     this.slices = batchIds.length
   }
 
-  private async create(requests: BatchRequest[]): Promise<MessageBatch> {
+  private async create({ requests, bytes }: BatchSlice): Promise<MessageBatch> {
     const batch = await createBatch(this.options.client, requests, {
       log: this.options.log,
       ownBatchIds: new Set(this.allBatchIds),
+      bodyBytes: bytes,
     })
     this.batchIds.push(batch.id)
     const what = this.role === 'judge' ? 'judge requests' : 'requests'
@@ -160,10 +161,12 @@ export class BatchRun {
       this.options.log(
         `Retrying ${retry.length} request(s) that errored (overloaded, API or timeout errors) or expired: round ${round} of ${MAX_RETRY_ROUNDS}.`,
       )
-      const batch = await this.create(retry.map(requestOf))
-      const waited = await this.wait([batch.id])
+      const created: string[] = []
+      for (const slice of splitIntoBatches(retry.map(requestOf), this.options.limits))
+        created.push((await this.create(slice)).id)
+      const waited = await this.wait(created)
       if (waited.state !== 'ended') return waited
-      await this.collect(sink, [batch.id])
+      await this.collect(sink, created)
     }
     return undefined
   }

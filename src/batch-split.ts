@@ -10,10 +10,16 @@ export interface BatchLimits {
 export const BATCH_LIMITS: BatchLimits = { maxRequests: 100_000, maxBytes: 256_000_000 }
 
 /** `{"requests":[` and `]}`: what a create body adds around its requests. */
-const ENVELOPE_BYTES = Buffer.byteLength('{"requests":[]}')
+export const ENVELOPE_BYTES = Buffer.byteLength('{"requests":[]}')
+
+/** One batch's requests, and the bytes of its create body as serialized (the envelope and commas included). */
+export interface BatchSlice {
+  requests: BatchRequest[]
+  bytes: number
+}
 
 /** The bytes a request takes serialized. */
-function serializedBytes(request: BatchRequest): number {
+export function serializedBytes(request: BatchRequest): number {
   return Buffer.byteLength(JSON.stringify(request))
 }
 
@@ -27,27 +33,27 @@ export function splitIntoBatches(
   requests: BatchRequest[],
   limits: BatchLimits = BATCH_LIMITS,
   bytesOf: readonly number[] | undefined = undefined,
-): BatchRequest[][] {
-  const batches: BatchRequest[][] = []
-  let current: BatchRequest[] = []
-  let bytes = ENVELOPE_BYTES
+): BatchSlice[] {
+  const slices: BatchSlice[] = []
+  let current: BatchSlice = { requests: [], bytes: ENVELOPE_BYTES }
   for (let i = 0; i < requests.length; i++) {
     const request = requests[i]
-    const size = (bytesOf ? bytesOf[i] : serializedBytes(request)) + 1
+    const size = bytesOf ? bytesOf[i] : serializedBytes(request)
     if (ENVELOPE_BYTES + size > limits.maxBytes) {
       throw new Error(
         `Test '${request.custom_id}' makes a request of ${size} bytes, more than a batch may hold ` +
           `(${limits.maxBytes} bytes); make its prompt, images or tools smaller.`,
       )
     }
-    if (current.length === limits.maxRequests || bytes + size > limits.maxBytes) {
-      batches.push(current)
-      current = []
-      bytes = ENVELOPE_BYTES
+    // A request after a slice's first comes with a comma.
+    const full = current.requests.length === limits.maxRequests || current.bytes + 1 + size > limits.maxBytes
+    if (current.requests.length > 0 && full) {
+      slices.push(current)
+      current = { requests: [], bytes: ENVELOPE_BYTES }
     }
-    current.push(request)
-    bytes += size
+    current.bytes += (current.requests.length > 0 ? 1 : 0) + size
+    current.requests.push(request)
   }
-  if (current.length > 0) batches.push(current)
-  return batches
+  if (current.requests.length > 0) slices.push(current)
+  return slices
 }
