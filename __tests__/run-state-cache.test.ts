@@ -252,6 +252,18 @@ describe('actionsCacheRunStateStore without the cache service', () => {
     expect(fake.calls).toEqual([])
   })
 
+  test("a URL of the other service version is not enough: @actions/cache's availability decides", async () => {
+    // The fake is cache service v2, which needs ACTIONS_RESULTS_URL; ACTIONS_CACHE_URL is v1's.
+    useEnv(Object.fromEntries(Object.entries(fake.env).filter(([name]) => name !== 'ACTIONS_RESULTS_URL')))
+    const store = actionsCacheRunStateStore()
+    const log = await logOf(async () => {
+      await expect(store.save(state(RUN_A, ['msgbatch_01']))).resolves.toBeUndefined()
+      expect(await store.load(RUN_A)).toBeUndefined()
+    })
+    expect(log).toContain('The actions cache is not available')
+    expect(fake.calls).toEqual([])
+  })
+
   test('without a runtime token, save and load are refused by @actions/cache and only logged', async () => {
     useEnv(Object.fromEntries(Object.entries(fake.env).filter(([name]) => name !== 'ACTIONS_RUNTIME_TOKEN')))
     const store = actionsCacheRunStateStore()

@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import * as cache from '@actions/cache'
+import type * as ActionsCache from '@actions/cache'
 import * as core from '@actions/core'
 import type { RunState, RunStateStore } from './run-state.js'
 
@@ -44,6 +44,9 @@ function uniqueMillis(): number {
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
+
+/** `@actions/cache`, imported on first use: loading it is most of the action's start-up time and memory. */
+let actionsCache: Promise<typeof ActionsCache> | undefined
 
 const isIdList = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((id) => typeof id === 'string')
@@ -78,19 +81,25 @@ export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOpti
     return path.join(directory, 'claude-batch-evals', `run-state-${name}.json`)
   }
 
-  function available(doing: string): boolean {
-    if (cache.isFeatureAvailable()) return true
+  /** `@actions/cache` when its service is available, else undefined (said in the log). */
+  async function available(doing: string): Promise<typeof ActionsCache | undefined> {
+    // isFeatureAvailable needs one of these URLs: without both, the module need not be loaded to know.
+    if (process.env.ACTIONS_RESULTS_URL || process.env.ACTIONS_CACHE_URL) {
+      const cache = await (actionsCache ??= import('@actions/cache'))
+      if (cache.isFeatureAvailable()) return cache
+    }
     core.info(
       `The actions cache is not available (no ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL in the environment), so ${doing}.`,
     )
-    return false
+    return undefined
   }
 
   return {
     name: 'actions cache',
 
     async load(runKey) {
-      if (!available("no earlier attempt's batches can be found there")) return undefined
+      const cache = await available("no earlier attempt's batches can be found there")
+      if (!cache) return undefined
       const file = stateFile(runKey)
       const prefix = `${keyPrefix}${runKey}-`
       try {
@@ -121,7 +130,8 @@ export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOpti
     },
 
     async save(state) {
-      if (!available('the batches are not recorded there')) return
+      const cache = await available('the batches are not recorded there')
+      if (!cache) return
       const file = stateFile(state.runKey)
       const key = `${keyPrefix}${state.runKey}-${uniqueMillis()}`
       try {
