@@ -19,6 +19,7 @@ const cost: GraderDefinition = {
   },
   readsOutput: false,
   compile(c) {
+    const { negate } = c
     const ceiling = c.threshold as number
     return ({ input }): Finding => {
       const spent = input.costUsd
@@ -27,9 +28,9 @@ const cost: GraderDefinition = {
         return { pass: false, score: 0, reason: `cost unknown: ${why}`, error: true }
       }
       const holds = spent <= ceiling
-      const pass = holds !== c.negate
+      const pass = holds !== negate
       let reason: string
-      if (c.negate) {
+      if (negate) {
         reason = pass
           ? `cost ${formatUsd(spent)} is above ${formatUsd(ceiling)}`
           : `expected cost above ${formatUsd(ceiling)}; it was ${formatUsd(spent)}`

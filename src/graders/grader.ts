@@ -26,7 +26,11 @@ export interface GraderDefinition {
   takesConfig?: boolean
   /** Keys the grader reads beyond the common ones (model-graded: provider, rubricPrompt), in CompileContext.extra. */
   extraKeys?: readonly string[]
-  /** Validates the value once, loads its files and compiles schemas/patterns; the Check runs per output. */
+  /**
+   * Validates the value once, loads its files and compiles schemas/patterns; the Check runs per output. The
+   * Check captures only what it reads, never `c` itself: a suite may compile an assertion per test, and
+   * each closure over `c` would keep the whole context alive.
+   */
   compile(c: CompileContext): Check | Promise<Check>
 }
 

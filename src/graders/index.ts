@@ -154,6 +154,9 @@ function unsupported(base: string): string | undefined {
   return undefined
 }
 
+/** The `extra` of the graders that read no extra keys (nearly all): one object shared by every compile. */
+const NO_EXTRA: Record<string, unknown> = Object.freeze({})
+
 /** An opaque, compiled output transform (a test's `options.transform` or an assertion's `transform`). */
 export interface CompiledTransform {
   readonly label: string
@@ -232,8 +235,8 @@ export async function compileAssertion(
       'type',
     )
   }
-  const extraKeys = grader.extraKeys ?? []
-  checkKeys(raw, [...ASSERTION_KEYS, ...extraKeys], type)
+  const { extraKeys } = grader
+  checkKeys(raw, extraKeys ? [...ASSERTION_KEYS, ...extraKeys] : ASSERTION_KEYS, type)
   const weight = weightOf(raw)
   const metric = metricOf(raw)
   if (grader.value === 'required' && (raw.value === undefined || raw.value === null)) {
@@ -272,9 +275,9 @@ export async function compileAssertion(
     value: raw.value,
     threshold,
     config: raw.config,
-    extra: Object.fromEntries(
-      extraKeys.filter((key) => raw[key] !== undefined).map((key) => [key, raw[key]]),
-    ),
+    extra: extraKeys
+      ? Object.fromEntries(extraKeys.filter((key) => raw[key] !== undefined).map((key) => [key, raw[key]]))
+      : NO_EXTRA,
     baseDir,
     io,
   })

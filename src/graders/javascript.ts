@@ -17,7 +17,7 @@ const javascript: GraderDefinition = {
   takesConfig: true,
   async compile(c) {
     const script = await compileScript(c.value, c.baseDir, c.io, 'value', c.type)
-    const config = c.config
+    const { config, threshold } = c
     return async (subject: Subject): Promise<Finding> => {
       const context =
         config === undefined ? subject.context : { ...subject.context, config: structuredClone(config) }
@@ -27,7 +27,7 @@ const javascript: GraderDefinition = {
       } catch (error) {
         return { pass: false, score: 0, reason: `${script.label} threw ${describeError(error)}`, error: true }
       }
-      return interpret(result, script, c.threshold)
+      return interpret(result, script, threshold)
     }
   },
 }

@@ -38,6 +38,7 @@ const isJson: GraderDefinition = {
   valueHelp: 'an optional JSON Schema the output must match (inline, or file://schema.json)',
   readsOutput: true,
   compile(c) {
+    const { negate } = c
     const validate = schemaOf(c)
     return ({ text }): Finding => {
       let parsed: unknown
@@ -48,7 +49,7 @@ const isJson: GraderDefinition = {
           findJson(text).length > 0
             ? ' (it contains JSON: use contains-json for JSON inside text or a code fence)'
             : ''
-        const reason = c.negate
+        const reason = negate
           ? 'output is not JSON'
           : `expected output to be JSON: ${oneLine(messageOf(error), 120)}${hint}`
         return { pass: false, score: 0, reason }
@@ -57,12 +58,12 @@ const isJson: GraderDefinition = {
         return {
           pass: true,
           score: 1,
-          reason: c.negate ? 'expected output not to be JSON' : 'output is JSON',
+          reason: negate ? 'expected output not to be JSON' : 'output is JSON',
         }
       }
       const valid = validate(parsed)
       let reason: string
-      if (c.negate)
+      if (negate)
         reason = valid
           ? 'expected output not to be JSON matching the schema'
           : `output is not JSON matching the schema: ${schemaErrors(validate.errors)}`
@@ -81,31 +82,32 @@ const containsJson: GraderDefinition = {
     'an optional JSON Schema that some JSON in the output must match (inline, or file://schema.json)',
   readsOutput: true,
   compile(c) {
+    const { negate } = c
     const validate = schemaOf(c)
     return ({ text }): Finding => {
       const found = findJson(text)
       if (found.length === 0) {
-        const reason = c.negate
+        const reason = negate
           ? 'output contains no JSON object or array'
           : 'expected output to contain a JSON object or array; found none'
         return { pass: false, score: 0, reason }
       }
       if (!validate) {
-        const reason = c.negate
+        const reason = negate
           ? `expected output not to contain JSON; found ${show(found[0].text, 60)}`
           : `output contains JSON: ${show(found[0].text, 60)}`
         return { pass: true, score: 1, reason }
       }
       const match = found.find((candidate) => validate(candidate.value))
       if (match) {
-        const reason = c.negate
+        const reason = negate
           ? `expected output not to contain JSON matching the schema; found ${show(match.text, 60)}`
           : `output contains JSON matching the schema: ${show(match.text, 60)}`
         return { pass: true, score: 1, reason }
       }
       validate(found[0].value)
       const some = found.length === 1 ? 'its JSON' : `none of its ${found.length} JSON values`
-      const reason = c.negate
+      const reason = negate
         ? `output contains no JSON matching the schema (${some}: ${schemaErrors(validate.errors)})`
         : `expected output to contain JSON matching the schema; ${some} matches: ${schemaErrors(validate.errors)}`
       return { pass: false, score: 0, reason }

@@ -388,13 +388,15 @@ function judgeCheck<Verdict>(
 ): Check {
   const settings: JudgeSettings = { ...judgeModel(c), prompt: judgePrompt(c, type) }
   const { model } = settings
+  const { type: written, threshold } = c
+  const which = c.extra.rubricPrompt === undefined ? 'the judge prompt' : "'rubricPrompt'"
   return (subject): Finding => {
     const judge = subject.input.judge
     if (!judge) {
       return {
         pass: false,
         score: 0,
-        reason: `${c.type} needs a judge model, and this grading has none`,
+        reason: `${written} needs a judge model, and this grading has none`,
         error: true,
       }
     }
@@ -404,7 +406,6 @@ function judgeCheck<Verdict>(
         judgeParams(settings, templateVars(subject, type, criterion)),
       )
     } catch (error) {
-      const which = c.extra.rubricPrompt === undefined ? 'the judge prompt' : "'rubricPrompt'"
       return { pass: false, score: 0, reason: `${which} does not render: ${messageOf(error)}`, error: true }
     }
     const answers = requests.map((params) => judge.answer(params))
@@ -444,7 +445,7 @@ function judgeCheck<Verdict>(
         }
       }
     }
-    return { ...judging.finding(verdicts, criteria ?? [], c.threshold), judge: noted }
+    return { ...judging.finding(verdicts, criteria ?? [], threshold), judge: noted }
   }
 }
 
@@ -453,6 +454,15 @@ function criterionOf(c: CompileContext, what: string): string {
   const value = resolveDataValue(c)
   if (value !== null && typeof value === 'object') return JSON.stringify(value)
   return textValue(c, value, what)
+}
+
+/** g-eval's value: one criterion, or a list of them. */
+function criteriaOf(c: CompileContext, what: string): string[] {
+  const value = resolveDataValue(c)
+  if (!Array.isArray(value)) return [textValue(c, value, what)]
+  if (value.length === 0)
+    throw new AssertionCompileError(`${c.type} has an empty list in 'value'; give ${what}`, 'value')
+  return value.map((item: unknown) => textValue(c, item, what))
 }
 
 const llmRubric: GraderDefinition = {
@@ -601,16 +611,7 @@ const gEval: GraderDefinition = {
   readsOutput: true,
   extraKeys: ['provider', 'rubricPrompt'],
   compile(c) {
-    const value = resolveDataValue(c)
-    const what = 'evaluation criteria the judge model scores the output on'
-    let criteria: string[]
-    if (Array.isArray(value)) {
-      if (value.length === 0)
-        throw new AssertionCompileError(`${c.type} has an empty list in 'value'; give ${what}`, 'value')
-      criteria = value.map((item: unknown) => textValue(c, item, what))
-    } else {
-      criteria = [textValue(c, value, what)]
-    }
+    const criteria = criteriaOf(c, 'evaluation criteria the judge model scores the output on')
     return judgeCheck(c, 'g-eval', criteria, {
       format: `one JSON object {"steps": [string, ...], "score": number 0..${G_EVAL_MAX_SCORE}, "reason": string}`,
       parse(reply) {

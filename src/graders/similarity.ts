@@ -18,16 +18,17 @@ const levenshtein: GraderDefinition = {
   },
   readsOutput: true,
   compile(c) {
+    const { negate } = c
     const expected = textValue(c, resolveDataValue(c), 'the expected text', true)
     const threshold = c.threshold ?? DEFAULT_LEVENSHTEIN_THRESHOLD
     const shown = show(expected, 60)
     return ({ text }): Finding => {
       const distance = editDistance(text, expected, threshold)
       const holds = distance <= threshold
-      const pass = holds !== c.negate
+      const pass = holds !== negate
       const measured = holds ? `${distance}` : `more than ${threshold}`
       let reason: string
-      if (c.negate) {
+      if (negate) {
         reason = pass
           ? `edit distance to ${shown} is ${measured}, above threshold ${threshold}`
           : `expected edit distance to ${shown} above ${threshold}; it is ${measured}`
@@ -98,6 +99,7 @@ const rouge: GraderDefinition = {
   },
   readsOutput: true,
   compile(c) {
+    const { negate } = c
     const reference = textValue(c, resolveDataValue(c), 'the reference text')
     if (tokenize(reference).length === 0) {
       throw new AssertionCompileError(`${c.type} needs a reference 'value' with at least one word`, 'value')
@@ -106,11 +108,11 @@ const rouge: GraderDefinition = {
     return ({ text }): Finding => {
       const score = rougeN(text, reference)
       const holds = score >= threshold
-      const pass = holds !== c.negate
+      const pass = holds !== negate
       const comparison = holds ? `>= threshold ${threshold}` : `< threshold ${threshold}`
       const head = pass
         ? 'ROUGE-N'
-        : c.negate
+        : negate
           ? 'expected ROUGE-N below threshold; ROUGE-N'
           : 'expected ROUGE-N to reach threshold; ROUGE-N'
       return { pass: holds, score, reason: `${head} ${fixed(score)} ${comparison}` }

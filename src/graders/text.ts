@@ -13,6 +13,7 @@ const equals: GraderDefinition = {
     'the exact expected output (a string; or an object or list, compared with the output parsed as JSON)',
   readsOutput: true,
   compile(c) {
+    const { negate } = c
     const value = resolveDataValue(c)
     if (value !== null && typeof value === 'object') {
       const shown = show(value)
@@ -21,17 +22,11 @@ const equals: GraderDefinition = {
         try {
           parsed = JSON.parse(text)
         } catch {
-          return phrased(
-            false,
-            c.negate,
-            ['be JSON equal to', 'is JSON equal to'],
-            shown,
-            'output is not JSON',
-          )
+          return phrased(false, negate, ['be JSON equal to', 'is JSON equal to'], shown, 'output is not JSON')
         }
         return phrased(
           isDeepStrictEqual(parsed, value),
-          c.negate,
+          negate,
           ['be JSON equal to', 'is JSON equal to'],
           shown,
           `got ${show(parsed)}`,
@@ -40,7 +35,7 @@ const equals: GraderDefinition = {
     }
     const expected = textValue(c, value, 'the exact expected output', true)
     const shown = show(expected)
-    return ({ text }) => phrased(text === expected, c.negate, ['equal', 'equals'], shown, `got ${show(text)}`)
+    return ({ text }) => phrased(text === expected, negate, ['equal', 'equals'], shown, `got ${show(text)}`)
   },
 }
 
@@ -53,11 +48,12 @@ function containsGrader(ignoreCase: boolean): GraderDefinition {
     valueHelp: 'the text the output must contain',
     readsOutput: true,
     compile(c) {
+      const { negate } = c
       const expected = textValue(c, resolveDataValue(c), 'the text the output must contain')
       const shown = show(expected)
-      if (!ignoreCase) return ({ text }) => phrased(text.includes(expected), c.negate, verb, shown)
+      if (!ignoreCase) return ({ text }) => phrased(text.includes(expected), negate, verb, shown)
       const needle = fold(expected)
-      return ({ text }) => phrased(fold(text).includes(needle), c.negate, verb, shown)
+      return ({ text }) => phrased(fold(text).includes(needle), negate, verb, shown)
     },
   }
 }
@@ -69,6 +65,7 @@ function containsListGrader(mode: 'any' | 'all', ignoreCase: boolean): GraderDef
     valueHelp: 'a list of strings (or a comma-separated string)',
     readsOutput: true,
     compile(c: CompileContext) {
+      const { negate } = c
       const items = listValue(c, resolveDataValue(c), 'strings to look for')
       const needles = ignoreCase ? items.map(fold) : items
       const all = showList(items)
@@ -78,9 +75,9 @@ function containsListGrader(mode: 'any' | 'all', ignoreCase: boolean): GraderDef
         const missing = items.filter((_, i) => !haystack.includes(needles[i]))
         if (mode === 'any') {
           const holds = found.length > 0
-          const pass = holds !== c.negate
+          const pass = holds !== negate
           let reason: string
-          if (c.negate) {
+          if (negate) {
             reason = pass
               ? `output contains none of ${all}${how}`
               : `expected output not to contain any of ${all}${how}; found ${showList(found)}`
@@ -92,9 +89,9 @@ function containsListGrader(mode: 'any' | 'all', ignoreCase: boolean): GraderDef
           return { pass: holds, score: holds ? 1 : 0, reason }
         }
         const holds = missing.length === 0
-        const pass = holds !== c.negate
+        const pass = holds !== negate
         let reason: string
-        if (c.negate) {
+        if (negate) {
           reason = pass
             ? `output does not contain ${showList(missing)}${how}`
             : `expected output not to contain all of ${all}${how}`
@@ -114,12 +111,13 @@ const startsWith: GraderDefinition = {
   valueHelp: 'the text the output must start with',
   readsOutput: true,
   compile(c) {
+    const { negate } = c
     const expected = textValue(c, resolveDataValue(c), 'the text the output must start with')
     const shown = show(expected)
     return ({ text }) =>
       phrased(
         text.startsWith(expected),
-        c.negate,
+        negate,
         ['start with', 'starts with'],
         shown,
         `it starts ${show(text.slice(0, 40))}`,
@@ -132,6 +130,7 @@ const regex: GraderDefinition = {
   valueHelp: 'a JavaScript regular expression, without slashes',
   readsOutput: true,
   compile(c) {
+    const { negate } = c
     const source = textValue(c, resolveDataValue(c), 'a JavaScript regular expression, without slashes')
     let pattern: RegExp
     try {
@@ -143,7 +142,7 @@ const regex: GraderDefinition = {
       )
     }
     const shown = `/${source.length > 80 ? `${source.slice(0, 80)}…` : source}/`
-    return ({ text }) => phrased(pattern.test(text), c.negate, ['match', 'matches'], shown)
+    return ({ text }) => phrased(pattern.test(text), negate, ['match', 'matches'], shown)
   },
 }
 

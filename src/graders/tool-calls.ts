@@ -37,6 +37,7 @@ const isValidToolCall: GraderDefinition = {
   valueHelp: 'optionally, a tool name or a list of tool names that must be among the calls',
   readsOutput: false,
   compile(c) {
+    const { negate } = c
     const value = resolveDataValue(c)
     const required = value === undefined || value === null ? [] : listValue(c, value, 'tool names')
     return ({ input }): Finding => {
@@ -55,7 +56,7 @@ const isValidToolCall: GraderDefinition = {
         problem = `${showList(missing)} not called (called: ${showList(names)})`
       const holds = problem === undefined
       let reason: string
-      if (c.negate)
+      if (negate)
         reason = holds
           ? `expected no valid tool call; the message makes ${describe(calls, names)}`
           : `no valid tool call: ${problem}`
@@ -82,6 +83,7 @@ const toolCallF1: GraderDefinition = {
   threshold: { kind: 'score', help: 'the lowest F1 that passes, between 0 and 1 (default 1)' },
   readsOutput: false,
   compile(c) {
+    const { negate } = c
     const expected = new Set(
       listValue(c, resolveDataValue(c), 'expected tool names').map((name) => name.trim()),
     )
@@ -93,11 +95,11 @@ const toolCallF1: GraderDefinition = {
       const recall = hits / expected.size
       const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0
       const holds = f1 >= threshold
-      const pass = holds !== c.negate
+      const pass = holds !== negate
       const comparison = holds ? `>= threshold ${threshold}` : `< threshold ${threshold}`
       const head = pass
         ? 'tool-call F1'
-        : c.negate
+        : negate
           ? 'expected tool-call F1 below threshold; F1'
           : 'expected tool-call F1 to reach threshold; F1'
       const reason =
