@@ -393,7 +393,35 @@ describe('money formats', () => {
     [4_500_000_000_000n, '0.0045'],
     [12n * 10n ** 15n, '12'],
     [-5n * 10n ** 14n, '-0.5'],
+    [-1n, '-0.000000000000001'],
+    [10n, '0.00000000000001'],
+    [123_456_789_012_345n, '0.123456789012345'],
+    [999_999_999_999_999n, '0.999999999999999'],
+    [1_000_000_000_000_001n, '1.000000000000001'],
+    [1_500_000_000_000_000n, '1.5'],
+    [10n ** 16n, '10'],
+    [9_007_199_254_740_991n, '9.007199254740991'],
+    // Above Number.MAX_SAFE_INTEGER: as a number, 2^53 + 1 would round to 2^53.
+    [9_007_199_254_740_993n, '9.007199254740993'],
+    [-9_007_199_254_740_993n, '-9.007199254740993'],
+    [123_456_789n * 10n ** 12n, '123456.789'],
+    [-(10n ** 20n), '-100000'],
+    [10n ** 30n + 7n, '1000000000000000.000000000000007'],
   ])('usdString(%s) = %s', (femto, text) => expect(usdString(femto)).toBe(text))
+
+  it('usdString agrees with placing the decimal point in the digits, at every magnitude', () => {
+    const byDigits = (femto: bigint) => {
+      const digits = (femto < 0n ? -femto : femto).toString().padStart(16, '0')
+      const text = `${digits.slice(0, -15)}.${digits.slice(-15)}`.replace(/\.?0+$/, '')
+      return femto < 0n ? `-${text}` : text
+    }
+    for (let power = 0n; power <= 30n; power++) {
+      for (const femto of [10n ** power, 10n ** power - 1n, 3n ** power * 7n, 2n ** (power * 2n) + 1n]) {
+        expect(usdString(femto)).toBe(byDigits(femto))
+        expect(usdString(-femto)).toBe(byDigits(-femto))
+      }
+    }
+  })
 
   it.each([
     [0n, '$0'],

@@ -321,11 +321,27 @@ export function costOf(model: string, usage: Usage): CostResult {
 
 /** Exact decimal USD, without trailing zeros: 1234500000000n -> "0.0012345". */
 export function usdString(femto: bigint): string {
-  const sign = femto < 0n ? '-' : ''
+  const value = Number(femto)
+  // Number arithmetic is exact up to 2^53 femtodollars (about 9 USD, so every request's cost) and several
+  // times faster than bigint's; a run formats three amounts per result.
+  if (Number.isSafeInteger(value)) {
+    const magnitude = Math.abs(value)
+    const fraction = magnitude % 1e15
+    return decimal(value < 0, (magnitude - fraction) / 1e15, fraction)
+  }
   const magnitude = femto < 0n ? -femto : femto
-  const whole = magnitude / FEMTO_PER_USD
-  const fraction = (magnitude % FEMTO_PER_USD).toString().padStart(15, '0').replace(/0+$/, '')
-  return `${sign}${whole}${fraction ? `.${fraction}` : ''}`
+  return decimal(femto < 0n, magnitude / FEMTO_PER_USD, Number(magnitude % FEMTO_PER_USD))
+}
+
+/** Whole dollars and femtodollars below a dollar as a decimal without trailing zeros. */
+function decimal(negative: boolean, whole: number | bigint, fraction: number): string {
+  const head = negative ? `-${whole}` : `${whole}`
+  if (fraction === 0) return head
+  // "1" and then the fraction's 15 digits, zero-padded.
+  const digits = String(1e15 + fraction)
+  let end = digits.length
+  while (digits.charCodeAt(end - 1) === 48 /* 0 */) end--
+  return `${head}.${digits.slice(1, end)}`
 }
 
 /** USD as a JavaScript number, for comparisons such as a `cost` assertion's threshold. */
