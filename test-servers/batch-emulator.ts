@@ -48,7 +48,6 @@
  *
  * Every response body is typed with the SDK's own types, so `tsc` catches drift from the API contract.
  */
-import * as crypto from 'node:crypto'
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -651,12 +650,6 @@ function processRequest(
   return { type: 'succeeded', message }
 }
 
-/** SHA-256 of a string, hex: one-shot `crypto.hash` where Node has it (20.12+), else `createHash`. */
-const sha256Hex: (text: string) => string =
-  typeof crypto.hash === 'function'
-    ? (text) => crypto.hash('sha256', text, 'hex')
-    : (text) => createHash('sha256').update(text).digest('hex')
-
 /** The stand-in model's replies within one batch: a sequence reply advances each time its prompt comes. */
 function batchReplies(
   replies: Record<string, StandInReply>,
@@ -674,19 +667,30 @@ function batchReplies(
   }
 }
 
+/** A 32-bit hash of a string: FNV-1a, then MurmurHash3's finaliser, so that similar ids land far apart. */
+function hash32(text: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
+
+/** 2^17: room for the index of every request of a batch (`MAX_REQUESTS_PER_BATCH`). */
+const INDEX_SPAN = 2 ** 17
+
 /**
  * The download order of results: a deterministic order that is not submission order, by a hash of the
  * custom_id. Returns the submission indexes in download order.
  */
 function shuffledOrder(customIds: string[]): number[] {
-  const keys = customIds.map(sha256Hex)
-  const order = keys.map((_, i) => i)
-  order.sort((a, b) => {
-    const ka = keys[a] as string
-    const kb = keys[b] as string
-    return ka < kb ? -1 : ka > kb ? 1 : 0
+  // Each key holds the hash, then the index, exactly in one double (49 bits): sorted natively, as numbers.
+  const keys = new Float64Array(customIds.length)
+  customIds.forEach((id, i) => {
+    keys[i] = hash32(id) * INDEX_SPAN + i
   })
-  return order
+  keys.sort()
+  return Array.from(keys, (key) => key % INDEX_SPAN)
 }
 
 /** The size of the blocks a `LineStore` encodes lines into. */
