@@ -14,6 +14,7 @@ import { gradeResults } from '../src/grading.js'
 import { loadSuites } from '../src/suite.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import { startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
+import { whole } from './fixtures/messages.js'
 
 const suite = [
   'model: claude-haiku-4-5',
@@ -87,7 +88,7 @@ describe('batch client against the emulator', () => {
       sampleByCustomId,
       streamResults(client, batch.id, { log: () => undefined }),
     )
-    expect(graded.outcomes.map((o) => [o.evalCase.id, o.status, o.output])).toEqual([
+    expect(whole(graded.outcomes).map((o) => [o.evalCase.id, o.status, o.output])).toEqual([
       ['capital', 'passed', 'Paris.'],
       ['with spaces and more', 'passed', 'Stand-in reply to: Say hi'],
     ])

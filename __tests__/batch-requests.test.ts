@@ -35,6 +35,11 @@ describe('custom ids', () => {
     const { requests, sampleByCustomId } = buildBatchRequests(cases)
     expect(requests.map((r) => r.custom_id)).toEqual(['one', customIdFor('two words')])
     expect(requests[0].params).toBe(cases[0].params)
-    expect(sampleByCustomId.get(customIdFor('two words'))).toEqual({ evalCase: cases[1], index: 1, of: 1 })
+    expect(sampleByCustomId.get(customIdFor('two words'))).toEqual({
+      evalCase: cases[1],
+      index: 1,
+      of: 1,
+      position: 1,
+    })
   })
 })

@@ -5,7 +5,7 @@ import { RunGrader } from '../src/grading.js'
 import type { RunState, RunStateStore } from '../src/run-state.js'
 import type { EvalCase } from '../src/suite.js'
 import { startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
-import { onceEach } from './fixtures/messages.js'
+import { onceEach, whole } from './fixtures/messages.js'
 
 const request = (i: number): BatchRequest => ({
   custom_id: `t${i}`,
@@ -120,7 +120,7 @@ describe('BatchRun', () => {
     expect(followUps).toHaveLength(MAX_RETRY_ROUNDS)
     expect(followUps.map((b) => b.requests.map((r) => r.custom_id))).toEqual([['t1'], ['t1']])
     const graded = await grader.finish()
-    expect(graded.outcomes.map((o) => [o.customId, o.status, o.error?.type ?? null])).toEqual([
+    expect(whole(graded.outcomes).map((o) => [o.customId, o.status, o.error?.type ?? null])).toEqual([
       ['t0', 'passed', null],
       ['t1', 'errored', 'overloaded_error'],
       ['t2', 'errored', 'invalid_request_error'],

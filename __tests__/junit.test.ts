@@ -6,7 +6,7 @@ import type {
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { ErrorObject } from '@anthropic-ai/sdk/resources/shared'
-import { message, text, onceEach } from './fixtures/messages.js'
+import { message, text, onceEach, whole } from './fixtures/messages.js'
 import { compileAssertion } from '../src/graders/index.js'
 import { buildBatchRequests } from '../src/batch-requests.js'
 import { gradeResults, type TestOutcome } from '../src/grading.js'
@@ -203,7 +203,7 @@ async function graded(
     onceEach(cases),
     stream(Object.entries(results).map(([custom_id, result]) => ({ custom_id, result }))),
   )
-  return { report: buildReport(run, context), outcomes: run.outcomes }
+  return { report: buildReport(run, context), outcomes: whole(run.outcomes) }
 }
 
 /** Two suite files, their tests interleaved: passed, failed, errored (overloaded), canceled and missing. */

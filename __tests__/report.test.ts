@@ -3,7 +3,7 @@ import type {
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages'
-import { message, once, onceEach, text } from './fixtures/messages.js'
+import { message, once, onceEach, text, whole } from './fixtures/messages.js'
 import { compileAssertion, outputText } from '../src/graders/index.js'
 import { buildBatchRequests, type Sample } from '../src/batch-requests.js'
 import { gradeResult, gradeResults } from '../src/grading.js'
@@ -374,7 +374,7 @@ describe('report', () => {
       const graded = await run(replies)
       const document = resultsDocument(
         buildReport(graded, context),
-        graded.outcomes,
+        whole(graded.outcomes),
         new Date('2026-11-28T03:00:00Z'),
       )
       return readBaseline(JSON.stringify(document), 'baseline/eval-results.json')

@@ -2,11 +2,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { MessageBatchResult } from '@anthropic-ai/sdk/resources/messages/batches'
-import { message, text, usage, once } from './fixtures/messages.js'
+import { message, text, usage, once, onceEach } from './fixtures/messages.js'
 import { compileAssertion } from '../src/graders/index.js'
-import { gradeResult, type TestOutcome } from '../src/grading.js'
+import { gradeResult, RunGrader, type TestOutcome } from '../src/grading.js'
+import { PositionSpool } from '../src/position-spool.js'
 import { buildReport } from '../src/report.js'
-import { resultsDocument, resultsText, writeResultsFile } from '../src/results-file.js'
+import { resultsDocument, resultsText, spoolingEntries, writeResultsFile } from '../src/results-file.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import type { EvalCase } from '../src/suite.js'
 
@@ -86,6 +87,37 @@ describe('results file', () => {
       if (count === 400) expect(pieces.length).toBeGreaterThan(2)
     },
   )
+
+  it('writes the same text when passed samples wait in a spool, which keeps only what the report needs of them', async () => {
+    const cases = await Promise.all(Array.from({ length: 9 }, (_, i) => evalCase(`t${i}`)))
+    const replies = ['Paris, France.\n\t"é"', 'Lyon', 'Paris is in France']
+    const results = cases.map((c, i) => ({ custom_id: c.id, result: succeeded(replies[i % replies.length]) }))
+    // Results come in any order; the file lists them in suite order.
+    const arrival = [...results].reverse()
+    const spool = new PositionSpool()
+    try {
+      const spooling = new RunGrader(onceEach(cases), undefined, spoolingEntries(spool))
+      const plain = new RunGrader(onceEach(cases))
+      for (const line of arrival) {
+        await spooling.add(line)
+        await plain.add(line)
+      }
+      const spooled = await spooling.finish()
+      const whole = await plain.finish()
+      expect(spooled.outcomes.filter((o) => 'spooled' in o)).toHaveLength(6)
+      expect(spooled.outcomes[0]).not.toHaveProperty('output')
+      const report = buildReport(spooled, context)
+      expect(buildReport(whole, context)).toEqual(report)
+      expect([...resultsText(report, spooled.outcomes, at, spool)].join('')).toBe(
+        [...resultsText(report, whole.outcomes, at)].join(''),
+      )
+      expect(() => [...resultsText(report, spooled.outcomes, at)]).toThrow(
+        'The entry of t0 was spooled, but the spool was not given.',
+      )
+    } finally {
+      spool.remove()
+    }
+  })
 
   it('writes the document with its fields, and leaves nothing else behind', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'results-file-'))

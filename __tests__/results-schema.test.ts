@@ -8,7 +8,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
-import { message, text, usage, onceEach } from './fixtures/messages.js'
+import { message, text, usage, onceEach, whole } from './fixtures/messages.js'
 import { readBaseline } from '../src/baseline.js'
 import { buildBatchRequests } from '../src/batch-requests.js'
 import { compileAssertion } from '../src/graders/index.js'
@@ -169,7 +169,9 @@ async function earlierRun() {
     batchDurationMs: 1,
     runUrl: undefined,
   })
-  const text = JSON.stringify(resultsDocument(report, run.outcomes, new Date('2026-01-01T00:00:00.000Z')))
+  const text = JSON.stringify(
+    resultsDocument(report, whole(run.outcomes), new Date('2026-01-01T00:00:00.000Z')),
+  )
   return readBaseline(text, '/workspace/baseline/eval-results.json')
 }
 

@@ -23,6 +23,8 @@ export interface Sample {
   /** 1-based. */
   index: number
   of: number
+  /** Where the sample comes among the run's (0-based): its request's, and its entry's in the results file. */
+  position: number
 }
 
 /**
@@ -56,7 +58,7 @@ export function buildBatchRequests(
           `Tests '${clash.evalCase.id}' and '${evalCase.id}' map to the same custom_id '${customId}'; rename one.`,
         )
       }
-      sampleByCustomId.set(customId, { evalCase, index, of })
+      sampleByCustomId.set(customId, { evalCase, index, of, position: requests.length })
       requests.push({ custom_id: customId, params: evalCase.params })
     }
   }

@@ -37,6 +37,41 @@ export interface TestOutcome {
   costUnknown: string | null
 }
 
+/**
+ * What is kept in memory of a sample that passed once its results-file entry is spooled (see OutcomeSpool):
+ * what the report counts and costs. A run of 100,000 tests mostly passes, and its outputs and assertion
+ * results, held until the end, were most of its memory.
+ */
+export type PassedSample = Pick<
+  TestOutcome,
+  'evalCase' | 'customId' | 'sample' | 'samples' | 'resultType' | 'metrics' | 'usage' | 'cost' | 'costUnknown'
+> & { status: 'passed'; spooled: true }
+
+/** A graded sample: whole, or passed and spooled. Those that did not pass are always whole. */
+export type SampleOutcome = TestOutcome | PassedSample
+
+/** Where the results-file entries of passed samples go as they are graded, by the sample's position. */
+export interface OutcomeSpool {
+  keep(position: number, outcome: TestOutcome): void
+}
+
+function spooled(outcome: TestOutcome): PassedSample {
+  const { evalCase, customId, sample, samples, resultType, metrics, usage, cost, costUnknown } = outcome
+  return {
+    evalCase,
+    customId,
+    sample,
+    samples,
+    status: 'passed',
+    resultType,
+    metrics,
+    usage,
+    cost,
+    costUnknown,
+    spooled: true,
+  }
+}
+
 /** ` (sample 2 of 3)` for a sample of a repeated test, else nothing: how reports tell its samples apart. */
 export function sampleLabel({ sample, samples }: Pick<TestOutcome, 'sample' | 'samples'>): string {
   return samples > 1 ? ` (sample ${sample} of ${samples})` : ''
@@ -44,7 +79,7 @@ export function sampleLabel({ sample, samples }: Pick<TestOutcome, 'sample' | 's
 
 export interface GradedRun {
   /** In suite order, a test's samples in order. */
-  outcomes: TestOutcome[]
+  outcomes: SampleOutcome[]
   /** custom_ids the batch returned that no test of this run has, or returned twice. */
   unexpectedCustomIds: string[]
 }
@@ -165,14 +200,16 @@ export interface ResultSink {
  * requests are gathered by `judge`, until `regradeWithJudge` once the judge's batch has answered.
  */
 export class RunGrader implements ResultSink {
-  private readonly outcomes = new Map<string, TestOutcome>()
+  private readonly outcomes = new Map<string, SampleOutcome>()
   private readonly unexpectedCustomIds: string[] = []
   /** Succeeded results whose grade waits for the judge. */
   private readonly awaitingJudge = new Map<string, MessageBatchResult>()
 
+  /** With a spool, passed samples are spooled as they are graded and kept as PassedSamples. */
   constructor(
     private readonly sampleByCustomId: Map<string, Sample>,
     private readonly judge?: Judge,
+    private readonly spool?: OutcomeSpool,
   ) {}
 
   /** Whether a result belongs to one of this run's samples. */
@@ -188,8 +225,17 @@ export class RunGrader implements ResultSink {
       return
     }
     const { outcome, pending } = await gradeResult(sample, custom_id, result, this.judge)
-    this.outcomes.set(custom_id, outcome)
+    this.keep(sample, outcome)
     if (pending) this.awaitingJudge.set(custom_id, result)
+  }
+
+  private keep(sample: Sample, outcome: TestOutcome): void {
+    if (this.spool && outcome.status === 'passed') {
+      this.spool.keep(sample.position, outcome)
+      this.outcomes.set(outcome.customId, spooled(outcome))
+    } else {
+      this.outcomes.set(outcome.customId, outcome)
+    }
   }
 
   async addAll(results: AsyncIterable<MessageBatchIndividualResponse>): Promise<void> {
@@ -198,7 +244,9 @@ export class RunGrader implements ResultSink {
 
   retryableCustomIds(): string[] {
     return [...this.outcomes.values()]
-      .filter((outcome) => worthRetrying(outcome.resultType, outcome.error?.type))
+      .filter(
+        (outcome) => outcome.status === 'errored' && worthRetrying(outcome.resultType, outcome.error?.type),
+      )
       .map((outcome) => outcome.customId)
   }
 
@@ -212,14 +260,14 @@ export class RunGrader implements ResultSink {
     for (const [customId, result] of this.awaitingJudge) {
       const sample = this.sampleByCustomId.get(customId) as Sample
       const { outcome, pending } = await gradeResult(sample, customId, result, this.judge)
-      this.outcomes.set(customId, outcome)
+      this.keep(sample, outcome)
       if (!pending) this.awaitingJudge.delete(customId)
     }
   }
 
   /** Every sample in suite order; a sample the batches returned nothing for is errored (missing). */
   async finish(): Promise<GradedRun> {
-    const outcomes: TestOutcome[] = []
+    const outcomes: SampleOutcome[] = []
     for (const [customId, sample] of this.sampleByCustomId) {
       outcomes.push(this.outcomes.get(customId) ?? (await gradeResult(sample, customId, undefined)).outcome)
     }

@@ -9,7 +9,7 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { AssertionResult } from './graders/index.js'
-import { sampleLabel, type TestOutcome } from './grading.js'
+import { sampleLabel, type SampleOutcome, type TestOutcome } from './grading.js'
 import { usdString } from './pricing.js'
 import type { RunReport } from './report.js'
 
@@ -72,7 +72,7 @@ const seconds = (ms: number) => (ms / 1000).toFixed(3)
 
 interface SuiteGroup {
   file: string
-  outcomes: TestOutcome[]
+  outcomes: SampleOutcome[]
   failures: number
   errors: number
   /** Sum of the tests' known costs, in femtodollars. */
@@ -83,7 +83,7 @@ interface SuiteGroup {
 }
 
 /** Outcomes by suite file, files in the order their first test comes. */
-function groupBySuiteFile(outcomes: TestOutcome[]): SuiteGroup[] {
+function groupBySuiteFile(outcomes: SampleOutcome[]): SuiteGroup[] {
   const groups = new Map<string, SuiteGroup>()
   for (const outcome of outcomes) {
     const file = outcome.evalCase.file
@@ -157,7 +157,7 @@ function errorElement(outcome: TestOutcome): string {
   return `      <error message="${xmlAttribute(message)}" type="${xmlAttribute(outcome.resultType)}">${xmlText(body)}</error>\n`
 }
 
-function testcase(outcome: TestOutcome): string {
+function testcase(outcome: SampleOutcome): string {
   const { id, file, line } = outcome.evalCase
   const open =
     `    <testcase name="${xmlAttribute(`${id}${sampleLabel(outcome)}`)}" classname="${xmlAttribute(file)}" file="${xmlAttribute(file)}"` +
@@ -170,7 +170,7 @@ function testcase(outcome: TestOutcome): string {
 /** The document's text, in pieces: the tests one at a time, so that a writer never holds it whole. */
 export function* junitPieces(
   report: RunReport,
-  outcomes: TestOutcome[],
+  outcomes: SampleOutcome[],
   options: JunitOptions = {},
 ): Generator<string> {
   const groups = groupBySuiteFile(outcomes)
@@ -194,7 +194,7 @@ export function* junitPieces(
 }
 
 /** The run as a JUnit XML document. */
-export function junitXml(report: RunReport, outcomes: TestOutcome[], options: JunitOptions = {}): string {
+export function junitXml(report: RunReport, outcomes: SampleOutcome[], options: JunitOptions = {}): string {
   return Array.from(junitPieces(report, outcomes, options)).join('')
 }
 
@@ -221,7 +221,7 @@ function* chunked(pieces: Iterable<string>): Generator<string> {
 export async function writeJunitFile(
   file: string,
   report: RunReport,
-  outcomes: TestOutcome[],
+  outcomes: SampleOutcome[],
   options: JunitOptions = {},
 ): Promise<string> {
   const absolute = path.resolve(file)

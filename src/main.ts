@@ -33,7 +33,8 @@ import {
 } from './github-run.js'
 import { createPricer, formatUsd, loadPriceOverrides, setPricer, usdNumber, usdString } from './pricing.js'
 import { buildReport } from './report.js'
-import { writeResultsFile } from './results-file.js'
+import { spoolingEntries, writeResultsFile } from './results-file.js'
+import { PositionSpool } from './position-spool.js'
 import { runKeyOf, type RunStateStore } from './run-state.js'
 import { actionsCacheRunStateStore } from './run-state-cache.js'
 import { pullRequestCommentStore } from './run-state-comment.js'
@@ -111,60 +112,66 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
 
   const started = Date.now()
   const judge = new JudgeBook()
-  const grader = new RunGrader(sampleByCustomId, judge)
-  // Built only when something is retried: most runs never look a request up.
-  let requestByCustomId: Map<string, BatchRequest> | undefined
-  const requestOf = (customId: string) =>
-    (requestByCustomId ??= new Map(requests.map((request) => [request.custom_id, request]))).get(
-      customId,
-    ) as BatchRequest
-  const unfinished =
-    (await waitAndGrade(run, outputsSink(grader, judge), inputs, collecting ? undefined : requestOf)) ??
-    (grader.awaitsJudge ? await judgeOutputs(run.judgeRun(), judge, grader, inputs) : undefined)
-  if (unfinished) {
-    await reportPending(unfinished, run, inputs, comment)
-    return
+  // Passed samples' results-file entries wait on disk: a 100,000-test run would hold them all until the end.
+  const spool = new PositionSpool()
+  const grader = new RunGrader(sampleByCustomId, judge, spoolingEntries(spool))
+  try {
+    // Built only when something is retried: most runs never look a request up.
+    let requestByCustomId: Map<string, BatchRequest> | undefined
+    const requestOf = (customId: string) =>
+      (requestByCustomId ??= new Map(requests.map((request) => [request.custom_id, request]))).get(
+        customId,
+      ) as BatchRequest
+    const unfinished =
+      (await waitAndGrade(run, outputsSink(grader, judge), inputs, collecting ? undefined : requestOf)) ??
+      (grader.awaitsJudge ? await judgeOutputs(run.judgeRun(), judge, grader, inputs) : undefined)
+    if (unfinished) {
+      await reportPending(unfinished, run, inputs, comment)
+      return
+    }
+
+    const graded = await grader.finish()
+    graded.unexpectedCustomIds.push(...judge.unexpectedCustomIds())
+    const report = buildReport(graded, {
+      minPassRate: inputs.minPassRate,
+      batchIds: run.allBatchIds,
+      batchDurationMs: Date.now() - started,
+      runUrl: runUrl(),
+      repeatMinPass: inputs.repeatMinPass,
+      failOn: inputs.failOn,
+      baseline,
+      judgeCalls: judge.calls(),
+    })
+    const resultsPath = await writeResultsFile(inputs.resultsFile, report, graded.outcomes, spool)
+    const sampled = report.samples === report.total ? '' : ` (${report.samples} samples)`
+    core.info(`Wrote the results of ${report.total} tests${sampled} to ${resultsPath}.`)
+    if (inputs.junitFile)
+      core.info(`Wrote JUnit XML to ${await writeJunitFile(inputs.junitFile, report, graded.outcomes)}.`)
+    setOutputs(report, resultsPath)
+
+    const annotated = annotateProblems(report.problems)
+    const shared = { title: inputs.commentHeader || undefined, sourceUrl: sourceUrlFor(), annotated }
+    const resultsFile = path.relative(workspace, resultsPath)
+    await writeJobSummary(
+      renderReport(report, {
+        ...shared,
+        surface: SUMMARY_SURFACE,
+        remainderAt: `the results file, \`${resultsFile}\``,
+      }),
+    )
+    await commentOnPullRequest(
+      comment,
+      renderReport(report, {
+        ...shared,
+        surface: COMMENT_SURFACE,
+        remainderAt: `the job summary of the [workflow run](${runUrl() ?? ''}) and the results file, \`${resultsFile}\``,
+      }),
+      run.state(),
+    )
+    if (report.status === 'failed') core.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
+  } finally {
+    spool.remove()
   }
-
-  const graded = await grader.finish()
-  graded.unexpectedCustomIds.push(...judge.unexpectedCustomIds())
-  const report = buildReport(graded, {
-    minPassRate: inputs.minPassRate,
-    batchIds: run.allBatchIds,
-    batchDurationMs: Date.now() - started,
-    runUrl: runUrl(),
-    repeatMinPass: inputs.repeatMinPass,
-    failOn: inputs.failOn,
-    baseline,
-    judgeCalls: judge.calls(),
-  })
-  const resultsPath = await writeResultsFile(inputs.resultsFile, report, graded.outcomes)
-  const sampled = report.samples === report.total ? '' : ` (${report.samples} samples)`
-  core.info(`Wrote the results of ${report.total} tests${sampled} to ${resultsPath}.`)
-  if (inputs.junitFile)
-    core.info(`Wrote JUnit XML to ${await writeJunitFile(inputs.junitFile, report, graded.outcomes)}.`)
-  setOutputs(report, resultsPath)
-
-  const annotated = annotateProblems(report.problems)
-  const shared = { title: inputs.commentHeader || undefined, sourceUrl: sourceUrlFor(), annotated }
-  const resultsFile = path.relative(workspace, resultsPath)
-  await writeJobSummary(
-    renderReport(report, {
-      ...shared,
-      surface: SUMMARY_SURFACE,
-      remainderAt: `the results file, \`${resultsFile}\``,
-    }),
-  )
-  await commentOnPullRequest(
-    comment,
-    renderReport(report, {
-      ...shared,
-      surface: COMMENT_SURFACE,
-      remainderAt: `the job summary of the [workflow run](${runUrl() ?? ''}) and the results file, \`${resultsFile}\``,
-    }),
-    run.state(),
-  )
-  if (report.status === 'failed') core.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
 }
 
 /**

@@ -4,7 +4,8 @@ import { mkdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { TestOutcome, TestStatus } from './grading.js'
+import type { OutcomeSpool, SampleOutcome, TestOutcome, TestStatus } from './grading.js'
+import type { PositionSpool } from './position-spool.js'
 import { usdString, type Cost } from './pricing.js'
 import type { RunReport } from './report.js'
 import type { BaselineComparison } from './baseline.js'
@@ -20,14 +21,19 @@ function usd(cost: Cost | null) {
   }
 }
 
-function testEntry(outcome: TestOutcome, verdict: TestStatus) {
+/**
+ * A sample's entry but its test's verdict (which waits for the test's other samples): the ids that come
+ * before the verdict, and the rest.
+ */
+function entryParts(outcome: TestOutcome) {
   const { evalCase } = outcome
-  return {
+  const ids = {
     id: evalCase.id,
     custom_id: outcome.customId,
     sample: outcome.sample,
     samples: outcome.samples,
-    verdict,
+  }
+  const rest = {
     description: evalCase.description ?? null,
     file: evalCase.file,
     line: evalCase.line,
@@ -47,6 +53,24 @@ function testEntry(outcome: TestOutcome, verdict: TestStatus) {
     cost_usd: usd(outcome.cost),
     cost_unknown_reason: outcome.costUnknown,
   }
+  return { ids, rest }
+}
+
+/** An entry's text without its verdict: the ids' JSON without its closing brace, a tab, the rest's without its opening one. */
+function unjudgedText(outcome: TestOutcome): string {
+  const { ids, rest } = entryParts(outcome)
+  return `${JSON.stringify(ids).slice(0, -1)}\t${JSON.stringify(rest).slice(1)}`
+}
+
+/** The entry's text, its verdict put where it belongs. */
+function judgedText(unjudged: string, verdict: TestStatus): string {
+  const tab = unjudged.indexOf('\t')
+  return `${unjudged.slice(0, tab)},"verdict":"${verdict}",${unjudged.slice(tab + 1)}`
+}
+
+/** Puts the entries of passed samples in `spool` as they are graded, for writeResultsFile to take back. */
+export function spoolingEntries(spool: PositionSpool): OutcomeSpool {
+  return { keep: (position, outcome) => spool.put(position, unjudgedText(outcome)) }
 }
 
 /** Everything of the document but its tests (which come last). */
@@ -121,17 +145,28 @@ function baselineSection(comparison: BaselineComparison) {
   }
 }
 
-/** Each sample's entry, in order, with its test's verdict (a test's samples are consecutive). */
-function* testEntries(report: RunReport, outcomes: TestOutcome[]) {
-  let i = 0
+/** Each sample with its test's verdict and its position, in order (a test's samples are consecutive). */
+function* withVerdicts<T>(report: RunReport, outcomes: T[]): Generator<[T, TestStatus, number]> {
+  let position = 0
   for (const { samples, status } of report.verdicts) {
-    for (const end = i + samples; i < end; i++) yield testEntry(outcomes[i], status)
+    for (const end = position + samples; position < end; position++)
+      yield [outcomes[position], status, position]
   }
 }
 
-/** The document written to `results-file`. Money is exact decimal USD in strings. */
+/** The document written to `results-file`, of samples graded without a spool. Money is exact decimal USD in strings. */
 export function resultsDocument(report: RunReport, outcomes: TestOutcome[], generatedAt: Date) {
-  return { ...resultsHeader(report, generatedAt), tests: [...testEntries(report, outcomes)] }
+  const tests = Array.from(withVerdicts(report, outcomes), ([outcome, verdict]) => {
+    const { ids, rest } = entryParts(outcome)
+    return { ...ids, verdict, ...rest }
+  })
+  return { ...resultsHeader(report, generatedAt), tests }
+}
+
+function unjudgedTextOf(outcome: SampleOutcome, position: number, spool: PositionSpool | undefined): string {
+  if (!('spooled' in outcome)) return unjudgedText(outcome)
+  if (!spool) throw new Error(`The entry of ${outcome.customId} was spooled, but the spool was not given.`)
+  return spool.textAt(position)
 }
 
 /** Text is handed to the file in pieces of about this many characters. */
@@ -144,8 +179,9 @@ const CHUNK_CHARS = 1 << 16
  */
 export function* resultsText(
   report: RunReport,
-  outcomes: TestOutcome[],
+  outcomes: SampleOutcome[],
   generatedAt: Date,
+  spool?: PositionSpool,
 ): Generator<string> {
   const header = resultsHeader(report, generatedAt)
   if (outcomes.length === 0) {
@@ -155,8 +191,8 @@ export function* resultsText(
   // `tests` is the last key: the header's text without its closing brace, then the list, then the brace.
   let text = `${JSON.stringify(header, null, 2).slice(0, -2)},\n  "tests": [\n    `
   let separator = ''
-  for (const entry of testEntries(report, outcomes)) {
-    text += separator + JSON.stringify(entry)
+  for (const [outcome, verdict, position] of withVerdicts(report, outcomes)) {
+    text += separator + judgedText(unjudgedTextOf(outcome, position, spool), verdict)
     separator = ',\n    '
     if (text.length >= CHUNK_CHARS) {
       yield text
@@ -174,13 +210,17 @@ export function* resultsText(
 export async function writeResultsFile(
   file: string,
   report: RunReport,
-  outcomes: TestOutcome[],
+  outcomes: SampleOutcome[],
+  spool?: PositionSpool,
 ): Promise<string> {
   const absolute = path.resolve(file)
   await mkdir(path.dirname(absolute), { recursive: true })
   const partial = `${absolute}.partial`
   try {
-    await pipeline(Readable.from(resultsText(report, outcomes, new Date())), createWriteStream(partial))
+    await pipeline(
+      Readable.from(resultsText(report, outcomes, new Date(), spool)),
+      createWriteStream(partial),
+    )
     await rename(partial, absolute)
   } catch (error) {
     await rm(partial, { force: true })

@@ -3,7 +3,7 @@
  * say together: pass@k, pass^k and the flaky ones. The gate counts tests by verdict, so that one test
  * dropping from 3/3 to 2/3 is a failed test, not a dent in an average.
  */
-import type { TestOutcome, TestStatus } from './grading.js'
+import type { SampleOutcome, TestStatus } from './grading.js'
 import { passAtK, passHatK } from './statistics.js'
 import type { EvalCase } from './suite.js'
 
@@ -25,7 +25,7 @@ export interface TestVerdict {
  * passes when at least `needed` samples pass; it failed for want of output (errored) when the samples that
  * errored could have made up the difference.
  */
-export function verdictsOf(outcomes: TestOutcome[], repeatMinPass: number | undefined): TestVerdict[] {
+export function verdictsOf(outcomes: SampleOutcome[], repeatMinPass: number | undefined): TestVerdict[] {
   const verdicts: TestVerdict[] = []
   for (let start = 0; start < outcomes.length;) {
     const { evalCase, samples } = outcomes[start]
