@@ -133,8 +133,9 @@ interface JudgeOptions {
 /** A case before its id is final (`evalCase.id` is set last): derived ids are made unique over all suites. */
 interface PendingCase {
   evalCase: EvalCase
-  givenId: string | undefined
-  derivedId: string
+  /** The test's id as given, or one derived from its file and description (or vars and prompt). */
+  id: string
+  derived: boolean
   variant: string
 }
 
@@ -150,7 +151,10 @@ class SuiteLoader {
   /** Per file, not per test: a suite of 100,000 tests is a few files. */
   private readonly displayed = new Map<string, string>()
   private readonly stems = new Map<string, string>()
-  readonly givenIds: { id: string; file: string; line: number }[] = []
+  /** Each given test id, with the test that first uses it. */
+  private readonly idUses = new Map<string, Location>()
+  /** Listed after the other problems. */
+  readonly duplicateIds: SuiteProblem[] = []
 
   constructor(private readonly options: SuiteOptions) {}
 
@@ -224,6 +228,21 @@ class SuiteLoader {
       this.report(location, this.missingRefMessage(ref, file))
       return undefined
     }
+  }
+
+  /** Records a test's given id; an id given before is a problem. */
+  useId(id: string, test: Location): void {
+    const first = this.idUses.get(id)
+    if (!first) {
+      this.idUses.set(id, test)
+      return
+    }
+    const firstAt = `${this.display(first.source.file)}:${this.lineOf(at(first, 'id'))}`
+    this.duplicateIds.push({
+      file: this.display(test.source.file),
+      line: this.lineOf(at(test, 'id')),
+      message: `duplicate test id '${id}' (first used at ${firstAt}); ids must be unique`,
+    })
   }
 
   missingRefMessage(ref: string, file: string): string {
@@ -514,8 +533,7 @@ class SuiteLoader {
     const line = this.lineOf(location)
     const file = this.display(location.source.file)
     const givenId = test.id === undefined ? undefined : String(test.id)
-    if (givenId !== undefined)
-      this.givenIds.push({ id: givenId, file, line: this.lineOf(at(location, 'id')) })
+    if (givenId !== undefined) this.useId(givenId, location)
 
     const testParams = this.requestParams(test, location)
     const vars =
@@ -560,8 +578,9 @@ class SuiteLoader {
     }
 
     const description = test.description as string | undefined
-    const stem = this.stem(file)
-    const derivedId = `${stem}/${slug(description ?? '') || hashOf([vars, test.prompt ?? test.messages ?? null])}`
+    const id =
+      givenId ??
+      `${this.stem(file)}/${slug(description ?? '') || hashOf([vars, test.prompt ?? test.messages ?? null])}`
     const cases: PendingCase[] = []
     for (const prompt of prompts) {
       for (const model of models) {
@@ -602,7 +621,7 @@ class SuiteLoader {
           transform,
           ...(typeof test.repeat === 'number' && { repeat: test.repeat }),
         }
-        cases.push({ evalCase, givenId, derivedId, variant })
+        cases.push({ evalCase, id, derived: givenId === undefined, variant })
       }
     }
     return cases
@@ -670,7 +689,7 @@ export async function loadSuites(files: string[], options: SuiteOptions): Promis
   const pending: PendingCase[] = []
   // One push per case: spreading 100,000s of cases into push's arguments overflows the stack.
   for (const file of files) for (const testCase of await loader.loadSuite(file)) pending.push(testCase)
-  const problems = [...loader.problems, ...duplicateIdProblems(loader.givenIds)]
+  const problems = [...loader.problems, ...loader.duplicateIds]
   if (problems.length > 0) throw new SuiteError(inReadingOrder(problems))
   return assignIds(pending)
 }
@@ -689,50 +708,41 @@ function inReadingOrder(problems: SuiteProblem[]): SuiteProblem[] {
     .map(({ problem }) => problem)
 }
 
-function duplicateIdProblems(givenIds: { id: string; file: string; line: number }[]): SuiteProblem[] {
-  const firstSeen = new Map<string, { file: string; line: number }>()
-  const problems: SuiteProblem[] = []
-  for (const given of givenIds) {
-    const earlier = firstSeen.get(given.id)
-    if (!earlier) firstSeen.set(given.id, given)
-    else {
-      problems.push({
-        file: given.file,
-        line: given.line,
-        message: `duplicate test id '${given.id}' (first used at ${earlier.file}:${earlier.line}); ids must be unique`,
-      })
-    }
-  }
-  return problems
-}
-
 /**
  * Final ids: the one the author wrote, else one derived from the file and the description (or, without one,
  * a hash of the vars and prompt), so that ids stay stable while tests are added or moved; a test crossed
  * with several prompts or providers gets their labels in brackets. Derived ids that clash get a suffix.
  */
 function assignIds(pending: PendingCase[]): EvalCase[] {
-  const taken = new Set<string>()
-  for (const { givenId } of pending) if (givenId !== undefined) taken.add(givenId)
-  const derived = new Map<string, string>()
+  // The given ids, gathered only once an id is derived: most large suites give every test its id.
+  let taken: Set<string> | undefined
+  const uniqueIds = new Map<string, string>()
   const cases: EvalCase[] = new Array(pending.length)
   for (let i = 0; i < pending.length; i++) {
-    const { evalCase, givenId, derivedId, variant } = pending[i]
-    let base = givenId
-    if (base === undefined) {
+    const { evalCase, id, derived, variant } = pending[i]
+    let base = id
+    if (derived) {
       const testKey = `${evalCase.file}:${evalCase.line}`
-      base = derived.get(testKey)
-      if (base === undefined) {
-        base = derivedId
-        for (let n = 2; taken.has(base); n++) base = `${derivedId}-${n}`
-        taken.add(base)
-        derived.set(testKey, base)
+      let unique = uniqueIds.get(testKey)
+      if (unique === undefined) {
+        taken ??= givenIds(pending)
+        unique = id
+        for (let n = 2; taken.has(unique); n++) unique = `${id}-${n}`
+        taken.add(unique)
+        uniqueIds.set(testKey, unique)
       }
+      base = unique
     }
     evalCase.id = variant ? `${base} [${variant}]` : base
     cases[i] = evalCase
   }
   return cases
+}
+
+function givenIds(pending: PendingCase[]): Set<string> {
+  const ids = new Set<string>()
+  for (const { id, derived } of pending) if (!derived) ids.add(id)
+  return ids
 }
 
 /**
