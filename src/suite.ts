@@ -87,6 +87,8 @@ export interface SuiteOptions {
 
 interface Source {
   file: string
+  /** The file's directory, which its relative references are resolved from. */
+  directory: string
   format: SourceFormat
   doc: SourceDocument
 }
@@ -110,11 +112,18 @@ interface PromptTemplate {
   location: Location
 }
 
-interface SuiteDefaults {
+/** A model a test runs on, with the request parameters of its provider. */
+interface TestModel {
+  label: string
   model: string | undefined
   params: RequestParams
+}
+
+interface SuiteDefaults {
+  params: RequestParams
   prompts: PromptTemplate[] | undefined
-  providers: Provider[] | undefined
+  /** The providers, else the suite's model (or the action's). */
+  models: TestModel[]
   vars: Record<string, unknown>
   /** defaultTest's assertions as written: compiled per test, with the test's vars in their templates. */
   assert: { value: unknown; location: Location }
@@ -151,6 +160,7 @@ class SuiteLoader {
   /** Per file, not per test: a suite of 100,000 tests is a few files. */
   private readonly displayed = new Map<string, string>()
   private readonly stems = new Map<string, string>()
+  private readonly testModels = new Map<string, TestModel[]>()
   /** Each given test id, with the test that first uses it. */
   private readonly idUses = new Map<string, Location>()
   /** Listed after the other problems. */
@@ -216,7 +226,7 @@ class SuiteLoader {
     }
     const parsed = parseSource(text, format)
     for (const problem of parsed.problems) this.problems.push({ file: this.display(file), ...problem })
-    return parsed.document && { file, format, doc: parsed.document }
+    return parsed.document && { file, directory: path.dirname(file), format, doc: parsed.document }
   }
 
   /** The contents of a file:// reference written at `location`, or undefined (reported) when it is missing. */
@@ -295,12 +305,14 @@ class SuiteLoader {
     const defaultTest = (config.defaultTest ?? {}) as Config
     const defaultAt = at(root, 'defaultTest')
     const transform = (defaultTest.options as Config | undefined)?.transform
+    const model = (config.model as string | undefined) ?? this.options.model
     return {
-      model: config.model as string | undefined,
       params: this.requestParams(config, root),
       prompts: config.prompts === undefined ? undefined : this.prompts(config.prompts, at(root, 'prompts')),
-      providers:
-        config.providers === undefined ? undefined : this.providers(config.providers, at(root, 'providers')),
+      models:
+        config.providers === undefined
+          ? [{ label: '', model, params: {} }]
+          : this.providers(config.providers, at(root, 'providers')),
       vars: this.vars(defaultTest.vars, at(defaultAt, 'vars')),
       assert: { value: defaultTest.assert, location: at(defaultAt, 'assert') },
       threshold: defaultTest.threshold as number | undefined,
@@ -386,6 +398,13 @@ class SuiteLoader {
     })
   }
 
+  /** The models of a test that names its own: one list per name, as 100,000s of tests name the same few. */
+  ownModels(model: string): TestModel[] {
+    let models = this.testModels.get(model)
+    if (!models) this.testModels.set(model, (models = [{ label: '', model, params: {} }]))
+    return models
+  }
+
   /** Vars written at `location`; a string value file://path becomes the file's text (images: base64). */
   vars(value: unknown, location: Location): Record<string, unknown> {
     const vars = { ...((value ?? {}) as Record<string, unknown>) }
@@ -439,12 +458,13 @@ class SuiteLoader {
     location: Location,
     vars: Record<string, unknown>,
     judge: JudgeOptions,
-    compiled: CompiledAssertion[] = [],
   ): Promise<CompiledAssertion[]> {
+    const compiled: CompiledAssertion[] = []
     if (value === undefined || value === null) return compiled
-    const directory = path.dirname(location.source.file)
-    for (const [i, written] of (value as Config[]).entries()) {
-      const raw = withJudgeOptions(written, judge)
+    const { directory } = location.source
+    const written = value as Config[]
+    for (let i = 0; i < written.length; i++) {
+      const raw = withJudgeOptions(written[i], judge)
       try {
         compiled.push(
           await (isTypeValue(raw)
@@ -463,7 +483,7 @@ class SuiteLoader {
   async transform(source: unknown, location: Location): Promise<CompiledTransform | undefined> {
     if (typeof source !== 'string') return undefined
     try {
-      return await compileTransform(source, path.dirname(location.source.file), this.options.io)
+      return await compileTransform(source, location.source.directory, this.options.io)
     } catch (error) {
       if (!(error instanceof AssertionCompileError)) throw error
       this.report(location, error.message)
@@ -540,12 +560,21 @@ class SuiteLoader {
       test.vars === undefined
         ? { ...defaults.vars }
         : { ...defaults.vars, ...this.vars(test.vars, at(location, 'vars')) }
-    // defaultTest's assertions, then the test's, in one list; a list that is not written adds nothing.
-    const assertions: CompiledAssertion[] = []
-    const judge = { ...defaults.judge, ...judgeOptionsOf(test.options) }
-    await this.assertions(defaults.assert.value, defaults.assert.location, vars, judge, assertions)
-    if (test.assert !== undefined)
-      await this.assertions(test.assert, at(location, 'assert'), vars, judge, assertions)
+    const judge =
+      test.options === undefined ? defaults.judge : { ...defaults.judge, ...judgeOptionsOf(test.options) }
+    // defaultTest's assertions, then the test's, in one list; a list that is not written adds nothing. concat
+    // makes a list of exactly their length: one grown by push keeps spare room, in each of 100,000s of tests.
+    const defaultAssertions = await this.assertions(
+      defaults.assert.value,
+      defaults.assert.location,
+      vars,
+      judge,
+    )
+    const assertions = defaultAssertions.concat(
+      test.assert === undefined
+        ? []
+        : await this.assertions(test.assert, at(location, 'assert'), vars, judge),
+    )
     const threshold = (test.threshold as number | undefined) ?? defaults.threshold
     const ownTransform = (test.options as Config | undefined)?.transform
     const transform =
@@ -566,10 +595,7 @@ class SuiteLoader {
         'this test has no prompt: add `prompt:` or `messages:`, or a top-level `prompts:` list',
       )
     }
-    const models: { label: string; model: string | undefined; params: RequestParams }[] =
-      typeof test.model === 'string'
-        ? [{ label: '', model: test.model, params: {} }]
-        : (defaults.providers ?? [{ label: '', model: defaults.model ?? this.options.model, params: {} }])
+    const models = typeof test.model === 'string' ? this.ownModels(test.model) : defaults.models
     if (models.some((m) => !m.model)) {
       this.report(
         location,
