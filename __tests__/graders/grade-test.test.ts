@@ -1,6 +1,8 @@
 import {
   AssertionCompileError,
   ASSERTION_TYPES,
+  type AssertionResult,
+  type Judge,
   compileAssertion,
   compileTransform,
   gradeTest,
@@ -319,6 +321,58 @@ describe('gradeTest', () => {
     const grade = await gradeTest(compiled, gradingInput('a'))
     expect(grade.results.map((r) => r.type)).toEqual(['javascript', 'contains'])
     expect(grade.pass).toBe(true)
+  })
+
+  it('reports in order a mix of scripts and plain checks, in an assert-set too', async () => {
+    const grade = await gradeAll(
+      [
+        { type: 'contains', value: 'a' },
+        {
+          type: 'assert-set',
+          assert: [
+            { type: 'javascript', value: 'output === "a"' },
+            { type: 'regex', value: 'b' },
+          ],
+        },
+        { type: 'equals', value: 'a', transform: 'output + output' },
+        { type: 'starts-with', value: 'a' },
+      ],
+      'a',
+    )
+    const shown = (results: AssertionResult[] = []) => results.map((r) => [r.type, r.pass])
+    expect(shown(grade.results)).toEqual([
+      ['contains', true],
+      ['assert-set', false],
+      ['equals', false],
+      ['starts-with', true],
+    ])
+    expect(shown(grade.results[1].results)).toEqual([
+      ['javascript', true],
+      ['regex', false],
+    ])
+  })
+
+  it('fails an assertion whose check throws, with the error as the reason, and grades the others', async () => {
+    const judge: Judge = {
+      answer() {
+        throw new Error('judge offline')
+      },
+    }
+    const grade = await gradeAll(
+      [
+        { type: 'llm-rubric', value: 'names the city' },
+        { type: 'contains', value: 'Paris' },
+      ],
+      'Paris',
+      { extra: { judge } },
+    )
+    expect(grade.results[0]).toMatchObject({
+      pass: false,
+      score: 0,
+      reason: 'could not grade: judge offline',
+      errored: true,
+    })
+    expect(grade.results[1].pass).toBe(true)
   })
 })
 

@@ -1,4 +1,15 @@
-import { compileError, grade, tempDir, text, thinking } from './fixtures.js'
+import { compileAssertion, gradeTest } from '../../src/graders/index.js'
+import {
+  BASE_DIR,
+  compileError,
+  grade,
+  gradeAll,
+  gradingInput,
+  io,
+  tempDir,
+  text,
+  thinking,
+} from './fixtures.js'
 
 describe('javascript', () => {
   it.each([
@@ -133,6 +144,38 @@ describe('javascript', () => {
       { test: { id: 'capital', vars: { city: 'Paris' } } },
     )
     expect(result.reason).toBe('["Paris","What is the capital of France?","capital",3,2,"Paris",0.0005]')
+  })
+
+  it("gives each script a context of its own, which it may change without changing another's", async () => {
+    const change = (result: string) =>
+      ['context.prompt = "changed"', 'context.vars = {}', 'context.config = {}', 'context.extra = 1']
+        .concat(`return ${result}`)
+        .join('\n')
+    const unchanged =
+      'context.prompt === "What is the capital of France?" && context.vars.city === "Paris" && ' +
+      'context.config === undefined && context.extra === undefined'
+    const grade = await gradeAll(
+      [
+        { type: 'javascript', value: change('true'), config: { min: 3 } },
+        { type: 'javascript', value: unchanged },
+        { type: 'javascript', value: unchanged, transform: change('output') },
+      ],
+      'Paris',
+      { transform: change('output') },
+    )
+    expect(grade.results.map((r) => r.pass)).toEqual([true, true, true])
+    // One compiled assertion graded twice: each run gets its own copy of the config.
+    const counting = await compileAssertion(
+      {
+        type: 'javascript',
+        value: 'context.config.min += 1\nreturn context.config.min === 4',
+        config: { min: 3 },
+      },
+      BASE_DIR,
+      io,
+    )
+    const twice = await gradeTest([counting, counting], gradingInput('Paris'))
+    expect(twice.results.map((r) => r.pass)).toEqual([true, true])
   })
 
   describe('file:// modules', () => {

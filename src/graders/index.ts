@@ -470,7 +470,7 @@ async function applyTransform(
 ): Promise<unknown> {
   let result: unknown
   try {
-    result = await transform.script.run(output, { ...context })
+    result = await transform.script.run(output, context)
   } catch (error) {
     throw new Error(`transform ${transform.label} threw ${describeError(error)}`, { cause: error })
   }
@@ -486,14 +486,51 @@ async function applyTransform(
 const asText = (output: unknown): string =>
   typeof output === 'string' ? output : (JSON.stringify(output) ?? String(output))
 
-interface Graded {
+/** One test's grading, which its assertions share. */
+class Graded {
+  /** The output after the test's transform (the message's text when it has none). */
   output: unknown
   /** Set when the test's transform failed: every assertion that reads the output fails with it. */
   failure: string | undefined
-  input: GradingInput
-  context: ScriptContext
   /** How many assertions await the judge's answer. */
-  pending: number
+  pending = 0
+  private context: ScriptContext | undefined
+
+  constructor(
+    readonly input: GradingInput,
+    private readonly text: string,
+  ) {
+    this.output = text
+  }
+
+  /**
+   * The context handed to a script, built on first use (most tests run none). Each script gets its own
+   * shallow copy, so that one that changes its context does not change another's.
+   */
+  scriptContext(): ScriptContext {
+    this.context ??= contextOf(this.input, this.text)
+    return { ...this.context }
+  }
+}
+
+/** What a check sees of one output (the test's, or the assertion's transformed one). */
+class GradedSubject implements Subject {
+  readonly text: string
+
+  constructor(
+    readonly output: unknown,
+    private readonly graded: Graded,
+  ) {
+    this.text = asText(output)
+  }
+
+  get input(): GradingInput {
+    return this.graded.input
+  }
+
+  scriptContext(): ScriptContext {
+    return this.graded.scriptContext()
+  }
 }
 
 /**
@@ -515,28 +552,68 @@ function assertionResult(
   return result
 }
 
-async function gradeAssertion(assertion: CompiledAssertion, graded: Graded): Promise<AssertionResult> {
+/**
+ * Grades the assertions; a promise only when some check or transform returned one (scripts do, the other
+ * checks answer at once), so that a test of plain checks costs no promise or microtask per assertion.
+ */
+function gradeAll(
+  assertions: CompiledAssertion[],
+  graded: Graded,
+): AssertionResult[] | Promise<AssertionResult[]> {
+  const results = assertions.map((assertion) => gradeAssertion(assertion, graded))
+  return results.some((result) => result instanceof Promise)
+    ? Promise.all(results)
+    : (results as AssertionResult[])
+}
+
+function gradeAssertion(
+  assertion: CompiledAssertion,
+  graded: Graded,
+): AssertionResult | Promise<AssertionResult> {
   if (assertion.assert) {
-    const results = await Promise.all(assertion.assert.map((child) => gradeAssertion(child, graded)))
-    const { pass, score, reason } = combine(results, assertion.threshold)
-    return assertionResult(assertion, pass, score, reason, results)
+    const results = gradeAll(assertion.assert, graded)
+    return results instanceof Promise
+      ? results.then((all) => assertSetResult(assertion, all))
+      : assertSetResult(assertion, results)
   }
-  const { negate, readsOutput, check, transform } = assertion.internals
-  let finding: Finding
+  let finding: Finding | Promise<Finding>
   try {
-    if (readsOutput && graded.failure) throw new Error(graded.failure)
-    let output = graded.output
-    if (readsOutput && transform) output = await applyTransform(transform, output, graded.context)
-    const subject: Subject = {
-      output,
-      text: asText(output),
-      input: graded.input,
-      context: { ...graded.context },
-    }
-    finding = await (check as Check)(subject)
+    finding = findingOf(assertion.internals, graded)
   } catch (error) {
-    finding = { pass: false, score: 0, reason: `could not grade: ${messageOf(error)}`, error: true }
+    finding = couldNotGrade(error)
   }
+  return finding instanceof Promise
+    ? finding.then(
+        (found) => resultOf(assertion, found, graded),
+        (error: unknown) => resultOf(assertion, couldNotGrade(error), graded),
+      )
+    : resultOf(assertion, finding, graded)
+}
+
+/** An assert-set's result, from its assertions' results. */
+function assertSetResult(assertion: CompiledAssertion, results: AssertionResult[]): AssertionResult {
+  const { pass, score, reason } = combine(results, assertion.threshold)
+  return assertionResult(assertion, pass, score, reason, results)
+}
+
+/** The check's finding, after the assertion's transform; throws (or rejects) when either throws. */
+function findingOf({ readsOutput, check, transform }: Internals, graded: Graded): Finding | Promise<Finding> {
+  if (readsOutput && graded.failure) return couldNotGrade(graded.failure)
+  const grade = check as Check
+  if (readsOutput && transform) {
+    return applyTransform(transform, graded.output, graded.scriptContext()).then((output) =>
+      grade(new GradedSubject(output, graded)),
+    )
+  }
+  return grade(new GradedSubject(graded.output, graded))
+}
+
+function couldNotGrade(error: unknown): Finding {
+  return { pass: false, score: 0, reason: `could not grade: ${messageOf(error)}`, error: true }
+}
+
+function resultOf(assertion: CompiledAssertion, finding: Finding, graded: Graded): AssertionResult {
+  const { negate } = assertion.internals
   const score = Math.min(1, Math.max(0, Number.isFinite(finding.score) ? finding.score : 0))
   const reason = oneLine(finding.reason)
   if (finding.pending) graded.pending += 1
@@ -624,19 +701,16 @@ export async function gradeTest(
   input: GradingInput,
   options: { threshold?: number; transform?: CompiledTransform } = {},
 ): Promise<TestGrade> {
-  const text = outputText(input.message)
-  const context = contextOf(input, text)
-  let output: unknown = text
-  let failure: string | undefined
+  const graded = new Graded(input, outputText(input.message))
   if (options.transform) {
     try {
-      output = await applyTransform(options.transform, text, context)
+      graded.output = await applyTransform(options.transform, graded.output, graded.scriptContext())
     } catch (error) {
-      failure = `the test's ${messageOf(error)}`
+      graded.failure = `the test's ${messageOf(error)}`
     }
   }
-  const graded: Graded = { output, failure, input, context, pending: 0 }
-  const results = await Promise.all(assertions.map((assertion) => gradeAssertion(assertion, graded)))
+  const grading = gradeAll(assertions, graded)
+  const results = grading instanceof Promise ? await grading : grading
   if (graded.pending > 0) {
     // Not a grade yet: no pass, score or metrics that a pending assertion could count in.
     const reason = `awaiting the judge's answer to ${graded.pending === 1 ? 'an assertion' : `${graded.pending} assertions`}`

@@ -19,8 +19,8 @@ const javascript: GraderDefinition = {
     const script = await compileScript(c.value, c.baseDir, c.io, 'value', c.type)
     const { config, threshold } = c
     return async (subject: Subject): Promise<Finding> => {
-      const context =
-        config === undefined ? subject.context : { ...subject.context, config: structuredClone(config) }
+      const context = subject.scriptContext()
+      if (config !== undefined) context.config = structuredClone(config)
       let result: unknown
       try {
         result = await script.run(subject.output, context)

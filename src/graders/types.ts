@@ -122,8 +122,8 @@ export interface Subject {
   /** `output` as a string: itself, or its JSON. */
   text: string
   input: GradingInput
-  /** The `context` handed to javascript code. */
-  context: ScriptContext
+  /** A fresh copy of the `context` handed to javascript code, which the code may change as it likes. */
+  scriptContext(): ScriptContext
 }
 
 /** The second argument of javascript assertions and transforms, shaped like promptfoo's. */
