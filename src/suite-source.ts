@@ -12,12 +12,22 @@ export interface SourceProblem {
   message: string
 }
 
-export interface SourceDocument {
-  value: unknown
+/** Where the parts of a file's value are written. */
+export interface SourceLines {
   /** The line where the value at `path` starts (its nearest existing ancestor's, when it has none). */
   lineOf(path: ValuePath): number
   /** The line of the key `key` of the mapping at `path` (for unknown-key messages). */
   keyLineOf(path: ValuePath, key: string): number
+}
+
+export interface SourceDocument extends SourceLines {
+  value: unknown
+}
+
+/** An item of a list file (a JSONL line, a CSV row) and its line. */
+export interface ListItem {
+  value: unknown
+  line: number
 }
 
 export type SourceFormat = 'yaml' | 'json' | 'jsonl' | 'csv'
@@ -78,37 +88,64 @@ function yamlDocument(document: Document, lines: LineCounter, firstLine: number)
   }
 }
 
-/** A list of items that each stand on one line (a JSONL line, a CSV row): every part of an item is at its line. */
-function listDocument(items: { value: unknown; line: number }[]): SourceDocument {
-  const lineOf = (path: ValuePath) => items[typeof path[0] === 'number' ? path[0] : -1]?.line ?? 1
-  return { value: items.map((item) => item.value), lineOf, keyLineOf: lineOf }
+/** The lines of a list's items, by index (a JSONL line, a CSV row): every part of an item is at its line. */
+export function itemLines(lines: readonly number[]): SourceLines {
+  const lineOf = (path: ValuePath) => lines[typeof path[0] === 'number' ? path[0] : -1] ?? 1
+  return { lineOf, keyLineOf: lineOf }
+}
+
+function listDocument(items: ListItem[]): SourceDocument {
+  return { value: items.map((item) => item.value), ...itemLines(items.map((item) => item.line)) }
+}
+
+/**
+ * A JSONL text's items, each line parsed only when it is taken (a suite of 100,000 tests need not be held
+ * parsed all at once), and the problem of each line that does not parse, in the order of the lines.
+ */
+export function* jsonLines(text: string): Generator<ListItem | SourceProblem> {
+  for (let start = 0, line = 1; start < text.length; line++) {
+    const newline = text.indexOf('\n', start)
+    const end = newline === -1 ? text.length : newline
+    const lineText = text.slice(start, end)
+    start = end + 1
+    if (lineText.trim() === '') continue
+    let value: unknown
+    try {
+      value = JSON.parse(lineText)
+    } catch (error) {
+      yield { line, message: `JSONL syntax: ${(error as Error).message}` }
+      continue
+    }
+    yield { value, line }
+  }
 }
 
 function parseJsonLines(text: string) {
   const problems: SourceProblem[] = []
-  const items: { value: unknown; line: number }[] = []
-  text.split('\n').forEach((lineText, index) => {
-    if (lineText.trim() === '') return
-    try {
-      items.push({ value: JSON.parse(lineText), line: index + 1 })
-    } catch (error) {
-      problems.push({ line: index + 1, message: `JSONL syntax: ${(error as Error).message}` })
-    }
-  })
+  const items: ListItem[] = []
+  for (const entry of jsonLines(text)) {
+    if ('value' in entry) items.push(entry)
+    else problems.push(entry)
+  }
   // The lines that parse still count, so that their problems are reported in the same run.
   return { document: listDocument(items), problems }
 }
 
-function parseCsvRows(text: string) {
+/** A CSV text's rows (columns named by the header row), or the problem that stops the whole text. */
+export function csvRows(text: string): { items: ListItem[] } | { problem: SourceProblem } {
   try {
     const records = parseCsv(text, { columns: true, skip_empty_lines: true, bom: true, info: true }) as {
       record: Record<string, string>
       info: { lines: number }
     }[]
-    const items = records.map(({ record, info }) => ({ value: record, line: info.lines }))
-    return { document: listDocument(items), problems: [] }
+    return { items: records.map(({ record, info }) => ({ value: record, line: info.lines })) }
   } catch (error) {
     const { lines, message } = error as { lines?: number; message: string }
-    return { problems: [{ line: lines ?? 1, message: `CSV syntax: ${message}` }] }
+    return { problem: { line: lines ?? 1, message: `CSV syntax: ${message}` } }
   }
+}
+
+function parseCsvRows(text: string) {
+  const rows = csvRows(text)
+  return 'items' in rows ? { document: listDocument(rows.items), problems: [] } : { problems: [rows.problem] }
 }

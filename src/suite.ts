@@ -27,10 +27,15 @@ import { parseProvider, type Provider } from './providers.js'
 import { maxTokensProblem, pickParams, refusedParams, type RequestParams } from './request-params.js'
 import { suiteSchemaProblems, testSchemaProblems, type SchemaProblem } from './suite-schema.js'
 import {
+  csvRows,
   formatOf,
+  itemLines,
+  jsonLines,
   parseSource,
-  type SourceDocument,
+  type ListItem,
   type SourceFormat,
+  type SourceLines,
+  type SourceProblem,
   type ValuePath,
 } from './suite-source.js'
 import { renderTemplate, TemplateError } from './template.js'
@@ -90,7 +95,7 @@ interface Source {
   /** The file's directory, which its relative references are resolved from. */
   directory: string
   format: SourceFormat
-  doc: SourceDocument
+  lines: SourceLines
 }
 
 /** Where something is written: a file and the path of the value in it. */
@@ -189,8 +194,8 @@ class SuiteLoader {
   }
 
   lineOf(location: Location, key?: string): number {
-    const { doc } = location.source
-    return key === undefined ? doc.lineOf(location.path) : doc.keyLineOf(location.path, key)
+    const { lines } = location.source
+    return key === undefined ? lines.lineOf(location.path) : lines.keyLineOf(location.path, key)
   }
 
   /** Records a problem once: defaultTest's problems would otherwise repeat for every test. */
@@ -203,7 +208,27 @@ class SuiteLoader {
   }
 
   /** Reads and parses a suite file, or the tests file that `ref` (written at `from`) names. */
-  readSource(file: string, from?: { location: Location; ref: string }): Source | undefined {
+  readSource(
+    file: string,
+    from?: { location: Location; ref: string },
+  ): { source: Source; value: unknown } | undefined {
+    const read = this.readFile(file, from)
+    return read && this.parse(file, read)
+  }
+
+  /** A file's text parsed, its syntax problems reported. */
+  parse(file: string, { format, text }: { format: SourceFormat; text: string }) {
+    const parsed = parseSource(text, format)
+    for (const problem of parsed.problems) this.syntaxProblem(file, problem)
+    const document = parsed.document
+    return document && { source: sourceOf(file, format, document), value: document.value }
+  }
+
+  /** Reads a suite file, or the tests file that `ref` (written at `from`) names: its format and text. */
+  readFile(
+    file: string,
+    from?: { location: Location; ref: string },
+  ): { format: SourceFormat; text: string } | undefined {
     const format = formatOf(file)
     const fail = (message: string) => {
       if (from) this.report(from.location, message)
@@ -224,9 +249,11 @@ class SuiteLoader {
       )
       return undefined
     }
-    const parsed = parseSource(text, format)
-    for (const problem of parsed.problems) this.problems.push({ file: this.display(file), ...problem })
-    return parsed.document && { file, directory: path.dirname(file), format, doc: parsed.document }
+    return { format, text }
+  }
+
+  syntaxProblem(file: string, problem: SourceProblem): void {
+    this.problems.push({ file: this.display(file), ...problem })
   }
 
   /** The contents of a file:// reference written at `location`, or undefined (reported) when it is missing. */
@@ -260,19 +287,19 @@ class SuiteLoader {
   }
 
   async loadSuite(file: string): Promise<PendingCase[]> {
-    const source = this.readSource(file)
-    if (!source) return []
-    const root: Location = { source, path: [] }
-    if (source.format === 'jsonl' || source.format === 'csv') {
-      const defaults = await this.suiteDefaults({}, root)
-      const problemsBefore = this.problems.length
-      const tests = this.testsOfList(source)
-      if (tests.length === 0 && this.problems.length === problemsBefore) {
-        this.report(root, 'the file has no tests: add one test per line')
-      }
-      return this.casesOf(tests, defaults)
+    const read = this.readFile(file)
+    if (!read) return []
+    if (read.format === 'jsonl') return this.casesOfList(file, read.format, jsonLines(read.text))
+    if (read.format === 'csv') {
+      const rows = csvRows(read.text)
+      if ('items' in rows) return this.casesOfList(file, read.format, rows.items)
+      this.syntaxProblem(file, rows.problem)
+      return []
     }
-    const value = source.doc.value
+    const parsed = this.parse(file, read)
+    if (!parsed) return []
+    const { source, value } = parsed
+    const root: Location = { source, path: [] }
     // Unknown keys are reported but change nothing else; a value of the wrong shape stops its test (or, outside
     // the tests, the file), so that what is read next can rely on its shape.
     const badTests = new Set<number>()
@@ -502,7 +529,7 @@ class SuiteLoader {
         location: entryAt,
         ref: entry,
       })
-      return testsFile ? this.testsOfList(testsFile) : []
+      return testsFile ? this.testsOfList(testsFile.source, testsFile.value) : []
     })
     if (tests.length === 0 && this.problems.length === problemsBefore) {
       this.report(
@@ -514,26 +541,62 @@ class SuiteLoader {
   }
 
   /** The tests of a file that holds a list of them (YAML or JSON list, JSONL, CSV). */
-  testsOfList(source: Source): { test: Config; location: Location }[] {
-    const value = source.doc.value
+  testsOfList(source: Source, value: unknown): { test: Config; location: Location }[] {
     if (!Array.isArray(value)) {
       this.report({ source, path: [] }, 'a tests file must hold a list of tests')
       return []
     }
-    return value.flatMap((item: unknown, i) => {
+    const tests: { test: Config; location: Location }[] = []
+    for (let i = 0; i < value.length; i++) {
       const location = { source, path: [i] }
-      let test = item as Config
-      if (source.format === 'csv') {
-        try {
-          test = testFromCsvRow(item as Record<string, string>)
-        } catch (error) {
-          this.report(location, (error as Error).message)
-          return []
-        }
+      const test = this.testOf(value[i], location)
+      if (test) tests.push({ test, location })
+    }
+    return tests
+  }
+
+  /**
+   * The cases of a JSONL or CSV suite file, made test by test as its items are taken, so that a JSONL file
+   * of 100,000 tests is never held parsed all at once.
+   */
+  async casesOfList(
+    file: string,
+    format: SourceFormat,
+    items: Iterable<ListItem | SourceProblem>,
+  ): Promise<PendingCase[]> {
+    const lines: number[] = []
+    const source = sourceOf(file, format, itemLines(lines))
+    const root: Location = { source, path: [] }
+    const defaults = await this.suiteDefaults({}, root)
+    const cases: PendingCase[] = []
+    for (const item of items) {
+      if (!('value' in item)) {
+        this.syntaxProblem(file, item)
+        continue
       }
-      const problems = this.schemaProblems(testSchemaProblems(test, [i]), source)
-      return problems.some((problem) => problem.key === undefined) ? [] : [{ test, location }]
-    })
+      const location = { source, path: [lines.push(item.line) - 1] }
+      const test = this.testOf(item.value, location)
+      if (test) for (const testCase of await this.casesOfTest(test, location, defaults)) cases.push(testCase)
+    }
+    // A file with items has tests, or problems that say why not.
+    if (lines.length === 0) this.report(root, 'the file has no tests: add one test per line')
+    return cases
+  }
+
+  /** An item of a tests file (a CSV row is made a test) checked against the schema: the test, if it is one. */
+  testOf(item: unknown, location: Location): Config | undefined {
+    const { source } = location
+    let test = item as Config
+    if (source.format === 'csv') {
+      try {
+        test = testFromCsvRow(item as Record<string, string>)
+      } catch (error) {
+        this.report(location, (error as Error).message)
+        return undefined
+      }
+    }
+    const problems = this.schemaProblems(testSchemaProblems(test, location.path), source)
+    return problems.some((problem) => problem.key === undefined) ? undefined : test
   }
 
   async casesOf(
@@ -763,6 +826,10 @@ function assignIds(pending: PendingCase[]): EvalCase[] {
     cases[i] = evalCase
   }
   return cases
+}
+
+function sourceOf(file: string, format: SourceFormat, lines: SourceLines): Source {
+  return { file, directory: path.dirname(file), format, lines }
 }
 
 function givenIds(pending: PendingCase[]): Set<string> {
