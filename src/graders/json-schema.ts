@@ -1,21 +1,45 @@
 /** JSON Schema validation with ajv: strict for schemas a suite author writes, lenient for the request's tools. */
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
-import { Ajv2020 } from 'ajv/dist/2020.js'
-import addFormats from 'ajv-formats'
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv'
+import type { Ajv2020 } from 'ajv/dist/2020.js'
 import { oneLine } from './values.js'
 
 type AjvInstance = Ajv | Ajv2020
 
-function withFormats<T extends AjvInstance>(ajv: T): T {
-  // ajv-formats is CommonJS: its default export is the plugin under both Node's and webpack's interop.
-  addFormats.default(ajv)
-  return ajv
+async function importAjv() {
+  const [ajv, ajv2020, formats] = await Promise.all([
+    import('ajv'),
+    import('ajv/dist/2020.js'),
+    import('ajv-formats'),
+  ])
+  // These are CommonJS: a dynamic import's default is their module.exports under both Node's and webpack's
+  // interop (webpack's namespace has no named exports of a module.exports that is a function).
+  return { Ajv: ajv.default.Ajv, Ajv2020: ajv2020.default.Ajv2020, addFormats: formats.default.default }
+}
+
+type AjvModules = Awaited<ReturnType<typeof importAjv>>
+
+/**
+ * Compiles a schema once per distinct text (a suite's defaultTest schema is compiled for every test, and
+ * ajv refuses a second schema with the same $id). Throws ajv's error for a schema that is not valid.
+ * Strict (for authors' schemas) also refuses unknown keywords, which are nearly always typos.
+ */
+export type CompileSchema = (schema: unknown, strict: boolean) => ValidateFunction
+
+let compiler: Promise<CompileSchema> | undefined
+
+/**
+ * The schema compiler. ajv and ajv-formats are imported at the first call, not at start-up: only suites
+ * with schemas need them, and loading them is a fifth of a second.
+ */
+export function schemaCompiler(): Promise<CompileSchema> {
+  compiler ??= importAjv().then((modules) => (schema, strict) => compileSchema(modules, schema, strict))
+  return compiler
 }
 
 /** Lazily built, one per (strictness x draft). */
 const instances = new Map<string, AjvInstance>()
 
-function instance(strict: boolean, schema: unknown): AjvInstance {
+function instance(modules: AjvModules, strict: boolean, schema: unknown): AjvInstance {
   const declared =
     schema !== null && typeof schema === 'object' && '$schema' in schema ? String(schema.$schema) : ''
   const draft = /2020-12|2019-09/.test(declared) ? '2020' : '07'
@@ -34,7 +58,8 @@ function instance(strict: boolean, schema: unknown): AjvInstance {
           logger: false,
         }
       : { allErrors: true, strict: false, logger: false }
-    ajv = withFormats(draft === '2020' ? new Ajv2020(options) : new Ajv(options))
+    ajv = draft === '2020' ? new modules.Ajv2020(options) : new modules.Ajv(options)
+    modules.addFormats(ajv)
     instances.set(key, ajv)
   }
   return ajv
@@ -42,12 +67,7 @@ function instance(strict: boolean, schema: unknown): AjvInstance {
 
 const validators = new Map<string, ValidateFunction>()
 
-/**
- * Compiles a schema once per distinct text (a suite's defaultTest schema is compiled for every test, and
- * ajv refuses a second schema with the same $id). Throws ajv's error for a schema that is not valid.
- * Strict (for authors' schemas) also refuses unknown keywords, which are nearly always typos.
- */
-export function compileSchema(schema: unknown, strict: boolean): ValidateFunction {
+function compileSchema(modules: AjvModules, schema: unknown, strict: boolean): ValidateFunction {
   if (
     typeof schema !== 'boolean' &&
     (schema === null || typeof schema !== 'object' || Array.isArray(schema))
@@ -57,7 +77,7 @@ export function compileSchema(schema: unknown, strict: boolean): ValidateFunctio
   const key = `${strict}:${JSON.stringify(schema)}`
   let validate = validators.get(key)
   if (!validate) {
-    validate = instance(strict, schema).compile(schema as object | boolean)
+    validate = instance(modules, strict, schema).compile(schema as object | boolean)
     validators.set(key, validate)
   }
   return validate

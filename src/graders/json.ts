@@ -2,12 +2,12 @@
 import type { ValidateFunction } from 'ajv'
 import { parse as parseYaml } from 'yaml'
 import type { GraderDefinition } from './grader.js'
-import { compileSchema, schemaErrors } from './json-schema.js'
+import { schemaCompiler, schemaErrors } from './json-schema.js'
 import { AssertionCompileError, type Finding } from './types.js'
 import { isFileRef, loadDataFile, messageOf, oneLine, show, type CompileContext } from './values.js'
 
 /** The schema of the assertion's value, compiled (an invalid schema is the author's error, found at once). */
-function schemaOf(c: CompileContext): ValidateFunction | undefined {
+async function schemaOf(c: CompileContext): Promise<ValidateFunction | undefined> {
   if (c.value === undefined || c.value === null || c.value === '') return undefined
   let schema: unknown = c.value
   if (isFileRef(c.value)) {
@@ -23,6 +23,7 @@ function schemaOf(c: CompileContext): ValidateFunction | undefined {
       )
     }
   }
+  const compileSchema = await schemaCompiler()
   try {
     return compileSchema(schema, true)
   } catch (error) {
@@ -37,9 +38,9 @@ const isJson: GraderDefinition = {
   value: 'optional',
   valueHelp: 'an optional JSON Schema the output must match (inline, or file://schema.json)',
   readsOutput: true,
-  compile(c) {
+  async compile(c) {
     const { negate } = c
-    const validate = schemaOf(c)
+    const validate = await schemaOf(c)
     return ({ text }): Finding => {
       let parsed: unknown
       try {
@@ -81,9 +82,9 @@ const containsJson: GraderDefinition = {
   valueHelp:
     'an optional JSON Schema that some JSON in the output must match (inline, or file://schema.json)',
   readsOutput: true,
-  compile(c) {
+  async compile(c) {
     const { negate } = c
-    const validate = schemaOf(c)
+    const validate = await schemaOf(c)
     return ({ text }): Finding => {
       const found = findJson(text)
       if (found.length === 0) {

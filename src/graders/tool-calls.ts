@@ -1,7 +1,7 @@
 /** Graders of the message's tool_use blocks: is-valid-tool-call, and promptfoo's tool-call-f1. */
 import type { ToolUnion, ToolUseBlock } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { GraderDefinition } from './grader.js'
-import { compileSchema, schemaErrors } from './json-schema.js'
+import { schemaCompiler, schemaErrors, type CompileSchema } from './json-schema.js'
 import { toolUses } from './message.js'
 import type { Finding } from './types.js'
 import { fixed, listValue, messageOf, oneLine, resolveDataValue, showList } from './values.js'
@@ -10,7 +10,11 @@ import { fixed, listValue, messageOf, oneLine, resolveDataValue, showList } from
 const isToolset = (tool: ToolUnion) => !('name' in tool)
 
 /** Why one tool call is not valid against the request's tools, or undefined when it is. */
-function invalidity(call: ToolUseBlock, tools: ToolUnion[] | undefined): string | undefined {
+function invalidity(
+  call: ToolUseBlock,
+  tools: ToolUnion[] | undefined,
+  compileSchema: CompileSchema,
+): string | undefined {
   if (!tools || tools.length === 0) return `'${call.name}' was called but the request declares no tools`
   const named = tools.filter((tool): tool is Extract<ToolUnion, { name: string }> => 'name' in tool)
   const tool = named.find((t) => t.name === call.name)
@@ -36,10 +40,11 @@ const isValidToolCall: GraderDefinition = {
   value: 'optional',
   valueHelp: 'optionally, a tool name or a list of tool names that must be among the calls',
   readsOutput: false,
-  compile(c) {
+  async compile(c) {
     const { negate } = c
     const value = resolveDataValue(c)
     const required = value === undefined || value === null ? [] : listValue(c, value, 'tool names')
+    const compileSchema = await schemaCompiler()
     return ({ input }): Finding => {
       const calls = toolUses(input.message)
       const names = [...new Set(calls.map((call) => call.name))]
@@ -47,7 +52,7 @@ const isValidToolCall: GraderDefinition = {
       if (calls.length === 0) problem = 'the message calls no tool'
       else {
         for (const call of calls) {
-          problem = invalidity(call, input.tools)
+          problem = invalidity(call, input.tools, compileSchema)
           if (problem) break
         }
       }
