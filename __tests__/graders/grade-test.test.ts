@@ -66,7 +66,8 @@ describe('outputText', () => {
 
 describe('gradeTest', () => {
   it('passes a test without assertions, with score 1', async () => {
-    expect(await gradeAll([], 'anything')).toEqual({
+    const grade = await gradeAll([], 'anything')
+    expect(grade).toEqual({
       pass: true,
       score: 1,
       reason: 'no assertions',
@@ -74,6 +75,8 @@ describe('gradeTest', () => {
       metrics: {},
       pending: false,
     })
+    // The order the results file shows them in.
+    expect(Object.keys(grade)).toEqual(['pass', 'score', 'reason', 'results', 'metrics', 'pending'])
   })
 
   it('without a threshold, passes only when every weighted assertion passes', async () => {
