@@ -47,9 +47,13 @@ describe('javascript', () => {
     })
   })
 
-  it('keeps a reason the code gives on one line', async () => {
-    const value = "({ pass: false, reason: 'line one\\n  line two' })"
-    expect((await grade({ type: 'javascript', value }, 'x')).reason).toBe('line one line two')
+  it('keeps a reason the code gives on one line, trimmed', async () => {
+    const reason = async (told: string) =>
+      (await grade({ type: 'javascript', value: `({ pass: false, reason: ${JSON.stringify(told)} })` }, 'x'))
+        .reason
+    expect(await reason('line one\n  line two')).toBe('line one line two')
+    expect(await reason(' one\r\ntwo\rthree ')).toBe('one two three')
+    expect(await reason('  no line break  ')).toBe('no line break')
   })
 
   it('says what was returned', async () => {

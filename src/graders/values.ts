@@ -284,9 +284,12 @@ export function isErrorLike(error: unknown): error is { name?: string; message: 
   )
 }
 
+const LINE_BREAK = /[\r\n]/
+
 /** Collapses whitespace runs with line breaks, so that a reason stays on one line. */
 export function oneLine(text: string, max = 500): string {
-  const flat = text.replace(/\s*[\r\n]+\s*/g, ' ').trim()
+  // The test first: most reasons have no line break, and the replace costs more than the test.
+  const flat = (LINE_BREAK.test(text) ? text.replace(/\s*[\r\n]+\s*/g, ' ') : text).trim()
   return flat.length > max ? `${flat.slice(0, max)}…` : flat
 }
 
