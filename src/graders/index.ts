@@ -626,6 +626,11 @@ function resultOf(assertion: CompiledAssertion, finding: Finding, graded: Graded
   return result
 }
 
+/** Made once per count: every passing test keeps this reason, and a run has few distinct counts. */
+const passedReasons: string[] = []
+const allPassed = (count: number): string =>
+  (passedReasons[count] ??= `${count === 1 ? 'the assertion' : `all ${count} assertions`} passed`)
+
 /**
  * promptfoo's scoring of a test (and of an assert-set): the score is the weighted mean of the scores of the
  * assertions with weight > 0 (1 when there are none). With a threshold, the test passes when the score
@@ -651,7 +656,7 @@ function combine(
   }
   if (results.length === 0) return { pass: true, score, reason: 'no assertions' }
   const informational = results.length - gating.length
-  const passed = `${gating.length === 1 ? 'the assertion' : `all ${gating.length} assertions`} passed`
+  const passed = allPassed(gating.length)
   if (informational === 0) return { pass: true, score, reason: passed }
   const note = `${informational} informational (weight 0)`
   return { pass: true, score, reason: gating.length === 0 ? `only ${note}` : `${passed}; ${note}` }
