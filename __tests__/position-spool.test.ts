@@ -12,10 +12,12 @@ describe('PositionSpool', () => {
     await rm(parent, { recursive: true, force: true })
   })
 
-  it('gives back, in position order, texts put in any order, across buckets and flushes', () => {
+  it('gives back, in position order, texts put in any order, across buckets, flushes and a text larger than a buffer', () => {
     const spool = new PositionSpool(parent)
     const count = 10_000
-    const textOf = (position: number) => `{"position":${position},"pad":"${'é'.repeat(position % 97)}"}`
+    // One text larger than a bucket's buffer.
+    const textOf = (position: number) =>
+      `{"position":${position},"pad":"${'é'.repeat(position === 4321 ? 100_000 : position % 97)}"}`
     // A fixed shuffle: 7919 is prime to 10,000, so this visits every position once.
     for (let i = 0; i < count; i++) spool.put((i * 7919) % count, textOf((i * 7919) % count))
     for (let position = 0; position < count; position++) expect(spool.textAt(position)).toBe(textOf(position))
