@@ -43,8 +43,8 @@
  * workspace's processing-queue limit: 429 with `retry-after`).
  *
  * Sized for the API's largest batch (100,000 requests, a body of hundreds of MB): no step is quadratic in
- * the number of requests, and results are serialised once, line by line as they are decided, kept UTF-8
- * encoded, and streamed in large pieces with backpressure.
+ * the number of requests, and results are serialised once, in download order, kept UTF-8 encoded, and
+ * streamed in large pieces with backpressure.
  *
  * Every response body is typed with the SDK's own types, so `tsc` catches drift from the API contract.
  */
@@ -263,14 +263,18 @@ interface BatchState {
   endsAtMs: number
   cancelInitiatedAtMs: number | null
   requests: StoredRequest[]
-  /**
-   * Decided once, the first time the batch is seen ended (in download order), with their counts: the results
-   * JSONL (one serialised `MessageBatchIndividualResponse` a line), in download order, UTF-8 encoded in
-   * pieces of whole lines.
-   */
-  results: Buffer[] | null
-  counts: MessageBatchRequestCounts | null
+  /** Decided the first time the batch is seen ended. */
+  results: Results | null
   deleted: boolean
+}
+
+/**
+ * The results of an ended batch, with their counts: the results JSONL (one serialised
+ * `MessageBatchIndividualResponse` a line), in download order, UTF-8 encoded in pieces of whole lines.
+ */
+interface Results {
+  counts: MessageBatchRequestCounts
+  pieces: Buffer[]
 }
 
 /**
@@ -485,22 +489,35 @@ function cacheControlProblem(pieces: InputPiece[]): string | null {
   return null
 }
 
+type InputUsage = Pick<
+  Usage,
+  'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens' | 'cache_creation'
+>
+
+/** The usage of a request's input when none of it is read from the prompt cache or written to it. */
+function uncachedInput(inputTokens: number): InputUsage {
+  return {
+    input_tokens: inputTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+  }
+}
+
 /**
  * The usage of a request's input against the prompt cache (keys of the cached prefixes), which it updates:
- * reads the longest cached cacheable prefix, writes the longer cacheable ones.
+ * reads the longest cached cacheable prefix, writes the longer cacheable ones. Undefined when the request has
+ * no breakpoint (most have none): its usage is then `uncachedInput`.
  */
 function inputUsage(
   model: string,
   pieces: InputPiece[],
   cache: Set<string>,
   minTokensFor: (model: string) => number,
-): Pick<
-  Usage,
-  'input_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens' | 'cache_creation'
-> {
+): InputUsage | undefined {
   const breakpoints = breakpointsOf(model, pieces)
-  // Asked only when there is a breakpoint: most requests have none.
-  const minTokens = breakpoints.length > 0 ? minTokensFor(model) : 0
+  if (breakpoints.length === 0) return undefined
+  const minTokens = minTokensFor(model)
   const cacheable = breakpoints.filter((b) => b.tokens >= minTokens)
   let readAt = cacheable.length - 1
   while (readAt >= 0 && !cache.has((cacheable[readAt] as Breakpoint).key)) readAt--
@@ -582,35 +599,60 @@ function erroredResult(type: ErrorType, message: string): MessageBatchResult {
 }
 
 /**
- * What the stand-in model does with one request (called when its batch ends, in submission order): its
- * result, and for a success its use of the prompt cache (`cache`, the keys of the cached prefixes).
+ * What processing decided for one request that its params alone do not tell: the scripted reply it got, or
+ * the error it failed with (a validation error too), and its use of the prompt cache. Undefined for the usual
+ * request: valid, with no scripted reply and no breakpoint.
+ */
+interface Outcome {
+  reply?: SingleReply
+  input?: InputUsage
+}
+
+function isError(reply: SingleReply): reply is Extract<SingleReply, { error: unknown }> {
+  return typeof reply !== 'string' && 'error' in reply
+}
+
+function invalid(message: string): Outcome {
+  return { reply: { error: { type: 'invalid_request_error', message } } }
+}
+
+/**
+ * Processes one request (when its batch ends, in submission order): what of its result depends on the order
+ * of processing, the turn of a sequence reply and the prompt cache (`cache`, the keys of the cached
+ * prefixes, which a success updates). `resultOf` makes the rest of the result, later.
  */
 function processRequest(
   params: unknown,
-  replyTo: (prompt: string, params: MessageCreateParamsNonStreaming) => SingleReply,
+  scriptedReply: (prompt: string) => SingleReply | undefined,
   cache: Set<string>,
   minTokensFor: (model: string) => number,
-): MessageBatchResult {
-  if (!isRecord(params)) {
-    return erroredResult('invalid_request_error', 'params: Input should be a valid dictionary')
-  }
+): Outcome | undefined {
+  if (!isRecord(params)) return invalid('params: Input should be a valid dictionary')
   const paramsError = paramsProblem(params)
-  if (paramsError != null) return erroredResult('invalid_request_error', paramsError)
+  if (paramsError != null) return invalid(paramsError)
   const pieces = inputPieces(params)
   const cacheError = cacheControlProblem(pieces)
-  if (cacheError != null) return erroredResult('invalid_request_error', cacheError)
+  if (cacheError != null) return invalid(cacheError)
+  const reply = scriptedReply(lastUserText(params['messages'] as unknown[]))
+  if (reply !== undefined && isError(reply)) return { reply }
+  const input = inputUsage(params['model'] as string, pieces, cache, minTokensFor)
+  return reply === undefined && input === undefined ? undefined : { reply, input }
+}
 
-  const messages = params['messages'] as unknown[]
-  const prompt = lastUserText(messages)
-  const reply = replyTo(prompt, params as unknown as MessageCreateParamsNonStreaming)
-  if (typeof reply !== 'string' && 'error' in reply)
-    return erroredResult(reply.error.type, reply.error.message)
-
-  const maxTokens = params['max_tokens'] as number
+/** The result of a processed request, from its params and its outcome. */
+function resultOf(params: unknown, outcome: Outcome | undefined): MessageBatchResult {
+  const scripted = outcome?.reply
+  if (scripted !== undefined && isError(scripted)) {
+    return erroredResult(scripted.error.type, scripted.error.message)
+  }
+  // Processing found the params valid.
+  const request = params as MessageCreateParamsNonStreaming
+  const reply = scripted ?? defaultReply(request)
   let content: ContentBlock[]
   let outputChars: number
   let stopReason: StopReason
   if (typeof reply === 'string') {
+    const maxTokens = request.max_tokens
     const text = tokensFor(reply.length) > maxTokens ? reply.slice(0, maxTokens * 4) : reply
     content = [{ type: 'text', text, citations: null } satisfies TextBlock]
     outputChars = text.length
@@ -620,8 +662,7 @@ function processRequest(
     outputChars = JSON.stringify(content).length
     stopReason = content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn'
   }
-  const model = params['model'] as string
-  const input = inputUsage(model, pieces, cache, minTokensFor)
+  const input = outcome?.input ?? uncachedInput(inputTokensOf(params))
   const usage: Usage = {
     input_tokens: input.input_tokens,
     output_tokens: tokensFor(outputChars),
@@ -638,7 +679,7 @@ function processRequest(
     id: newId('msg_'),
     type: 'message',
     role: 'assistant',
-    model: params['model'] as string,
+    model: request.model,
     content,
     stop_reason: stopReason,
     stop_sequence: null,
@@ -650,15 +691,20 @@ function processRequest(
   return { type: 'succeeded', message }
 }
 
-/** The stand-in model's replies within one batch: a sequence reply advances each time its prompt comes. */
-function batchReplies(
-  replies: Record<string, StandInReply>,
-): (prompt: string, params: MessageCreateParamsNonStreaming) => SingleReply {
+/** The reply to a prompt the replies script does not know: the stand-in judge's, or the default one. */
+function defaultReply(params: MessageCreateParamsNonStreaming): string {
+  const prompt = lastUserText(params.messages)
+  return standInJudgeReply(params, prompt) ?? `${DEFAULT_REPLY_PREFIX}${prompt.slice(0, 200)}`
+}
+
+/**
+ * The scripted replies within one batch: a sequence reply advances each time its prompt comes. Undefined for
+ * a prompt the script does not know.
+ */
+function batchReplies(replies: Record<string, StandInReply>): (prompt: string) => SingleReply | undefined {
   const seen = new Map<string, number>()
-  return (prompt, params) => {
-    if (!Object.hasOwn(replies, prompt)) {
-      return standInJudgeReply(params, prompt) ?? `${DEFAULT_REPLY_PREFIX}${prompt.slice(0, 200)}`
-    }
+  return (prompt) => {
+    if (!Object.hasOwn(replies, prompt)) return undefined
     const reply = replies[prompt] as StandInReply
     if (typeof reply === 'string' || !('sequence' in reply)) return reply
     const count = seen.get(prompt) ?? 0
@@ -693,57 +739,28 @@ function shuffledOrder(customIds: string[]): number[] {
   return Array.from(keys, (key) => key % INDEX_SPAN)
 }
 
-/** The size of the blocks a `LineStore` encodes lines into. */
-const LINE_BLOCK_BYTES = 8 * 1024 * 1024
-
 /**
- * Lines UTF-8 encoded as they come, into large blocks, then put together in another order. Encoding each
- * line at once lets its string die young (cheap for the GC, where 100,000 kept strings are not), and copying
- * bytes in shuffled order is cheap where serialising objects in that order is not.
+ * Lines UTF-8 encoded as they come, into pieces of whole lines of at most `RESULTS_PIECE_BYTES` (or one line,
+ * when it is longer). Encoding each line at once lets its string die young: cheap for the GC.
  */
-class LineStore {
-  private readonly blocks: Buffer[] = []
-  private block = Buffer.alloc(0)
+class PieceWriter {
+  readonly pieces: Buffer[] = []
+  private piece = Buffer.alloc(0)
   private used = 0
-  /** Per line: the index of its block, and its start and end in it. */
-  private readonly blockOf: number[] = []
-  private readonly starts: number[] = []
-  private readonly ends: number[] = []
 
   add(line: string): void {
     // UTF-8 takes at most 3 bytes for a UTF-16 unit.
-    if (this.block.length - this.used < line.length * 3) {
-      this.block = Buffer.allocUnsafe(Math.max(LINE_BLOCK_BYTES, line.length * 3))
-      this.blocks.push(this.block)
-      this.used = 0
+    if (this.piece.length - this.used < line.length * 3) {
+      this.end()
+      this.piece = Buffer.allocUnsafe(Math.max(RESULTS_PIECE_BYTES, line.length * 3))
     }
-    this.blockOf.push(this.blocks.length - 1)
-    this.starts.push(this.used)
-    this.used += this.block.write(line, this.used, 'utf8')
-    this.ends.push(this.used)
+    this.used += this.piece.write(line, this.used)
   }
 
-  /** The lines in this order (of their indexes), in pieces of whole lines of about `RESULTS_PIECE_BYTES`. */
-  inOrder(order: number[]): Buffer[] {
-    const pieces: Buffer[] = []
-    let from = 0
-    let bytes = 0
-    for (let k = 0; k < order.length; k++) {
-      const i = order[k] as number
-      bytes += (this.ends[i] as number) - (this.starts[i] as number)
-      if (bytes < RESULTS_PIECE_BYTES && k < order.length - 1) continue
-      const piece = Buffer.allocUnsafe(bytes)
-      let at = 0
-      for (let j = from; j <= k; j++) {
-        const line = order[j] as number
-        const block = this.blocks[this.blockOf[line] as number] as Buffer
-        at += block.copy(piece, at, this.starts[line], this.ends[line])
-      }
-      pieces.push(piece)
-      from = k + 1
-      bytes = 0
-    }
-    return pieces
+  /** Closes the piece being written: call it after the last line. */
+  end(): void {
+    if (this.used > 0) this.pieces.push(this.piece.subarray(0, this.used))
+    this.used = 0
   }
 }
 
@@ -835,26 +852,23 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
    * created before it that have ended are decided first, so that the prompt cache sees requests in
    * submission order across batches too.
    */
-  function resultsOf(
-    batch: BatchState,
-    now: number,
-  ): { results: Buffer[]; counts: MessageBatchRequestCounts } {
-    if (batch.results == null || batch.counts == null) {
+  function resultsOf(batch: BatchState, now: number): Results {
+    if (batch.results == null) {
       for (const earlier of batches.values()) {
         if (earlier.seq >= batch.seq) break
-        if (earlier.results == null && statusAt(earlier, now) === 'ended') decideResults(earlier)
+        if (earlier.results == null && statusAt(earlier, now) === 'ended') earlier.results = decide(earlier)
       }
-      return decideResults(batch)
+      batch.results = decide(batch)
     }
-    return { results: batch.results, counts: batch.counts }
+    return batch.results
   }
 
   /**
-   * Processes the requests of an ended batch, in submission order, and keeps their results. Each result is
-   * serialised as soon as it is decided: while its objects are fresh (serialising them later, in the shuffled
-   * order, costs twice as much), and encoded at once, so that only bytes outlive this call.
+   * Processes the requests of an ended batch in submission order (as the prompt cache and sequence replies see
+   * them), keeping of each only its outcome; then serialises their results in download order, so that no line
+   * needs reordering and each dies young, encoded at once (cheap for the GC).
    */
-  function decideResults(batch: BatchState): { results: Buffer[]; counts: MessageBatchRequestCounts } {
+  function decide(batch: BatchState): Results {
     const done = processedCount(batch)
     const unprocessed: MessageBatchResult =
       batch.cancelInitiatedAtMs != null ? { type: 'canceled' } : { type: 'expired' }
@@ -865,17 +879,24 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       canceled: 0,
       expired: 0,
     }
-    const lines = new LineStore()
-    const replyTo = batchReplies(replies)
-    batch.requests.forEach(({ custom_id, params }, i) => {
-      const result = i < done ? processRequest(params, replyTo, promptCache, minTokensFor) : unprocessed
-      counts[result.type]++
+    counts[unprocessed.type] = batch.requests.length - done
+    const scriptedReply = batchReplies(replies)
+    const outcomes: (Outcome | undefined)[] = []
+    for (let i = 0; i < done; i++) {
+      const params = (batch.requests[i] as StoredRequest).params
+      const outcome = processRequest(params, scriptedReply, promptCache, minTokensFor)
+      counts[outcome?.reply !== undefined && isError(outcome.reply) ? 'errored' : 'succeeded']++
+      outcomes.push(outcome)
+    }
+    const jsonl = new PieceWriter()
+    for (const i of shuffledOrder(batch.requests.map((r) => r.custom_id))) {
+      const { custom_id, params } = batch.requests[i] as StoredRequest
+      const result = i < done ? resultOf(params, outcomes[i]) : unprocessed
       const line: MessageBatchIndividualResponse = { custom_id, result }
-      lines.add(`${JSON.stringify(line)}\n`)
-    })
-    batch.results = lines.inOrder(shuffledOrder(batch.requests.map((r) => r.custom_id)))
-    batch.counts = counts
-    return { results: batch.results, counts }
+      jsonl.add(`${JSON.stringify(line)}\n`)
+    }
+    jsonl.end()
+    return { counts, pieces: jsonl.pieces }
   }
 
   function view(batch: BatchState, now: number): MessageBatch {
@@ -975,7 +996,6 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       cancelInitiatedAtMs: null,
       requests: stored,
       results: null,
-      counts: null,
       deleted: false,
     }
     batches.set(batch.id, batch)
@@ -1056,7 +1076,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
         `Message Batch ${batch.id} has not finished processing (${status})`,
       )
     }
-    const { results } = resultsOf(batch, now)
+    const { pieces } = resultsOf(batch, now)
     if (ctx.resetInsteadOfAnswer) {
       res.destroy()
       return
@@ -1068,7 +1088,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
     const whenClosed = cut ? closed(res) : null
     // For a cut: settles once the last piece is flushed to the socket (or the client has gone).
     let flushed: Promise<void> = Promise.resolve()
-    for (const piece of cut ? firstLines(results, count) : results) {
+    for (const piece of cut ? firstLines(pieces, count) : pieces) {
       if (whenClosed) {
         flushed = Promise.race([
           new Promise<void>((resolve) => res.write(piece, () => resolve())),
