@@ -233,6 +233,23 @@ describe('loadSuites', () => {
     expect(cases[count - 1]).toMatchObject({ id: `t${count - 1}`, line: count })
   })
 
+  it('reads a JSONL file of megabytes in pieces, keeping each line and character whole', async () => {
+    const MB = 1024 * 1024
+    const line = (prompt: string) => JSON.stringify({ prompt, model: 'm' })
+    // The first line's '€' (3 bytes, after `{"prompt":"` and the a's) straddles the end of the first
+    // megabyte; the third line is longer than two.
+    const first = line(`${'a'.repeat(MB - 12)}€`)
+    const long = line(`${'b'.repeat(2.5 * MB)}ü`)
+    const text = [first, '', long, `${line('crlf')}\r`, line('last')].join('\n')
+    const cases = await load(write({ 'evals/big.jsonl': text }))
+    expect(cases.map((c) => [c.prompt.length, c.prompt.slice(-1), c.line])).toEqual([
+      [MB - 11, '€', 1],
+      [2.5 * MB + 1, 'ü', 3],
+      [4, 'f', 4],
+      [4, 't', 5],
+    ])
+  })
+
   it('reports every problem of a file at once, with file and line, in reading order', async () => {
     const problems = await problemsOfText(
       [

@@ -99,15 +99,13 @@ function listDocument(items: ListItem[]): SourceDocument {
 }
 
 /**
- * A JSONL text's items, each line parsed only when it is taken (a suite of 100,000 tests need not be held
+ * A JSONL file's items, each line parsed only when it is taken (a suite of 100,000 tests need not be held
  * parsed all at once), and the problem of each line that does not parse, in the order of the lines.
  */
-export function* jsonLines(text: string): Generator<ListItem | SourceProblem> {
-  for (let start = 0, line = 1; start < text.length; line++) {
-    const newline = text.indexOf('\n', start)
-    const end = newline === -1 ? text.length : newline
-    const lineText = text.slice(start, end)
-    start = end + 1
+export function* jsonLines(lines: Iterable<string>): Generator<ListItem | SourceProblem> {
+  let line = 0
+  for (const lineText of lines) {
+    line++
     if (lineText.trim() === '') continue
     let value: unknown
     try {
@@ -123,7 +121,7 @@ export function* jsonLines(text: string): Generator<ListItem | SourceProblem> {
 function parseJsonLines(text: string) {
   const problems: SourceProblem[] = []
   const items: ListItem[] = []
-  for (const entry of jsonLines(text)) {
+  for (const entry of jsonLines(text.split('\n'))) {
     if ('value' in entry) items.push(entry)
     else problems.push(entry)
   }

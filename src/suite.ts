@@ -80,6 +80,8 @@ export class SuiteError extends Error {
 /** How the loader reads what suites reference; absolute paths in, errors thrown for missing files. */
 export interface SuiteIO extends GraderIO {
   readBinary(absolutePath: string): Uint8Array
+  /** A text file's lines, as `readText(file).split('\n')` gives them, read a piece at a time. */
+  readLines(absolutePath: string): Iterable<string>
 }
 
 export interface SuiteOptions {
@@ -212,23 +214,24 @@ class SuiteLoader {
     file: string,
     from?: { location: Location; ref: string },
   ): { source: Source; value: unknown } | undefined {
-    const read = this.readFile(file, from)
-    return read && this.parse(file, read)
+    const read = this.readFile(file, (absolute) => this.options.io.readText(absolute), from)
+    return read && this.parse(file, read.format, read.content)
   }
 
   /** A file's text parsed, its syntax problems reported. */
-  parse(file: string, { format, text }: { format: SourceFormat; text: string }) {
+  parse(file: string, format: SourceFormat, text: string) {
     const parsed = parseSource(text, format)
     for (const problem of parsed.problems) this.syntaxProblem(file, problem)
     const document = parsed.document
     return document && { source: sourceOf(file, format, document), value: document.value }
   }
 
-  /** Reads a suite file, or the tests file that `ref` (written at `from`) names: its format and text. */
-  readFile(
+  /** Reads a suite file, or the tests file that `ref` (written at `from`) names, with `read`. */
+  readFile<T>(
     file: string,
+    read: (file: string) => T,
     from?: { location: Location; ref: string },
-  ): { format: SourceFormat; text: string } | undefined {
+  ): { format: SourceFormat; content: T } | undefined {
     const format = formatOf(file)
     const fail = (message: string) => {
       if (from) this.report(from.location, message)
@@ -238,9 +241,9 @@ class SuiteLoader {
       fail(`${this.display(file)} is not a suite file: use .yaml, .yml, .json, .jsonl or .csv`)
       return undefined
     }
-    let text: string
+    let content: T
     try {
-      text = this.options.io.readText(file)
+      content = read(file)
     } catch {
       fail(
         from
@@ -249,7 +252,7 @@ class SuiteLoader {
       )
       return undefined
     }
-    return { format, text }
+    return { format, content }
   }
 
   syntaxProblem(file: string, problem: SourceProblem): void {
@@ -287,16 +290,20 @@ class SuiteLoader {
   }
 
   async loadSuite(file: string): Promise<PendingCase[]> {
-    const read = this.readFile(file)
+    if (formatOf(file) === 'jsonl') {
+      // Never held whole: a file of 100,000 tests is tens of megabytes.
+      const read = this.readFile(file, (absolute) => this.options.io.readLines(absolute))
+      return read ? this.casesOfList(file, read.format, jsonLines(read.content)) : []
+    }
+    const read = this.readFile(file, (absolute) => this.options.io.readText(absolute))
     if (!read) return []
-    if (read.format === 'jsonl') return this.casesOfList(file, read.format, jsonLines(read.text))
     if (read.format === 'csv') {
-      const rows = csvRows(read.text)
+      const rows = csvRows(read.content)
       if ('items' in rows) return this.casesOfList(file, read.format, rows.items)
       this.syntaxProblem(file, rows.problem)
       return []
     }
-    const parsed = this.parse(file, read)
+    const parsed = this.parse(file, read.format, read.content)
     if (!parsed) return []
     const { source, value } = parsed
     const root: Location = { source, path: [] }
