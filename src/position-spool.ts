@@ -23,6 +23,7 @@ const BUCKET_POSITIONS = 4096
 const BUFFER_BYTES = 1 << 16
 const NEWLINE = 0x0a
 const TAB = 0x09
+const DIGIT_ZERO = 0x30
 
 export class PositionSpool {
   private readonly dir: string
@@ -32,9 +33,12 @@ export class PositionSpool {
    * then piled up as garbage in the old one.
    */
   private readonly buffers = new Map<number, { bytes: Buffer; used: number }>()
-  private loaded: { bucket: number; texts: string[] } | undefined
-  /** Where bucket files are read, reused. */
+  /** The bucket loaded for reading: its lines in the read buffer, and where each position's text is in it. */
+  private loadedBucket = -1
   private readBuffer = Buffer.alloc(0)
+  private readonly starts = new Uint32Array(BUCKET_POSITIONS)
+  /** 0 where nothing was put (a text never ends at 0: its position comes before it). */
+  private readonly ends = new Uint32Array(BUCKET_POSITIONS)
 
   /** Texts must hold no newline (JSON text does not). */
   constructor(parent = process.env.RUNNER_TEMP || tmpdir()) {
@@ -58,13 +62,17 @@ export class PositionSpool {
     else buffer.used += buffer.bytes.write(line, buffer.used)
   }
 
-  /** The text put at a position. Read positions in ascending order: each bucket is loaded once. */
+  /**
+   * The text put at a position. Read positions in ascending order: each bucket is loaded once, as bytes, and
+   * a text is decoded only when asked for. (Decoded a bucket at a time, its texts outlived the young
+   * generation while the bucket was read, and a run's buckets piled up as old-generation garbage.)
+   */
   textAt(position: number): string {
     const bucket = Math.floor(position / BUCKET_POSITIONS)
-    if (this.loaded?.bucket !== bucket) this.loaded = { bucket, texts: this.load(bucket) }
-    const text = this.loaded.texts[position - bucket * BUCKET_POSITIONS]
-    if (text === undefined) throw new Error(`Nothing was spooled at position ${position}.`)
-    return text
+    if (this.loadedBucket !== bucket) this.load(bucket)
+    const i = position - bucket * BUCKET_POSITIONS
+    if (this.ends[i] === 0) throw new Error(`Nothing was spooled at position ${position}.`)
+    return this.readBuffer.toString('utf8', this.starts[i], this.ends[i])
   }
 
   /** Deletes the spool's files. */
@@ -76,41 +84,38 @@ export class PositionSpool {
     return path.join(this.dir, `${bucket}.tsv`)
   }
 
-  /**
-   * A bucket's texts by position. Read as bytes, into one buffer reused for every bucket, and decoded a text
-   * at a time: a bucket read whole, as a string or a buffer of its own, is megabytes that only a full garbage
-   * collection frees, and a run's buckets piled up before one came.
-   */
-  private load(bucket: number): string[] {
-    const texts = new Array<string>(BUCKET_POSITIONS)
-    const first = bucket * BUCKET_POSITIONS
-    const take = (lines: Buffer) => {
-      for (
-        let start = 0, end = lines.indexOf(NEWLINE);
-        end !== -1;
-        start = end + 1, end = lines.indexOf(NEWLINE, start)
-      ) {
-        const tab = lines.indexOf(TAB, start)
-        texts[Number(lines.toString('latin1', start, tab)) - first] = lines.toString('utf8', tab + 1, end)
-      }
-    }
+  /** Reads a bucket's lines, from its file and its buffer, into the read buffer, and indexes them. */
+  private load(bucket: number): void {
     const file = this.fileOf(bucket)
-    if (existsSync(file)) take(this.read(file))
-    const buffer = this.buffers.get(bucket)
-    if (buffer) take(buffer.bytes.subarray(0, buffer.used))
-    return texts
+    const buffered = this.buffers.get(bucket)
+    const fileSize = existsSync(file) ? statSync(file).size : 0
+    const size = fileSize + (buffered?.used ?? 0)
+    if (this.readBuffer.length < size) this.readBuffer = Buffer.allocUnsafe(size)
+    if (fileSize > 0) this.readFile(file, fileSize)
+    buffered?.bytes.copy(this.readBuffer, fileSize, 0, buffered.used)
+    this.ends.fill(0)
+    const first = bucket * BUCKET_POSITIONS
+    const bytes = this.readBuffer
+    for (let start = 0; start < size;) {
+      const tab = bytes.indexOf(TAB, start)
+      const end = bytes.indexOf(NEWLINE, tab)
+      let position = 0
+      for (let k = start; k < tab; k++) position = position * 10 + bytes[k] - DIGIT_ZERO
+      this.starts[position - first] = tab + 1
+      this.ends[position - first] = end
+      start = end + 1
+    }
+    this.loadedBucket = bucket
   }
 
-  /** A file's bytes, in the read buffer (valid until the next read). */
-  private read(file: string): Buffer {
-    const size = statSync(file).size
-    if (this.readBuffer.length < size) this.readBuffer = Buffer.allocUnsafe(size)
+  private readFile(file: string, size: number): void {
     const fd = openSync(file, 'r')
     try {
-      let read = 0
-      for (let got = 1; read < size && got > 0; read += got)
-        got = readSync(fd, this.readBuffer, read, size - read, read)
-      return this.readBuffer.subarray(0, read)
+      for (let read = 0; read < size;) {
+        const got = readSync(fd, this.readBuffer, read, size - read, read)
+        if (got === 0) throw new Error(`The spool file ${file} ended early.`)
+        read += got
+      }
     } finally {
       closeSync(fd)
     }
