@@ -439,10 +439,14 @@ class SuiteLoader {
     return models
   }
 
-  /** Vars written at `location`; a string value file://path becomes the file's text (images: base64). */
-  vars(value: unknown, location: Location): Record<string, unknown> {
-    const vars = { ...((value ?? {}) as Record<string, unknown>) }
-    for (const [name, var_] of Object.entries(vars)) {
+  /**
+   * Vars written at `location`, over those of `base`; a string value file://path becomes the file's text
+   * (images: base64).
+   */
+  vars(value: unknown, location: Location, base: Record<string, unknown> = {}): Record<string, unknown> {
+    const written = (value ?? {}) as Record<string, unknown>
+    const vars = { ...base, ...written }
+    for (const [name, var_] of Object.entries(written)) {
       if (!isFileRef(var_)) continue
       const varAt = at(location, name)
       vars[name] = imageMediaType(var_)
@@ -629,7 +633,7 @@ class SuiteLoader {
     const vars =
       test.vars === undefined
         ? { ...defaults.vars }
-        : { ...defaults.vars, ...this.vars(test.vars, at(location, 'vars')) }
+        : this.vars(test.vars, at(location, 'vars'), defaults.vars)
     const judge =
       test.options === undefined ? defaults.judge : { ...defaults.judge, ...judgeOptionsOf(test.options) }
     // defaultTest's assertions, then the test's, in one list; a list that is not written adds nothing. concat
