@@ -284,6 +284,67 @@ describe('batch emulator', () => {
     expect(cut.usage.output_tokens).toBe(5)
   })
 
+  it('writes the line of a text reply as the JSON of its result typed with the SDK', async () => {
+    const cached = {
+      system: [{ type: 'text', text: 'x'.repeat(20_000), cache_control: { type: 'ephemeral', ttl: '1h' } }],
+    }
+    const { created } = await runBatch(client, [
+      request('default', 'Escape "this" \\ and\nthat \u0001 \u2028 é 😀 \ud800'),
+      request('scripted', 'What is 2+2?'),
+      request('cut', 'Say a lot', { max_tokens: 5 }),
+      request('cache-write', 'first', cached),
+      request('cache-read', 'second', cached),
+    ])
+    const res = await fetch(`${emulator.url}/v1/messages/batches/${created.id}/results`, {
+      headers: { 'x-api-key': 'test-key' },
+    })
+    const lines = (await res.text()).trimEnd().split('\n')
+    expect(lines).toHaveLength(5)
+    for (const line of lines) {
+      const { custom_id, result } = JSON.parse(line) as MessageBatchIndividualResponse
+      const { id, model, content, stop_reason, usage } = succeeded(result)
+      const [block] = content
+      if (block?.type !== 'text') throw new Error(`expected a text block, got ${JSON.stringify(block)}`)
+      const typed: MessageBatchIndividualResponse = {
+        custom_id,
+        result: {
+          type: 'succeeded',
+          message: {
+            id,
+            type: 'message',
+            role: 'assistant',
+            model,
+            content: [{ type: 'text', text: block.text, citations: null }],
+            stop_reason,
+            stop_sequence: null,
+            stop_details: null,
+            container: null,
+            diagnostics: null,
+            usage: {
+              input_tokens: usage.input_tokens,
+              output_tokens: usage.output_tokens,
+              cache_creation_input_tokens: usage.cache_creation_input_tokens,
+              cache_read_input_tokens: usage.cache_read_input_tokens,
+              cache_creation: {
+                ephemeral_5m_input_tokens: usage.cache_creation?.ephemeral_5m_input_tokens ?? 0,
+                ephemeral_1h_input_tokens: usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
+              },
+              inference_geo: null,
+              output_tokens_details: null,
+              server_tool_use: null,
+              service_tier: 'batch',
+              speed: null,
+            },
+          },
+        },
+      }
+      expect(line).toBe(JSON.stringify(typed))
+    }
+    const usages = lines.map((l) => succeeded((JSON.parse(l) as MessageBatchIndividualResponse).result).usage)
+    expect(usages.some((u) => (u.cache_creation?.ephemeral_1h_input_tokens ?? 0) > 0)).toBe(true)
+    expect(usages.some((u) => (u.cache_read_input_tokens ?? 0) > 0)).toBe(true)
+  })
+
   it('returns a scripted error reply as an errored result', async () => {
     const { results, ended } = await runBatch(client, [
       request('bad', 'Overload me'),
