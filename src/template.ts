@@ -3,6 +3,25 @@ import nunjucks from 'nunjucks'
 /** Nunjucks, as promptfoo uses it, except that an undefined variable is an error instead of an empty string. */
 const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true })
 
+/**
+ * Compiled templates by their text, the most recently used kept: a suite renders its few prompts and
+ * defaultTest assertions for each of its tests (and a judge its prompts for each output), and compiling one
+ * takes far longer than rendering it; the bound keeps templates written once per test from piling up.
+ */
+const templates = new Map<string, nunjucks.Template>()
+const CACHED_TEMPLATES = 1000
+
+function templateOf(text: string): nunjucks.Template {
+  let template = templates.get(text)
+  if (template) templates.delete(text)
+  else {
+    template = new nunjucks.Template(text, environment)
+    if (templates.size >= CACHED_TEMPLATES) templates.delete(templates.keys().next().value as string)
+  }
+  templates.set(text, template)
+  return template
+}
+
 const OUTPUT_VARIABLE = /\{\{-?\s*([A-Za-z_$][\w$]*)/g
 
 /** A template that does not render; the message names the missing variable or the syntax fault. */
@@ -17,7 +36,7 @@ export class TemplateError extends Error {
 export function renderTemplate(template: string, vars: Record<string, unknown>): string {
   if (!template.includes('{')) return template
   try {
-    return environment.renderString(template, vars)
+    return templateOf(template).render(vars)
   } catch (error) {
     const missing = [...template.matchAll(OUTPUT_VARIABLE)].map((m) => m[1]).filter((name) => !(name in vars))
     if (missing.length > 0) {
