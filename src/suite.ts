@@ -4,7 +4,7 @@
  * providers, and each case gets the Messages API request it becomes. Every problem of every file is
  * collected with its file and line, so that an author sees them all at once, before anything is submitted.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import path from 'node:path'
 import type {
   ContentBlockParam,
@@ -816,20 +816,22 @@ function inReadingOrder(problems: SuiteProblem[]): SuiteProblem[] {
 function assignIds(pending: PendingCase[]): EvalCase[] {
   // The given ids, gathered only once an id is derived: most large suites give every test its id.
   let taken: Set<string> | undefined
-  const uniqueIds = new Map<string, string>()
+  // By file and line: the cases of a test (one per prompt and provider) share its id.
+  const uniqueIds = new Map<string, Map<number, string>>()
   const cases: EvalCase[] = new Array(pending.length)
   for (let i = 0; i < pending.length; i++) {
     const { evalCase, id, derived, variant } = pending[i]
     let base = id
     if (derived) {
-      const testKey = `${evalCase.file}:${evalCase.line}`
-      let unique = uniqueIds.get(testKey)
+      let idsInFile = uniqueIds.get(evalCase.file)
+      if (!idsInFile) uniqueIds.set(evalCase.file, (idsInFile = new Map()))
+      let unique = idsInFile.get(evalCase.line)
       if (unique === undefined) {
         taken ??= givenIds(pending)
         unique = id
         for (let n = 2; taken.has(unique); n++) unique = `${id}-${n}`
         taken.add(unique)
-        uniqueIds.set(testKey, unique)
+        idsInFile.set(evalCase.line, unique)
       }
       base = unique
     }
@@ -929,5 +931,5 @@ function slug(text: string): string {
 }
 
 function hashOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 10)
+  return hash('sha256', JSON.stringify(value), 'hex').slice(0, 10)
 }
