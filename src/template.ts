@@ -4,21 +4,20 @@ import nunjucks from 'nunjucks'
 const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true })
 
 /**
- * Compiled templates by their text, the most recently used kept: a suite renders its few prompts and
- * defaultTest assertions for each of its tests (and a judge its prompts for each output), and compiling one
- * takes far longer than rendering it; the bound keeps templates written once per test from piling up.
+ * Compiled templates by their text: a suite renders its few prompts and defaultTest assertions for each of its
+ * tests (and a judge its prompts for each output), and compiling one takes far longer than rendering it. Past
+ * 1,000 the oldest is dropped, so that templates written once per test do not pile up; one still in use is
+ * then compiled again, once per 1,000 new ones.
  */
 const templates = new Map<string, nunjucks.Template>()
 const CACHED_TEMPLATES = 1000
 
 function templateOf(text: string): nunjucks.Template {
   let template = templates.get(text)
-  if (template) templates.delete(text)
-  else {
-    template = new nunjucks.Template(text, environment)
+  if (!template) {
     if (templates.size >= CACHED_TEMPLATES) templates.delete(templates.keys().next().value as string)
+    templates.set(text, (template = new nunjucks.Template(text, environment)))
   }
-  templates.set(text, template)
   return template
 }
 
