@@ -229,23 +229,23 @@ class HttpError extends Error {
   }
 }
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+const BASE62 = Buffer.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')
 
-/** Random bytes drawn from a pool: one `randomBytes` call per 1,024 ids rather than one per id. */
-const ID_BYTES = 22
-let idPool = Buffer.alloc(0)
+/** Random base62 characters drawn from a pool made 1,024 ids at a time: an id is one slice of it. */
+const ID_CHARS = 22
+let idPool = ''
 let idPoolOffset = 0
 
 /** An id shaped like the API's: prefix + `01` + 22 base62 characters. */
 function newId(prefix: string): string {
-  if (idPoolOffset + ID_BYTES > idPool.length) {
-    idPool = randomBytes(ID_BYTES * 1024)
+  if (idPoolOffset + ID_CHARS > idPool.length) {
+    const bytes = randomBytes(ID_CHARS * 1024)
+    for (let i = 0; i < bytes.length; i++) bytes[i] = BASE62[(bytes[i] as number) % 62] as number
+    idPool = bytes.toString('latin1')
     idPoolOffset = 0
   }
-  let out = `${prefix}01`
-  for (let i = idPoolOffset; i < idPoolOffset + ID_BYTES; i++) out += BASE62[(idPool[i] as number) % 62]
-  idPoolOffset += ID_BYTES
-  return out
+  idPoolOffset += ID_CHARS
+  return `${prefix}01${idPool.slice(idPoolOffset - ID_CHARS, idPoolOffset)}`
 }
 
 interface StoredRequest {
