@@ -744,11 +744,12 @@ function defaultReply(params: MessageCreateParamsNonStreaming): string {
  * a prompt the script does not know.
  */
 function batchReplies(replies: Record<string, StandInReply>): (prompt: string) => SingleReply | undefined {
+  // A Map: an object would first look each long prompt up among all the heap's interned strings.
+  const script = new Map(Object.entries(replies))
   const seen = new Map<string, number>()
   return (prompt) => {
-    if (!Object.hasOwn(replies, prompt)) return undefined
-    const reply = replies[prompt] as StandInReply
-    if (typeof reply === 'string' || !('sequence' in reply)) return reply
+    const reply = script.get(prompt)
+    if (reply === undefined || typeof reply === 'string' || !('sequence' in reply)) return reply
     const count = seen.get(prompt) ?? 0
     seen.set(prompt, count + 1)
     return reply.sequence[count % reply.sequence.length]
