@@ -200,7 +200,8 @@ export interface ResultSink {
  * requests are gathered by `judge`, until `regradeWithJudge` once the judge's batch has answered.
  */
 export class RunGrader implements ResultSink {
-  private readonly outcomes = new Map<string, SampleOutcome>()
+  /** By the sample's position. */
+  private readonly outcomes: (SampleOutcome | undefined)[]
   private readonly unexpectedCustomIds: string[] = []
   /** Succeeded results whose grade waits for the judge. */
   private readonly awaitingJudge = new Map<string, MessageBatchResult>()
@@ -210,7 +211,9 @@ export class RunGrader implements ResultSink {
     private readonly sampleByCustomId: Map<string, Sample>,
     private readonly judge?: Judge,
     private readonly spool?: OutcomeSpool,
-  ) {}
+  ) {
+    this.outcomes = new Array<SampleOutcome | undefined>(sampleByCustomId.size)
+  }
 
   /** Whether a result belongs to one of this run's samples. */
   expects(customId: string): boolean {
@@ -219,7 +222,7 @@ export class RunGrader implements ResultSink {
 
   async add({ custom_id, result }: MessageBatchIndividualResponse): Promise<void> {
     const sample = this.sampleByCustomId.get(custom_id)
-    const earlier = this.outcomes.get(custom_id)
+    const earlier = sample && this.outcomes[sample.position]
     if (!sample || (earlier && earlier.status !== 'errored')) {
       this.unexpectedCustomIds.push(custom_id)
       return
@@ -232,9 +235,9 @@ export class RunGrader implements ResultSink {
   private keep(sample: Sample, outcome: TestOutcome): void {
     if (this.spool && outcome.status === 'passed') {
       this.spool.keep(sample.position, outcome)
-      this.outcomes.set(outcome.customId, spooled(outcome))
+      this.outcomes[sample.position] = spooled(outcome)
     } else {
-      this.outcomes.set(outcome.customId, outcome)
+      this.outcomes[sample.position] = outcome
     }
   }
 
@@ -243,11 +246,12 @@ export class RunGrader implements ResultSink {
   }
 
   retryableCustomIds(): string[] {
-    return [...this.outcomes.values()]
-      .filter(
-        (outcome) => outcome.status === 'errored' && worthRetrying(outcome.resultType, outcome.error?.type),
-      )
-      .map((outcome) => outcome.customId)
+    const retryable: string[] = []
+    for (const outcome of this.outcomes) {
+      if (outcome?.status === 'errored' && worthRetrying(outcome.resultType, outcome.error?.type))
+        retryable.push(outcome.customId)
+    }
+    return retryable
   }
 
   /** Whether some outputs wait for the judge's answers. */
@@ -269,7 +273,9 @@ export class RunGrader implements ResultSink {
   async finish(): Promise<GradedRun> {
     const outcomes: SampleOutcome[] = []
     for (const [customId, sample] of this.sampleByCustomId) {
-      outcomes.push(this.outcomes.get(customId) ?? (await gradeResult(sample, customId, undefined)).outcome)
+      outcomes.push(
+        this.outcomes[sample.position] ?? (await gradeResult(sample, customId, undefined)).outcome,
+      )
     }
     return { outcomes, unexpectedCustomIds: this.unexpectedCustomIds }
   }
