@@ -43,8 +43,8 @@
  * workspace's processing-queue limit: 429 with `retry-after`).
  *
  * Sized for the API's largest batch (100,000 requests, a body of hundreds of MB): no step is quadratic in
- * the number of requests, and results are serialised once, in download order, kept UTF-8 encoded, and
- * streamed in large pieces with backpressure.
+ * the number of requests, and results are serialised once, line by line as they are decided, kept UTF-8
+ * encoded, and streamed in large pieces with backpressure.
  *
  * Every response body is typed with the SDK's own types, so `tsc` catches drift from the API contract (the
  * results lines of text replies, written out for speed, are held by the tests to the text of typed ones).
@@ -264,18 +264,14 @@ interface BatchState {
   endsAtMs: number
   cancelInitiatedAtMs: number | null
   requests: StoredRequest[]
-  /** Decided the first time the batch is seen ended. */
-  results: Results | null
+  /**
+   * Decided once, the first time the batch is seen ended (in download order), with their counts: the results
+   * JSONL (one serialised `MessageBatchIndividualResponse` a line), in download order, UTF-8 encoded in
+   * pieces of whole lines.
+   */
+  results: Buffer[] | null
+  counts: MessageBatchRequestCounts | null
   deleted: boolean
-}
-
-/**
- * The results of an ended batch, with their counts: the results JSONL (one serialised
- * `MessageBatchIndividualResponse` a line), in download order, UTF-8 encoded in pieces of whole lines.
- */
-interface Results {
-  counts: MessageBatchRequestCounts
-  pieces: Buffer[]
 }
 
 /**
@@ -498,30 +494,19 @@ interface InputUsage {
   cache_creation: CacheCreation
 }
 
-/** The usage of a request's input when none of it is read from the prompt cache or written to it. */
-function uncachedInput(inputTokens: number): InputUsage {
-  return {
-    input_tokens: inputTokens,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
-    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
-  }
-}
-
 /**
  * The usage of a request's input against the prompt cache (keys of the cached prefixes), which it updates:
- * reads the longest cached cacheable prefix, writes the longer cacheable ones. Undefined when the request has
- * no breakpoint (most have none): its usage is then `uncachedInput`.
+ * reads the longest cached cacheable prefix, writes the longer cacheable ones.
  */
 function inputUsage(
   model: string,
   pieces: InputPiece[],
   cache: Set<string>,
   minTokensFor: (model: string) => number,
-): InputUsage | undefined {
+): InputUsage {
   const breakpoints = breakpointsOf(model, pieces)
-  if (breakpoints.length === 0) return undefined
-  const minTokens = minTokensFor(model)
+  // Asked only when there is a breakpoint: most requests have none.
+  const minTokens = breakpoints.length > 0 ? minTokensFor(model) : 0
   const cacheable = breakpoints.filter((b) => b.tokens >= minTokens)
   let readAt = cacheable.length - 1
   while (readAt >= 0 && !cache.has((cacheable[readAt] as Breakpoint).key)) readAt--
@@ -602,71 +587,59 @@ function erroredResult(type: ErrorType, message: string): MessageBatchResult {
   return { type: 'errored', error: response }
 }
 
-/**
- * What processing decided for one request that its params alone do not tell: the scripted reply it got, or
- * the error it failed with (a validation error too), and its use of the prompt cache. Undefined for the usual
- * request: valid, with no scripted reply and no breakpoint.
- */
-interface Outcome {
-  reply?: SingleReply
-  input?: InputUsage
-}
-
-function isError(reply: SingleReply): reply is Extract<SingleReply, { error: unknown }> {
-  return typeof reply !== 'string' && 'error' in reply
-}
-
-function invalid(message: string): Outcome {
-  return { reply: { error: { type: 'invalid_request_error', message } } }
-}
-
-/**
- * Processes one request (when its batch ends, in submission order): what of its result depends on the order
- * of processing, the turn of a sequence reply and the prompt cache (`cache`, the keys of the cached
- * prefixes, which a success updates). `resultLine` makes the rest of the result, later.
- */
-function processRequest(
-  params: unknown,
-  scriptedReply: (prompt: string) => SingleReply | undefined,
-  cache: Set<string>,
-  minTokensFor: (model: string) => number,
-): Outcome | undefined {
-  if (!isRecord(params)) return invalid('params: Input should be a valid dictionary')
-  const paramsError = paramsProblem(params)
-  if (paramsError != null) return invalid(paramsError)
-  const pieces = inputPieces(params)
-  const cacheError = cacheControlProblem(pieces)
-  if (cacheError != null) return invalid(cacheError)
-  const reply = scriptedReply(lastUserText(params['messages'] as unknown[]))
-  if (reply !== undefined && isError(reply)) return { reply }
-  const input = inputUsage(params['model'] as string, pieces, cache, minTokensFor)
-  return reply === undefined && input === undefined ? undefined : { reply, input }
-}
-
 /** The JSONL line of a result. */
 function jsonLine(customId: string, result: MessageBatchResult): string {
   const line: MessageBatchIndividualResponse = { custom_id: customId, result }
   return `${JSON.stringify(line)}\n`
 }
 
-/** The JSONL line of a processed request's result, from its params and its outcome. */
-function resultLine(customId: string, params: unknown, outcome: Outcome | undefined): string {
-  const scripted = outcome?.reply
-  if (scripted !== undefined && isError(scripted)) {
-    return jsonLine(customId, erroredResult(scripted.error.type, scripted.error.message))
+/** A processed request's result: its type, and its JSONL line. */
+interface Processed {
+  type: 'succeeded' | 'errored'
+  line: string
+}
+
+function erroredLine(customId: string, type: ErrorType, message: string): Processed {
+  return { type: 'errored', line: jsonLine(customId, erroredResult(type, message)) }
+}
+
+/**
+ * What the stand-in model does with one request (called when its batch ends, in submission order): its
+ * result's type and line, and for a success its use of the prompt cache (`cache`, the keys of the cached
+ * prefixes).
+ */
+function processRequest(
+  customId: string,
+  params: unknown,
+  replyTo: (prompt: string, params: MessageCreateParamsNonStreaming) => SingleReply,
+  cache: Set<string>,
+  minTokensFor: (model: string) => number,
+): Processed {
+  if (!isRecord(params)) {
+    return erroredLine(customId, 'invalid_request_error', 'params: Input should be a valid dictionary')
   }
-  // Processing found the params valid.
-  const request = params as MessageCreateParamsNonStreaming
-  const reply = scripted ?? defaultReply(request)
-  const input = outcome?.input ?? uncachedInput(inputTokensOf(params))
+  const paramsError = paramsProblem(params)
+  if (paramsError != null) return erroredLine(customId, 'invalid_request_error', paramsError)
+  const pieces = inputPieces(params)
+  const cacheError = cacheControlProblem(pieces)
+  if (cacheError != null) return erroredLine(customId, 'invalid_request_error', cacheError)
+
+  const request = params as unknown as MessageCreateParamsNonStreaming
+  const reply = replyTo(lastUserText(request.messages), request)
+  if (typeof reply !== 'string' && 'error' in reply)
+    return erroredLine(customId, reply.error.type, reply.error.message)
+
+  const input = inputUsage(request.model, pieces, cache, minTokensFor)
   if (typeof reply === 'string') {
     const maxTokens = request.max_tokens
     const text = tokensFor(reply.length) > maxTokens ? reply.slice(0, maxTokens * 4) : reply
-    return textReplyLine(customId, request.model, text, text === reply ? 'end_turn' : 'max_tokens', input)
+    const stopReason = text === reply ? 'end_turn' : 'max_tokens'
+    return { type: 'succeeded', line: textReplyLine(customId, request.model, text, stopReason, input) }
   }
   const stopReason = reply.content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn'
   const outputTokens = tokensFor(JSON.stringify(reply.content).length)
-  return jsonLine(customId, succeeded(request.model, reply.content, stopReason, input, outputTokens))
+  const result = succeeded(request.model, reply.content, stopReason, input, outputTokens)
+  return { type: 'succeeded', line: jsonLine(customId, result) }
 }
 
 /** A success: the stand-in model's message. */
@@ -733,23 +706,19 @@ function textReplyLine(
   )
 }
 
-/** The reply to a prompt the replies script does not know: the stand-in judge's, or the default one. */
-function defaultReply(params: MessageCreateParamsNonStreaming): string {
-  const prompt = lastUserText(params.messages)
-  return standInJudgeReply(params, prompt) ?? `${DEFAULT_REPLY_PREFIX}${prompt.slice(0, 200)}`
-}
-
-/**
- * The scripted replies within one batch: a sequence reply advances each time its prompt comes. Undefined for
- * a prompt the script does not know.
- */
-function batchReplies(replies: Record<string, StandInReply>): (prompt: string) => SingleReply | undefined {
+/** The stand-in model's replies within one batch: a sequence reply advances each time its prompt comes. */
+function batchReplies(
+  replies: Record<string, StandInReply>,
+): (prompt: string, params: MessageCreateParamsNonStreaming) => SingleReply {
   // A Map: an object would first look each long prompt up among all the heap's interned strings.
   const script = new Map(Object.entries(replies))
   const seen = new Map<string, number>()
-  return (prompt) => {
+  return (prompt, params) => {
     const reply = script.get(prompt)
-    if (reply === undefined || typeof reply === 'string' || !('sequence' in reply)) return reply
+    if (reply === undefined) {
+      return standInJudgeReply(params, prompt) ?? `${DEFAULT_REPLY_PREFIX}${prompt.slice(0, 200)}`
+    }
+    if (typeof reply === 'string' || !('sequence' in reply)) return reply
     const count = seen.get(prompt) ?? 0
     seen.set(prompt, count + 1)
     return reply.sequence[count % reply.sequence.length]
@@ -782,28 +751,57 @@ function shuffledOrder(customIds: string[]): number[] {
   return Array.from(keys, (key) => key % INDEX_SPAN)
 }
 
+/** The size of the blocks a `LineStore` encodes lines into. */
+const LINE_BLOCK_BYTES = 8 * 1024 * 1024
+
 /**
- * Lines UTF-8 encoded as they come, into pieces of whole lines of at most `RESULTS_PIECE_BYTES` (or one line,
- * when it is longer). Encoding each line at once lets its string die young: cheap for the GC.
+ * Lines UTF-8 encoded as they come, into large blocks, then put together in another order. Encoding each
+ * line at once lets its string die young (cheap for the GC, where 100,000 kept strings are not), and copying
+ * bytes in shuffled order is cheap where serialising objects in that order is not.
  */
-class PieceWriter {
-  readonly pieces: Buffer[] = []
-  private piece = Buffer.alloc(0)
+class LineStore {
+  private readonly blocks: Buffer[] = []
+  private block = Buffer.alloc(0)
   private used = 0
+  /** Per line: the index of its block, and its start and end in it. */
+  private readonly blockOf: number[] = []
+  private readonly starts: number[] = []
+  private readonly ends: number[] = []
 
   add(line: string): void {
     // UTF-8 takes at most 3 bytes for a UTF-16 unit.
-    if (this.piece.length - this.used < line.length * 3) {
-      this.end()
-      this.piece = Buffer.allocUnsafe(Math.max(RESULTS_PIECE_BYTES, line.length * 3))
+    if (this.block.length - this.used < line.length * 3) {
+      this.block = Buffer.allocUnsafe(Math.max(LINE_BLOCK_BYTES, line.length * 3))
+      this.blocks.push(this.block)
+      this.used = 0
     }
-    this.used += this.piece.write(line, this.used)
+    this.blockOf.push(this.blocks.length - 1)
+    this.starts.push(this.used)
+    this.used += this.block.write(line, this.used, 'utf8')
+    this.ends.push(this.used)
   }
 
-  /** Closes the piece being written: call it after the last line. */
-  end(): void {
-    if (this.used > 0) this.pieces.push(this.piece.subarray(0, this.used))
-    this.used = 0
+  /** The lines in this order (of their indexes), in pieces of whole lines of about `RESULTS_PIECE_BYTES`. */
+  inOrder(order: number[]): Buffer[] {
+    const pieces: Buffer[] = []
+    let from = 0
+    let bytes = 0
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k] as number
+      bytes += (this.ends[i] as number) - (this.starts[i] as number)
+      if (bytes < RESULTS_PIECE_BYTES && k < order.length - 1) continue
+      const piece = Buffer.allocUnsafe(bytes)
+      let at = 0
+      for (let j = from; j <= k; j++) {
+        const line = order[j] as number
+        const block = this.blocks[this.blockOf[line] as number] as Buffer
+        at += block.copy(piece, at, this.starts[line], this.ends[line])
+      }
+      pieces.push(piece)
+      from = k + 1
+      bytes = 0
+    }
+    return pieces
   }
 }
 
@@ -895,23 +893,26 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
    * created before it that have ended are decided first, so that the prompt cache sees requests in
    * submission order across batches too.
    */
-  function resultsOf(batch: BatchState, now: number): Results {
-    if (batch.results == null) {
+  function resultsOf(
+    batch: BatchState,
+    now: number,
+  ): { results: Buffer[]; counts: MessageBatchRequestCounts } {
+    if (batch.results == null || batch.counts == null) {
       for (const earlier of batches.values()) {
         if (earlier.seq >= batch.seq) break
-        if (earlier.results == null && statusAt(earlier, now) === 'ended') earlier.results = decide(earlier)
+        if (earlier.results == null && statusAt(earlier, now) === 'ended') decideResults(earlier)
       }
-      batch.results = decide(batch)
+      return decideResults(batch)
     }
-    return batch.results
+    return { results: batch.results, counts: batch.counts }
   }
 
   /**
-   * Processes the requests of an ended batch in submission order (as the prompt cache and sequence replies see
-   * them), keeping of each only its outcome; then serialises their results in download order, so that no line
-   * needs reordering and each dies young, encoded at once (cheap for the GC).
+   * Processes the requests of an ended batch, in submission order, and keeps their results. Each result is
+   * serialised as soon as it is decided: while its objects are fresh (serialising them later, in the shuffled
+   * order, costs twice as much), and encoded at once, so that only bytes outlive this call.
    */
-  function decide(batch: BatchState): Results {
+  function decideResults(batch: BatchState): { results: Buffer[]; counts: MessageBatchRequestCounts } {
     const done = processedCount(batch)
     const unprocessed: MessageBatchResult =
       batch.cancelInitiatedAtMs != null ? { type: 'canceled' } : { type: 'expired' }
@@ -922,22 +923,19 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       canceled: 0,
       expired: 0,
     }
-    counts[unprocessed.type] = batch.requests.length - done
-    const scriptedReply = batchReplies(replies)
-    const outcomes: (Outcome | undefined)[] = []
-    for (let i = 0; i < done; i++) {
-      const params = (batch.requests[i] as StoredRequest).params
-      const outcome = processRequest(params, scriptedReply, promptCache, minTokensFor)
-      counts[outcome?.reply !== undefined && isError(outcome.reply) ? 'errored' : 'succeeded']++
-      outcomes.push(outcome)
-    }
-    const jsonl = new PieceWriter()
-    for (const i of shuffledOrder(batch.requests.map((r) => r.custom_id))) {
-      const { custom_id, params } = batch.requests[i] as StoredRequest
-      jsonl.add(i < done ? resultLine(custom_id, params, outcomes[i]) : jsonLine(custom_id, unprocessed))
-    }
-    jsonl.end()
-    return { counts, pieces: jsonl.pieces }
+    const lines = new LineStore()
+    const replyTo = batchReplies(replies)
+    batch.requests.forEach(({ custom_id, params }, i) => {
+      const { type, line } =
+        i < done
+          ? processRequest(custom_id, params, replyTo, promptCache, minTokensFor)
+          : { type: unprocessed.type, line: jsonLine(custom_id, unprocessed) }
+      counts[type]++
+      lines.add(line)
+    })
+    batch.results = lines.inOrder(shuffledOrder(batch.requests.map((r) => r.custom_id)))
+    batch.counts = counts
+    return { results: batch.results, counts }
   }
 
   function view(batch: BatchState, now: number): MessageBatch {
@@ -1037,6 +1035,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       cancelInitiatedAtMs: null,
       requests: stored,
       results: null,
+      counts: null,
       deleted: false,
     }
     batches.set(batch.id, batch)
@@ -1117,7 +1116,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
         `Message Batch ${batch.id} has not finished processing (${status})`,
       )
     }
-    const { pieces } = resultsOf(batch, now)
+    const { results } = resultsOf(batch, now)
     if (ctx.resetInsteadOfAnswer) {
       res.destroy()
       return
@@ -1129,7 +1128,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
     const whenClosed = cut ? closed(res) : null
     // For a cut: settles once the last piece is flushed to the socket (or the client has gone).
     let flushed: Promise<void> = Promise.resolve()
-    for (const piece of cut ? firstLines(pieces, count) : pieces) {
+    for (const piece of cut ? firstLines(results, count) : results) {
       if (whenClosed) {
         flushed = Promise.race([
           new Promise<void>((resolve) => res.write(piece, () => resolve())),
