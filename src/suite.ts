@@ -168,8 +168,8 @@ class SuiteLoader {
   private readonly displayed = new Map<string, string>()
   private readonly stems = new Map<string, string>()
   private readonly testModels = new Map<string, TestModel[]>()
-  /** Each given test id, with the test that first uses it. */
-  private readonly idUses = new Map<string, Location>()
+  /** Each given test id, with where it is first given. */
+  private readonly idUses = new Map<string, { file: string; line: number }>()
   /** Listed after the other problems. */
   readonly duplicateIds: SuiteProblem[] = []
 
@@ -272,17 +272,13 @@ class SuiteLoader {
 
   /** Records a test's given id; an id given before is a problem. */
   useId(id: string, test: Location): void {
+    const use = { file: this.display(test.source.file), line: this.lineOf(at(test, 'id')) }
     const first = this.idUses.get(id)
-    if (!first) {
-      this.idUses.set(id, test)
-      return
+    if (!first) this.idUses.set(id, use)
+    else {
+      const message = `duplicate test id '${id}' (first used at ${first.file}:${first.line}); ids must be unique`
+      this.duplicateIds.push({ ...use, message })
     }
-    const firstAt = `${this.display(first.source.file)}:${this.lineOf(at(first, 'id'))}`
-    this.duplicateIds.push({
-      file: this.display(test.source.file),
-      line: this.lineOf(at(test, 'id')),
-      message: `duplicate test id '${id}' (first used at ${firstAt}); ids must be unique`,
-    })
   }
 
   missingRefMessage(ref: string, file: string): string {
