@@ -674,7 +674,10 @@ interface MetricSum {
  * weight times theirs). A metric carried only by weight-0 results gets their plain mean, so that an
  * informational metric still reports.
  */
-function metricsOf(results: AssertionResult[]): Record<string, number> {
+/** The metrics of a test whose assertions carry none: one object for every such test, kept with each grade. */
+const NO_METRICS: Readonly<Record<string, number>> = Object.freeze({})
+
+function metricsOf(results: AssertionResult[]): Readonly<Record<string, number>> {
   const sums = new Map<string, MetricSum>()
   const add = (list: AssertionResult[], factor: number, skip: string | undefined) => {
     for (const r of list) {
@@ -690,6 +693,7 @@ function metricsOf(results: AssertionResult[]): Record<string, number> {
     }
   }
   add(results, 1, undefined)
+  if (sums.size === 0) return NO_METRICS
   const metrics: Record<string, number> = {}
   for (const [name, sum] of sums)
     metrics[name] = sum.weight > 0 ? sum.weighted / sum.weight : sum.plain / sum.count
@@ -719,7 +723,7 @@ export async function gradeTest(
   if (graded.pending > 0) {
     // Not a grade yet: no pass, score or metrics that a pending assertion could count in.
     const reason = `awaiting the judge's answer to ${graded.pending === 1 ? 'an assertion' : `${graded.pending} assertions`}`
-    return { pass: false, score: 0, reason, results, metrics: {}, pending: true }
+    return { pass: false, score: 0, reason, results, metrics: NO_METRICS, pending: true }
   }
   // Spelled out, not spread from combine's result: a spread object got a hidden class of its own, per test.
   const { pass, score, reason } = combine(results, options.threshold)
