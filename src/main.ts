@@ -235,7 +235,7 @@ async function withinBudget(
 function outputsSink(grader: RunGrader, judge: JudgeBook): ResultSink {
   return {
     add: (line) =>
-      !grader.expects(line.custom_id) && JudgeBook.owns(line.custom_id) ? judge.add(line) : grader.add(line),
+      JudgeBook.owns(line.custom_id) && !grader.expects(line.custom_id) ? judge.add(line) : grader.add(line),
     retryableCustomIds: () => grader.retryableCustomIds(),
   }
 }
