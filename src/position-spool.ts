@@ -48,13 +48,14 @@ export class PositionSpool {
   put(position: number, text: string): void {
     const bucket = Math.floor(position / BUCKET_POSITIONS)
     const line = `${position}\t${text}\n`
-    const size = Buffer.byteLength(line)
+    // At most 3 bytes of UTF-8 per UTF-16 unit: room enough without measuring the line first.
+    const size = line.length * 3
     let buffer = this.buffers.get(bucket)
     if (!buffer) {
       buffer = { bytes: Buffer.allocUnsafe(BUFFER_BYTES), used: 0 }
       this.buffers.set(bucket, buffer)
     }
-    if (buffer.used + size > BUFFER_BYTES) {
+    if (buffer.used > 0 && buffer.used + size > BUFFER_BYTES) {
       appendFileSync(this.fileOf(bucket), buffer.bytes.subarray(0, buffer.used))
       buffer.used = 0
     }
