@@ -241,39 +241,34 @@ describe('actionsCacheRunStateStore against the cache service', () => {
 })
 
 describe('actionsCacheRunStateStore without the cache service', () => {
-  test('load finds nothing and save returns, saying so in the log, and nothing is sent', async () => {
-    useEnv({})
-    const store = actionsCacheRunStateStore()
-    const log = await logOf(async () => {
-      await expect(store.save(state(RUN_A, ['msgbatch_01']))).resolves.toBeUndefined()
-      expect(await store.load(RUN_A)).toBeUndefined()
-    })
-    expect(log).toContain('The actions cache is not available')
-    expect(fake.calls).toEqual([])
-  })
-
-  test("a URL of the other service version is not enough: @actions/cache's availability decides", async () => {
+  const without = (name: string) => () =>
+    Object.fromEntries(Object.entries(fake.env).filter(([key]) => key !== name))
+  test.each([
+    ['no cache service at all', () => ({}), 'The actions cache is not available'],
     // The fake is cache service v2, which needs ACTIONS_RESULTS_URL; ACTIONS_CACHE_URL is v1's.
-    useEnv(Object.fromEntries(Object.entries(fake.env).filter(([name]) => name !== 'ACTIONS_RESULTS_URL')))
-    const store = actionsCacheRunStateStore()
-    const log = await logOf(async () => {
-      await expect(store.save(state(RUN_A, ['msgbatch_01']))).resolves.toBeUndefined()
-      expect(await store.load(RUN_A)).toBeUndefined()
-    })
-    expect(log).toContain('The actions cache is not available')
-    expect(fake.calls).toEqual([])
-  })
-
-  test('without a runtime token, save and load are refused by @actions/cache and only logged', async () => {
-    useEnv(Object.fromEntries(Object.entries(fake.env).filter(([name]) => name !== 'ACTIONS_RUNTIME_TOKEN')))
-    const store = actionsCacheRunStateStore()
-    const log = await logOf(async () => {
-      await expect(store.save(state(RUN_A, ['msgbatch_01']))).resolves.toBeUndefined()
-      expect(await store.load(RUN_A)).toBeUndefined()
-    })
-    expect(log).toContain('ACTIONS_RUNTIME_TOKEN')
-    expect(fake.calls).toEqual([])
-  })
+    [
+      "a URL of the other service version (@actions/cache's availability decides)",
+      without('ACTIONS_RESULTS_URL'),
+      'The actions cache is not available',
+    ],
+    [
+      'no runtime token (refused by @actions/cache)',
+      without('ACTIONS_RUNTIME_TOKEN'),
+      'ACTIONS_RUNTIME_TOKEN',
+    ],
+  ])(
+    'with %s, load finds nothing and save returns, saying so in the log, and nothing is sent',
+    async (_, env, said) => {
+      useEnv(env())
+      const store = actionsCacheRunStateStore()
+      const log = await logOf(async () => {
+        await expect(store.save(state(RUN_A, ['msgbatch_01']))).resolves.toBeUndefined()
+        expect(await store.load(RUN_A)).toBeUndefined()
+      })
+      expect(log).toContain(said)
+      expect(fake.calls).toEqual([])
+    },
+  )
 })
 
 describe('the fake cache service', () => {
