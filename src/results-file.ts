@@ -56,7 +56,10 @@ function entryParts(outcome: TestOutcome) {
   return { ids, rest }
 }
 
-/** An entry's text without its verdict: the ids' JSON without its closing brace, a tab, the rest's without its opening one. */
+/**
+ * An entry's text without its verdict: the ids' JSON without its closing brace, a tab (JSON text has no raw
+ * tab), then the rest's without its opening brace.
+ */
 function unjudgedText(outcome: TestOutcome): string {
   const { ids, rest } = entryParts(outcome)
   return `${JSON.stringify(ids).slice(0, -1)}\t${JSON.stringify(rest).slice(1)}`
@@ -154,7 +157,10 @@ function* withVerdicts<T>(report: RunReport, outcomes: T[]): Generator<[T, TestS
   }
 }
 
-/** The document written to `results-file`, of samples graded without a spool. Money is exact decimal USD in strings. */
+/**
+ * The document written to `results-file`, of samples graded without a spool. Money is exact decimal USD in
+ * strings.
+ */
 export function resultsDocument(report: RunReport, outcomes: TestOutcome[], generatedAt: Date) {
   const tests = Array.from(withVerdicts(report, outcomes), ([outcome, verdict]) => {
     const { ids, rest } = entryParts(outcome)
