@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { buildBatchRequests, type BatchRequest } from '../src/batch-requests.js'
+import { splitIntoBatches } from '../src/batch-split.js'
 import {
   createAnthropicClient,
   createBatch,
@@ -37,6 +38,9 @@ async function loadRequests() {
   return buildBatchRequests(cases)
 }
 
+/** The requests as the one batch they make. */
+const sliceOf = (requests: BatchRequest[]) => splitIntoBatches(requests)[0]
+
 const requestsOf = (n: number): BatchRequest[] =>
   Array.from({ length: n }, (_, i) => ({
     custom_id: `t${i}`,
@@ -65,7 +69,7 @@ describe('batch client against the emulator', () => {
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
     const { requests, sampleByCustomId } = await loadRequests()
 
-    const batch = await createBatch(client, requests, { log: () => undefined })
+    const batch = await createBatch(client, sliceOf(requests), { log: () => undefined })
     expect(batch.processing_status).toBe('in_progress')
     expect(emulator.createdBatches()).toEqual([{ id: batch.id, requests }])
 
@@ -97,8 +101,8 @@ describe('batch client against the emulator', () => {
   it('polls several batches together with one summary line per poll', async () => {
     emulator = await startBatchEmulator({ processingMs: 200 })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
-    const a = await createBatch(client, requestsOf(2), { log: () => undefined })
-    const b = await createBatch(client, requestsOf(3), { log: () => undefined })
+    const a = await createBatch(client, sliceOf(requestsOf(2)), { log: () => undefined })
+    const b = await createBatch(client, sliceOf(requestsOf(3)), { log: () => undefined })
     const lines: string[] = []
     const waited = await waitForBatches(client, [a.id, b.id], {
       maxWaitMs: 10_000,
@@ -114,7 +118,7 @@ describe('batch client against the emulator', () => {
   it('reports a timeout with the batches as last seen, and stops early on abort', async () => {
     emulator = await startBatchEmulator({ processingMs: 60_000 })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
-    const batch = await createBatch(client, requestsOf(2), { log: () => undefined })
+    const batch = await createBatch(client, sliceOf(requestsOf(2)), { log: () => undefined })
     const timedOut = await waitForBatches(client, [batch.id], {
       maxWaitMs: 250,
       pollIntervalMs: 100,
@@ -144,7 +148,7 @@ describe('batch client against the emulator', () => {
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
     const { sleep, waits } = recordedSleep()
     const logs: string[] = []
-    const batch = await createBatch(client, requestsOf(3), { log: (l) => logs.push(l), sleep })
+    const batch = await createBatch(client, sliceOf(requestsOf(3)), { log: (l) => logs.push(l), sleep })
     expect(creates(emulator)).toBe(3)
     expect(waits).toEqual([7_000, 7_000])
     expect(logs[0]).toMatch(/^The API refused the batch for load \(429: .*\); trying again in 7s\.$/)
@@ -156,7 +160,7 @@ describe('batch client against the emulator', () => {
     emulator.resetNext('POST', /^\/v1\/messages\/batches$/, 1, { afterCommit: true })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
     const logs: string[] = []
-    const batch = await createBatch(client, requestsOf(4), {
+    const batch = await createBatch(client, sliceOf(requestsOf(4)), {
       log: (l) => logs.push(l),
       sleep: recordedSleep().sleep,
     })
@@ -172,10 +176,10 @@ describe('batch client against the emulator', () => {
   it('creates again when a lost create made nothing, but never adopts a batch it already owns', async () => {
     emulator = await startBatchEmulator()
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
-    const mine = await createBatch(client, requestsOf(4), { log: () => undefined })
+    const mine = await createBatch(client, sliceOf(requestsOf(4)), { log: () => undefined })
     emulator.resetNext('POST', /^\/v1\/messages\/batches$/)
     const logs: string[] = []
-    const second = await createBatch(client, requestsOf(4), {
+    const second = await createBatch(client, sliceOf(requestsOf(4)), {
       log: (l) => logs.push(l),
       sleep: recordedSleep().sleep,
       ownBatchIds: new Set([mine.id]),
@@ -190,7 +194,7 @@ describe('batch client against the emulator', () => {
   it('fetches broken results again without losing or doubling a line', async () => {
     emulator = await startBatchEmulator({ processingMs: 1 })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
-    const batch = await createBatch(client, requestsOf(10), { log: () => undefined })
+    const batch = await createBatch(client, sliceOf(requestsOf(10)), { log: () => undefined })
     await waitForBatches(client, [batch.id], { maxWaitMs: 5_000, pollIntervalMs: 20, log: () => undefined })
     emulator.cutResultsAfter(4)
     const logs: string[] = []

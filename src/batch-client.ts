@@ -9,7 +9,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { BatchRequest } from './batch-requests.js'
-import { ENVELOPE_BYTES, serializedBytes } from './batch-split.js'
+import type { BatchSlice } from './batch-split.js'
 import { formatDuration } from './duration.js'
 
 /** Retries of idempotent calls (retrieve, list, cancel, results); the SDK backs off and honours retry-after. */
@@ -79,8 +79,6 @@ export interface CreateOptions {
   sleep?: Sleep
   /** Batches this run already has, which a reconciliation must not mistake for a lost one. */
   ownBatchIds?: ReadonlySet<string>
-  /** The create body's size as serialized, when the caller measured it already (splitIntoBatches does). */
-  bodyBytes?: number
 }
 
 /** How much of a create body is serialized at a time, in characters. */
@@ -103,32 +101,29 @@ async function* createBody(requests: BatchRequest[]): AsyncGenerator<Buffer> {
  * `messages.batches.create`, with the body streamed: a 100,000-request body is tens of MB, which the SDK
  * would hold whole as a string and again as bytes. Its length is sent, as a body built whole would have it.
  */
-function postBatch(client: Anthropic, requests: BatchRequest[], bodyBytes: number): Promise<MessageBatch> {
+function postBatch(client: Anthropic, { requests, bytes }: BatchSlice): Promise<MessageBatch> {
   return client.post<MessageBatch>('/v1/messages/batches', {
     body: createBody(requests),
-    headers: { 'content-type': 'application/json', 'content-length': String(bodyBytes) },
+    headers: { 'content-type': 'application/json', 'content-length': String(bytes) },
     maxRetries: 0,
   })
 }
 
 /**
- * Creates one batch. `create` has no idempotency key, so the SDK never retries it; instead, a refusal for
+ * Creates one batch of a slice that splitIntoBatches made. `create` has no idempotency key, so the SDK never retries it; instead, a refusal for
  * load (429) waits as asked and tries again, and a lost answer (connection error, 5xx) first looks for the
  * batch it may have created, so that a retry never bills the same requests twice.
  */
 export async function createBatch(
   client: Anthropic,
-  requests: BatchRequest[],
+  slice: BatchSlice,
   options: CreateOptions,
 ): Promise<MessageBatch> {
   const sleep = options.sleep ?? realSleep
-  const bodyBytes =
-    options.bodyBytes ??
-    requests.reduce((sum, request, i) => sum + (i > 0 ? 1 : 0) + serializedBytes(request), ENVELOPE_BYTES)
   for (let attempt = 1; ; attempt++) {
     const startedAt = Date.now()
     try {
-      return await postBatch(client, requests, bodyBytes)
+      return await postBatch(client, slice)
     } catch (error) {
       const lastAttempt = attempt === CREATE_ATTEMPTS
       if (error instanceof Anthropic.RateLimitError && !lastAttempt) {
@@ -140,7 +135,12 @@ export async function createBatch(
         continue
       }
       if (!mayHaveCreated(error)) throw error
-      const lost = await findLostBatch(client, requests.length, startedAt, options.ownBatchIds ?? new Set())
+      const lost = await findLostBatch(
+        client,
+        slice.requests.length,
+        startedAt,
+        options.ownBatchIds ?? new Set(),
+      )
       if (lost) {
         options.log(
           `Creating the batch failed (${(error as Error).message}), but it was created: using ${lost.id}.`,

@@ -107,15 +107,14 @@ export class BatchRun {
     this.slices = batchIds.length
   }
 
-  private async create({ requests, bytes }: BatchSlice): Promise<MessageBatch> {
-    const batch = await createBatch(this.options.client, requests, {
+  private async create(slice: BatchSlice): Promise<MessageBatch> {
+    const batch = await createBatch(this.options.client, slice, {
       log: this.options.log,
       ownBatchIds: new Set(this.allBatchIds),
-      bodyBytes: bytes,
     })
     this.batchIds.push(batch.id)
     const what = this.role === 'judge' ? 'judge requests' : 'requests'
-    this.options.log(`Created batch ${batch.id} with ${requests.length} ${what}.`)
+    this.options.log(`Created batch ${batch.id} with ${slice.requests.length} ${what}.`)
     await this.options.store.save(this.state())
     return batch
   }

@@ -10,7 +10,7 @@ export interface BatchLimits {
 export const BATCH_LIMITS: BatchLimits = { maxRequests: 100_000, maxBytes: 256_000_000 }
 
 /** `{"requests":[` and `]}`: what a create body adds around its requests. */
-export const ENVELOPE_BYTES = Buffer.byteLength('{"requests":[]}')
+const ENVELOPE_BYTES = Buffer.byteLength('{"requests":[]}')
 
 /** One batch's requests, and the bytes of its create body as serialized (the envelope and commas included). */
 export interface BatchSlice {
@@ -19,7 +19,7 @@ export interface BatchSlice {
 }
 
 /** The bytes a request takes serialized. */
-export function serializedBytes(request: BatchRequest): number {
+function serializedBytes(request: BatchRequest): number {
   return Buffer.byteLength(JSON.stringify(request))
 }
 
