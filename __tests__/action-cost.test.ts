@@ -2,7 +2,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { runAction, type RunActionOptions } from '../test-servers/action-runner.js'
+import { emulatorInputs, runAction, type RunActionOptions } from '../test-servers/action-runner.js'
 import { startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
 
 const LONG_SYSTEM = 'You answer questions about the Acme router manual. '.repeat(400)
@@ -30,13 +30,7 @@ async function run(system: string, inputs: RunActionOptions['inputs']) {
   await writeFile(path.join(workspace, 'suite.yml'), suite(system))
   return runAction({
     workspace,
-    inputs: {
-      suite: 'suite.yml',
-      'anthropic-api-key': 'sk-test',
-      'anthropic-base-url': emulator.url,
-      'poll-interval': '100ms',
-      ...inputs,
-    },
+    inputs: emulatorInputs(emulator.url, { suite: 'suite.yml', ...inputs }),
   })
 }
 
@@ -132,12 +126,7 @@ describe('cost before spending, run from dist/', () => {
       path.join(workspace, 'suite.yml'),
       'model: claude-mystery-9\ntests:\n  - prompt: Hello there\n',
     )
-    const inputs = {
-      suite: 'suite.yml',
-      'anthropic-api-key': 'sk-test',
-      'anthropic-base-url': emulator.url,
-      'poll-interval': '100ms',
-    }
+    const inputs = emulatorInputs(emulator.url, { suite: 'suite.yml' })
     const unpriced = await runAction({ workspace, inputs })
     expect(unpriced.outputs['cost-batch-usd']).toBe('')
     expect(unpriced.summary).toContain(

@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { runAction, type RunActionOptions } from '../test-servers/action-runner.js'
+import { emulatorInputs, runAction, type RunActionOptions } from '../test-servers/action-runner.js'
 import { startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
 import { startFakeActionsCache } from '../test-servers/fake-actions-cache.js'
 import { startFakeGitHub, type FakeGitHub } from '../test-servers/fake-github.js'
@@ -46,13 +46,7 @@ function run(inputs: RunActionOptions['inputs'], options: Partial<RunActionOptio
     workspace,
     event: pullRequestEvent,
     ...options,
-    inputs: {
-      suite: 'suite.yml',
-      'anthropic-api-key': 'sk-test',
-      'anthropic-base-url': emulator.url,
-      'poll-interval': '100ms',
-      ...inputs,
-    },
+    inputs: emulatorInputs(emulator.url, { suite: 'suite.yml', ...inputs }),
     env: { GITHUB_TOKEN: 'gh-token', GITHUB_API_URL: github.url, GITHUB_SHA: 'abc123', ...options.env },
   })
 }

@@ -72,6 +72,11 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs
 }
 
+/** Inputs that point the action at a Batch API emulator at `url`, polling every 100 ms; `inputs` add or override. */
+export function emulatorInputs(url: string, inputs: Record<string, string> = {}): Record<string, string> {
+  return { 'anthropic-api-key': 'sk-test', 'anthropic-base-url': url, 'poll-interval': '100ms', ...inputs }
+}
+
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const runnerDir = await mkdtemp(path.join(tmpdir(), 'action-run-'))
   const files = {
