@@ -73,7 +73,7 @@ describe('results file', () => {
       const list = await outcomes(count)
       const report = buildReport({ outcomes: list, unexpectedCustomIds: count ? ['stranger'] : [] }, context)
       const pieces = [...resultsText(report, list, at)]
-      const text = pieces.join('')
+      const text = Buffer.concat(pieces).toString()
       const document = resultsDocument(report, list, at)
       expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(document)))
       const lines = text.split('\n')
@@ -108,8 +108,8 @@ describe('results file', () => {
       expect(spooled.outcomes[0]).not.toHaveProperty('output')
       const report = buildReport(spooled, context)
       expect(buildReport(whole, context)).toEqual(report)
-      expect([...resultsText(report, spooled.outcomes, at, spool)].join('')).toBe(
-        [...resultsText(report, whole.outcomes, at)].join(''),
+      expect(Buffer.concat([...resultsText(report, spooled.outcomes, at, spool)]).toString()).toBe(
+        Buffer.concat([...resultsText(report, whole.outcomes, at)]).toString(),
       )
       expect(() => [...resultsText(report, spooled.outcomes, at)]).toThrow(
         'The entry of t0 was spooled, but the spool was not given.',

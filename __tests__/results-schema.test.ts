@@ -137,7 +137,9 @@ async function mixedDocument() {
     batchDurationMs: 12_345,
     runUrl: undefined,
   })
-  const written = [...resultsText(report, run.outcomes, new Date('2026-01-02T03:04:05.678Z'))].join('')
+  const written = Buffer.concat([
+    ...resultsText(report, run.outcomes, new Date('2026-01-02T03:04:05.678Z')),
+  ]).toString()
   return JSON.parse(written)
 }
 
@@ -241,7 +243,9 @@ async function repeatedDocument() {
     baseline: await earlierRun(),
     judgeCalls: judge.calls(),
   })
-  const written = [...resultsText(report, run.outcomes, new Date('2026-01-02T03:04:05.678Z'))].join('')
+  const written = Buffer.concat([
+    ...resultsText(report, run.outcomes, new Date('2026-01-02T03:04:05.678Z')),
+  ]).toString()
   return JSON.parse(written)
 }
 

@@ -45,11 +45,13 @@ export class PositionSpool {
     this.dir = mkdtempSync(path.join(parent, 'claude-batch-evals-spool-'))
   }
 
-  put(position: number, text: string): void {
+  /** Puts the text made of these pieces, written one after another: never joined into one string first. */
+  put(position: number, ...pieces: string[]): void {
     const bucket = Math.floor(position / BUCKET_POSITIONS)
-    const line = `${position}\t${text}\n`
-    // At most 3 bytes of UTF-8 per UTF-16 unit: room enough without measuring the line first.
-    const size = line.length * 3
+    // At most 3 bytes of UTF-8 per UTF-16 unit, and 17 for `<position>\t` and `\n`: room enough without
+    // measuring the pieces first.
+    let size = 17
+    for (const piece of pieces) size += piece.length * 3
     let buffer = this.buffers.get(bucket)
     if (!buffer) {
       buffer = { bytes: Buffer.allocUnsafe(BUFFER_BYTES), used: 0 }
@@ -59,21 +61,29 @@ export class PositionSpool {
       appendFileSync(this.fileOf(bucket), buffer.bytes.subarray(0, buffer.used))
       buffer.used = 0
     }
-    if (size > BUFFER_BYTES) appendFileSync(this.fileOf(bucket), line)
-    else buffer.used += buffer.bytes.write(line, buffer.used)
+    if (size > BUFFER_BYTES) {
+      appendFileSync(this.fileOf(bucket), `${position}\t${pieces.join('')}\n`)
+      return
+    }
+    const { bytes } = buffer
+    let used = buffer.used + bytes.write(`${position}\t`, buffer.used)
+    for (const piece of pieces) used += bytes.write(piece, used)
+    bytes[used] = NEWLINE
+    buffer.used = used + 1
   }
 
   /**
-   * The text put at a position. Read positions in ascending order: each bucket is loaded once, as bytes, and
-   * a text is decoded only when asked for. (Decoded a bucket at a time, its texts outlived the young
-   * generation while the bucket was read, and a run's buckets piled up as old-generation garbage.)
+   * The UTF-8 bytes of the text put at a position: a view that holds them until the next call. Read
+   * positions in ascending order: each bucket is loaded once, and nothing is decoded. (Decoded a bucket at a
+   * time, its texts outlived the young generation while the bucket was read, and a run's buckets piled up
+   * as old-generation garbage.)
    */
-  textAt(position: number): string {
+  bytesAt(position: number): Buffer {
     const bucket = Math.floor(position / BUCKET_POSITIONS)
     if (this.loadedBucket !== bucket) this.load(bucket)
     const i = position - bucket * BUCKET_POSITIONS
     if (this.ends[i] === 0) throw new Error(`Nothing was spooled at position ${position}.`)
-    return this.readBuffer.toString('utf8', this.starts[i], this.ends[i])
+    return this.readBuffer.subarray(this.starts[i], this.ends[i])
   }
 
   /** Deletes the spool's files. */

@@ -57,23 +57,26 @@ function entryParts(outcome: TestOutcome) {
 }
 
 /**
- * An entry's text without its verdict: the ids' JSON without its closing brace, a tab (JSON text has no raw
- * tab), then the rest's without its opening brace.
+ * An entry's text but its verdict, in two pieces that the verdict goes between: the ids' JSON without its
+ * closing brace, and the rest's without its opening brace.
  */
-function unjudgedText(outcome: TestOutcome): string {
+function unjudgedPieces(outcome: TestOutcome): [head: string, tail: string] {
   const { ids, rest } = entryParts(outcome)
-  return `${JSON.stringify(ids).slice(0, -1)}\t${JSON.stringify(rest).slice(1)}`
+  return [JSON.stringify(ids).slice(0, -1), JSON.stringify(rest).slice(1)]
 }
 
-/** The entry's text, its verdict put where it belongs. */
-function judgedText(unjudged: string, verdict: TestStatus): string {
-  const tab = unjudged.indexOf('\t')
-  return `${unjudged.slice(0, tab)},"verdict":"${verdict}",${unjudged.slice(tab + 1)}`
-}
+/** What joins an entry's two pieces in the spool: JSON text has no raw tab. */
+const SPOOL_SEPARATOR = '\t'
+const SPOOL_SEPARATOR_BYTE = 0x09
 
 /** Puts the entries of passed samples in `spool` as they are graded, for writeResultsFile to take back. */
 export function spoolingEntries(spool: PositionSpool): OutcomeSpool {
-  return { keep: (position, outcome) => spool.put(position, unjudgedText(outcome)) }
+  return {
+    keep: (position, outcome) => {
+      const [head, tail] = unjudgedPieces(outcome)
+      spool.put(position, head, SPOOL_SEPARATOR, tail)
+    },
+  }
 }
 
 /** Everything of the document but its tests (which come last). */
@@ -169,43 +172,89 @@ export function resultsDocument(report: RunReport, outcomes: TestOutcome[], gene
   return { ...resultsHeader(report, generatedAt), tests }
 }
 
-function unjudgedTextOf(outcome: SampleOutcome, position: number, spool: PositionSpool | undefined): string {
-  if (!('spooled' in outcome)) return unjudgedText(outcome)
-  if (!spool) throw new Error(`The entry of ${outcome.customId} was spooled, but the spool was not given.`)
-  return spool.textAt(position)
+/** The file is handed over in chunks of about this many bytes. */
+const CHUNK_BYTES = 1 << 16
+
+/** Bytes for the file, handed over in chunks of about CHUNK_BYTES. */
+class FileChunks {
+  private bytes = Buffer.allocUnsafe(2 * CHUNK_BYTES)
+  private used = 0
+
+  text(text: string): void {
+    // At most 3 bytes of UTF-8 per UTF-16 unit.
+    this.makeRoom(text.length * 3)
+    this.used += this.bytes.write(text, this.used)
+  }
+
+  copy(source: Buffer, start: number, end: number): void {
+    this.makeRoom(end - start)
+    this.used += source.copy(this.bytes, this.used, start, end)
+  }
+
+  /** The bytes so far once they make a chunk (the next ones then start a new one). */
+  takeChunk(): Buffer | undefined {
+    return this.used >= CHUNK_BYTES ? this.take() : undefined
+  }
+
+  take(): Buffer {
+    const taken = this.bytes.subarray(0, this.used)
+    this.bytes = Buffer.allocUnsafe(2 * CHUNK_BYTES)
+    this.used = 0
+    return taken
+  }
+
+  private makeRoom(size: number): void {
+    if (this.used + size <= this.bytes.length) return
+    const larger = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.used + size))
+    this.bytes.copy(larger, 0, 0, this.used)
+    this.bytes = larger
+  }
 }
 
-/** Text is handed to the file in pieces of about this many characters. */
-const CHUNK_CHARS = 1 << 16
-
 /**
- * The results document as text, in pieces: the header indented for people, then one test per line (a
+ * The results document as UTF-8, in chunks: the header indented for people, then one test per line (a
  * 100,000-test run stays greppable, and indenting every test took longer than the rest of the run), so that
- * neither the document nor its text is ever held whole.
+ * neither the document nor its text is ever held whole. Spooled entries go from the spool's bytes to the
+ * file's without being decoded.
  */
 export function* resultsText(
   report: RunReport,
   outcomes: SampleOutcome[],
   generatedAt: Date,
   spool?: PositionSpool,
-): Generator<string> {
+): Generator<Buffer> {
   const header = resultsHeader(report, generatedAt)
   if (outcomes.length === 0) {
-    yield `${JSON.stringify({ ...header, tests: [] }, null, 2)}\n`
+    yield Buffer.from(`${JSON.stringify({ ...header, tests: [] }, null, 2)}\n`)
     return
   }
+  const file = new FileChunks()
   // `tests` is the last key: the header's text without its closing brace, then the list, then the brace.
-  let text = `${JSON.stringify(header, null, 2).slice(0, -2)},\n  "tests": [\n    `
+  file.text(`${JSON.stringify(header, null, 2).slice(0, -2)},\n  "tests": [\n    `)
   let separator = ''
   for (const [outcome, verdict, position] of withVerdicts(report, outcomes)) {
-    text += separator + judgedText(unjudgedTextOf(outcome, position, spool), verdict)
+    file.text(separator)
     separator = ',\n    '
-    if (text.length >= CHUNK_CHARS) {
-      yield text
-      text = ''
+    const judged = `,"verdict":"${verdict}",`
+    if ('spooled' in outcome) {
+      if (!spool)
+        throw new Error(`The entry of ${outcome.customId} was spooled, but the spool was not given.`)
+      const spooled = spool.bytesAt(position)
+      const split = spooled.indexOf(SPOOL_SEPARATOR_BYTE)
+      file.copy(spooled, 0, split)
+      file.text(judged)
+      file.copy(spooled, split + 1, spooled.length)
+    } else {
+      const [head, tail] = unjudgedPieces(outcome)
+      file.text(head)
+      file.text(judged)
+      file.text(tail)
     }
+    const chunk = file.takeChunk()
+    if (chunk) yield chunk
   }
-  yield `${text}\n  ]\n}\n`
+  file.text('\n  ]\n}\n')
+  yield file.take()
 }
 
 /**
