@@ -5,9 +5,8 @@ import type { MessageBatchResult } from '@anthropic-ai/sdk/resources/messages/ba
 import { message, text, usage, once, onceEach } from './fixtures/messages.js'
 import { compileAssertion } from '../src/graders/index.js'
 import { gradeResult, RunGrader, type TestOutcome } from '../src/grading.js'
-import { PositionSpool } from '../src/position-spool.js'
 import { buildReport } from '../src/report.js'
-import { resultsDocument, resultsText, spoolingEntries, writeResultsFile } from '../src/results-file.js'
+import { EntrySpool, resultsDocument, resultsText, writeResultsFile } from '../src/results-file.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import type { EvalCase } from '../src/suite.js'
 
@@ -94,9 +93,11 @@ describe('results file', () => {
     const results = cases.map((c, i) => ({ custom_id: c.id, result: succeeded(replies[i % replies.length]) }))
     // Results come in any order; the file lists them in suite order.
     const arrival = [...results].reverse()
-    const spool = new PositionSpool()
+    const entries = new EntrySpool()
     try {
-      const spooling = new RunGrader(onceEach(cases), undefined, spoolingEntries(spool))
+      const samples = onceEach(cases)
+      entries.writeRequestParts(samples)
+      const spooling = new RunGrader(samples, undefined, entries)
       const plain = new RunGrader(onceEach(cases))
       for (const line of arrival) {
         await spooling.add(line)
@@ -108,14 +109,15 @@ describe('results file', () => {
       expect(spooled.outcomes[0]).not.toHaveProperty('output')
       const report = buildReport(spooled, context)
       expect(buildReport(whole, context)).toEqual(report)
-      expect(Buffer.concat([...resultsText(report, spooled.outcomes, at, spool)]).toString()).toBe(
+      await entries.written()
+      expect(Buffer.concat([...resultsText(report, spooled.outcomes, at, entries)]).toString()).toBe(
         Buffer.concat([...resultsText(report, whole.outcomes, at)]).toString(),
       )
       expect(() => [...resultsText(report, spooled.outcomes, at)]).toThrow(
         'The entry of t0 was spooled, but the spool was not given.',
       )
     } finally {
-      spool.remove()
+      await entries.remove()
     }
   })
 

@@ -33,8 +33,7 @@ import {
 } from './github-run.js'
 import { createPricer, formatUsd, loadPriceOverrides, setPricer, usdNumber, usdString } from './pricing.js'
 import { buildReport } from './report.js'
-import { spoolingEntries, writeResultsFile } from './results-file.js'
-import { PositionSpool } from './position-spool.js'
+import { EntrySpool, writeResultsFile } from './results-file.js'
 import { runKeyOf, type RunStateStore } from './run-state.js'
 import { actionsCacheRunStateStore } from './run-state-cache.js'
 import { pullRequestCommentStore } from './run-state-comment.js'
@@ -102,20 +101,22 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
     wait: { maxWaitMs: inputs.maxWaitMs, pollIntervalMs: inputs.pollIntervalMs, signal },
   })
   const collecting = inputs.batchIds.length > 0
-  if (collecting) {
-    core.info(`Collecting ${inputs.batchIds.join(', ')} (the batch-id input): nothing is submitted.`)
-    run.adopt(inputs.batchIds)
-  } else {
-    await run.submit(requests, requestBytes)
-  }
-  core.setOutput('batch-ids', run.batchIds.join('\n'))
-
-  const started = Date.now()
-  const judge = new JudgeBook()
-  // Passed samples' results-file entries wait on disk: a 100,000-test run would hold them all until the end.
-  const spool = new PositionSpool()
-  const grader = new RunGrader(sampleByCustomId, judge, spoolingEntries(spool))
+  // The results file's entries wait on disk (a 100,000-test run would hold them all until the end). The part
+  // of each known before its result is written from now on, while the batches upload and run.
+  const entries = new EntrySpool()
+  entries.writeRequestParts(sampleByCustomId)
   try {
+    if (collecting) {
+      core.info(`Collecting ${inputs.batchIds.join(', ')} (the batch-id input): nothing is submitted.`)
+      run.adopt(inputs.batchIds)
+    } else {
+      await run.submit(requests, requestBytes)
+    }
+    core.setOutput('batch-ids', run.batchIds.join('\n'))
+
+    const started = Date.now()
+    const judge = new JudgeBook()
+    const grader = new RunGrader(sampleByCustomId, judge, entries)
     // Built only when something is retried: most runs never look a request up.
     let requestByCustomId: Map<string, BatchRequest> | undefined
     const requestOf = (customId: string) =>
@@ -142,7 +143,7 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
       baseline,
       judgeCalls: judge.calls(),
     })
-    const resultsPath = await writeResultsFile(inputs.resultsFile, report, graded.outcomes, spool)
+    const resultsPath = await writeResultsFile(inputs.resultsFile, report, graded.outcomes, entries)
     const sampled = report.samples === report.total ? '' : ` (${report.samples} samples)`
     core.info(`Wrote the results of ${report.total} tests${sampled} to ${resultsPath}.`)
     if (inputs.junitFile)
@@ -170,7 +171,7 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
     )
     if (report.status === 'failed') core.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
   } finally {
-    spool.remove()
+    await entries.remove()
   }
 }
 

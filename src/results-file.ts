@@ -4,11 +4,14 @@ import { mkdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import type { Sample } from './batch-requests.js'
 import type { OutcomeSpool, SampleOutcome, TestOutcome, TestStatus } from './grading.js'
-import type { PositionSpool } from './position-spool.js'
+import { PositionSpool } from './position-spool.js'
 import { usdString, type Cost } from './pricing.js'
 import type { RunReport } from './report.js'
 import type { BaselineComparison } from './baseline.js'
+import type { EvalCase } from './suite.js'
 
 export const RESULTS_SCHEMA_VERSION = 1
 
@@ -21,19 +24,14 @@ function usd(cost: Cost | null) {
   }
 }
 
-/**
- * A sample's entry but its test's verdict (which waits for the test's other samples): the ids that come
- * before the verdict, and the rest.
- */
-function entryParts(outcome: TestOutcome) {
-  const { evalCase } = outcome
-  const ids = {
-    id: evalCase.id,
-    custom_id: outcome.customId,
-    sample: outcome.sample,
-    samples: outcome.samples,
-  }
-  const rest = {
+/** The ids that begin a sample's entry, before its test's verdict (which waits for the test's other samples). */
+function entryIds(evalCase: EvalCase, customId: string, sample: number, samples: number) {
+  return { id: evalCase.id, custom_id: customId, sample, samples }
+}
+
+/** What follows the verdict that is known before the sample's result: the test and its request. */
+function entryRequest(evalCase: EvalCase) {
+  return {
     description: evalCase.description ?? null,
     file: evalCase.file,
     line: evalCase.line,
@@ -41,6 +39,12 @@ function entryParts(outcome: TestOutcome) {
     vars: evalCase.vars,
     prompt: evalCase.prompt,
     request: evalCase.params,
+  }
+}
+
+/** The rest of the entry: the result and its grades. */
+function entryGrades(outcome: TestOutcome) {
+  return {
     status: outcome.status,
     result_type: outcome.resultType,
     output: outcome.output,
@@ -53,29 +57,79 @@ function entryParts(outcome: TestOutcome) {
     cost_usd: usd(outcome.cost),
     cost_unknown_reason: outcome.costUnknown,
   }
-  return { ids, rest }
 }
 
 /**
- * An entry's text but its verdict, in two pieces that the verdict goes between: the ids' JSON without its
- * closing brace, and the rest's without its opening brace.
+ * The text of what an entry holds before its result, in the pieces the verdict goes between: the ids' JSON
+ * without its closing brace, and the request's without its braces.
  */
-function unjudgedPieces(outcome: TestOutcome): [head: string, tail: string] {
-  const { ids, rest } = entryParts(outcome)
-  return [JSON.stringify(ids).slice(0, -1), JSON.stringify(rest).slice(1)]
+function requestPieces(evalCase: EvalCase, customId: string, sample: number, samples: number) {
+  const head = JSON.stringify(entryIds(evalCase, customId, sample, samples)).slice(0, -1)
+  return [head, JSON.stringify(entryRequest(evalCase)).slice(1, -1)] as const
 }
 
-/** What joins an entry's two pieces in the spool: JSON text has no raw tab. */
-const SPOOL_SEPARATOR = '\t'
-const SPOOL_SEPARATOR_BYTE = 0x09
+/** The text of the grades, without their opening brace: the end of the entry. */
+function gradesTail(outcome: TestOutcome): string {
+  return JSON.stringify(entryGrades(outcome)).slice(1)
+}
 
-/** Puts the entries of passed samples in `spool` as they are graded, for writeResultsFile to take back. */
-export function spoolingEntries(spool: PositionSpool): OutcomeSpool {
-  return {
-    keep: (position, outcome) => {
-      const [head, tail] = unjudgedPieces(outcome)
-      spool.put(position, head, SPOOL_SEPARATOR, tail)
-    },
+/** What joins an entry's head and request in the spool: JSON text has no raw tab. */
+const SEPARATOR = '\t'
+const SEPARATOR_BYTE = 0x09
+/** Samples whose request parts are spooled between two turns of the event loop. */
+const SAMPLES_PER_TURN = 500
+
+/**
+ * The results file's entries, waiting on disk by position (a 100,000-test run would hold them all until
+ * the end): the part of each known before its result, written while the batches run, and the grades of
+ * each passed sample, written as it is graded (see OutcomeSpool). What did not pass stays in memory whole.
+ */
+export class EntrySpool implements OutcomeSpool {
+  private readonly requestParts = new PositionSpool()
+  private readonly grades = new PositionSpool()
+  private requestPartsWritten: Promise<void> = Promise.resolve()
+
+  /**
+   * Starts writing the samples' request parts, a few hundred per turn of the event loop so that the run
+   * polls and uploads meanwhile; writeResultsFile waits for them.
+   */
+  writeRequestParts(sampleByCustomId: Map<string, Sample>): void {
+    this.requestPartsWritten = this.spoolRequestParts(sampleByCustomId)
+    // Awaited in written(); until then a failure must not count as unhandled.
+    this.requestPartsWritten.catch(() => undefined)
+  }
+
+  keep(position: number, outcome: TestOutcome): void {
+    this.grades.put(position, gradesTail(outcome))
+  }
+
+  /** Resolves once the request parts are written. */
+  written(): Promise<void> {
+    return this.requestPartsWritten
+  }
+
+  requestPartAt(position: number): Buffer {
+    return this.requestParts.bytesAt(position)
+  }
+
+  gradesAt(position: number): Buffer {
+    return this.grades.bytesAt(position)
+  }
+
+  /** Deletes the spool's files, once nothing writes them any more. */
+  async remove(): Promise<void> {
+    await this.requestPartsWritten.catch(() => undefined)
+    this.requestParts.remove()
+    this.grades.remove()
+  }
+
+  private async spoolRequestParts(sampleByCustomId: Map<string, Sample>): Promise<void> {
+    let count = 0
+    for (const [customId, { evalCase, index, of, position }] of sampleByCustomId) {
+      const [head, request] = requestPieces(evalCase, customId, index, of)
+      this.requestParts.put(position, head, SEPARATOR, request)
+      if (++count % SAMPLES_PER_TURN === 0) await nextTurn()
+    }
   }
 }
 
@@ -166,8 +220,9 @@ function* withVerdicts<T>(report: RunReport, outcomes: T[]): Generator<[T, TestS
  */
 export function resultsDocument(report: RunReport, outcomes: TestOutcome[], generatedAt: Date) {
   const tests = Array.from(withVerdicts(report, outcomes), ([outcome, verdict]) => {
-    const { ids, rest } = entryParts(outcome)
-    return { ...ids, verdict, ...rest }
+    const { evalCase, customId, sample, samples } = outcome
+    const ids = entryIds(evalCase, customId, sample, samples)
+    return { ...ids, verdict, ...entryRequest(evalCase), ...entryGrades(outcome) }
   })
   return { ...resultsHeader(report, generatedAt), tests }
 }
@@ -214,14 +269,14 @@ class FileChunks {
 /**
  * The results document as UTF-8, in chunks: the header indented for people, then one test per line (a
  * 100,000-test run stays greppable, and indenting every test took longer than the rest of the run), so that
- * neither the document nor its text is ever held whole. Spooled entries go from the spool's bytes to the
- * file's without being decoded.
+ * neither the document nor its text is ever held whole. What waits in `entries` goes from its bytes to the
+ * file's without being decoded; without `entries`, every outcome must be whole.
  */
 export function* resultsText(
   report: RunReport,
   outcomes: SampleOutcome[],
   generatedAt: Date,
-  spool?: PositionSpool,
+  entries?: EntrySpool,
 ): Generator<Buffer> {
   const header = resultsHeader(report, generatedAt)
   if (outcomes.length === 0) {
@@ -236,19 +291,27 @@ export function* resultsText(
     file.text(separator)
     separator = ',\n    '
     const judged = `,"verdict":"${verdict}",`
-    if ('spooled' in outcome) {
-      if (!spool)
-        throw new Error(`The entry of ${outcome.customId} was spooled, but the spool was not given.`)
-      const spooled = spool.bytesAt(position)
-      const split = spooled.indexOf(SPOOL_SEPARATOR_BYTE)
-      file.copy(spooled, 0, split)
+    if (entries) {
+      const requestPart = entries.requestPartAt(position)
+      const split = requestPart.indexOf(SEPARATOR_BYTE)
+      file.copy(requestPart, 0, split)
       file.text(judged)
-      file.copy(spooled, split + 1, spooled.length)
+      file.copy(requestPart, split + 1, requestPart.length)
     } else {
-      const [head, tail] = unjudgedPieces(outcome)
+      const { evalCase, customId, sample, samples } = outcome
+      const [head, request] = requestPieces(evalCase, customId, sample, samples)
       file.text(head)
       file.text(judged)
-      file.text(tail)
+      file.text(request)
+    }
+    file.text(',')
+    if (!('spooled' in outcome)) {
+      file.text(gradesTail(outcome))
+    } else if (entries) {
+      const grades = entries.gradesAt(position)
+      file.copy(grades, 0, grades.length)
+    } else {
+      throw new Error(`The entry of ${outcome.customId} was spooled, but the spool was not given.`)
     }
     const chunk = file.takeChunk()
     if (chunk) yield chunk
@@ -266,14 +329,15 @@ export async function writeResultsFile(
   file: string,
   report: RunReport,
   outcomes: SampleOutcome[],
-  spool?: PositionSpool,
+  entries?: EntrySpool,
 ): Promise<string> {
   const absolute = path.resolve(file)
   await mkdir(path.dirname(absolute), { recursive: true })
+  await entries?.written()
   const partial = `${absolute}.partial`
   try {
     await pipeline(
-      Readable.from(resultsText(report, outcomes, new Date(), spool)),
+      Readable.from(resultsText(report, outcomes, new Date(), entries)),
       createWriteStream(partial),
     )
     await rename(partial, absolute)
