@@ -193,6 +193,24 @@ describe('loadSuites', () => {
     expect(again[0].id).toBe(cases[2].id)
   })
 
+  it('gives tests written on one line, or a tests file named twice, ids of their own', async () => {
+    const [inline, twice] = write({
+      'evals/inline.yml':
+        "model: m\nprompts: ['A {{ x }}', 'B {{ x }}']\n" +
+        'tests: [{description: Same, vars: {x: 1}}, {description: Same, vars: {x: 2}}]\n',
+      'evals/twice.yml': 'model: m\ntests: [file://cases.jsonl, file://cases.jsonl]\n',
+      'evals/cases.jsonl': '{"description": "from jsonl", "prompt": "p"}\n',
+    })
+    // Each test's cases (one per prompt) share its id.
+    expect((await load([inline])).map((c) => c.id)).toEqual([
+      'inline/same [prompt 1]',
+      'inline/same [prompt 2]',
+      'inline/same-2 [prompt 1]',
+      'inline/same-2 [prompt 2]',
+    ])
+    expect((await load([twice])).map((c) => c.id)).toEqual(['cases/from-jsonl', 'cases/from-jsonl-2'])
+  })
+
   it('cuts derived ids at 60 characters, and keeps only a-z and 0-9 runs of the description', async () => {
     const descriptions = [
       "  Ünïcödé — 'Refund' window!!  ",

@@ -153,6 +153,8 @@ interface PendingCase {
   id: string
   derived: boolean
   variant: string
+  /** Which test of the run the case is of (its cases share its id). */
+  test: number
 }
 
 class SuiteLoader {
@@ -172,6 +174,8 @@ class SuiteLoader {
   private readonly idUses = new Map<string, { file: string; line: number }>()
   /** Listed after the other problems. */
   readonly duplicateIds: SuiteProblem[] = []
+  /** Tests made so far. */
+  private tests = 0
 
   constructor(private readonly options: SuiteOptions) {}
 
@@ -619,6 +623,7 @@ class SuiteLoader {
 
   /** One test crossed with the suite's prompts and providers (unless it names its own prompt or model). */
   async casesOfTest(test: Config, location: Location, defaults: SuiteDefaults): Promise<PendingCase[]> {
+    const testNumber = this.tests++
     const problemsBefore = this.problems.length
     const line = this.lineOf(location)
     const file = this.display(location.source.file)
@@ -717,7 +722,7 @@ class SuiteLoader {
           transform,
           ...(typeof test.repeat === 'number' && { repeat: test.repeat }),
         }
-        cases.push({ evalCase, id, derived: givenId === undefined, variant })
+        cases.push({ evalCase, id, derived: givenId === undefined, variant, test: testNumber })
       }
     }
     return cases
@@ -812,22 +817,21 @@ function inReadingOrder(problems: SuiteProblem[]): SuiteProblem[] {
 function assignIds(pending: PendingCase[]): EvalCase[] {
   // The given ids, gathered only once an id is derived: most large suites give every test its id.
   let taken: Set<string> | undefined
-  // By file and line: the cases of a test (one per prompt and provider) share its id.
-  const uniqueIds = new Map<string, Map<number, string>>()
+  // By test, whose cases (one per prompt and provider) share its id. Not by file and line: tests written on
+  // one line (`tests: [{…}, {…}]`), or a tests file named twice, would share one.
+  const uniqueIds = new Map<number, string>()
   const cases: EvalCase[] = new Array(pending.length)
   for (let i = 0; i < pending.length; i++) {
-    const { evalCase, id, derived, variant } = pending[i]
+    const { evalCase, id, derived, variant, test } = pending[i]
     let base = id
     if (derived) {
-      let idsInFile = uniqueIds.get(evalCase.file)
-      if (!idsInFile) uniqueIds.set(evalCase.file, (idsInFile = new Map()))
-      let unique = idsInFile.get(evalCase.line)
+      let unique = uniqueIds.get(test)
       if (unique === undefined) {
         taken ??= givenIds(pending)
         unique = id
         for (let n = 2; taken.has(unique); n++) unique = `${id}-${n}`
         taken.add(unique)
-        idsInFile.set(evalCase.line, unique)
+        uniqueIds.set(test, unique)
       }
       base = unique
     }
