@@ -12,9 +12,9 @@ import { message, text, usage, onceEach, whole } from './fixtures/messages.js'
 import { readBaseline } from '../src/baseline.js'
 import { buildBatchRequests } from '../src/batch-requests.js'
 import { compileAssertion } from '../src/graders/index.js'
-import { gradeResults, RunGrader } from '../src/grading.js'
+import { gradeResults, RunGrader, type SampleOutcome } from '../src/grading.js'
 import { JudgeBook } from '../src/judging.js'
-import { buildReport } from '../src/report.js'
+import { buildReport, type RunReport } from '../src/report.js'
 import { resultsDocument, resultsText } from '../src/results-file.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import type { EvalCase } from '../src/suite.js'
@@ -74,6 +74,13 @@ const succeeded = (reply: string): MessageBatchResult => ({
 
 async function* stream(lines: MessageBatchIndividualResponse[]) {
   yield* lines
+}
+
+/** The document as the action writes it, parsed back. */
+function writtenDocument(report: RunReport, outcomes: SampleOutcome[]) {
+  return JSON.parse(
+    Buffer.concat([...resultsText(report, outcomes, new Date('2026-01-02T03:04:05.678Z'))]).toString(),
+  )
 }
 
 /** A run with every kind of test, serialized as the action writes it, and parsed back. */
@@ -137,10 +144,7 @@ async function mixedDocument() {
     batchDurationMs: 12_345,
     runUrl: undefined,
   })
-  const written = Buffer.concat([
-    ...resultsText(report, run.outcomes, new Date('2026-01-02T03:04:05.678Z')),
-  ]).toString()
-  return JSON.parse(written)
+  return writtenDocument(report, run.outcomes)
 }
 
 const overloaded: MessageBatchResult = {
@@ -243,10 +247,7 @@ async function repeatedDocument() {
     baseline: await earlierRun(),
     judgeCalls: judge.calls(),
   })
-  const written = Buffer.concat([
-    ...resultsText(report, run.outcomes, new Date('2026-01-02T03:04:05.678Z')),
-  ]).toString()
-  return JSON.parse(written)
+  return writtenDocument(report, run.outcomes)
 }
 
 type Json = Record<string | number, unknown>

@@ -22,7 +22,7 @@ function newSpaceMbAfterSurvivors(v8Version: string): number {
 }
 
 // Loading tsx grows the semi-spaces to a few MB before the call; left to grow, 1,000,000 survivors take them
-// to their maximum: 16 MB each on V8 12, 64 MB on V8 13.
+// to their maximum: 16 MB each before V8 13, 64 MB from it.
 const HELD_MB = 16
 
 describe('keepYoungGenerationSmall', () => {
