@@ -11,11 +11,11 @@ import {
   waitForBatches,
   type Sleep,
 } from '../src/batch-client.js'
-import { gradeResults } from '../src/grading.js'
 import { loadSuites } from '../src/suite.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import { startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
 import { whole } from './fixtures/messages.js'
+import { gradeAll } from './fixtures/grading.js'
 
 const suite = [
   'model: claude-haiku-4-5',
@@ -88,10 +88,7 @@ describe('batch client against the emulator', () => {
     )
     expect(lines.at(-1)).toMatch(/: ended; processing 0, succeeded 2, errored 0, canceled 0, expired 0 /)
 
-    const graded = await gradeResults(
-      sampleByCustomId,
-      streamResults(client, batch.id, { log: () => undefined }),
-    )
+    const graded = await gradeAll(sampleByCustomId, streamResults(client, batch.id, { log: () => undefined }))
     expect(whole(graded.outcomes).map((o) => [o.evalCase.id, o.status, o.output])).toEqual([
       ['capital', 'passed', 'Paris.'],
       ['with spaces and more', 'passed', 'Stand-in reply to: Say hi'],

@@ -1,15 +1,13 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type {
-  MessageBatchIndividualResponse,
-  MessageBatchResult,
-} from '@anthropic-ai/sdk/resources/messages/batches'
+import type { MessageBatchResult } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { ErrorObject } from '@anthropic-ai/sdk/resources/shared'
 import { message, text, onceEach, whole } from './fixtures/messages.js'
+import { gradeAll } from './fixtures/grading.js'
 import { compileAssertion } from '../src/graders/index.js'
 import { buildBatchRequests } from '../src/batch-requests.js'
-import { gradeResults, type TestOutcome } from '../src/grading.js'
+import type { TestOutcome } from '../src/grading.js'
 import { junitXml, MAX_OUTPUT_CHARS, writeJunitFile } from '../src/junit.js'
 import { buildReport, type RunReport } from '../src/report.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
@@ -183,10 +181,6 @@ const apiError = (type: ErrorObject['type'], errorMessage: string): MessageBatch
   error: { type: 'error', error: { type, message: errorMessage } as ErrorObject, request_id: 'req_1' },
 })
 
-async function* stream(lines: MessageBatchIndividualResponse[]) {
-  yield* lines
-}
-
 const context = {
   minPassRate: 0.5,
   batchIds: ['msgbatch_1', 'msgbatch_2'],
@@ -199,9 +193,9 @@ async function graded(
   cases: EvalCase[],
   results: Record<string, MessageBatchResult>,
 ): Promise<{ report: RunReport; outcomes: TestOutcome[] }> {
-  const run = await gradeResults(
+  const run = await gradeAll(
     onceEach(cases),
-    stream(Object.entries(results).map(([custom_id, result]) => ({ custom_id, result }))),
+    Object.entries(results).map(([custom_id, result]) => ({ custom_id, result })),
   )
   return { report: buildReport(run, context), outcomes: whole(run.outcomes) }
 }
@@ -449,13 +443,10 @@ describe('junitXml', () => {
       [await evalCase('capital', 'evals/geo.yml', 3)],
       2,
     )
-    const run = await gradeResults(
-      sampleByCustomId,
-      stream([
-        { custom_id: requests[0].custom_id, result: succeeded('Paris.') },
-        { custom_id: requests[1].custom_id, result: succeeded('Lyon.') },
-      ]),
-    )
+    const run = await gradeAll(sampleByCustomId, [
+      { custom_id: requests[0].custom_id, result: succeeded('Paris.') },
+      { custom_id: requests[1].custom_id, result: succeeded('Lyon.') },
+    ])
     const root = parseXml(junitXml(buildReport(run, context), run.outcomes))
     const cases = root.children[0].children.filter((c) => c.name === 'testcase')
     expect(cases.map((c) => [c.attributes.name, c.children.map((child) => child.name)])).toEqual([

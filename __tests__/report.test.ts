@@ -1,12 +1,10 @@
-import type {
-  MessageBatchIndividualResponse,
-  MessageBatchResult,
-} from '@anthropic-ai/sdk/resources/messages/batches'
+import type { MessageBatchResult } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { Message } from '@anthropic-ai/sdk/resources/messages/messages'
 import { message, once, onceEach, text, whole } from './fixtures/messages.js'
+import { gradeAll } from './fixtures/grading.js'
 import { compileAssertion, outputText } from '../src/graders/index.js'
 import { buildBatchRequests, type Sample } from '../src/batch-requests.js'
-import { gradeResult, gradeResults } from '../src/grading.js'
+import { gradeResult } from '../src/grading.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import {
   COMMENT_SURFACE,
@@ -49,10 +47,6 @@ const succeeded = (reply: string): MessageBatchResult => ({
 const overloaded: MessageBatchResult = {
   type: 'errored',
   error: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_1' },
-}
-
-async function* stream(lines: MessageBatchIndividualResponse[]) {
-  yield* lines
 }
 
 describe('grading', () => {
@@ -102,14 +96,11 @@ describe('grading', () => {
 
   it('joins results by custom_id whatever their order, and reports strangers and gaps', async () => {
     const cases = onceEach([await evalCase('a'), await evalCase('b'), await evalCase('c')])
-    const graded = await gradeResults(
-      cases,
-      stream([
-        { custom_id: 'c', result: succeeded('Lyon') },
-        { custom_id: 'zzz', result: succeeded('?') },
-        { custom_id: 'a', result: succeeded('Paris') },
-      ]),
-    )
+    const graded = await gradeAll(cases, [
+      { custom_id: 'c', result: succeeded('Lyon') },
+      { custom_id: 'zzz', result: succeeded('?') },
+      { custom_id: 'a', result: succeeded('Paris') },
+    ])
     expect(graded.outcomes.map((o) => [o.evalCase.id, o.status, o.resultType])).toEqual([
       ['a', 'passed', 'succeeded'],
       ['b', 'errored', 'missing'],
@@ -131,13 +122,10 @@ describe('report', () => {
   }
 
   it('passes at the threshold, and sums cost per model', async () => {
-    const graded = await gradeResults(
-      onceEach([await evalCase('a'), await evalCase('b', 'claude-sonnet-4-5')]),
-      stream([
-        { custom_id: 'a', result: succeeded('Paris') },
-        { custom_id: 'b', result: succeeded('Lyon') },
-      ]),
-    )
+    const graded = await gradeAll(onceEach([await evalCase('a'), await evalCase('b', 'claude-sonnet-4-5')]), [
+      { custom_id: 'a', result: succeeded('Paris') },
+      { custom_id: 'b', result: succeeded('Lyon') },
+    ])
     const report = buildReport(graded, context)
     expect(report).toMatchObject({
       status: 'passed',
@@ -166,14 +154,11 @@ describe('report', () => {
   })
 
   it('fails below the threshold or on any errored test, and lists problems errored first', async () => {
-    const graded = await gradeResults(
-      onceEach([await evalCase('a'), await evalCase('b'), await evalCase('c')]),
-      stream([
-        { custom_id: 'a', result: succeeded('Lyon') },
-        { custom_id: 'b', result: overloaded },
-        { custom_id: 'c', result: succeeded('Paris') },
-      ]),
-    )
+    const graded = await gradeAll(onceEach([await evalCase('a'), await evalCase('b'), await evalCase('c')]), [
+      { custom_id: 'a', result: succeeded('Lyon') },
+      { custom_id: 'b', result: overloaded },
+      { custom_id: 'c', result: succeeded('Paris') },
+    ])
     const report = buildReport(graded, { ...context, minPassRate: 0.95 })
     expect(report.status).toBe('failed')
     expect(report.failureReasons).toEqual([
@@ -204,13 +189,10 @@ describe('report', () => {
   })
 
   it('says a cost is unknown rather than guessing, and keeps the known part', async () => {
-    const graded = await gradeResults(
-      onceEach([await evalCase('a'), await evalCase('b', 'claude-mystery-9')]),
-      stream([
-        { custom_id: 'a', result: succeeded('Paris') },
-        { custom_id: 'b', result: succeeded('Paris') },
-      ]),
-    )
+    const graded = await gradeAll(onceEach([await evalCase('a'), await evalCase('b', 'claude-mystery-9')]), [
+      { custom_id: 'a', result: succeeded('Paris') },
+      { custom_id: 'b', result: succeeded('Paris') },
+    ])
     const report = buildReport(graded, context)
     expect(report.totalCost).toBeNull()
     expect(report.knownCost.batch).toBe(75_000_000_000_000n)
@@ -227,14 +209,12 @@ describe('report', () => {
   it('stays within the limits of GitHub whatever the size, and says where the rest are', async () => {
     const ids = Array.from({ length: 20_000 }, (_, i) => `t${i}`)
     const cases = onceEach(await Promise.all(ids.map((id) => evalCase(id))))
-    const graded = await gradeResults(
+    const graded = await gradeAll(
       cases,
-      stream(
-        [...cases.keys()].map((id) => ({
-          custom_id: id,
-          result: succeeded(`Rome ${'x'.repeat(5_000)} @team`),
-        })),
-      ),
+      [...cases.keys()].map((id) => ({
+        custom_id: id,
+        result: succeeded(`Rome ${'x'.repeat(5_000)} @team`),
+      })),
     )
     const report = buildReport(graded, context)
     const comment = render(report, { surface: COMMENT_SURFACE, remainderAt: 'the job summary' })
@@ -267,7 +247,7 @@ describe('report', () => {
         const reply = replies[test.id][index - 1]
         return { custom_id, result: reply === null ? overloaded : succeeded(reply) }
       })
-      return gradeResults(sampleByCustomId, stream(lines.reverse()))
+      return gradeAll(sampleByCustomId, lines.reverse())
     }
 
     it('gives each test a verdict over its samples, so one dropping to 2 of 3 fails', async () => {
@@ -347,10 +327,9 @@ describe('report', () => {
     })
 
     it('has no repeats section when every test ran once', async () => {
-      const graded = await gradeResults(
-        onceEach([await evalCase('a')]),
-        stream([{ custom_id: 'a', result: succeeded('Paris') }]),
-      )
+      const graded = await gradeAll(onceEach([await evalCase('a')]), [
+        { custom_id: 'a', result: succeeded('Paris') },
+      ])
       const report = buildReport(graded, context)
       expect(report.repeats).toBeNull()
       expect(renderReport(report, { surface: COMMENT_SURFACE, remainderAt: 'x' })).not.toContain('Repeats')
@@ -361,11 +340,9 @@ describe('report', () => {
     /** A run of tests `a`.. with these replies ('Paris' passes), through the real grading path. */
     async function run(replies: Record<string, string>) {
       const cases = await Promise.all(Object.keys(replies).map((id) => evalCase(id)))
-      return gradeResults(
+      return gradeAll(
         onceEach(cases),
-        stream(
-          Object.entries(replies).map(([custom_id, reply]) => ({ custom_id, result: succeeded(reply) })),
-        ),
+        Object.entries(replies).map(([custom_id, reply]) => ({ custom_id, result: succeeded(reply) })),
       )
     }
 
@@ -470,10 +447,9 @@ describe('inertCell', () => {
   it('keeps a hostile output inert in the report: no HTML, no fence breaks, no mentions, no fake marker', async () => {
     const hostile =
       '</pre><img src=x onerror=alert(1)>\n```\n# Heading\n@octocat fixes #12\n<!-- claude-batch-evals:report -->\n</details>'
-    const graded = await gradeResults(
-      onceEach([await evalCase('a')]),
-      stream([{ custom_id: 'a', result: succeeded(hostile) }]),
-    )
+    const graded = await gradeAll(onceEach([await evalCase('a')]), [
+      { custom_id: 'a', result: succeeded(hostile) },
+    ])
     const markdown = render(
       buildReport(graded, { minPassRate: 1, batchIds: ['b'], batchDurationMs: null, runUrl: undefined }),
     )

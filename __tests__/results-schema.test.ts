@@ -9,10 +9,11 @@ import type {
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import { message, text, usage, onceEach, whole } from './fixtures/messages.js'
+import { gradeAll } from './fixtures/grading.js'
 import { readBaseline } from '../src/baseline.js'
 import { buildBatchRequests } from '../src/batch-requests.js'
 import { compileAssertion } from '../src/graders/index.js'
-import { gradeResults, RunGrader, type SampleOutcome } from '../src/grading.js'
+import { RunGrader, type SampleOutcome } from '../src/grading.js'
 import { JudgeBook } from '../src/judging.js'
 import { buildReport, type RunReport } from '../src/report.js'
 import { resultsDocument, resultsText } from '../src/results-file.js'
@@ -72,10 +73,6 @@ const succeeded = (reply: string): MessageBatchResult => ({
   ),
 })
 
-async function* stream(lines: MessageBatchIndividualResponse[]) {
-  yield* lines
-}
-
 /** The document as the action writes it, parsed back. */
 function writtenDocument(report: RunReport, outcomes: SampleOutcome[]) {
   return JSON.parse(
@@ -116,28 +113,25 @@ async function mixedDocument() {
       { model: 'claude-mystery-9' },
     ),
   ]
-  const run = await gradeResults(
-    onceEach(cases),
-    stream([
-      { custom_id: 'passed', result: succeeded('Paris') },
-      { custom_id: 'failed', result: succeeded('Lyon') },
-      {
-        custom_id: 'overloaded',
-        result: {
-          type: 'errored',
-          error: {
-            type: 'error',
-            error: { type: 'overloaded_error', message: 'Overloaded' },
-            request_id: 'r',
-          },
+  const run = await gradeAll(onceEach(cases), [
+    { custom_id: 'passed', result: succeeded('Paris') },
+    { custom_id: 'failed', result: succeeded('Lyon') },
+    {
+      custom_id: 'overloaded',
+      result: {
+        type: 'errored',
+        error: {
+          type: 'error',
+          error: { type: 'overloaded_error', message: 'Overloaded' },
+          request_id: 'r',
         },
       },
-      { custom_id: 'canceled', result: { type: 'canceled' } },
-      { custom_id: 'expired', result: { type: 'expired' } },
-      { custom_id: 'mystery-model', result: succeeded('Paris, France') },
-      { custom_id: 'stranger', result: succeeded('?') },
-    ]),
-  )
+    },
+    { custom_id: 'canceled', result: { type: 'canceled' } },
+    { custom_id: 'expired', result: { type: 'expired' } },
+    { custom_id: 'mystery-model', result: succeeded('Paris, France') },
+    { custom_id: 'stranger', result: succeeded('?') },
+  ])
   const report = buildReport(run, {
     minPassRate: 0.9,
     batchIds: ['msgbatch_1', 'msgbatch_2'],
@@ -165,9 +159,9 @@ async function earlierRun() {
     await evalCase('once', [contains]),
     await evalCase('gone', [contains]),
   ]
-  const run = await gradeResults(
+  const run = await gradeAll(
     buildBatchRequests(cases).sampleByCustomId,
-    stream(cases.map(({ id }) => ({ custom_id: id, result: succeeded('Paris') }))),
+    cases.map(({ id }) => ({ custom_id: id, result: succeeded('Paris') })),
   )
   const report = buildReport(run, {
     minPassRate: 0.5,
@@ -198,24 +192,23 @@ async function repeatedDocument() {
   const { sampleByCustomId } = buildBatchRequests(cases, 3)
   const judge = new JudgeBook()
   const grader = new RunGrader(sampleByCustomId, judge)
-  await grader.addAll(
-    stream([
-      ...[
-        'steady_r1',
-        'steady_r2',
-        'steady_r3',
-        'flaky_r1',
-        'flaky_r3',
-        'judged_r1',
-        'judged_r2',
-        'judged_r3',
-      ].map((id) => ({ custom_id: id, result: succeeded('Paris') })),
-      { custom_id: 'flaky_r2', result: succeeded('Lyon') },
-      { custom_id: 'once', result: succeeded('Paris') },
-      { custom_id: 'unreachable_r1', result: overloaded },
-      { custom_id: 'unreachable_r2', result: { type: 'expired' } },
-    ]),
-  )
+  const lines: MessageBatchIndividualResponse[] = [
+    ...[
+      'steady_r1',
+      'steady_r2',
+      'steady_r3',
+      'flaky_r1',
+      'flaky_r3',
+      'judged_r1',
+      'judged_r2',
+      'judged_r3',
+    ].map((id) => ({ custom_id: id, result: succeeded('Paris') })),
+    { custom_id: 'flaky_r2', result: succeeded('Lyon') },
+    { custom_id: 'once', result: succeeded('Paris') },
+    { custom_id: 'unreachable_r1', result: overloaded },
+    { custom_id: 'unreachable_r2', result: { type: 'expired' } },
+  ]
+  for (const line of lines) await grader.add(line)
   // The judge's batch: the samples of 'judged' gave the same output, so they ask one question.
   const asked = judge.unanswered()
   expect(asked.map(({ params }) => JSON.stringify(params).includes('names the capital'))).toEqual([

@@ -241,10 +241,6 @@ export class RunGrader implements ResultSink {
     }
   }
 
-  async addAll(results: AsyncIterable<MessageBatchIndividualResponse>): Promise<void> {
-    for await (const line of results) await this.add(line)
-  }
-
   retryableCustomIds(): string[] {
     const retryable: string[] = []
     for (const outcome of this.outcomes) {
@@ -279,14 +275,4 @@ export class RunGrader implements ResultSink {
     }
     return { outcomes, unexpectedCustomIds: this.unexpectedCustomIds }
   }
-}
-
-/** Grades one stream of results. */
-export async function gradeResults(
-  sampleByCustomId: Map<string, Sample>,
-  results: AsyncIterable<MessageBatchIndividualResponse>,
-): Promise<GradedRun> {
-  const grader = new RunGrader(sampleByCustomId)
-  await grader.addAll(results)
-  return grader.finish()
 }
