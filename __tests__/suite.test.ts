@@ -325,6 +325,21 @@ describe('loadSuites', () => {
     ])
   })
 
+  it("takes a test's threshold, or defaultTest's, from 0 to 1, and points at one out of range", async () => {
+    const [own, inherited] = await loadText(
+      'model: m\ndefaultTest:\n  threshold: 0.5\ntests:\n  - prompt: a\n    threshold: 0.8\n  - prompt: b\n',
+    )
+    expect([own.threshold, inherited.threshold]).toEqual([0.8, 0.5])
+    expect(
+      await problemsOfText(
+        'model: m\ndefaultTest:\n  threshold: 1.5\ntests:\n  - prompt: a\n    threshold: 80\n',
+      ),
+    ).toEqual([
+      "evals/suite.yml:3: the test has an invalid 'threshold' 1.5: the weighted score the test needs to pass, between 0 and 1",
+      "evals/suite.yml:6: the test has an invalid 'threshold' 80: the weighted score the test needs to pass, between 0 and 1",
+    ])
+  })
+
   it('gives model-graded assertions the judge options of the test, else of defaultTest, unless they set their own', async () => {
     const [test] = await loadText(
       [

@@ -18,6 +18,7 @@ import {
   compileAssertion,
   compileTransform,
   isModelGraded,
+  parseTestThreshold,
   type CompiledAssertion,
   type CompiledTransform,
   type GraderIO,
@@ -349,7 +350,7 @@ class SuiteLoader {
           : this.providers(config.providers, at(root, 'providers')),
       vars: this.vars(defaultTest.vars, at(defaultAt, 'vars')),
       assert: { value: defaultTest.assert, location: at(defaultAt, 'assert') },
-      threshold: defaultTest.threshold as number | undefined,
+      threshold: this.threshold(defaultTest.threshold, defaultAt),
       transform: await this.transform(transform, at(defaultAt, 'options', 'transform')),
       judge: judgeOptionsOf(defaultTest.options),
     }
@@ -518,6 +519,17 @@ class SuiteLoader {
     return compiled
   }
 
+  /** The `threshold` of a test or of defaultTest (at `location`), checked; undefined when not written. */
+  threshold(value: unknown, location: Location): number | undefined {
+    try {
+      return parseTestThreshold(value)
+    } catch (error) {
+      if (!(error instanceof AssertionCompileError)) throw error
+      this.report(at(location, ...error.path), error.message)
+      return undefined
+    }
+  }
+
   async transform(source: unknown, location: Location): Promise<CompiledTransform | undefined> {
     if (typeof source !== 'string') return undefined
     try {
@@ -650,7 +662,8 @@ class SuiteLoader {
         ? []
         : await this.assertions(test.assert, at(location, 'assert'), vars, judge),
     )
-    const threshold = (test.threshold as number | undefined) ?? defaults.threshold
+    const threshold =
+      test.threshold === undefined ? defaults.threshold : this.threshold(test.threshold, location)
     const ownTransform = (test.options as Config | undefined)?.transform
     const transform =
       (typeof ownTransform === 'string'
