@@ -7,8 +7,8 @@ import { message, text, onceEach, whole } from './fixtures/messages.js'
 import { gradeAll } from './fixtures/grading.js'
 import { compileAssertion } from '../src/graders/index.js'
 import { buildBatchRequests } from '../src/batch-requests.js'
-import type { TestOutcome } from '../src/grading.js'
-import { junitXml, MAX_OUTPUT_CHARS, writeJunitFile } from '../src/junit.js'
+import type { SampleOutcome, TestOutcome } from '../src/grading.js'
+import { junitPieces, MAX_OUTPUT_CHARS, writeJunitFile, type JunitOptions } from '../src/junit.js'
 import { buildReport, type RunReport } from '../src/report.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import type { EvalCase } from '../src/suite.js'
@@ -223,6 +223,11 @@ async function mixedRun() {
       stopped: { type: 'canceled' },
     },
   )
+}
+
+/** The run as a JUnit XML document, whole. */
+function junitXml(report: RunReport, outcomes: SampleOutcome[], options: JunitOptions = {}): string {
+  return Array.from(junitPieces(report, outcomes, options)).join('')
 }
 
 describe('junitXml', () => {

@@ -193,11 +193,6 @@ export function* junitPieces(
   yield '</testsuites>\n'
 }
 
-/** The run as a JUnit XML document. */
-export function junitXml(report: RunReport, outcomes: SampleOutcome[], options: JunitOptions = {}): string {
-  return Array.from(junitPieces(report, outcomes, options)).join('')
-}
-
 /** The pieces gathered into chunks of about CHUNK_CHARS, so that the stream is not fed a piece per line. */
 function* chunked(pieces: Iterable<string>): Generator<string> {
   let buffer: string[] = []
