@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { MessageBatchResult } from '@anthropic-ai/sdk/resources/messages/batches'
 import { message, text, usage, once, onceEach } from './fixtures/messages.js'
+import { resultsChunks, writtenText } from './fixtures/results.js'
 import { compileAssertion } from '../src/graders/index.js'
 import { gradeResult, RunGrader, type TestOutcome } from '../src/grading.js'
 import { buildReport } from '../src/report.js'
-import { EntrySpool, resultsDocument, resultsText, writeResultsFile } from '../src/results-file.js'
+import { EntrySpool, resultsDocument, writeResultsFile } from '../src/results-file.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import type { EvalCase } from '../src/suite.js'
 
@@ -71,7 +72,7 @@ describe('results file', () => {
     async (count) => {
       const list = await outcomes(count)
       const report = buildReport({ outcomes: list, unexpectedCustomIds: count ? ['stranger'] : [] }, context)
-      const pieces = [...resultsText(report, list, at)]
+      const pieces = resultsChunks(report, list, at)
       const text = Buffer.concat(pieces).toString()
       const document = resultsDocument(report, list, at)
       expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(document)))
@@ -110,10 +111,8 @@ describe('results file', () => {
       const report = buildReport(spooled, context)
       expect(buildReport(whole, context)).toEqual(report)
       await entries.written()
-      expect(Buffer.concat([...resultsText(report, spooled.outcomes, at, entries)]).toString()).toBe(
-        Buffer.concat([...resultsText(report, whole.outcomes, at)]).toString(),
-      )
-      expect(() => [...resultsText(report, spooled.outcomes, at)]).toThrow(
+      expect(writtenText(report, spooled.outcomes, at, entries)).toBe(writtenText(report, whole.outcomes, at))
+      expect(() => writtenText(report, spooled.outcomes, at)).toThrow(
         'The entry of t0 was spooled, but the spool was not given.',
       )
     } finally {
@@ -146,6 +145,13 @@ describe('results file', () => {
       ])
       expect(document.tests[0].assertions[1]).toMatchObject({ type: 'assert-set', metric: 'geo', pass: true })
       expect(await readdir(path.join(dir, 'out'))).toEqual(['eval-results.json'])
+
+      // A file of many chunks, which share one buffer, has each of them as it was made.
+      const many = await outcomes(400)
+      const manyReport = buildReport({ outcomes: many, unexpectedCustomIds: [] }, context)
+      const large = await writeResultsFile(path.join(dir, 'large.json'), manyReport, many)
+      const { generated_at } = JSON.parse(await readFile(large, 'utf8'))
+      expect(await readFile(large, 'utf8')).toBe(writtenText(manyReport, many, new Date(generated_at)))
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -10,13 +10,14 @@ import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import { message, text, usage, onceEach, whole } from './fixtures/messages.js'
 import { gradeAll } from './fixtures/grading.js'
+import { writtenText } from './fixtures/results.js'
 import { readBaseline } from '../src/baseline.js'
 import { buildBatchRequests } from '../src/batch-requests.js'
 import { compileAssertion } from '../src/graders/index.js'
 import { RunGrader, type SampleOutcome } from '../src/grading.js'
 import { JudgeBook } from '../src/judging.js'
 import { buildReport, type RunReport } from '../src/report.js'
-import { resultsDocument, resultsText } from '../src/results-file.js'
+import { resultsDocument } from '../src/results-file.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import type { EvalCase } from '../src/suite.js'
 import { PROJECT_ROOT, runAction } from '../test-servers/action-runner.js'
@@ -75,9 +76,7 @@ const succeeded = (reply: string): MessageBatchResult => ({
 
 /** The document as the action writes it, parsed back. */
 function writtenDocument(report: RunReport, outcomes: SampleOutcome[]) {
-  return JSON.parse(
-    Buffer.concat([...resultsText(report, outcomes, new Date('2026-01-02T03:04:05.678Z'))]).toString(),
-  )
+  return JSON.parse(writtenText(report, outcomes, new Date('2026-01-02T03:04:05.678Z')))
 }
 
 /** A run with every kind of test, serialized as the action writes it, and parsed back. */
