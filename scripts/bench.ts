@@ -2,9 +2,9 @@
  * `npm run bench`: runs the committed action (dist/index.js) end to end, the way the Actions runner does,
  * on generated JSONL suites of 1,000, 10,000 and 100,000 tests against the local Batch API emulator with
  * no model latency, and prints per size the wall time, the action process's peak RSS and the time per test,
- * next to a floor: the time to merely JSON.parse and JSON.stringify the bytes the action must at least read
- * and write (the suite file and the results JSONL the emulator serves). It prints figures and never asserts
- * (machines are noisy); it exits non-zero only when a run crashed.
+ * next to a floor: the time to merely JSON.parse and JSON.stringify the bytes the action reads (the suite
+ * file and the results JSONL the emulator serves), in a fresh process of the Node that runs the action. It
+ * prints figures and never asserts (machines are noisy); it exits non-zero only when a run crashed.
  *
  *   npm run bench                      # 1,000, 10,000 and 100,000 tests
  *   npm run bench -- 5000 20000        # other sizes
@@ -32,6 +32,8 @@ const TARGET_PEAK_RSS_MB = 400
 /** One test in this many has an assertion that fails, so that the report lists problems as real runs do. */
 const FAILING_EVERY = 200
 const MB = 1024 * 1024
+/** The Node that runs the action: ACTION_NODE, as runAction takes it, else this one. */
+const ACTION_NODE = process.env.ACTION_NODE || process.execPath
 
 const { values: flags, positionals } = parseArgs({
   options: { 'cpu-prof': { type: 'boolean' }, log: { type: 'boolean' } },
@@ -95,12 +97,11 @@ async function nodeWrapper(dir: string, probe: RssProbe, profileDir: string | un
     usage: path.join(dir, 'usage'),
     script: path.join(dir, 'node.cjs'),
   }
-  const node = process.env.ACTION_NODE || process.execPath
   // Flags, not NODE_OPTIONS: Node 20 refuses --cpu-prof there.
   const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
   // GNU time prints the peak RSS in kB, then the user and system CPU seconds.
   const time = ['/usr/bin/time', '-f', '%M %U %S', '-o', files.usage]
-  const command = [...(probe === 'gnu-time' ? time : []), node, ...nodeFlags]
+  const command = [...(probe === 'gnu-time' ? time : []), ACTION_NODE, ...nodeFlags]
   const script = [
     `#!${process.execPath}`,
     "const { spawn } = require('node:child_process')",
@@ -143,17 +144,24 @@ const PHASES: [name: string, line: RegExp][] = [
   ['written', /^Wrote the results of \d+ tests/m],
 ]
 
-/** The least time, over a few tries, to JSON.parse every line of the texts and JSON.stringify it again. */
-function jsonFloorMs(texts: string[]): number {
-  let best = Infinity
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const started = performance.now()
-    for (const text of texts) {
-      for (const line of text.split('\n')) if (line !== '') JSON.stringify(JSON.parse(line))
+/**
+ * The least time, over a few tries, to JSON.parse every line of the files and JSON.stringify it again: in a
+ * fresh process of the Node that runs the action, so that neither this process's heap (the emulator's
+ * batches) nor another Node's JSON speed skews it.
+ */
+function jsonFloorMs(node: string, files: string[]): number {
+  const script = `
+    const texts = process.argv.slice(1).map((file) => require('node:fs').readFileSync(file, 'utf8'))
+    let best = Infinity
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const started = performance.now()
+      for (const text of texts) {
+        for (const line of text.split('\\n')) if (line !== '') JSON.stringify(JSON.parse(line))
+      }
+      best = Math.min(best, performance.now() - started)
     }
-    best = Math.min(best, performance.now() - started)
-  }
-  return best
+    console.log(best)`
+  return Number(execFileSync(node, ['-e', script, ...files], { encoding: 'utf8' }))
 }
 
 interface Measurement {
@@ -181,7 +189,7 @@ async function measure(size: number, probe: RssProbe, profileDir: string | undef
     const resultsFile = path.join(workspace, 'out', 'eval-results.json')
     const emulator = await startBatchEmulator({ processingMs: 1 })
     let run: Awaited<ReturnType<typeof runAction>>
-    let resultsJsonl: string
+    const resultsJsonlFile = path.join(workspace, 'results.jsonl')
     const phases: Record<string, number> = {}
     let log = ''
     let wallMs: number
@@ -216,7 +224,7 @@ async function measure(size: number, probe: RssProbe, profileDir: string | undef
       wallMs = performance.now() - started
       emulatorMs = performance.eventLoopUtilization(busyBefore).active
       const batchId = run.outputs['batch-ids']?.split('\n')[0]
-      resultsJsonl = batchId ? await downloadResults(emulator.url, batchId) : ''
+      await writeFile(resultsJsonlFile, batchId ? await downloadResults(emulator.url, batchId) : '')
     } finally {
       if (previousActionNode === undefined) delete process.env.ACTION_NODE
       else process.env.ACTION_NODE = previousActionNode
@@ -235,16 +243,15 @@ async function measure(size: number, probe: RssProbe, profileDir: string | undef
       probe === 'gnu-time' ? (await readFile(wrapper.usage, 'utf8')).trim().split('\n').at(-1) : ''
     const [maxRssKb, userS, systemS] = (timed ?? '').split(' ').map(Number)
     const peakKb = probe === 'gnu-time' ? maxRssKb : hwmKb
-    const suiteText = await readFile(suiteFile, 'utf8')
     return {
       size,
       wallMs,
       actionCpuMs: probe === 'gnu-time' && Number.isFinite(userS + systemS) ? (userS + systemS) * 1000 : null,
       emulatorMs,
       peakRssMb: probe === 'none' || !peakKb ? null : peakKb / 1024,
-      floorMs: jsonFloorMs([suiteText, resultsJsonl]),
-      suiteMb: Buffer.byteLength(suiteText) / MB,
-      resultsJsonlMb: Buffer.byteLength(resultsJsonl) / MB,
+      floorMs: jsonFloorMs(ACTION_NODE, [suiteFile, resultsJsonlFile]),
+      suiteMb: (await stat(suiteFile)).size / MB,
+      resultsJsonlMb: (await stat(resultsJsonlFile)).size / MB,
       resultsFileMb: existsSync(resultsFile) ? (await stat(resultsFile)).size / MB : null,
       phases,
       status: run.outputs.status,
@@ -280,7 +287,8 @@ const megabytes = (mb: number | null) => (mb === null ? 'n/a' : mb.toFixed(0))
 const probe = rssProbe()
 const profileDir = flags['cpu-prof'] ? await mkdtemp(path.join(tmpdir(), 'bench-profiles-')) : undefined
 console.log(
-  `Benchmark of dist/index.js on Node ${process.version}: emulator with no model latency, poll-interval 100ms. ` +
+  `Benchmark of dist/index.js on Node ${execFileSync(ACTION_NODE, ['--version'], { encoding: 'utf8' }).trim()}: ` +
+    'emulator with no model latency, poll-interval 100ms. ' +
     `Peak RSS ${probe === 'gnu-time' ? 'from /usr/bin/time' : probe === 'proc' ? 'from /proc VmHWM polling' : 'unavailable on this system'}.\n`,
 )
 
@@ -336,7 +344,8 @@ if (measurements.length > 0) {
     ])}`,
   )
   console.log(
-    '\nfloor: the least time to JSON.parse + JSON.stringify every line of the suite and of the results JSONL.\n' +
+    '\nfloor: the least time to JSON.parse + JSON.stringify every line of the suite and of the results JSONL, ' +
+      "in a fresh process of the action's Node.\n" +
       'wall: from spawning the action to its exit, Node start-up, polling (100ms) and waiting on the emulator included.\n' +
       "action CPU: the action process's user + system time (it may exceed wall: Node's GC and I/O threads).\n" +
       "emulator: the time this process's event loop was busy during the run, which is almost all the emulator's " +
