@@ -110,9 +110,10 @@ function postBatch(client: Anthropic, { requests, bytes }: BatchSlice): Promise<
 }
 
 /**
- * Creates one batch of a slice that splitIntoBatches made. `create` has no idempotency key, so the SDK never retries it; instead, a refusal for
- * load (429) waits as asked and tries again, and a lost answer (connection error, 5xx) first looks for the
- * batch it may have created, so that a retry never bills the same requests twice.
+ * Creates one batch of a slice that splitIntoBatches made. `create` has no idempotency key, so the SDK never
+ * retries it; instead, a refusal for load (429) waits as asked and tries again, and a lost answer
+ * (connection error, 5xx) first looks for the batch it may have created, so that a retry never bills the
+ * same requests twice.
  */
 export async function createBatch(
   client: Anthropic,

@@ -669,14 +669,14 @@ interface MetricSum {
   count: number
 }
 
+/** The metrics of a test whose assertions carry none: one object for every such test, kept with each grade. */
+const NO_METRICS: Readonly<Record<string, number>> = Object.freeze({})
+
 /**
  * Per metric, the weighted mean score of the results that carry it (an assert-set's results weigh its
  * weight times theirs). A metric carried only by weight-0 results gets their plain mean, so that an
  * informational metric still reports.
  */
-/** The metrics of a test whose assertions carry none: one object for every such test, kept with each grade. */
-const NO_METRICS: Readonly<Record<string, number>> = Object.freeze({})
-
 function metricsOf(results: AssertionResult[]): Readonly<Record<string, number>> {
   const sums = new Map<string, MetricSum>()
   const add = (list: AssertionResult[], factor: number, skip: string | undefined) => {
