@@ -3,7 +3,8 @@
  * on generated JSONL suites of 1,000, 10,000 and 100,000 tests against the local Batch API emulator with
  * no model latency, and prints per size the wall time, the action process's peak RSS and the time per test,
  * next to a floor: the time to merely JSON.parse and JSON.stringify the bytes the action reads (the suite
- * file and the results JSONL the emulator serves), in a fresh process of the Node that runs the action. It
+ * file and the results JSONL the emulator serves), in a fresh process of the Node that runs the action, and
+ * next to the wall time of the least work any action must do on the same suite (scripts/least-work.mjs). It
  * prints figures and never asserts (machines are noisy); it exits non-zero only when a run crashed.
  *
  *   npm run bench                      # 1,000, 10,000 and 100,000 tests
@@ -15,13 +16,14 @@
  * polling VmHWM (the kernel's high-water mark) in /proc/<pid>/status every 10 ms, which misses only growth in
  * the last 10 ms before exit; elsewhere it shows as n/a. CPU time needs GNU time.
  */
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { parseArgs, promisify } from 'node:util'
 import { runAction } from '../test-servers/action-runner.js'
 import { startBatchEmulator } from '../test-servers/batch-emulator.js'
 
@@ -34,6 +36,7 @@ const FAILING_EVERY = 200
 const MB = 1024 * 1024
 /** The Node that runs the action: ACTION_NODE, as runAction takes it, else this one. */
 const ACTION_NODE = process.env.ACTION_NODE || process.execPath
+const LEAST_WORK_SCRIPT = fileURLToPath(new URL('least-work.mjs', import.meta.url))
 
 const { values: flags, positionals } = parseArgs({
   options: { 'cpu-prof': { type: 'boolean' }, log: { type: 'boolean' } },
@@ -164,9 +167,31 @@ function jsonFloorMs(node: string, files: string[]): number {
   return Number(execFileSync(node, ['-e', script, ...files], { encoding: 'utf8' }))
 }
 
+/**
+ * The wall time of scripts/least-work.mjs on the suite, on the action's Node against a fresh emulator: the
+ * same create, polls and results download, and a file of the same entries, with none of the action's
+ * features. What any action would spend here, and so the part of the floor ratio that is not the action's.
+ */
+async function leastWorkMs(suiteFile: string, workspace: string): Promise<number> {
+  const emulator = await startBatchEmulator({ processingMs: 1 })
+  try {
+    const started = performance.now()
+    await promisify(execFile)(ACTION_NODE, [
+      LEAST_WORK_SCRIPT,
+      suiteFile,
+      emulator.url,
+      path.join(workspace, 'least-work.json'),
+    ])
+    return performance.now() - started
+  } finally {
+    await emulator.close()
+  }
+}
+
 interface Measurement {
   size: number
   wallMs: number
+  leastWorkMs: number
   /** User + system CPU time of the action process, when GNU time measured it. */
   actionCpuMs: number | null
   /** How long this process's event loop was busy during the run: the emulator, which runs here. */
@@ -249,6 +274,7 @@ async function measure(size: number, probe: RssProbe, profileDir: string | undef
       actionCpuMs: probe === 'gnu-time' && Number.isFinite(userS + systemS) ? (userS + systemS) * 1000 : null,
       emulatorMs,
       peakRssMb: probe === 'none' || !peakKb ? null : peakKb / 1024,
+      leastWorkMs: await leastWorkMs(suiteFile, workspace),
       floorMs: jsonFloorMs(ACTION_NODE, [suiteFile, resultsJsonlFile]),
       suiteMb: (await stat(suiteFile)).size / MB,
       resultsJsonlMb: (await stat(resultsJsonlFile)).size / MB,
@@ -322,6 +348,7 @@ if (measurements.length > 0) {
         'peak RSS MB',
         'floor s',
         'wall/floor',
+        'least work s',
         'action CPU s',
         'emulator s',
         'suite MB',
@@ -335,6 +362,7 @@ if (measurements.length > 0) {
         megabytes(m.peakRssMb),
         seconds(m.floorMs),
         (m.wallMs / m.floorMs).toFixed(1),
+        seconds(m.leastWorkMs),
         m.actionCpuMs === null ? 'n/a' : seconds(m.actionCpuMs),
         seconds(m.emulatorMs),
         m.suiteMb.toFixed(1),
@@ -347,6 +375,8 @@ if (measurements.length > 0) {
     '\nfloor: the least time to JSON.parse + JSON.stringify every line of the suite and of the results JSONL, ' +
       "in a fresh process of the action's Node.\n" +
       'wall: from spawning the action to its exit, Node start-up, polling (100ms) and waiting on the emulator included.\n' +
+      'least work: the same, for scripts/least-work.mjs: the same requests and a file of the same entries, with ' +
+      "none of the action's features; what any action spends on this machine and emulator.\n" +
       "action CPU: the action process's user + system time (it may exceed wall: Node's GC and I/O threads).\n" +
       "emulator: the time this process's event loop was busy during the run, which is almost all the emulator's " +
       '(it runs here); the action waits on part of it.',
@@ -356,7 +386,9 @@ if (measurements.length > 0) {
   const verdict = (holds: boolean) => (holds ? 'holds' : 'MISSED')
   console.log(`\nTargets at ${largest.size.toLocaleString('en-US')} tests:`)
   console.log(
-    `  wall <= ${TARGET_WALL_OVER_FLOOR}x floor: ${ratio.toFixed(1)}x -> ${verdict(ratio <= TARGET_WALL_OVER_FLOOR)}`,
+    `  wall <= ${TARGET_WALL_OVER_FLOOR}x floor: ${ratio.toFixed(1)}x -> ${verdict(ratio <= TARGET_WALL_OVER_FLOOR)}` +
+      ` (least work: ${(largest.leastWorkMs / largest.floorMs).toFixed(1)}x the floor; the action takes ` +
+      `${(largest.wallMs / largest.leastWorkMs).toFixed(1)}x the least work)`,
   )
   console.log(
     `  peak RSS <= ${TARGET_PEAK_RSS_MB} MB: ${megabytes(largest.peakRssMb)} MB -> ` +
