@@ -613,6 +613,15 @@ describe('malformed fixtures', () => {
         expect.stringMatching(/^malformed\/bad-lines.jsonl:3: JSONL syntax: /),
       ],
     ],
+    ['empty.jsonl', ['malformed/empty.jsonl:1: the file has no tests: add one test per line']],
+    // Its syntax problems say why it has no tests; a "no tests" line would only repeat them.
+    [
+      'unparsable.jsonl',
+      [
+        expect.stringMatching(/^malformed\/unparsable.jsonl:1: JSONL syntax: /),
+        expect.stringMatching(/^malformed\/unparsable.jsonl:2: JSONL syntax: /),
+      ],
+    ],
   ])('%s: reports its file:line error', async (file, expected) => {
     expect(await malformed(file)).toEqual(expected)
   })

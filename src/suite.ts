@@ -592,17 +592,21 @@ class SuiteLoader {
     const root: Location = { source, path: [] }
     const defaults = await this.suiteDefaults({}, root)
     const cases: PendingCase[] = []
+    let unparsed = 0
     for (const item of items) {
       if (!('value' in item)) {
         this.syntaxProblem(file, item)
+        unparsed++
         continue
       }
       const location = { source, path: [lines.push(item.line) - 1] }
       const test = this.testOf(item.value, location)
       if (test) for (const testCase of await this.casesOfTest(test, location, defaults)) cases.push(testCase)
     }
-    // A file with items has tests, or problems that say why not.
-    if (lines.length === 0) this.report(root, 'the file has no tests: add one test per line')
+    // A file with items has tests, or problems that say why not; lines that do not parse have said so.
+    if (lines.length === 0 && unparsed === 0) {
+      this.report(root, 'the file has no tests: add one test per line')
+    }
     return cases
   }
 
