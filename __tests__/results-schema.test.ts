@@ -265,7 +265,10 @@ interface Document extends Json {
   tests: (Json & { assertions: AssertionEntry[] })[]
 }
 
-/** A document as files written before repeats, the judge and baselines were: without the fields they added. */
+/**
+ * A document as files written before repeats, the judge, baselines and tests' reasons were: without the fields
+ * they added.
+ */
 function withoutLaterFields(document: Document): Document {
   const copy = structuredClone(document)
   delete copy.repeats
@@ -283,6 +286,7 @@ function withoutLaterFields(document: Document): Document {
     delete test.sample
     delete test.samples
     delete test.verdict
+    delete test.reason
     strip(test.assertions)
   }
   return copy
@@ -452,6 +456,46 @@ describe('schema/results.schema.json', () => {
     expect(changed(['tests', 9, 'assertions', 1, 'errored'], false)).toContainEqual(
       expect.stringMatching(/^\/tests\/9\/assertions\/1\/errored must be equal to constant/),
     )
+  })
+
+  it("says why a test fell short of its threshold in the sample's reason", async () => {
+    const half = { type: 'javascript', value: '0.5' }
+    const cases = [
+      { ...(await evalCase('short', [half, half])), threshold: 0.8 },
+      await evalCase('failed', [{ type: 'contains', value: 'Paris' }]),
+      await evalCase('passed', [{ type: 'contains', value: 'Lyon' }]),
+      await evalCase('overloaded', [half]),
+    ]
+    const run = await gradeAll(onceEach(cases), [
+      { custom_id: 'short', result: succeeded('Lyon') },
+      { custom_id: 'failed', result: succeeded('Lyon') },
+      { custom_id: 'passed', result: succeeded('Lyon') },
+      { custom_id: 'overloaded', result: overloaded },
+    ])
+    const report = buildReport(run, {
+      minPassRate: 0,
+      batchIds: ['b'],
+      batchDurationMs: 1,
+      runUrl: undefined,
+    })
+    const document = writtenDocument(report, run.outcomes)
+    expect(document.tests.map((t: Json) => [t.id, t.status, t.score, t.reason])).toEqual([
+      ['short', 'failed', 0.5, 'weighted score 0.50 < threshold 0.8'],
+      ['failed', 'failed', 0, 'contains: expected output to contain "Paris"'],
+      ['passed', 'passed', 1, 'the assertion passed'],
+      ['overloaded', 'errored', null, null],
+    ])
+    expect(document.tests[0].assertions.map((a: Json) => a.pass)).toEqual([true, true])
+    expect(errorsOf(document)).toEqual([])
+    // An entry without an output has no reason of its own (the error says why); a graded one has one.
+    const changed = (at: (string | number)[], value?: unknown) => errorsOf(edited(document, at, value))
+    expect(changed(['tests', 3, 'reason'], 'overloaded')).toContainEqual(
+      expect.stringMatching(/^\/tests\/3\/reason must be null/),
+    )
+    expect(changed(['tests', 0, 'reason'], null)).toContainEqual(
+      expect.stringMatching(/^\/tests\/0\/reason must be string/),
+    )
+    expect(changed(['tests', 0, 'reason'])).toEqual([])
   })
 
   it('rejects unknown fields, floats for money, and an errored test with an output', async () => {

@@ -65,7 +65,8 @@ function entryOf(result) {
   const message = result.result.message
   const output = message.content[0].text
   const assertions = test.assert.map((assertion) => grade(assertion, output))
-  const verdict = assertions.every((a) => a.pass) ? 'passed' : 'failed'
+  const failed = assertions.find((a) => !a.pass)
+  const verdict = failed ? 'failed' : 'passed'
   return JSON.stringify({
     id: test.id,
     custom_id: result.custom_id,
@@ -85,6 +86,7 @@ function entryOf(result) {
     stop_reason: message.stop_reason,
     error: null,
     score: verdict === 'passed' ? 1 : 0,
+    reason: failed ? `${failed.type}: ${failed.reason}` : `all ${assertions.length} assertions passed`,
     assertions,
     metrics: {},
     usage: message.usage,

@@ -28,6 +28,13 @@ export interface TestOutcome {
   error: { type: string; message: string } | null
   /** The weighted score of the assertions (0..1), null without an output to grade. */
   score: number | null
+  /**
+   * Why the sample passed or failed, in one line, null without an output to grade: with the test's threshold,
+   * the weighted score against it ("weighted score 0.50 < threshold 0.8"), else the first failed assertion
+   * or that all passed. When the sample fell short of its threshold with every assertion passing, nothing
+   * else says why (see failureWithoutAssertion).
+   */
+  reason: string | null
   assertions: AssertionResult[]
   /** Score per named metric (`metric:` of the assertions). */
   metrics: Record<string, number>
@@ -72,6 +79,16 @@ function spooled(outcome: TestOutcome): PassedSample {
   }
 }
 
+/**
+ * The sample's own reason when it failed with no failed assertion of weight > 0 to say why (it fell short
+ * of its test's threshold, e.g. "weighted score 0.50 < threshold 0.8"), for a report to list after the
+ * failed assertions; null otherwise, when the failed assertions are the explanation.
+ */
+export function failureWithoutAssertion(outcome: TestOutcome): string | null {
+  if (outcome.status !== 'failed' || outcome.reason === null) return null
+  return outcome.assertions.some((a) => !a.pass && a.weight > 0) ? null : outcome.reason
+}
+
 /** ` (sample 2 of 3)` for a sample of a repeated test, else nothing: how reports tell its samples apart. */
 export function sampleLabel({ sample, samples }: Pick<TestOutcome, 'sample' | 'samples'>): string {
   return samples > 1 ? ` (sample ${sample} of ${samples})` : ''
@@ -102,7 +119,7 @@ function testOutcome(
   error: TestOutcome['error'],
   graded?: Pick<
     TestOutcome,
-    'output' | 'stopReason' | 'score' | 'assertions' | 'metrics' | 'usage' | 'cost' | 'costUnknown'
+    'output' | 'stopReason' | 'score' | 'reason' | 'assertions' | 'metrics' | 'usage' | 'cost' | 'costUnknown'
   >,
 ): TestOutcome {
   return {
@@ -116,6 +133,7 @@ function testOutcome(
     stopReason: graded ? graded.stopReason : null,
     error,
     score: graded ? graded.score : null,
+    reason: graded ? graded.reason : null,
     assertions: graded ? graded.assertions : [],
     metrics: graded ? graded.metrics : {},
     usage: graded ? graded.usage : null,
@@ -167,6 +185,7 @@ export async function gradeResult(
     output: outputText(message),
     stopReason: message.stop_reason,
     score: grade.score,
+    reason: grade.reason,
     assertions: grade.results,
     metrics: grade.metrics,
     usage: message.usage,

@@ -8,7 +8,7 @@ import { mkdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { AssertionResult } from './graders/index.js'
+import { reachesThreshold, type AssertionResult } from './graders/index.js'
 import { sampleLabel, type SampleOutcome, type TestOutcome } from './grading.js'
 import { usdString } from './pricing.js'
 import type { RunReport } from './report.js'
@@ -140,7 +140,7 @@ function failureElement(outcome: TestOutcome): string {
   const { threshold } = outcome.evalCase
   const score = outcome.score ?? 0
   const belowThreshold =
-    threshold !== undefined && score < threshold
+    threshold !== undefined && !reachesThreshold(score, threshold)
       ? `weighted score ${score.toFixed(2)} < threshold ${threshold}`
       : undefined
   if (belowThreshold) lines.push(belowThreshold)

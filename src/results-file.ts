@@ -48,6 +48,7 @@ function entryGrades(outcome: TestOutcome) {
     stop_reason: outcome.stopReason,
     error: outcome.error,
     score: outcome.score,
+    reason: outcome.reason,
     assertions: outcome.assertions,
     metrics: outcome.metrics,
     usage: outcome.usage,

@@ -8,6 +8,7 @@ import {
   gradeTest,
   outputText,
   parseTestThreshold,
+  reachesThreshold,
 } from '../../src/graders/index.js'
 import {
   BASE_DIR,
@@ -54,6 +55,17 @@ describe('ASSERTION_TYPES', () => {
       [...expected, ...expected.map((t) => `not-${t}`), 'assert-set'].sort(),
     )
     expect(ASSERTION_TYPES).not.toContain('latency')
+  })
+})
+
+describe('reachesThreshold', () => {
+  it('is score >= threshold, allowing for the rounding of sums of floats', () => {
+    expect(reachesThreshold(0.7, 0.7)).toBe(true)
+    expect(reachesThreshold(0.6999999999999998, 0.7)).toBe(true)
+    expect(reachesThreshold(0.3 - (0.1 + 0.2), 0)).toBe(true)
+    expect(reachesThreshold(0.699999, 0.7)).toBe(false)
+    expect(reachesThreshold(0, 1)).toBe(false)
+    expect(reachesThreshold(5, 4)).toBe(true)
   })
 })
 
@@ -109,6 +121,29 @@ describe('gradeTest', () => {
     const passing = await gradeAll(asserts, 'Goodbye world', { threshold: 0.2 })
     expect(passing).toMatchObject({ pass: true, reason: 'weighted score 0.33 >= threshold 0.2' })
     expect((await gradeAll(asserts, 'Goodbye world', { threshold: 0 })).pass).toBe(true)
+  })
+
+  it('passes a score that reaches the threshold but for floating-point rounding', async () => {
+    const seventy = { type: 'javascript', value: '0.7' }
+    // (0.7 + 0.7 + 0.7) / 3 is 0.6999999999999998 in floating point.
+    const grade = await gradeAll([seventy, seventy, seventy], 'x', { threshold: 0.7 })
+    expect(grade).toMatchObject({ pass: true, reason: 'weighted score 0.70 >= threshold 0.7' })
+    expect(grade.score).toBeCloseTo(0.7, 10)
+    const set = { type: 'assert-set', threshold: 0.7, assert: [seventy, seventy, seventy] }
+    expect((await gradeAll([set], 'x')).results[0]).toMatchObject({
+      pass: true,
+      reason: 'weighted score 0.70 >= threshold 0.7',
+    })
+    // A score really below the threshold still fails, however close.
+    const below = await gradeAll([{ type: 'javascript', value: '0.699999' }], 'x', { threshold: 0.7 })
+    expect(below).toMatchObject({ pass: false, reason: 'weighted score 0.70 < threshold 0.7' })
+  })
+
+  it('says why a test fell short of its threshold when every assertion passed', async () => {
+    const half = { type: 'javascript', value: '0.5' }
+    const grade = await gradeAll([half, half], 'x', { threshold: 0.8 })
+    expect(grade).toMatchObject({ pass: false, score: 0.5, reason: 'weighted score 0.50 < threshold 0.8' })
+    expect(grade.results.map((r) => r.pass)).toEqual([true, true])
   })
 
   it('treats weight 0 as informational: reported, never gating nor scored', async () => {

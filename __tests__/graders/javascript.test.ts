@@ -72,6 +72,14 @@ describe('javascript', () => {
     expect((await grade({ type: 'javascript', value: '0.8', threshold: 0.8 }, 'x')).pass).toBe(true)
     expect((await grade({ type: 'javascript', value: '0.79', threshold: 0.8 }, 'x')).pass).toBe(false)
     expect((await grade({ type: 'javascript', value: '0', threshold: 0 }, 'x')).pass).toBe(true)
+    // 0.6999999999999998 in floating point: the threshold, but for rounding.
+    const mean = '(0.7 + 0.7 + 0.7) / 3'
+    expect((await grade({ type: 'javascript', value: mean, threshold: 0.7 }, 'x')).pass).toBe(true)
+    const object = `({ pass: true, score: ${mean} })`
+    expect(await grade({ type: 'javascript', value: object, threshold: 0.7 }, 'x')).toMatchObject({
+      pass: true,
+      reason: `"${object}" returned pass: true`,
+    })
     expect(await grade({ type: 'javascript', value: '12', threshold: 10 }, 'x')).toMatchObject({
       pass: true,
       score: 1,

@@ -316,6 +316,27 @@ describe('llm-rubric', () => {
     expect((await judged(rubric, '{"reason": "ok", "pass": true}')).score).toBe(1)
   })
 
+  it('takes a reply without pass as passing, as promptfoo does, leaving a threshold to judge the score', async () => {
+    expect(await judged(rubric, '{"reason": "names Paris", "score": 0}')).toMatchObject({
+      pass: true,
+      score: 0,
+      reason: 'the judge gives no pass or fail, so the rubric counts as met (score 0.00): names Paris',
+    })
+    expect(await judged(rubric, '{"reason": "names Paris"}')).toMatchObject({ pass: true, score: 1 })
+    // promptfoo's advice for a 0/1 rubric: a threshold.
+    const binary = { ...rubric, threshold: 1 }
+    expect(await judged(binary, '{"reason": "no city", "score": 0}')).toMatchObject({
+      pass: false,
+      score: 0,
+      reason:
+        'the judge gives no pass or fail, so the rubric counts as met (score 0.00 < threshold 1): no city',
+    })
+    expect((await judged(binary, '{"reason": "names Paris", "score": 1}')).pass).toBe(true)
+    const negated = await judged({ ...rubric, type: 'not-llm-rubric' }, '{"reason": "names Paris"}')
+    expect(negated).toMatchObject({ pass: false, score: 0 })
+    expect(negated).not.toHaveProperty('errored')
+  })
+
   it('takes the one JSON object of a reply, fenced or in prose', async () => {
     const fenced = 'Here is my grade:\n```json\n{"reason": "ok", "pass": true, "score": 1}\n```\nDone.'
     expect((await judged(rubric, fenced)).pass).toBe(true)
@@ -336,7 +357,7 @@ describe('llm-rubric', () => {
     ['It passes.', 'holds no JSON object'],
     ['{"reason": "a", "pass": true} or {"reason": "b", "pass": false}', 'holds 2 JSON objects, not one'],
     ['{"reason": "r", "pass": "yes"}', 'has "pass": "yes", not true or false'],
-    ['{"reason": "r"}', 'has no "pass"'],
+    ['{"reason": "r", "pass": null}', 'has "pass": null, not true or false'],
     ['{"pass": true}', 'has no "reason"'],
     ['{"reason": "r", "pass": true, "score": 7}', 'has "score": 7, not a number 0..1'],
   ])('is errored, in both forms, for the reply %j', async (reply, detail) => {
@@ -344,7 +365,7 @@ describe('llm-rubric', () => {
       const result = await judged({ type, value: 'x' }, reply)
       expect(result).toMatchObject({ pass: false, score: 0, judge: { reply } })
       expect(result.reason).toBe(
-        `the judge's reply ${detail}; expected one JSON object {"reason": string, "pass": boolean, "score": number 0..1 (optional)}; it starts ${JSON.stringify(reply)}`,
+        `the judge's reply ${detail}; expected one JSON object {"reason": string, "pass": boolean (optional, default true), "score": number 0..1 (optional)}; it starts ${JSON.stringify(reply)}`,
       )
     }
   })
@@ -478,6 +499,13 @@ describe('g-eval', () => {
       'the judge gives a mean score 0.70 >= threshold 0.7 over 2 criteria: "is concise" 1.00, short; "is formal" 0.40, short',
     )
     expect(result.judge?.reply).toBe(`${reply(10)}\n\n${reply(4)}`)
+  })
+
+  it('passes a mean that reaches the threshold but for floating-point rounding', async () => {
+    // Three 7s: (0.7 + 0.7 + 0.7) / 3 is 0.6999999999999998 in floating point.
+    const result = await judged({ type: 'g-eval', value: ['is concise', 'is formal', 'is kind'] }, reply(7))
+    expect(result.pass).toBe(true)
+    expect(result.reason).toMatch(/^the judge gives a mean score 0\.70 >= threshold 0\.7 over 3 criteria: /)
   })
 
   it.each([

@@ -126,6 +126,10 @@ describe('rouge-n', () => {
       pass: true,
       reason: 'ROUGE-N 0.89 >= threshold 0.75',
     })
+    // 3 shared of 5 candidate and 3 reference unigrams: F1 0.75, 0.7499999999999999 in floating point.
+    expect(
+      await grade({ type: 'rouge-n', value: 'thirty days refund' }, 'a thirty days refund window'),
+    ).toMatchObject({ pass: true, reason: 'ROUGE-N 0.75 >= threshold 0.75' })
     const partial = await grade({ type: 'rouge-n', value: reference }, 'Refunds: thirty days.')
     expect(partial).toMatchObject({
       pass: false,

@@ -86,6 +86,15 @@ describe('text graders', () => {
       reason: 'expected output to be JSON equal to [1,2]; output is not JSON',
     })
     expect((await grade({ type: 'not-equals', value: [1, 2] }, 'one, two')).pass).toBe(true)
+    expect(await grade({ type: 'not-equals', value: { a: 1 } }, '{"a": 2}')).toMatchObject({
+      pass: true,
+      reason: 'output is not JSON equal to {"a":1}',
+    })
+    expect(await grade({ type: 'not-equals', value: { a: 1 } }, '{"a": 1}')).toMatchObject({
+      pass: false,
+      reason: 'expected output not to be JSON equal to {"a":1}; got {"a":1}',
+    })
+    expect((await grade({ type: 'not-equals', value: 'a' }, 'b')).reason).toBe('output does not equal "a"')
     expect((await grade({ type: 'equals', value: [1, 2] }, '[1,2]')).pass).toBe(true)
   })
 

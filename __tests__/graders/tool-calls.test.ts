@@ -120,6 +120,10 @@ describe('tool-call-f1', () => {
       content,
     )
     expect(lenient).toMatchObject({ pass: true, score: 2 / 3 })
+    // Precision 3/5, recall 1: F1 0.75, 0.7499999999999999 in floating point.
+    const three = ['get_weather', 'get_time', 'get_date']
+    const five = called('get_weather', 'get_time', 'get_date', 'get_news', 'get_stocks')
+    expect((await grade({ type: 'tool-call-f1', value: three, threshold: 0.75 }, five)).pass).toBe(true)
     const inverse = await grade({ type: 'not-tool-call-f1', value: ['get_weather', 'get_time'] }, content)
     expect(inverse.pass).toBe(true)
     expect(inverse.score).toBeCloseTo(1 / 3, 10)

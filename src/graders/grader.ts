@@ -35,9 +35,21 @@ export interface GraderDefinition {
 }
 
 /**
+ * The room a score has below a threshold and still reaches it: sums and means of floats round (three
+ * scores of 0.7 average 0.6999999999999998), and promptfoo's `score >= threshold` means the exact value.
+ */
+const THRESHOLD_TOLERANCE = 1e-9
+
+/** Whether a score reaches a threshold (score >= threshold), allowing for floating-point rounding. */
+export function reachesThreshold(score: number, threshold: number): boolean {
+  return score >= threshold - THRESHOLD_TOLERANCE
+}
+
+/**
  * The common reason pattern: "output contains "x"" / "expected output to contain "x"", and for the
  * not- form "output does not contain "x"" / "expected output not to contain "x"". `holds` is whether the
- * assertion without its prefix holds; `detail` is added after a failure.
+ * assertion without its prefix holds; `detail` is added after a failure. A verb phrase with "be" negates
+ * as English does: ['be JSON equal to', 'is JSON equal to'] gives "output is not JSON equal to "x"".
  */
 export function phrased(
   holds: boolean,
@@ -49,8 +61,13 @@ export function phrased(
   const [infinitive, thirdPerson] = verb
   const pass = holds !== negate
   let reason: string
-  if (pass) reason = negate ? `output does not ${infinitive} ${shown}` : `output ${thirdPerson} ${shown}`
+  if (pass) reason = negate ? `output ${negated(infinitive)} ${shown}` : `output ${thirdPerson} ${shown}`
   else reason = `expected output ${negate ? 'not ' : ''}to ${infinitive} ${shown}`
   if (!pass && detail) reason += `; ${detail}`
   return { pass: holds, score: holds ? 1 : 0, reason }
+}
+
+/** The negated third person of a verb phrase: "does not contain", but "is not JSON equal to". */
+function negated(infinitive: string): string {
+  return infinitive.startsWith('be ') ? `is not ${infinitive.slice(3)}` : `does not ${infinitive}`
 }

@@ -5,7 +5,7 @@
  */
 import { didYouMean } from '../did-you-mean.js'
 import { COST_GRADERS } from './cost.js'
-import type { GraderDefinition, ThresholdKind } from './grader.js'
+import { reachesThreshold, type GraderDefinition, type ThresholdKind } from './grader.js'
 import { JAVASCRIPT_GRADERS } from './javascript.js'
 import { JSON_GRADERS } from './json.js'
 import { outputText } from './message.js'
@@ -30,7 +30,7 @@ import {
 } from './types.js'
 import { fixed, messageOf, oneLine } from './values.js'
 
-export { AssertionCompileError, outputText }
+export { AssertionCompileError, outputText, reachesThreshold }
 export type {
   AssertionResult,
   GraderIO,
@@ -646,7 +646,7 @@ function combine(
   const failed = gating.filter((r) => !r.pass)
   const firstFailure = failed.length > 0 ? `${failed[0].type}: ${failed[0].reason}` : undefined
   if (typeof threshold === 'number' && !Number.isNaN(threshold)) {
-    const pass = score >= threshold
+    const pass = reachesThreshold(score, threshold)
     const reason = `weighted score ${fixed(score)} ${pass ? '>=' : '<'} threshold ${threshold}`
     return { pass, score, reason: !pass && firstFailure ? `${reason}; ${firstFailure}` : reason }
   }

@@ -1,5 +1,5 @@
 /** The javascript grader: suite code decides, returning a boolean, a score, or {pass, score, reason}. */
-import type { GraderDefinition } from './grader.js'
+import { reachesThreshold, type GraderDefinition } from './grader.js'
 import { compileScript, describeError, type CompiledScript } from './script.js'
 import type { Finding, Subject } from './types.js'
 import { oneLine, show } from './values.js'
@@ -55,7 +55,7 @@ export function interpret(result: unknown, script: CompiledScript, threshold: nu
     const told = typeof reason === 'string' && reason.trim() !== '' ? oneLine(reason) : undefined
     if (typeof pass === 'boolean') {
       const value = typeof score === 'number' ? score : pass ? 1 : 0
-      const below = threshold !== undefined && value < threshold
+      const below = threshold !== undefined && !reachesThreshold(value, threshold)
       const base = told ?? `${label} returned pass: ${pass}`
       return {
         pass: pass && !below,
@@ -72,7 +72,7 @@ export function interpret(result: unknown, script: CompiledScript, threshold: nu
 }
 
 function scored(value: number, threshold: number | undefined, said: string): Finding {
-  const pass = threshold === undefined ? value > 0 : value >= threshold
+  const pass = threshold === undefined ? value > 0 : reachesThreshold(value, threshold)
   const rule =
     threshold === undefined
       ? pass

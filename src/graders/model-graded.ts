@@ -24,8 +24,9 @@
  * Recognising a judge request (for a stand-in Batch API): the first line of every default prompt's `system`
  * ends with `(claude-batch-evals judge: <type>).`, see judgeTypeOf. Requests with a custom rubricPrompt
  * carry no marker. The reply each type must get (the judge message's text blocks, joined):
- *   llm-rubric             exactly one JSON object {"reason": string, "pass": boolean, "score"?: number 0..1},
- *                          e.g. {"reason": "greets the user", "pass": true, "score": 1}
+ *   llm-rubric             exactly one JSON object {"reason": string, "pass"?: boolean, "score"?: number 0..1},
+ *                          e.g. {"reason": "greets the user", "pass": true, "score": 1}; without "pass", as in
+ *                          promptfoo, the rubric counts as met (only a threshold on the score can fail it)
  *   model-graded-closedqa  reasoning, then a last line that is only Y or N (a letter repeated on the line
  *                          before is allowed), e.g. "The answer names the city.\nY"
  *   factuality             exactly one JSON object {"category": "A".."E", "reason": string},
@@ -41,7 +42,7 @@ import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resource
 import { parseProvider } from '../providers.js'
 import { refusedParams } from '../request-params.js'
 import { renderTemplate } from '../template.js'
-import type { GraderDefinition } from './grader.js'
+import { reachesThreshold, type GraderDefinition } from './grader.js'
 import { findJson } from './json.js'
 import { AssertionCompileError, type Check, type Finding, type JudgeReply, type Subject } from './types.js'
 import {
@@ -477,11 +478,16 @@ const llmRubric: GraderDefinition = {
   compile(c) {
     const rubric = criterionOf(c, 'the rubric the judge model checks the output for')
     return judgeCheck(c, 'llm-rubric', [rubric], {
-      format: 'one JSON object {"reason": string, "pass": boolean, "score": number 0..1 (optional)}',
+      format:
+        'one JSON object {"reason": string, "pass": boolean (optional, default true), "score": number 0..1 (optional)}',
       parse(reply) {
         const object = replyObject(reply)
         return {
-          pass: field(object, 'pass', 'true or false', (v) => typeof v === 'boolean') as boolean,
+          // promptfoo takes a reply without pass as passing: its docs pair such rubrics with a threshold.
+          pass:
+            object.pass === undefined
+              ? undefined
+              : (field(object, 'pass', 'true or false', (v) => typeof v === 'boolean') as boolean),
           score:
             object.score === undefined
               ? undefined
@@ -490,11 +496,16 @@ const llmRubric: GraderDefinition = {
         }
       },
       finding([verdict], _, threshold) {
-        const score = verdict.score ?? (verdict.pass ? 1 : 0)
-        const reaches = threshold === undefined || score >= threshold
+        const met = verdict.pass ?? true
+        const score = verdict.score ?? (met ? 1 : 0)
+        const reaches = threshold === undefined || reachesThreshold(score, threshold)
         const against = threshold === undefined ? '' : ` ${reaches ? '>=' : '<'} threshold ${threshold}`
-        const reason = `the judge finds the rubric ${verdict.pass ? 'met' : 'not met'} (score ${fixed(score)}${against}): ${verdict.reason}`
-        return { pass: verdict.pass && reaches, score, reason }
+        const found =
+          verdict.pass === undefined
+            ? 'gives no pass or fail, so the rubric counts as met'
+            : `finds the rubric ${met ? 'met' : 'not met'}`
+        const reason = `the judge ${found} (score ${fixed(score)}${against}): ${verdict.reason}`
+        return { pass: met && reaches, score, reason }
       },
     })
   },
@@ -631,7 +642,7 @@ const gEval: GraderDefinition = {
       },
       finding(verdicts, criteria, threshold = DEFAULT_SCORE_THRESHOLD) {
         const score = verdicts.reduce((sum, verdict) => sum + verdict.score, 0) / verdicts.length
-        const pass = score >= threshold
+        const pass = reachesThreshold(score, threshold)
         const scored = `score ${fixed(score)} ${pass ? '>=' : '<'} threshold ${threshold}`
         if (verdicts.length === 1)
           return { pass, score, reason: `the judge gives ${scored}: ${verdicts[0].reason}` }
@@ -668,7 +679,7 @@ const answerRelevance: GraderDefinition = {
         }
       },
       finding([{ score, reason }], _, threshold = DEFAULT_SCORE_THRESHOLD) {
-        const pass = score >= threshold
+        const pass = reachesThreshold(score, threshold)
         return {
           pass,
           score,

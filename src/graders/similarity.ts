@@ -1,6 +1,6 @@
 /** Similarity graders with promptfoo's semantics: levenshtein (edit distance) and rouge-n (ROUGE-1 F1). */
 import { editDistance } from '../edit-distance.js'
-import type { GraderDefinition } from './grader.js'
+import { reachesThreshold, type GraderDefinition } from './grader.js'
 import { AssertionCompileError, type Finding } from './types.js'
 import { fixed, resolveDataValue, show, textValue } from './values.js'
 
@@ -107,7 +107,7 @@ const rouge: GraderDefinition = {
     const threshold = c.threshold ?? DEFAULT_ROUGE_THRESHOLD
     return ({ text }): Finding => {
       const score = rougeN(text, reference)
-      const holds = score >= threshold
+      const holds = reachesThreshold(score, threshold)
       const pass = holds !== negate
       const comparison = holds ? `>= threshold ${threshold}` : `< threshold ${threshold}`
       const head = pass

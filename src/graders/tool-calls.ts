@@ -1,6 +1,6 @@
 /** Graders of the message's tool_use blocks: is-valid-tool-call, and promptfoo's tool-call-f1. */
 import type { ToolUnion, ToolUseBlock } from '@anthropic-ai/sdk/resources/messages/messages'
-import type { GraderDefinition } from './grader.js'
+import { reachesThreshold, type GraderDefinition } from './grader.js'
 import { schemaCompiler, schemaErrors, type CompileSchema } from './json-schema.js'
 import { toolUses } from './message.js'
 import type { Finding } from './types.js'
@@ -99,7 +99,7 @@ const toolCallF1: GraderDefinition = {
       const precision = called.size > 0 ? hits / called.size : 0
       const recall = hits / expected.size
       const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0
-      const holds = f1 >= threshold
+      const holds = reachesThreshold(f1, threshold)
       const pass = holds !== negate
       const comparison = holds ? `>= threshold ${threshold}` : `< threshold ${threshold}`
       const head = pass
