@@ -626,3 +626,230 @@ describe('malformed fixtures', () => {
     expect(await malformed(file)).toEqual(expected)
   })
 })
+
+describe('YAML anchors, aliases and merge keys', () => {
+  it('reuses an anchor and merges a base test into 100,000 tests, each at its own line', async () => {
+    const count = 100_000
+    const lines = [
+      'model: m',
+      'tests:',
+      '  - &base',
+      '    description: t0',
+      '    prompt: Say {{ word }}',
+      '    vars: { word: hi }',
+      '    assert: &common',
+      '      - { type: contains, value: hi }',
+    ]
+    for (let n = 1; n < count; n++) {
+      lines.push(n % 2 ? `  - { prompt: p${n}, assert: *common }` : `  - { <<: *base, description: t${n} }`)
+    }
+    const cases = await loadText(lines.join('\n'))
+    expect(cases).toHaveLength(count)
+    expect(cases.slice(0, 3).map((c) => [c.id, c.line, c.prompt, c.assertions.map((a) => a.value)])).toEqual([
+      // An anchored mapping starts on the line after its `- &base`.
+      ['suite/t0', 4, 'Say hi', ['hi']],
+      [expect.stringMatching(/^suite\/[0-9a-f]{10}$/), 9, 'p1', ['hi']],
+      ['suite/t2', 10, 'Say hi', ['hi']],
+    ])
+    expect(cases[count - 1].line).toBe(count + 7)
+  })
+
+  it('lets a test merge a base with <<, overriding its keys, and points at the test that merges', async () => {
+    const text = [
+      'model: m',
+      'tests:',
+      '  - &base',
+      '    description: base',
+      '    prompt: Answer {{ q }}',
+      '    vars: { q: one }',
+      '  - <<: *base',
+      '    description: second',
+      '    vars: { other: two }',
+    ].join('\n')
+    expect(await problemsOfText(text)).toEqual([
+      'evals/suite.yml:7: the template uses {{ q }} but vars has no such key (vars: other)',
+    ])
+    const [base, second] = await loadText(text.replace('other: two', 'q: two'))
+    expect([base.line, base.prompt]).toEqual([4, 'Answer one'])
+    expect([second.id, second.line, second.prompt]).toEqual(['suite/second', 7, 'Answer two'])
+  })
+
+  it('points at an alias without an anchor, one inside its own anchor, and anchors that nest into billions', async () => {
+    const tens = (name: string, item: string) => `${name}: &${name} [${Array(10).fill(item).join(', ')}]`
+    const laughs = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((name, i, names) =>
+      tens(name, i === 0 ? 'x' : `*${names[i - 1]}`),
+    )
+    expect(
+      await problemsOf(
+        write({
+          'evals/unresolved.yml': 'model: m\ntests:\n  - prompt: p\n    assert: *checks\n',
+          'evals/cycle.yml': 'model: m\ntests:\n  - prompt: p\n    vars: &v\n      self: *v\n',
+          'evals/laughs.yml': `model: m\ntests:\n  - prompt: p\n    vars:\n${laughs.map((l) => `      ${l}`).join('\n')}\n`,
+        }),
+      ),
+    ).toEqual([
+      'evals/unresolved.yml:4: YAML alias *checks names no anchor before it: write &checks on the value it stands for, above it',
+      'evals/cycle.yml:5: YAML alias *v is inside the value &v it stands for, which cannot hold itself: remove the alias, or anchor a value outside it',
+      'evals/laughs.yml:11: YAML aliases expand to 12,345,694 values, more than the 1,000,000 a file this long may hold: *f alone stands for 1,111,111; nest fewer anchors within anchors',
+    ])
+  })
+})
+
+describe('chat prompt files', () => {
+  const suite = (prompt: string) =>
+    `model: m\nprompts: [${prompt}]\ntests:\n  - vars: { text: 'He said "hi"\n\n      and left' }\n`
+
+  it('reads a JSON or YAML list of turns, rendering each text, so that a var cannot break the JSON', async () => {
+    const [json, , yaml, , inline] = write({
+      'evals/json.yml': suite('file://prompts/chat.json'),
+      'evals/prompts/chat.json':
+        '[\n  {"role": "system", "content": "You translate."},\n  {"role": "user", "content": "Translate: {{ text }}"}\n]\n',
+      'evals/yaml.yml': suite('file://chat.yaml'),
+      'evals/chat.yaml':
+        '- role: system\n  content: You translate.\n- role: user\n  content:\n    - { type: text, text: "Translate: {{ text }}" }\n',
+      'evals/inline.yml': suite(`'[{"role": "user", "content": "Translate: {{ text }}"}]'`),
+    })
+    const cases = await load([json, yaml, inline])
+    expect(cases.map((c) => [c.id.replace(/\/.*/, ''), c.params.system, c.params.messages])).toEqual([
+      ['json', 'You translate.', [{ role: 'user', content: 'Translate: He said "hi"\nand left' }]],
+      [
+        'yaml',
+        'You translate.',
+        [{ role: 'user', content: [{ type: 'text', text: 'Translate: He said "hi"\nand left' }] }],
+      ],
+      ['inline', undefined, [{ role: 'user', content: 'Translate: He said "hi"\nand left' }]],
+    ])
+  })
+
+  it('renders a JSON prompt file that is JSON only once rendered, such as turns written by a loop', async () => {
+    const [only] = await load(
+      write({
+        'evals/loop.yml': 'model: m\nprompts: [file://loop.json]\ntests:\n  - vars: { past: [a, b], q: c }\n',
+        'evals/loop.json':
+          '[{% for p in past %}{"role": "user", "content": "{{ p }}"}, {"role": "assistant", "content": "ok"}, ' +
+          '{% endfor %}{"role": "user", "content": "{{ q }}"}]',
+      }).slice(0, 1),
+    )
+    expect(only.params.messages.map((m) => m.content)).toEqual(['a', 'ok', 'b', 'ok', 'c'])
+  })
+
+  it('points at a prompt file that is not a list of turns, or at the turn that fails, with the fix', async () => {
+    const fix =
+      '; a .json or .yaml prompt file holds a list of chat turns, such as ' +
+      '[{"role": "system", "content": "You are terse."}, {"role": "user", "content": "{{ question }}"}]; ' +
+      'a text prompt goes in a .txt file'
+    const problems = await problemsOf(
+      write({
+        'evals/suite.yml':
+          'model: m\nprompts:\n  - file://text.json\n  - file://object.json\n  - file://roles.yaml\n' +
+          '  - file://vars.json\n  - file://loop.json\ntests:\n  - vars: { q: x }\n',
+        'evals/text.json': 'Answer {{ q }}\n',
+        'evals/object.json': '{"role": "user", "content": "{{ q }}"}\n',
+        'evals/roles.yaml': '- role: user\n  content: "{{ q }}"\n- role: human\n  content: hi\n',
+        'evals/vars.json': '[\n  {"role": "user",\n   "content": "{{ nope }}"}\n]\n',
+        'evals/loop.json': '[\n{% for t in q %}{"role": "user", "content": "{{ t }}"}{% endfor %}\n',
+      }).slice(0, 1),
+    )
+    expect(problems).toEqual([
+      `evals/text.json:1: file://text.json is not a list of chat turns${fix}`,
+      `evals/object.json:1: file://object.json is not a list of chat turns${fix}`,
+      `evals/roles.yaml:3: file://roles.yaml turn 2 has role "human": use system, user or assistant${fix}`,
+      'evals/vars.json:3: the template uses {{ nope }} but vars has no such key (vars: q)',
+      expect.stringMatching(
+        /^evals\/loop.json:\d: JSON syntax: .*, and rendered it is not a list of chat turns either; a .json or .yaml prompt file holds/,
+      ),
+    ])
+  })
+})
+
+describe('CSV tests files', () => {
+  it('leaves a blank special cell out: the suite prompts a blank __prompt, a blank __threshold sets none', async () => {
+    const cases = await load(
+      write({
+        'evals/suite.yml': 'model: m\nprompts: ["Translate {{ text }}"]\ntests: file://rows.csv\n',
+        'evals/rows.csv':
+          'text,__prompt,__threshold,__description,__expected\n' +
+          'hello,,,,contains:bonjour\n' +
+          'bye,Say {{ text }} in German, ,Own prompt,contains:tschüss\n' +
+          'cat,,0.5,,\n',
+      }).slice(0, 1),
+    )
+    expect(cases.map((c) => [c.id, c.prompt, c.threshold])).toEqual([
+      [expect.stringMatching(/^rows\/[0-9a-f]{10}$/), 'Translate hello', undefined],
+      ['rows/own-prompt', 'Say bye in German', undefined],
+      [expect.stringMatching(/^rows\/[0-9a-f]{10}$/), 'Translate cat', 0.5],
+    ])
+  })
+
+  it("maps promptfoo's __expected prefixes, and refuses the types this action does not run at their row", async () => {
+    const rows = [
+      'grade:is polite',
+      'llm-rubric: is short',
+      'eval:output.length < 9',
+      'javascript:output !== ""',
+      'not-icontains:sorry',
+      'Paris: the capital',
+      'similar(0.8):au revoir',
+      'python:output == "chat"',
+      'file://check.py',
+      'classifier:positive',
+    ]
+    const csv = (cells: string[]) =>
+      `question,__expected\n${cells.map((cell) => `q,"${cell.replaceAll('"', '""')}"`).join('\n')}\n`
+    const [refused, mapped] = write({
+      'evals/refused.yml': 'model: m\nprompts: ["{{ question }}"]\ntests: file://refused.csv\n',
+      'evals/mapped.yml': 'model: m\nprompts: ["{{ question }}"]\ntests: file://mapped.csv\n',
+      'evals/refused.csv': csv(rows),
+      'evals/mapped.csv': csv(rows.slice(0, 6)),
+    })
+    expect(await problemsOf([refused])).toEqual([
+      "evals/refused.csv:8: 'similar' is a promptfoo model-graded type that this action does not run; write the check as llm-rubric, model-graded-closedqa, factuality, g-eval or answer-relevance, or as a javascript assertion",
+      "evals/refused.csv:9: 'python' assertions do not run here; write the check in JavaScript (type: javascript)",
+      "evals/refused.csv:10: 'python' assertions do not run here; write the check in JavaScript (type: javascript)",
+      "evals/refused.csv:11: 'classifier' is a promptfoo model-graded type that this action does not run; write the check as llm-rubric, model-graded-closedqa, factuality, g-eval or answer-relevance, or as a javascript assertion",
+    ])
+    const cases = await load([mapped])
+    expect(
+      cases.map((c) => [c.assertions[0].type, c.assertions[0].value, c.assertions[0].threshold]),
+    ).toEqual([
+      ['llm-rubric', 'is polite', undefined],
+      ['llm-rubric', 'is short', undefined],
+      ['javascript', 'output.length < 9', undefined],
+      ['javascript', 'output !== ""', undefined],
+      ['not-icontains', 'sorry', undefined],
+      ['equals', 'Paris: the capital', undefined],
+    ])
+  })
+
+  it('puts each row at its first line, with LF or CRLF line ends and line breaks inside quotes', async () => {
+    const text = 'question,__prompt\nA,p\n"B\nB",p\n\nC,p\n"D\n\nD",p\nE,p\n'
+    const lf = await load(write({ 'evals/lf.csv': text }), 'm')
+    const crlf = await load(write({ 'evals/crlf.csv': text.replaceAll('\n', '\r\n') }), 'm')
+    expect(lf.map((c) => [c.vars.question, c.line])).toEqual([
+      ['A', 2],
+      ['B\nB', 3],
+      ['C', 6],
+      ['D\n\nD', 7],
+      ['E', 10],
+    ])
+    expect(crlf.map((c) => c.line)).toEqual([2, 3, 6, 7, 10])
+    expect(await problemsOf(write({ 'evals/bad.csv': 'q,__prompt\r\n"a\r\nb",p\r\nc,p,extra\r\n' }))).toEqual(
+      ['evals/bad.csv:4: CSV syntax: Invalid Record Length: columns length is 2, got 3'],
+    )
+  })
+})
+
+describe('a byte order mark', () => {
+  it('starts a JSONL suite or tests file, as it may YAML, JSON and CSV', async () => {
+    const [jsonl, yaml] = write({
+      'evals/bom.jsonl': '\uFEFF{"prompt": "a", "model": "m"}\n{"prompt": "b", "model": "m"}\n',
+      'evals/suite.yml': 'model: m\ntests: file://tests.jsonl\n',
+      'evals/tests.jsonl': '\uFEFF{"prompt": "c"}\n',
+    })
+    expect((await load([jsonl, yaml])).map((c) => [c.file, c.line, c.prompt])).toEqual([
+      ['evals/bom.jsonl', 1, 'a'],
+      ['evals/bom.jsonl', 2, 'b'],
+      ['evals/tests.jsonl', 1, 'c'],
+    ])
+  })
+})

@@ -9,23 +9,58 @@ export function splitPromptFile(text: string): string[] {
     .filter((prompt) => prompt !== '')
 }
 
-interface ChatTurn {
+export interface ChatTurn {
   role: 'system' | 'user' | 'assistant'
   content: string | unknown[]
 }
 
-function isChat(value: unknown): value is ChatTurn[] {
-  return (
-    Array.isArray(value) &&
-    value.length > 0 &&
-    value.every(
-      (turn) =>
-        typeof turn === 'object' &&
-        turn !== null &&
-        ['system', 'user', 'assistant'].includes((turn as ChatTurn).role) &&
-        (typeof (turn as ChatTurn).content === 'string' || Array.isArray((turn as ChatTurn).content)),
-    )
-  )
+const ROLES = ['system', 'user', 'assistant']
+
+/**
+ * Why a value is not promptfoo's chat format, a list of {role, content} turns with at least one that is not
+ * a system turn; undefined when it is. `turn` is the index of the turn at fault.
+ */
+export function chatProblem(value: unknown): { turn?: number; message: string } | undefined {
+  if (!Array.isArray(value) || value.length === 0) return { message: 'is not a list of chat turns' }
+  for (let i = 0; i < value.length; i++) {
+    const turn: unknown = value[i]
+    if (typeof turn !== 'object' || turn === null || Array.isArray(turn)) {
+      return { turn: i, message: `turn ${i + 1} is not a {role, content} mapping` }
+    }
+    const { role, content } = turn as Record<string, unknown>
+    if (typeof role !== 'string' || !ROLES.includes(role)) {
+      return {
+        turn: i,
+        message: `turn ${i + 1} has role ${JSON.stringify(role)}: use system, user or assistant`,
+      }
+    }
+    if (typeof content !== 'string' && !Array.isArray(content)) {
+      return { turn: i, message: `turn ${i + 1} needs a content: a string, or a list of content blocks` }
+    }
+  }
+  if (value.every((turn: ChatTurn) => turn.role === 'system')) {
+    return { message: 'has only system turns: add a user turn' }
+  }
+  return undefined
+}
+
+/** The chat turns a text holds as JSON, or undefined when it holds none (it is plain text). */
+export function chatOf(text: string): ChatTurn[] | undefined {
+  const trimmed = text.trim()
+  if (!trimmed.startsWith('[')) return undefined
+  try {
+    const value: unknown = JSON.parse(trimmed)
+    return chatProblem(value) ? undefined : (value as ChatTurn[])
+  } catch {
+    return undefined
+  }
+}
+
+/** Chat turns -> Messages API turns, the `system` turns becoming the system prompt. */
+export function chatMessages(chat: ChatTurn[]): { messages: MessageParam[]; system?: string } {
+  const system = chat.filter((turn) => turn.role === 'system').map((turn) => textOf(turn.content))
+  const messages = chat.filter((turn) => turn.role !== 'system') as MessageParam[]
+  return { messages, ...(system.length > 0 && { system: system.join('\n\n') }) }
 }
 
 /**
@@ -33,20 +68,8 @@ function isChat(value: unknown): value is ChatTurn[] {
  * those turns, its `system` turns becoming the system prompt; any other text is one user turn.
  */
 export function promptTurns(rendered: string): { messages: MessageParam[]; system?: string } {
-  const text = rendered.trim()
-  if (text.startsWith('[')) {
-    try {
-      const chat: unknown = JSON.parse(text)
-      if (isChat(chat)) {
-        const system = chat.filter((turn) => turn.role === 'system').map((turn) => textOf(turn.content))
-        const messages = chat.filter((turn) => turn.role !== 'system') as MessageParam[]
-        return { messages, ...(system.length > 0 && { system: system.join('\n\n') }) }
-      }
-    } catch {
-      // Not JSON: the prompt is plain text that happens to start with a bracket.
-    }
-  }
-  return { messages: [{ role: 'user', content: rendered }] }
+  const chat = chatOf(rendered)
+  return chat ? chatMessages(chat) : { messages: [{ role: 'user', content: rendered }] }
 }
 
 function textOf(content: string | unknown[]): string {

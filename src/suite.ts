@@ -23,7 +23,15 @@ import {
   type CompiledTransform,
   type GraderIO,
 } from './graders/index.js'
-import { lastUserText, promptTurns, splitPromptFile } from './prompts.js'
+import {
+  chatMessages,
+  chatOf,
+  chatProblem,
+  lastUserText,
+  promptTurns,
+  splitPromptFile,
+  type ChatTurn,
+} from './prompts.js'
 import { parseProvider, type Provider } from './providers.js'
 import { maxTokensProblem, pickParams, refusedParams, type RequestParams } from './request-params.js'
 import { suiteSchemaProblems, testSchemaProblems, type SchemaProblem } from './suite-schema.js'
@@ -114,11 +122,26 @@ const at = (location: Location, ...more: (string | number)[]): Location => ({
 
 type Config = Record<string, unknown>
 
-interface PromptTemplate {
-  label: string
-  template: string
-  location: Location
+/**
+ * A prompt: a template rendered whole, then read as turns (a JSON chat list, else one user turn), or chat
+ * turns whose texts are rendered one by one (a test's `messages`, a chat prompt file, a template that is a
+ * JSON chat list as written), so that a var holding quotes or line breaks cannot break the JSON.
+ */
+type PromptTemplate = { label: string; location: Location } & (
+  { template: string; chatFile?: ChatTemplateFile } | { turns: unknown[] }
+)
+
+/** A .json prompt file that is JSON only once rendered (its turns written by {% for %}, say). */
+interface ChatTemplateFile {
+  file: string
+  /** Why it does not parse as written. */
+  problem: SourceProblem
 }
+
+const CHAT_FILE_FIX =
+  '; a .json or .yaml prompt file holds a list of chat turns, such as ' +
+  '[{"role": "system", "content": "You are terse."}, {"role": "user", "content": "{{ question }}"}]; ' +
+  'a text prompt goes in a .txt file'
 
 /** A model a test runs on, with the request parameters of its provider. */
 interface TestModel {
@@ -207,7 +230,11 @@ class SuiteLoader {
 
   /** Records a problem once: defaultTest's problems would otherwise repeat for every test. */
   report(location: Location, message: string, key?: string): void {
-    const problem = { file: this.display(location.source.file), line: this.lineOf(location, key), message }
+    this.reportAt(location.source.file, this.lineOf(location, key), message)
+  }
+
+  reportAt(file: string, line: number, message: string): void {
+    const problem = { file: this.display(file), line, message }
     const identity = `${problem.file}:${problem.line}:${message}`
     if (this.reported.has(identity)) return
     this.reported.add(identity)
@@ -399,21 +426,46 @@ class SuiteLoader {
           this.report(entryAt, "a prompt object needs 'raw' (the template)")
           return []
         }
-        return [
-          { label: entry.label ?? entry.id ?? `prompt ${i + 1}`, template: entry.raw, location: entryAt },
-        ]
+        return [promptOf(entry.label ?? entry.id ?? `prompt ${i + 1}`, entry.raw, entryAt)]
       }
-      if (!isFileRef(entry)) return [{ label: `prompt ${i + 1}`, template: entry, location: entryAt }]
+      if (!isFileRef(entry)) return [promptOf(`prompt ${i + 1}`, entry, entryAt)]
+      if (/\.(?:json|ya?ml)$/i.test(entry)) return this.chatPromptFile(entry, entryAt)
       const text = this.readRef(entry, entryAt, (file) => this.options.io.readText(file))
       if (text === undefined) return []
       const name = path.basename(entry)
-      const prompts = /\.json$/i.test(entry) ? [text] : splitPromptFile(text)
-      return prompts.map((template, n) => ({
-        label: prompts.length > 1 ? `${name} #${n + 1}` : name,
-        template,
-        location: entryAt,
-      }))
+      const prompts = splitPromptFile(text)
+      return prompts.map((template, n) =>
+        promptOf(prompts.length > 1 ? `${name} #${n + 1}` : name, template, entryAt),
+      )
     })
+  }
+
+  /**
+   * A .json, .yaml or .yml prompt file, which holds chat turns (as in promptfoo), each at its line there; one
+   * that does not is a problem, not a prompt sent as text.
+   */
+  chatPromptFile(ref: string, location: Location): PromptTemplate[] {
+    const text = this.readRef(ref, location, (file) => this.options.io.readText(file))
+    if (text === undefined) return []
+    const file = resolveFileRef(ref, location.source.file)
+    const format = /\.json$/i.test(ref) ? 'json' : 'yaml'
+    const label = path.basename(ref)
+    const { document, problems } = parseSource(text, format)
+    if (!document) {
+      if (format === 'json' && /\{[{%]/.test(text)) {
+        return [{ label, template: text, location, chatFile: { file, problem: problems[0] } }]
+      }
+      for (const problem of problems) this.reportAt(file, problem.line, `${problem.message}${CHAT_FILE_FIX}`)
+      return []
+    }
+    const source = sourceOf(file, format, document)
+    const problem = chatProblem(document.value)
+    if (problem) {
+      const turnAt = { source, path: problem.turn === undefined ? [] : [problem.turn] }
+      this.report(turnAt, `${ref} ${problem.message}${CHAT_FILE_FIX}`)
+      return []
+    }
+    return [{ label, turns: document.value as unknown[], location: { source, path: [] } }]
   }
 
   providers(value: unknown, location: Location): Provider[] {
@@ -674,11 +726,11 @@ class SuiteLoader {
         ? await this.transform(ownTransform, at(location, 'options', 'transform'))
         : undefined) ?? defaults.transform
 
-    const prompts: (PromptTemplate | { label: string; messages: unknown[]; location: Location })[] =
+    const prompts: PromptTemplate[] =
       typeof test.prompt === 'string'
-        ? [{ label: '', template: test.prompt, location: at(location, 'prompt') }]
+        ? [promptOf('', test.prompt, at(location, 'prompt'))]
         : Array.isArray(test.messages)
-          ? [{ label: '', messages: test.messages, location: at(location, 'messages') }]
+          ? [{ label: '', turns: test.messages, location: at(location, 'messages') }]
           : (defaults.prompts ?? [])
     // With `prompts:` written but unreadable, that problem is reported already.
     if (prompts.length === 0 && defaults.prompts === undefined) {
@@ -703,10 +755,7 @@ class SuiteLoader {
     for (const prompt of prompts) {
       for (const model of models) {
         const merged = { ...defaults.params, ...model.params, ...testParams }
-        const turns =
-          'template' in prompt
-            ? this.renderPrompt(prompt.template, vars, prompt.location)
-            : this.renderMessages(prompt.messages, vars, prompt.location)
+        const turns = this.renderPrompt(prompt, vars)
         const system = turns?.system ?? this.renderSystem(merged.system, vars, at(location, 'system'))
         if (!turns || !model.model || this.problems.length > problemsBefore) continue
         // The labels that tell this case from its siblings, joined with ', ' (empty ones left out).
@@ -758,24 +807,41 @@ class SuiteLoader {
     return typeof system === 'string' ? this.render(system, vars, location) : system
   }
 
-  renderPrompt(template: string, vars: Record<string, unknown>, location: Location) {
-    const rendered = this.render(template, vars, location)
-    return rendered === undefined ? undefined : promptTurns(rendered)
+  /** A prompt's turns for a test's vars, or undefined (reported) when it does not render. */
+  renderPrompt(
+    prompt: PromptTemplate,
+    vars: Record<string, unknown>,
+  ): { messages: MessageParam[]; system?: string } | undefined {
+    if ('turns' in prompt) return this.renderTurns(prompt.turns, vars, prompt.location)
+    const rendered = this.render(prompt.template, vars, prompt.location)
+    if (rendered === undefined) return undefined
+    if (!prompt.chatFile) return promptTurns(rendered)
+    const chat = chatOf(rendered)
+    if (chat) return chatMessages(chat)
+    // Its problem as written says where to look; the rendered text's would differ from test to test.
+    const { file, problem } = prompt.chatFile
+    this.reportAt(
+      file,
+      problem.line,
+      `${problem.message}, and rendered it is not a list of chat turns either${CHAT_FILE_FIX}`,
+    )
+    return undefined
   }
 
-  /** Messages turns with their text rendered and file:// image sources read as base64 image blocks. */
-  renderMessages(turns: unknown[], vars: Record<string, unknown>, location: Location) {
+  /**
+   * Chat turns with their text rendered and file:// image sources read as base64 image blocks; `system`
+   * turns become the system prompt.
+   */
+  renderTurns(turns: unknown[], vars: Record<string, unknown>, location: Location) {
     const problemsBefore = this.problems.length
-    const messages = turns.map((turn, i) => {
-      const { role, content } = turn as { role: MessageParam['role']; content: string | Config[] }
-      const turnAt = at(location, i)
-      if (typeof content === 'string') return { role, content: this.render(content, vars, turnAt) ?? '' }
-      const blocks = content.map((block, j) => this.renderBlock(block, vars, at(turnAt, 'content', j)))
+    const rendered = turns.map((turn, i): ChatTurn => {
+      const { role, content } = turn as { role: ChatTurn['role']; content: string | Config[] }
+      const contentAt = at(location, i, 'content')
+      if (typeof content === 'string') return { role, content: this.render(content, vars, contentAt) ?? '' }
+      const blocks = content.map((block, j) => this.renderBlock(block, vars, at(contentAt, j)))
       return { role, content: blocks as unknown as ContentBlockParam[] }
     })
-    return this.problems.length > problemsBefore
-      ? undefined
-      : { messages: messages as MessageParam[], system: undefined }
+    return this.problems.length > problemsBefore ? undefined : chatMessages(rendered)
   }
 
   renderBlock(block: Config, vars: Record<string, unknown>, location: Location): Config {
@@ -856,6 +922,12 @@ function assignIds(pending: PendingCase[]): EvalCase[] {
     cases[i] = evalCase
   }
   return cases
+}
+
+/** A prompt template; one that is a JSON list of chat turns as written is read as those turns. */
+function promptOf(label: string, template: string, location: Location): PromptTemplate {
+  const turns = chatOf(template)
+  return turns ? { label, turns, location } : { label, template, location }
 }
 
 function sourceOf(file: string, format: SourceFormat, lines: SourceLines): Source {

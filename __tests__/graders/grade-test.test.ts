@@ -490,7 +490,7 @@ describe('compile errors', () => {
 
   it('explains promptfoo types this action does not run, and what to use instead', async () => {
     expect((await compileError({ type: 'context-recall', value: 'Paris' })).message).toBe(
-      "'context-recall' needs a grading model, which this action does not call; write the check as a javascript assertion",
+      "'context-recall' is a promptfoo model-graded type that this action does not run; write the check as llm-rubric, model-graded-closedqa, factuality, g-eval or answer-relevance, or as a javascript assertion",
     )
     expect((await compileError({ type: 'is-valid-openai-tools-call' })).message).toBe(
       "'is-valid-openai-tools-call' checks OpenAI calls; use is-valid-tool-call, which checks the message's tool_use blocks against the request's tools",

@@ -104,12 +104,16 @@ const LATENCY_REFUSAL =
   'so the time to an answer measures the queue, not the model. Remove it, or bound what a test may spend ' +
   "with 'type: cost' and a threshold in USD"
 
-const MODEL_GRADED = [
+/** promptfoo's model-graded types that have no grader here (those in MODEL_GRADED_GRADERS do). */
+const OTHER_MODEL_GRADED = [
   'context-faithfulness',
   'context-recall',
   'context-relevance',
   'conversation-relevance',
   'similar',
+  'similar:cosine',
+  'similar:dot',
+  'similar:euclidean',
   'classifier',
   'moderation',
   'select-best',
@@ -118,6 +122,8 @@ const MODEL_GRADED = [
   'search-rubric',
   'agent-rubric',
 ]
+const OTHER_LANGUAGES = ['python', 'ruby']
+const OPENAI_CALLS = ['is-valid-function-call', 'is-valid-openai-function-call', 'is-valid-openai-tools-call']
 const OTHER_PROMPTFOO = [
   'bleu',
   'gleu',
@@ -131,21 +137,43 @@ const OTHER_PROMPTFOO = [
   'is-xml',
   'contains-xml',
   'is-refusal',
+  'guardrails',
+  'skill-used',
   'webhook',
   'finish-reason',
   'word-count',
   'ends-with',
+  'trace-error-spans',
+  'trace-span-count',
+  'trace-span-duration',
+  'trajectory:goal-success',
+  'trajectory:step-count',
+  'trajectory:tool-args-match',
+  'trajectory:tool-sequence',
+  'trajectory:tool-used',
+]
+
+/** promptfoo's assertion types that this action refuses, each with its reason and what to write instead. */
+export const REFUSED_PROMPTFOO_TYPES: readonly string[] = [
+  'latency',
+  ...OTHER_MODEL_GRADED,
+  ...OTHER_LANGUAGES,
+  ...OPENAI_CALLS,
+  ...OTHER_PROMPTFOO,
 ]
 
 /** Why a promptfoo type this library does not run is refused, with what to write instead. */
 function unsupported(base: string): string | undefined {
   if (base === 'latency') return LATENCY_REFUSAL
-  if (MODEL_GRADED.includes(base)) {
-    return `'${base}' needs a grading model, which this action does not call; write the check as a javascript assertion`
+  if (OTHER_MODEL_GRADED.includes(base)) {
+    return (
+      `'${base}' is a promptfoo model-graded type that this action does not run; write the check as ` +
+      'llm-rubric, model-graded-closedqa, factuality, g-eval or answer-relevance, or as a javascript assertion'
+    )
   }
-  if (base === 'python' || base === 'ruby')
+  if (OTHER_LANGUAGES.includes(base))
     return `'${base}' assertions do not run here; write the check in JavaScript (type: javascript)`
-  if (/^is-valid-(openai-)?(function|tools)-call$/.test(base)) {
+  if (OPENAI_CALLS.includes(base)) {
     return `'${base}' checks OpenAI calls; use is-valid-tool-call, which checks the message's tool_use blocks against the request's tools`
   }
   if (OTHER_PROMPTFOO.includes(base) || base.startsWith('trace-') || base.startsWith('trajectory:')) {
