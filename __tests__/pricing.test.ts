@@ -429,5 +429,24 @@ describe('money formats', () => {
     [123_456_000_000_000n, '$0.1235'],
     [12_345n * 10n ** 13n, '$123.45'],
     [31_234_000_000n, '$0.00003123'],
+    [1n, '$0.000000000000001'],
+    // Rounding that carries to the next power of ten keeps the form of the rounded amount.
+    [999_950_000_000_000n, '$1.00'],
+    [999_999_999_999_999n, '$1.00'],
+    [999_949_999_999_999n, '$0.9999'],
+    [99_996_000_000_000n, '$0.1'],
+    [9_999_600_000_000n, '$0.01'],
+    [9_999_960_000_000_000n, '$10.00'],
+    [9_994_999_999_999_999n, '$9.99'],
+    [-999_960_000_000_000n, '$-1.00'],
+    [-99_996_000_000_000n, '$-0.1'],
   ])('formatUsd(%s) = %s', (femto, text) => expect(formatUsd(femto)).toBe(text))
+
+  it('formatUsd never leaves a bare decimal point, at any power of ten', () => {
+    for (let power = 0n; power <= 20n; power++) {
+      for (const femto of [10n ** power - 1n, 10n ** power, 10n ** power - 10n ** (power / 2n)]) {
+        expect(formatUsd(femto)).toMatch(/^\$(0|[1-9]\d*)(\.\d*[1-9]|\.\d\d)?$/)
+      }
+    }
+  })
 })

@@ -27,17 +27,20 @@ describe('applyPromptCache', () => {
   })
 
   it('marks nothing when the shared prefix is shorter than the model caches', () => {
-    const requests = ['a', 'b'].map((id) => request(id, { system: 'Be brief.' }))
+    const requests = ['a', 'b', 'c'].map((id) => request(id, { system: 'Be brief.' }))
     expect(applyPromptCache(requests)).toEqual({ requests, plans: [] })
   })
 
   it('marks nothing when requests differ in their prefix, or the author placed breakpoints', () => {
-    const different = [request('a', { system: LONG }), request('b', { system: `${LONG}!` })]
-    expect(applyPromptCache(different).plans).toEqual([])
-    const authored = [
-      request('a', { system: [{ type: 'text', text: LONG, cache_control: { type: 'ephemeral' } }] }),
-      request('b', { system: [{ type: 'text', text: LONG, cache_control: { type: 'ephemeral' } }] }),
+    const different = [
+      request('a', { system: LONG }),
+      request('b', { system: LONG }),
+      request('c', { system: `${LONG}!` }),
     ]
+    expect(applyPromptCache(different).plans).toEqual([])
+    const authored = ['a', 'b', 'c'].map((id) =>
+      request(id, { system: [{ type: 'text', text: LONG, cache_control: { type: 'ephemeral' } }] }),
+    )
     expect(applyPromptCache(authored)).toEqual({ requests: authored, plans: [] })
   })
 
@@ -51,10 +54,11 @@ describe('applyPromptCache', () => {
       request('a', { messages: turns('one') }),
       request('b', { messages: turns('two') }),
       request('c', { model: 'claude-sonnet-4-5', messages: turns('three') }),
+      request('d', { messages: turns('four') }),
     ]
     const { requests: marked, plans } = applyPromptCache(requests)
     expect(plans).toEqual([
-      expect.objectContaining({ model: 'claude-haiku-4-5', prefix: '2 message(s)', requests: 2 }),
+      expect.objectContaining({ model: 'claude-haiku-4-5', prefix: '2 message(s)', requests: 3 }),
     ])
     expect(marked[0].params.messages[1]).toEqual({
       role: 'assistant',
@@ -62,6 +66,14 @@ describe('applyPromptCache', () => {
     })
     expect(marked[0].params.messages[2]).toEqual({ role: 'user', content: 'one' })
     expect(marked[2]).toBe(requests[2])
+  })
+
+  it('marks nothing for two requests, whose cached prefix would cost more than it saves', () => {
+    // One 1-hour write (2x the input price) and one read (0.1x) is 2.1x, against 2x uncached.
+    const two = ['a', 'b'].map((id) => request(id, { system: LONG }))
+    expect(applyPromptCache(two)).toEqual({ requests: two, plans: [] })
+    const three = ['a', 'b', 'c'].map((id) => request(id, { system: LONG }))
+    expect(applyPromptCache(three).plans).toEqual([expect.objectContaining({ requests: 3 })])
   })
 
   it('knows the minimum cacheable length by model, erring high', () => {

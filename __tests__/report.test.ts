@@ -153,6 +153,22 @@ describe('report', () => {
     )
   })
 
+  it('says why a test failed with every assertion passing: it fell short of its threshold', async () => {
+    const shortOfThreshold = {
+      ...(await evalCase('a', 'claude-haiku-4-5', [
+        ['javascript', '0.5'],
+        ['javascript', '0.5'],
+      ])),
+      threshold: 0.8,
+    }
+    const graded = await gradeAll(onceEach([shortOfThreshold]), [
+      { custom_id: 'a', result: succeeded('Paris') },
+    ])
+    expect(render(buildReport(graded, context))).toContain(
+      '**❌ failed: a** — about a · evals/geo.yml:7\n- weighted score 0.50 &lt; threshold 0.8\n\n<details>',
+    )
+  })
+
   it('fails below the threshold or on any errored test, and lists problems errored first', async () => {
     const graded = await gradeAll(onceEach([await evalCase('a'), await evalCase('b'), await evalCase('c')]), [
       { custom_id: 'a', result: succeeded('Lyon') },
@@ -206,6 +222,50 @@ describe('report', () => {
     expect(markdown).toContain('The known part of the run costs $0.075 at batch price.')
   })
 
+  it('says what prompt caching saved, or what it cost when its writes outweighed its reads', async () => {
+    const cachedRun = async (cacheUsage: { write: number; read: number }[]) => {
+      const cases = await Promise.all(cacheUsage.map((_, i) => evalCase(`t${i}`)))
+      return gradeAll(
+        onceEach(cases),
+        cacheUsage.map(({ write, read }, i) => ({
+          custom_id: `t${i}`,
+          result: {
+            type: 'succeeded' as const,
+            message: message([text('Paris')], {
+              input_tokens: 10,
+              output_tokens: 0,
+              cache_creation_input_tokens: write,
+              cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: write },
+              cache_read_input_tokens: read,
+            }),
+          },
+        })),
+      )
+    }
+    // Haiku 4.5 at batch prices, per million: input $0.50, 1-hour write $1.00, read $0.05.
+    const lost = render(buildReport(await cachedRun([{ write: 5_000, read: 0 }]), context))
+    expect(lost).toContain(
+      'Prompt caching: 0% of cached-prefix tokens were read from the cache (0 read, 5,000 written), so caching ' +
+        'cost $0.0025 more at batch prices than sending the prefixes uncached would have: its writes cost more ' +
+        'than its reads saved.',
+    )
+    expect(lost).not.toContain('$-')
+    const saved = render(
+      buildReport(
+        await cachedRun([
+          { write: 5_000, read: 0 },
+          { write: 0, read: 5_000 },
+          { write: 0, read: 5_000 },
+        ]),
+        context,
+      ),
+    )
+    // 2 x 5,000 x (0.50 - 0.05) - 5,000 x (1.00 - 0.50) = 4,500 - 2,500: $0.002 saved.
+    expect(saved).toContain(
+      '(10,000 read, 5,000 written), saving $0.002 at batch prices on top of the batch discount.',
+    )
+  })
+
   it('stays within the limits of GitHub whatever the size, and says where the rest are', async () => {
     const ids = Array.from({ length: 20_000 }, (_, i) => `t${i}`)
     const cases = onceEach(await Promise.all(ids.map((id) => evalCase(id))))
@@ -233,6 +293,73 @@ describe('report', () => {
       expect(markdown).toContain(`<pre>Rome ${'x'.repeat(surface.outputChars - 5)}…</pre>`)
       expect(markdown).toContain('### Cost')
     }
+  })
+
+  it('cuts a metrics table too long for the surface to its lowest scores, and says where the rest are', async () => {
+    /** `count` failing tests, each with a metric of its own, whose names sort in the order of their scores. */
+    async function runWithMetrics(count: number) {
+      const cases = await Promise.all(
+        Array.from({ length: count }, async (_, i) => ({
+          ...(await evalCase(`t${i}`)),
+          assertions: [
+            await compileAssertion(
+              {
+                type: 'contains',
+                value: 'Paris',
+                metric: `metric-${String(i).padStart(5, '0')}-${'m'.repeat(56)}`,
+              },
+              '/',
+              fileSystemSuiteIO,
+            ),
+            // Test i scores 0.5 on its metric when i is even (one of two assertions passes), 0 when odd.
+            ...(i % 2 === 0
+              ? [
+                  await compileAssertion(
+                    {
+                      type: 'not-contains',
+                      value: 'Paris',
+                      metric: `metric-${String(i).padStart(5, '0')}-${'m'.repeat(56)}`,
+                    },
+                    '/',
+                    fileSystemSuiteIO,
+                  ),
+                ]
+              : []),
+          ],
+        })),
+      )
+      const sampleByCustomId = onceEach(cases)
+      return gradeAll(
+        sampleByCustomId,
+        cases.map((c) => ({ custom_id: c.id, result: succeeded('Lyon') })),
+      )
+    }
+    const options = { surface: COMMENT_SURFACE, remainderAt: 'the job summary' }
+
+    const comment = renderReport(buildReport(await runWithMetrics(800), context), options)
+    expect(comment.length).toBeLessThanOrEqual(COMMENT_SURFACE.budget)
+    const rows = comment.match(/^\| metric-\d+-m+ \|/gm) ?? []
+    expect(rows.length).toBeGreaterThan(50)
+    expect(comment).toContain(`### Metrics (800)\n\nLowest mean scores first.`)
+    expect(comment).toContain(
+      `${800 - rows.length} more metrics are left out here for space: see the job summary.`,
+    )
+    // Odd tests score 0 and come first.
+    expect(comment).toContain('| metric-00001-')
+    expect(comment).not.toContain('| metric-00000-')
+    expect(comment).toContain('### Failing and errored tests (800)')
+    expect(comment).toContain('### Cost')
+
+    const summary = render(buildReport(await runWithMetrics(13_000), context))
+    expect(Buffer.byteLength(summary)).toBeLessThanOrEqual(SUMMARY_SURFACE.budget)
+    expect(summary).toMatch(/^\d+ more metrics are left out here for space: see the results file\.$/m)
+
+    // A table that fits is whole, by name.
+    const few = render(buildReport(await runWithMetrics(3), context))
+    expect(few).toContain(
+      '### Metrics\n\n| metric | tests | mean score |\n| --- | ---: | ---: |\n| metric-00000-',
+    )
+    expect(few).not.toContain('left out here for space')
   })
 
   describe('repeats', () => {
@@ -419,6 +546,25 @@ describe('report', () => {
       expect(report.baseline?.significance).toMatch(/^No flips among 2 paired tests/)
     })
 
+    it('fail-on regression gates on the pass rate when the baseline shares no test, and says so', async () => {
+      const report = buildReport(await run({ a: 'Lyon', b: 'Paris' }), {
+        ...context,
+        minPassRate: 0.9,
+        failOn: 'regression',
+        baseline: await baselineOf({ x: 'Paris', y: 'Paris', z: 'Paris' }),
+      })
+      expect(report.status).toBe('failed')
+      expect(report.failureReasons).toEqual(['pass rate 50% is below the minimum of 90%'])
+      const markdown = render(report)
+      expect(markdown).toContain(
+        "**The baseline shares no tests with this run**: none of this run's 2 tests is among the baseline's " +
+          "3 tests, so nothing is compared. Is the baseline another suite's, or were the tests renamed? With " +
+          'nothing to regress from, `fail-on: regression` gates on the pass rate instead.',
+      )
+      expect(markdown).toContain('Baseline: `baseline/eval-results.json`, written 2026-11-28T03:00:00')
+      expect(markdown).not.toMatch(/points\*\*|New tests|Removed tests|paired/)
+    })
+
     it('fail-on regression without a baseline gates on the pass rate instead', async () => {
       const report = buildReport(await run({ a: 'Lyon' }), { ...context, failOn: 'regression' })
       expect(report.status).toBe('failed')
@@ -460,6 +606,39 @@ describe('inertCell', () => {
     )
     expect(markdown.match(/<\/details>/g)).toHaveLength(1)
     expect(markdown).not.toContain('<!-- claude-batch-evals')
+  })
+
+  it('treats a lone carriage return as the line ending CommonMark takes it for', () => {
+    expect(inertCell('a\rb\r\nc\nd\n\re', 100)).toBe('a ↵ b ↵ c ↵ d ↵  ↵ e')
+  })
+
+  it('keeps text with lone carriage returns from starting a heading or a table row in the report', async () => {
+    const hostile = 'Overloaded\r# Owned\r| fake | row |'
+    const c = await evalCase('a')
+    const graded = await gradeAll(onceEach([{ ...c, description: hostile }]), [
+      {
+        custom_id: 'a',
+        result: {
+          type: 'errored',
+          error: { type: 'error', error: { type: 'api_error', message: hostile }, request_id: 'r' },
+        },
+      },
+    ])
+    const report = buildReport(graded, {
+      minPassRate: 1,
+      batchIds: ['b'],
+      batchDurationMs: null,
+      runUrl: undefined,
+    })
+    const markdown = render(report, { title: `Suite\r## Hijacked` })
+    const lines = markdown.split(/\r\n|\r|\n/)
+    expect(lines.filter((line) => /^#/.test(line))).toEqual([
+      '## ❌ Claude Batch Evals · Suite ↵ ## Hijacked: failed',
+      '### Failing and errored tests (1)',
+      '### Cost',
+    ])
+    expect(lines.some((line) => line.startsWith('| fake'))).toBe(false)
+    expect(markdown).not.toContain('\r')
   })
 
   it('cuts long text with a marker, counting characters not UTF-16 units', () => {

@@ -1,11 +1,13 @@
 /**
  * What a run will cost, before anything is submitted: input tokens counted with `count_tokens` (or, where it
- * cannot be reached, the documented heuristic), output tokens from 0 up to each request's `max_tokens`.
- * The high end is the worst case the `max-cost` budget is checked against.
+ * cannot be reached, the documented heuristic), output tokens from 0 up to each request's `max_tokens`, and
+ * the prefixes `cache: auto` marks from all read from the cache to all written to it. The high end is the
+ * worst case the `max-cost` budget is checked against. Requests of a model the price table lacks are left
+ * out of both ends and listed, so that nobody reads the priced part as the run's cost.
  */
 import type { MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { BatchRequest } from './batch-requests.js'
-import { addCosts, costOf, NO_COST, type Cost } from './pricing.js'
+import { addCosts, costOf, formatUsd, NO_COST, type Cost, type CostResult } from './pricing.js'
 import { heuristicTokens } from './token-heuristic.js'
 
 /** Distinct requests counted with `count_tokens` at most; the rest are scaled from them. */
@@ -20,21 +22,35 @@ export interface CostEstimate {
   maxOutputTokens: number
   /** How the input tokens were counted. */
   method: 'count_tokens' | 'count_tokens sample' | 'heuristic'
-  /** At batch prices: input only, no output (the least a run can cost, without cache reads). */
+  /**
+   * At batch prices, of the priced requests: input only, no output, and every cached prefix read from the
+   * cache (an earlier run may have written it). The least they can cost.
+   */
   low: Cost
-  /** At batch prices: every output at max_tokens, and cached prefixes written at the 1-hour price. */
+  /** At batch prices, of the priced requests: every output at max_tokens, every cached prefix written. */
   high: Cost
-  /** Models the price table does not know: the figures leave them out. */
+  /** The requests `low` and `high` are of: all of them unless some are unpriced. */
+  pricedRequests: number
+  /** Requests the price table cannot price, by model: with any, the run's cost is unknown. */
+  unpriced: UnpricedRequests[]
+  /** The models of `unpriced`. */
   unpricedModels: string[]
 }
 
-function usage(input: number, output: number, cacheWrite1h: number): Usage {
+export interface UnpricedRequests {
+  model: string
+  requests: number
+  /** Why they cannot be priced, e.g. "model 'x' is not in the price table (2026-01-01)". */
+  reason: string
+}
+
+function usage(tokens: { input: number; output: number; cacheWrite1h: number; cacheRead: number }): Usage {
   return {
-    input_tokens: input,
-    output_tokens: output,
-    cache_creation_input_tokens: cacheWrite1h,
-    cache_read_input_tokens: 0,
-    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: cacheWrite1h },
+    input_tokens: tokens.input,
+    output_tokens: tokens.output,
+    cache_creation_input_tokens: tokens.cacheWrite1h,
+    cache_read_input_tokens: tokens.cacheRead,
+    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: tokens.cacheWrite1h },
     server_tool_use: null,
     service_tier: 'batch',
     inference_geo: null,
@@ -83,9 +99,13 @@ async function inputTokensOf(
   return { tokens, method: counted.size === requests.length ? 'count_tokens' : 'count_tokens sample' }
 }
 
+function reasonOf(...results: CostResult[]): string {
+  return results.flatMap((result) => ('unknown' in result ? [result.unknown] : []))[0] ?? ''
+}
+
 /**
- * The estimate for these requests. `cachedPrefixTokens` gives, per model, the prefix `cache: auto` marked
- * (written at the 1-hour price in the worst case).
+ * The estimate for these requests. `cachedPrefixTokens` gives, per model, the prefix `cache: auto` marked:
+ * read from the cache at best, written at the 1-hour price at worst.
  */
 export async function estimateCost(
   requests: BatchRequest[],
@@ -95,20 +115,29 @@ export async function estimateCost(
   const { tokens, method } = await inputTokensOf(requests, counter)
   let low = NO_COST
   let high = NO_COST
-  const unpriced = new Set<string>()
+  let pricedRequests = 0
+  const unpriced = new Map<string, UnpricedRequests>()
   let maxOutputTokens = 0
   requests.forEach(({ params }, i) => {
     maxOutputTokens += params.max_tokens
     const prefix = Math.min(cachedPrefixTokens.get(params.model) ?? 0, tokens[i])
-    const least = costOf(params.model, usage(tokens[i], 0, 0))
-    const most = costOf(params.model, usage(tokens[i] - prefix, params.max_tokens, prefix))
-    if ('unknown' in least || 'unknown' in most) {
-      unpriced.add(params.model)
+    const rest = tokens[i] - prefix
+    const least = costOf(params.model, usage({ input: rest, output: 0, cacheWrite1h: 0, cacheRead: prefix }))
+    const most = costOf(
+      params.model,
+      usage({ input: rest, output: params.max_tokens, cacheWrite1h: prefix, cacheRead: 0 }),
+    )
+    if ('cost' in least && 'cost' in most) {
+      low = addCosts(low, least.cost)
+      high = addCosts(high, most.cost)
+      pricedRequests += 1
       return
     }
-    low = addCosts(low, least.cost)
-    high = addCosts(high, most.cost)
+    const known = unpriced.get(params.model)
+    if (known) known.requests += 1
+    else unpriced.set(params.model, { model: params.model, requests: 1, reason: reasonOf(least, most) })
   })
+  const byModel = [...unpriced.values()].sort((a, b) => a.model.localeCompare(b.model))
   return {
     requests: requests.length,
     inputTokens: tokens.reduce((a, b) => a + b, 0),
@@ -116,6 +145,50 @@ export async function estimateCost(
     method,
     low,
     high,
-    unpricedModels: [...unpriced].sort(),
+    pricedRequests,
+    unpriced: byModel,
+    unpricedModels: byModel.map((u) => u.model),
   }
+}
+
+const count = (n: number, one: string, many = `${one}s`) =>
+  `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`
+
+/** "The other request costs", "The other 3 requests cost". */
+export const theOthers = (n: number) =>
+  n === 1 ? 'The other request costs' : `The other ${count(n, 'request')} cost`
+
+/** Per model: "2 requests to claude-x are not priced: model 'claude-x' is not in the price table (…)". */
+export function unpricedPhrases(
+  estimate: CostEstimate,
+  text: (untrusted: string) => string = (t) => t,
+): string[] {
+  return estimate.unpriced.map(
+    ({ model, requests, reason }) =>
+      `${count(requests, 'request')} to ${text(model)} ${requests === 1 ? 'is' : 'are'} not priced: ${text(reason)}`,
+  )
+}
+
+/**
+ * The estimate in one line, for the log. With unpriced requests the cost is unknown: the priced ones' figures
+ * follow as theirs, never as the run's.
+ */
+export function estimateSummary(estimate: CostEstimate, judgedTests = 0): string {
+  const range = `${formatUsd(estimate.low.batch)} to ${formatUsd(estimate.high.batch)}`
+  const judge =
+    judgedTests > 0
+      ? `, not counting the judge's requests for ${judgedTests} test(s) with model-graded assertions`
+      : ''
+  if (estimate.unpriced.length === 0) {
+    return `Estimated cost at batch prices: ${range} (${estimate.method})${judge}.`
+  }
+  const priced =
+    estimate.pricedRequests > 0
+      ? ` ${theOthers(estimate.pricedRequests)} ${range}, so the run costs at least ` +
+        `${formatUsd(estimate.low.batch)}.`
+      : ''
+  return (
+    `Estimated cost at batch prices: unknown (${estimate.method})${judge}. ` +
+    `${unpricedPhrases(estimate).join('; ')}.${priced}`
+  )
 }

@@ -7,7 +7,7 @@ import path from 'node:path'
 import * as core from '@actions/core'
 import type Anthropic from '@anthropic-ai/sdk'
 import { createAnthropicClient, tokenCounter, type WaitOutcome } from './batch-client.js'
-import { estimateCost } from './estimate.js'
+import { estimateCost, estimateSummary } from './estimate.js'
 import { applyPromptCache, type CachePlan } from './prompt-cache.js'
 import { buildBatchRequests, type BatchRequest } from './batch-requests.js'
 import { BatchRun } from './batch-run.js'
@@ -192,11 +192,7 @@ async function withinBudget(
   const prefixes = new Map(plans.map((plan) => [plan.model, plan.prefixTokens]))
   const estimate = await estimateCost(requests, exact ? tokenCounter(client) : undefined, prefixes)
   const judgedTests = cases.filter((evalCase) => needsJudge(evalCase.assertions)).length
-  core.info(
-    `Estimated cost at batch prices: ${formatUsd(estimate.low.batch)} to ${formatUsd(estimate.high.batch)} ` +
-      `(${estimate.method}${estimate.unpricedModels.length > 0 ? `; not priced: ${estimate.unpricedModels.join(', ')}` : ''})` +
-      `${judgedTests > 0 ? `, not counting the judge's requests for ${judgedTests} test(s) with model-graded assertions` : ''}.`,
-  )
+  core.info(estimateSummary(estimate, judgedTests))
   core.setOutput(
     'estimated-cost-batch-usd',
     estimate.unpricedModels.length > 0 ? '' : usdString(estimate.high.batch),

@@ -1,6 +1,6 @@
 /** The report as GitHub-flavoured Markdown, for the job summary and the PR comment. */
-import { sampleLabel, type TestOutcome } from './grading.js'
-import { MAX_COUNTED_REQUESTS, type CostEstimate } from './estimate.js'
+import { failureWithoutAssertion, sampleLabel, type TestOutcome } from './grading.js'
+import { MAX_COUNTED_REQUESTS, theOthers, unpricedPhrases, type CostEstimate } from './estimate.js'
 import type { CachePlan } from './prompt-cache.js'
 import {
   addCosts,
@@ -13,7 +13,7 @@ import {
   type TokenCounts,
 } from './pricing.js'
 import { CHARS_PER_TOKEN } from './token-heuristic.js'
-import { percent, type RunReport } from './report.js'
+import { percent, type MetricSummary, type RunReport } from './report.js'
 import type { BaselineComparison } from './baseline.js'
 import { passAtK, passHatK } from './statistics.js'
 import { formatDuration } from './duration.js'
@@ -84,9 +84,12 @@ function inertHtml(text: string): string {
  * that end a table row or a list item, no @mentions or #refs. Cut to `max` characters.
  */
 export function inertCell(text: string, max: number): string {
-  return inertHtml(cut(text, max))
-    .replace(/([\\`*_[\]|~])/g, '\\$1')
-    .replace(/\r?\n/g, ' ↵ ')
+  return (
+    inertHtml(cut(text, max))
+      .replace(/([\\`*_[\]|~])/g, '\\$1')
+      // CommonMark ends a line at \r\n, \n and a lone \r alike.
+      .replace(/\r\n|\r|\n/g, ' ↵ ')
+  )
 }
 
 /** A multi-line output, inert inside a <pre> block (which Markdown leaves alone up to its closing tag). */
@@ -95,20 +98,57 @@ function inertBlock(text: string, max: number): string {
 }
 
 export function renderReport(report: RunReport, options: RenderOptions): string {
-  const fixed = [
+  const { measure, budget } = options.surface
+  const [heading, baseline, repeats, cost, end] = [
     verdict(report, options.title),
     baselineSection(report, options),
     repeatsSection(report, options),
-    metricsSection(report),
     costSection(report),
     footer(report),
   ]
-  const room = options.surface.budget - options.surface.measure(fixed.join('\n\n')) - 1_000
-  const [heading, ...rest] = fixed
-  return [heading, problemsSection(report, options, room), ...rest]
+  // The room the fixed sections leave goes to the two lists that can grow without bound, the failing tests
+  // and the metrics: each may take half of it, and what one does not need goes to the other.
+  const room = budget - measure([heading, baseline, repeats, cost, end].join('\n\n')) - 1_000
+  const metricsNeed = measure(metricsSection(report, options, Infinity))
+  const problems = problemsSection(report, options, room - Math.min(metricsNeed, Math.floor(room / 2)))
+  const metrics = metricsSection(report, options, room - measure(problems) - 2)
+  return [heading, problems, baseline, repeats, metrics, cost, end]
     .filter((section) => section !== '')
     .join('\n\n')
     .concat('\n')
+}
+
+/** A list that is cut to the room a surface has, and says how many of its items are left out and where. */
+interface Fit<T> {
+  /** Shown whatever the room. */
+  head: string
+  items: readonly T[]
+  render: (item: T) => string
+  /** Between the head and the first item, and between items. */
+  separator: string
+  /** "failing or errored test": what an item is, in the left-out sentence. */
+  noun: string
+}
+
+/** The head, as many items as `room` holds in the surface's measure, then what was left out and where. */
+function fitted<T>(fit: Fit<T>, room: number, options: RenderOptions): string {
+  const { measure } = options.surface
+  const leftOut = (left: number) =>
+    `${left} more ${fit.noun}${left === 1 ? ' is' : 's are'} left out here for space: see ${options.remainderAt}.`
+  // The left-out sentence, at its longest, must fit too.
+  const limit = room - measure(leftOut(fit.items.length)) - 2
+  const parts = [fit.head]
+  let used = measure(fit.head)
+  for (const item of fit.items) {
+    const part = fit.render(item)
+    const size = measure(fit.separator) + measure(part)
+    if (used + size > limit) break
+    parts.push(part)
+    used += size
+  }
+  const left = fit.items.length - (parts.length - 1)
+  const shown = parts.join(fit.separator)
+  return left > 0 ? `${shown}\n\n${leftOut(left)}` : shown
 }
 
 function heading(icon: string, status: string, title: string | undefined): string {
@@ -133,29 +173,18 @@ function verdict(report: RunReport, title: string | undefined): string {
 function problemsSection(report: RunReport, options: RenderOptions, room: number): string {
   const { problems } = report
   if (problems.length === 0) return ''
-  const { measure } = options.surface
   const intro =
     options.annotated && options.annotated > 0
       ? ` The first ${options.annotated} are annotated at their suite lines.`
       : ''
-  const blocks = [`### Failing and errored tests (${problems.length})\n\nErrored tests first.${intro}`]
-  let used = measure(blocks[0])
-  let shown = 0
-  for (const outcome of problems) {
-    const block = problemBlock(outcome, options)
-    const size = measure(block) + 2
-    if (used + size > room) break
-    blocks.push(block)
-    used += size
-    shown += 1
+  const fit: Fit<TestOutcome> = {
+    head: `### Failing and errored tests (${problems.length})\n\nErrored tests first.${intro}`,
+    items: problems,
+    render: (outcome) => problemBlock(outcome, options),
+    separator: '\n\n',
+    noun: 'failing or errored test',
   }
-  const left = problems.length - shown
-  if (left > 0) {
-    blocks.push(
-      `${left} more failing or errored test${left === 1 ? ' is' : 's are'} left out here for space: see ${options.remainderAt}.`,
-    )
-  }
-  return blocks.join('\n\n')
+  return fitted(fit, room, options)
 }
 
 function problemBlock(outcome: TestOutcome, options: RenderOptions): string {
@@ -173,9 +202,12 @@ function problemBlock(outcome: TestOutcome, options: RenderOptions): string {
           (a) =>
             `- ${inertCell(a.type, 40)}: ${a.errored ? '⚠️ ' : ''}${inertCell(a.reason, MAX_REASON_CHARS)}`,
         )
+  // A test can fail with every assertion passing: short of its threshold.
+  const ownReason = failureWithoutAssertion(outcome)
   const lines = [
     `**${status}: ${inertCell(evalCase.id, 150)}**${sampleLabel(outcome)}${description} · ${where}`,
     ...reasons,
+    ...(ownReason === null ? [] : [`- ${inertCell(ownReason, MAX_REASON_CHARS)}`]),
   ]
   if (outcome.output !== null) {
     const length = [...outcome.output].length
@@ -205,6 +237,8 @@ function testLabel({ id, description }: { id: string; description?: string }): s
 function baselineSection(report: RunReport, options: RenderOptions): string {
   const comparison = report.baseline
   if (!comparison) return ''
+  const source = `Baseline: \`${inertCell(comparison.file, 200)}\`, written ${inertCell(comparison.generatedAt, 40)}.`
+  if (comparison.paired === 0) return unpairedBaseline(report, comparison, source)
   const interval = ({ low, high }: { low: number; high: number }) => `95% CI ${percent(low)}–${percent(high)}`
   const points = Math.round(comparison.passRateDelta * 1000) / 10
   const lines = [
@@ -239,8 +273,26 @@ function baselineSection(report: RunReport, options: RenderOptions): string {
       ),
     )
   }
-  lines.push('', `Baseline: \`${inertCell(comparison.file, 200)}\`, written ${comparison.generatedAt}.`)
+  lines.push('', source)
   return lines.join('\n')
+}
+
+/** A baseline with no test in common: a pass-rate change or flips between unrelated suites would mislead. */
+function unpairedBaseline(report: RunReport, comparison: BaselineComparison, source: string): string {
+  const tests = (n: number) => `${n.toLocaleString('en-US')} test${n === 1 ? '' : 's'}`
+  const gate =
+    report.failOn === 'regression'
+      ? ' With nothing to regress from, `fail-on: regression` gates on the pass rate instead.'
+      : ''
+  return [
+    '### Compared with the baseline',
+    '',
+    `**The baseline shares no tests with this run**: none of this run's ${tests(comparison.newTests.length)} ` +
+      `is among the baseline's ${tests(comparison.removedTests.length)}, so nothing is compared. Is the ` +
+      `baseline another suite's, or were the tests renamed?${gate}`,
+    '',
+    source,
+  ].join('\n')
 }
 
 function repeatsSection(report: RunReport, options: RenderOptions): string {
@@ -284,12 +336,23 @@ function repeatsSection(report: RunReport, options: RenderOptions): string {
   return lines.join('\n')
 }
 
-function metricsSection(report: RunReport): string {
-  if (report.metrics.length === 0) return ''
-  const rows = report.metrics.map(
-    (metric) => `| ${inertCell(metric.name, 80)} | ${metric.tests} | ${percent(metric.meanScore)} |`,
-  )
-  return ['### Metrics', '', '| metric | tests | mean score |', '| --- | ---: | ---: |', ...rows].join('\n')
+/** Each metric by name; when they do not all fit in `room`, the lowest mean scores first, as many as fit. */
+function metricsSection(report: RunReport, options: RenderOptions, room: number): string {
+  const { metrics } = report
+  if (metrics.length === 0) return ''
+  const table = '| metric | tests | mean score |\n| --- | ---: | ---: |'
+  const row = (metric: MetricSummary) =>
+    `| ${inertCell(metric.name, 80)} | ${metric.tests} | ${percent(metric.meanScore)} |`
+  const whole = ['### Metrics', '', table, ...metrics.map(row)].join('\n')
+  if (options.surface.measure(whole) <= room) return whole
+  const fit: Fit<MetricSummary> = {
+    head: `### Metrics (${metrics.length})\n\nLowest mean scores first.\n\n${table}`,
+    items: [...metrics].sort((a, b) => a.meanScore - b.meanScore || a.name.localeCompare(b.name)),
+    render: row,
+    separator: '\n',
+    noun: 'metric',
+  }
+  return fitted(fit, room, options)
 }
 
 function costSection(report: RunReport): string {
@@ -329,7 +392,7 @@ function costSection(report: RunReport): string {
     notes.push(
       `Prompt caching: ${percent(cached.reads / (cached.reads + cached.writes))} of cached-prefix tokens were read from ` +
         `the cache (${cached.reads.toLocaleString('en-US')} read, ${cached.writes.toLocaleString('en-US')} written), ` +
-        `saving ${formatUsd(cached.saving.batch)} at batch prices on top of the batch discount.`,
+        cacheSavingPhrase(cached.saving.batch),
     )
   }
   for (const row of report.costByModel.filter((r) => r.unpricedTests > 0)) {
@@ -339,6 +402,14 @@ function costSection(report: RunReport): string {
     )
   }
   return [...header, ...rows, '', ...notes].join('\n')
+}
+
+/** What caching saved, or (its writes costing more than its reads saved) what it cost. */
+function cacheSavingPhrase(saving: bigint): string {
+  return saving >= 0n
+    ? `saving ${formatUsd(saving)} at batch prices on top of the batch discount.`
+    : `so caching cost ${formatUsd(-saving)} more at batch prices than sending the prefixes uncached would ` +
+        'have: its writes cost more than its reads saved.'
 }
 
 function costRow(label: string, tests: number, tokens: TokenCounts, cost: Cost | null): string {
@@ -451,16 +522,13 @@ const METHODS: Record<CostEstimate['method'], string> = {
 export function renderEstimate(view: EstimateView, status: string): string {
   const { estimate } = view
   const n = (value: number) => value.toLocaleString('en-US')
-  const standard = (cost: Cost) => formatUsd(cost.standard)
   const lines = [
     heading('🧮', status, view.title),
     '',
     `${n(estimate.requests)} requests · ${n(estimate.inputTokens)} input tokens · up to ${n(estimate.maxOutputTokens)} output tokens ` +
       `(${METHODS[estimate.method]}).`,
     '',
-    `**Estimated cost at batch prices: ${formatUsd(estimate.low.batch)} to ${formatUsd(estimate.high.batch)}** ` +
-      `(standard prices: ${standard(estimate.low)} to ${standard(estimate.high)}). The low end has no output; the ` +
-      `high end has every output at max_tokens${view.plans.length > 0 ? ' and every cached prefix written at the 1-hour price' : ''}.`,
+    estimatedCost(view),
   ]
   if (view.judgedTests > 0) {
     lines.push(
@@ -471,17 +539,13 @@ export function renderEstimate(view: EstimateView, status: string): string {
     )
   }
   if (view.maxCostUsd !== undefined) {
-    const within = estimate.unpricedModels.length === 0 && usdNumber(estimate.high.batch) <= view.maxCostUsd
-    lines.push(
-      '',
-      `Budget (max-cost): $${view.maxCostUsd} · ${within ? 'within' : '**over, or not checkable**'}.`,
-    )
-  }
-  if (estimate.unpricedModels.length > 0) {
-    lines.push(
-      '',
-      `Not priced (not in the price table): ${estimate.unpricedModels.map((m) => inertCell(m, 80)).join(', ')}.`,
-    )
+    const budget =
+      estimate.unpriced.length > 0
+        ? '**not checkable**: the cost of the unpriced requests is unknown'
+        : usdNumber(estimate.high.batch) <= view.maxCostUsd
+          ? 'within'
+          : '**over, or not checkable**'
+    lines.push('', `Budget (max-cost): $${view.maxCostUsd} · ${budget}.`)
   }
   for (const plan of view.plans) {
     lines.push(
@@ -491,4 +555,24 @@ export function renderEstimate(view: EstimateView, status: string): string {
     )
   }
   return lines.join('\n').concat('\n')
+}
+
+/** The cost: a range when every request is priced; otherwise unknown, with the priced part as its own. */
+function estimatedCost({ estimate, plans }: EstimateView): string {
+  const range = (kind: keyof Cost) => `${formatUsd(estimate.low[kind])} to ${formatUsd(estimate.high[kind])}`
+  const ends =
+    plans.length > 0
+      ? 'The low end has no output and every cached prefix read from the cache (as when an earlier run wrote ' +
+        'it within the hour); the high end has every output at max_tokens and every cached prefix written at ' +
+        'the 1-hour price.'
+      : 'The low end has no output; the high end has every output at max_tokens.'
+  if (estimate.unpriced.length === 0) {
+    return `**Estimated cost at batch prices: ${range('batch')}** (standard prices: ${range('standard')}). ${ends}`
+  }
+  const unknown = `**Estimated cost at batch prices: unknown.** ${unpricedPhrases(estimate, (text) => inertCell(text, 200)).join('; ')}.`
+  if (estimate.pricedRequests === 0) return unknown
+  return (
+    `${unknown} ${theOthers(estimate.pricedRequests)} ${range('batch')} at batch prices (standard prices: ` +
+    `${range('standard')}), so the run costs at least ${formatUsd(estimate.low.batch)}. ${ends}`
+  )
 }

@@ -14,6 +14,9 @@ export interface PullRequestRef {
 
 const STATE_MARKER = /^<!-- claude-batch-evals:state (\{.*\}) -->$/m
 
+/** The author of what a workflow's GITHUB_TOKEN writes. */
+export const GITHUB_TOKEN_LOGIN = 'github-actions[bot]'
+
 /**
  * The pull request the run belongs to: the event's for `pull_request` and `pull_request_target`; for
  * `push`, an open pull request whose head is the pushed commit, if any; none otherwise.
@@ -85,13 +88,16 @@ export class ReportComment {
     return `${this.marker}\n${hiddenState}${markdown}`
   }
 
-  /** Tells our comments from anyone else's: the token's own user, or (an app's token has none) a bot. */
+  /**
+   * Tells our comments from anyone else's: the token's own user; or, when `GET /user` refuses (the
+   * GITHUB_TOKEN has no user), the GITHUB_TOKEN's bot. Any bot would take other apps' comments for ours
+   * (renovate[bot] copying the marker, say), and overwrite them or trust their hidden state.
+   */
   private isOurs(): Promise<(comment: IssueComment) => boolean> {
+    const authoredBy = (login: string) => (comment: IssueComment) => comment.user?.login === login
     this.author ??= this.octokit.rest.users.getAuthenticated().then(
-      ({ data }) =>
-        (comment: IssueComment) =>
-          comment.user?.login === data.login,
-      () => (comment: IssueComment) => comment.user?.type === 'Bot',
+      ({ data }) => authoredBy(data.login),
+      () => authoredBy(GITHUB_TOKEN_LOGIN),
     )
     return this.author
   }

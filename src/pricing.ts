@@ -349,11 +349,20 @@ export function usdNumber(femto: bigint): number {
   return Number(femto) / Number(FEMTO_PER_USD)
 }
 
-/** USD for people: cents above a dollar, four significant digits below it. */
+/** USD for people: cents from a dollar up, four significant digits below it. */
 export function formatUsd(femto: bigint): string {
-  const usd = usdNumber(femto)
-  if (usd === 0) return '$0'
-  if (Math.abs(usd) >= 1) return `$${usd.toFixed(2)}`
-  const decimals = 3 - Math.floor(Math.log10(Math.abs(usd)))
-  return `$${usd.toFixed(decimals).replace(/0+$/, '')}`
+  if (femto === 0n) return '$0'
+  const sign = femto < 0n ? '-' : ''
+  const magnitude = femto < 0n ? -femto : femto
+  // Rounded exactly, in femtodollars: rounding may carry to the next power of ten, even to a dollar
+  // (0.99996 is $1.00, not "$1."), so the form is chosen from the rounded amount.
+  const significant = roundedTo(magnitude, 10n ** BigInt(Math.max(magnitude.toString().length - 4, 0)))
+  if (significant < FEMTO_PER_USD) return `$${sign}${usdString(significant)}`
+  const cents = roundedTo(magnitude, FEMTO_PER_USD / 100n) / (FEMTO_PER_USD / 100n)
+  return `$${sign}${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`
+}
+
+/** `amount` rounded to a multiple of `unit`, halves up. */
+function roundedTo(amount: bigint, unit: bigint): bigint {
+  return ((2n * amount + unit) / (2n * unit)) * unit
 }

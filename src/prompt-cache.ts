@@ -1,8 +1,8 @@
 /**
- * `cache: auto`: where every request of a model shares a prefix (tools, then system, then leading messages)
- * long enough to be cached, one identical 1-hour `cache_control` breakpoint goes at the end of it, so that
- * the first request writes the prefix and the others read it at a tenth of the input price, on top of the
- * batch discount. Batches outlive the 5-minute default, hence the 1-hour TTL.
+ * `cache: auto`: where every request of a model (three or more) shares a prefix (tools, then system, then
+ * leading messages) long enough to be cached, one identical 1-hour `cache_control` breakpoint goes at the end
+ * of it, so that the first request writes the prefix and the others read it at a tenth of the input price, on
+ * top of the batch discount. Batches outlive the 5-minute default, hence the 1-hour TTL.
  */
 import type {
   MessageCreateParamsNonStreaming,
@@ -13,6 +13,13 @@ import type { BatchRequest } from './batch-requests.js'
 import { heuristicTokens } from './token-heuristic.js'
 
 const BREAKPOINT = { type: 'ephemeral', ttl: '1h' } as const
+
+/**
+ * The fewest requests whose shared prefix is worth caching. A 1-hour write costs twice the input price and a
+ * read a tenth of it, so n requests pay 2 + 0.1 (n - 1) times the prefix's input price cached, against n
+ * uncached: 2.1 against 2 for two requests (caching loses), 2.2 against 3 for three.
+ */
+const MIN_CACHED_GROUP = 3
 
 /**
  * The shortest prefix, in tokens, a model caches (shorter ones are silently not cached). Conservative: where
@@ -80,9 +87,9 @@ function markPrefix(params: Params, end: PrefixEnd): Params {
 }
 
 /**
- * The requests, with a breakpoint per model group where its shared prefix is long enough; and what was
- * marked. Requests that already carry `cache_control` are the suite author's choice: their group is left
- * alone.
+ * The requests, with a breakpoint per model group where its shared prefix is long enough and shared by
+ * enough requests to pay for its write; and what was marked. Requests that already carry `cache_control`
+ * are the suite author's choice: their group is left alone.
  */
 export function applyPromptCache(requests: BatchRequest[]): { requests: BatchRequest[]; plans: CachePlan[] } {
   const groups = new Map<string, number[]>()
@@ -95,7 +102,7 @@ export function applyPromptCache(requests: BatchRequest[]): { requests: BatchReq
   const plans: CachePlan[] = []
   for (const [model, indexes] of groups) {
     const group = indexes.map((i) => requests[i].params)
-    if (group.length < 2) continue
+    if (group.length < MIN_CACHED_GROUP) continue
     const sharedTools = group.every((p) => p.tools !== undefined && same(p.tools, group[0].tools))
     const sharedSystem = sharedTools || group.every((p) => p.tools === undefined)
     const system =

@@ -59,6 +59,8 @@ export interface RunReport {
   repeats: RepeatSummary | null
   /** The comparison with the `baseline` results file, when there is one. */
   baseline: BaselineComparison | null
+  /** What fails the run: the pass rate (and errors), a regression against the baseline, or both. */
+  failOn: FailOn
   batchIds: string[]
   batchDurationMs: number | null
   costByModel: ModelCost[]
@@ -73,6 +75,8 @@ export interface RunReport {
   runUrl: string | undefined
 }
 
+export type FailOn = 'threshold' | 'regression' | 'both'
+
 export interface ReportContext {
   minPassRate: number
   batchIds: string[]
@@ -81,7 +85,7 @@ export interface ReportContext {
   /** Samples of a repeated test that must pass; undefined for all. */
   repeatMinPass?: number
   /** What fails the run: the pass rate (and errors), a regression against the baseline, or both. */
-  failOn?: 'threshold' | 'regression' | 'both'
+  failOn?: FailOn
   baseline?: Baseline
   /** The judge's requests for model-graded assertions. */
   judgeCalls?: JudgeCall[]
@@ -130,8 +134,9 @@ export function buildReport({ outcomes, unexpectedCustomIds }: GradedRun, contex
     : null
 
   const failOn = context.failOn ?? 'threshold'
-  // Without a baseline there is nothing to regress from: the pass rate gates instead.
-  const gateOnThreshold = failOn !== 'regression' || !baseline
+  // Without a baseline, or one that shares no test with this run, there is nothing to regress from: the pass
+  // rate gates instead.
+  const gateOnThreshold = failOn !== 'regression' || !baseline || baseline.paired === 0
   const failureReasons: string[] = []
   if (gateOnThreshold && passRate < context.minPassRate) {
     failureReasons.push(
@@ -162,6 +167,7 @@ export function buildReport({ outcomes, unexpectedCustomIds }: GradedRun, contex
     verdicts,
     repeats: repeatSummaryOf(verdicts),
     baseline,
+    failOn,
     batchIds: context.batchIds,
     batchDurationMs: context.batchDurationMs,
     costByModel,
