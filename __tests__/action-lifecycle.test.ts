@@ -187,4 +187,151 @@ describe('the batch lifecycle, run from dist/', () => {
     expect(result.outputs['batch-ids'].split('\n')).toHaveLength(3)
     expect(result.outputs).toMatchObject({ status: 'failed', passed: '2', errored: '1' })
   })
+
+  it('a re-run after a job cancelled during a retry round reports every result once', async () => {
+    // The first batch expires with a request unprocessed; its retry round runs when the job is cancelled.
+    emulator = await startBatchEmulator({ processingMs: 1_500, expiresAfterMs: 1_000, replies: REPLIES })
+    const cancelled = await run(
+      {},
+      {
+        onOutput: (chunk) => {
+          if (chunk.includes('Retrying')) emulator.setProcessingMs(800)
+        },
+        signalWhen: {
+          log: /Created batch msgbatch_\w+ with 3 requests\.\n(.|\n)*Created batch/,
+          signal: 'SIGTERM',
+        },
+      },
+    )
+    expect(cancelled.outputs.status).toBe('pending')
+    expect(creates()).toBe(2)
+
+    const rerun = await run({})
+    expect(rerun.log).toMatch(/Resuming msgbatch_\w+, msgbatch_\w+, created by an earlier attempt/)
+    expect(rerun.log).not.toContain('unknown custom_ids')
+    expect(rerun.outputs).toMatchObject({ status: 'passed', total: '3', passed: '3' })
+    expect(creates()).toBe(2)
+  })
+
+  it('collects each batch of the batch-id input once, whatever separates the ids', async () => {
+    emulator = await startBatchEmulator({ processingMs: 100, replies: REPLIES })
+    const submitted = await run({})
+    const batchId = submitted.outputs['batch-ids']
+    const collected = await run({ 'batch-id': `${batchId}\n${batchId}, ${batchId}` })
+    expect(collected.log).toContain(`Collecting ${batchId} (the batch-id input)`)
+    expect(collected.outputs).toMatchObject({ status: 'passed', passed: '3', 'batch-ids': batchId })
+  })
+
+  it('creates no batch once the job is cancelled, and says nothing was submitted', async () => {
+    emulator = await startBatchEmulator({ processingMs: 100, replies: REPLIES })
+    emulator.failNext('POST', /^\/v1\/messages\/batches$/, 'rate_limit_error', 1, { retryAfterSeconds: 2 })
+    const cancelled = await run({}, { signalWhen: { log: /trying again in 2s/, signal: 'SIGTERM' } })
+    expect(cancelled.exitCode).toBe(1)
+    expect(creates()).toBe(0)
+    expect(cancelled.summary).toContain('The job was cancelled before all the batches were created')
+    expect(cancelled.summary).toContain('Nothing was submitted.')
+  })
+
+  it('does not retry errored requests once the job is cancelled, and reports their errors', async () => {
+    const suite = SUITE.replace(
+      'tests:\n',
+      'tests:\n  - id: first\n    prompt: 3+3?\n    assert: [{ type: contains, value: "6" }]\n',
+    )
+    await writeFile(path.join(workspace, 'suite.yml'), suite)
+    emulator = await startBatchEmulator({
+      processingMs: 4_000,
+      replies: { ...REPLIES, '3+3?': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
+    })
+    // By then the first request (the overloaded one) has been processed, and some of the others have not.
+    const result = await run(
+      { 'cancel-on-abort': 'true' },
+      { signalWhen: { log: /in_progress.*\(2s elapsed\)/, signal: 'SIGTERM' } },
+    )
+    expect(result.log).toMatch(
+      /The job is being cancelled: 1 request\(s\) that errored or expired are reported/,
+    )
+    expect(creates()).toBe(1)
+    expect(result.summary).toContain('overloaded\\_error: Overloaded')
+  })
+
+  it('polls on through an outage longer than the client retries for, until max-wait', async () => {
+    emulator = await startBatchEmulator({ processingMs: 1_000, replies: REPLIES })
+    // The client tries each poll 6 times: the first poll fails, the second succeeds at its third try.
+    emulator.failNext('GET', /^\/v1\/messages\/batches\/msgbatch_\w+$/, 'overloaded_error', 8, {
+      retryAfterSeconds: 0.05,
+    })
+    const result = await run({})
+    expect(result.log).toMatch(
+      /Polling msgbatch_\w+ failed \(529 .*\); the batches keep running, and polling goes on until max-wait\./,
+    )
+    expect(result.outputs).toMatchObject({ status: 'passed', passed: '3' })
+  })
+
+  it('waits out a full processing queue as the API asks, within max-wait', async () => {
+    emulator = await startBatchEmulator({
+      maxQueuedRequests: 5,
+      queueRetryAfterSeconds: 0.2,
+      replies: REPLIES,
+    })
+    // Another job's batch fills the queue for a while.
+    const otherJob = async (processingMs: number) => {
+      emulator.setProcessingMs(processingMs)
+      const created = await fetch(`${emulator.url}/v1/messages/batches`, {
+        method: 'POST',
+        headers: {
+          'x-api-key': 'other',
+          'anthropic-version': '2023-06-01',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          requests: ['a', 'b', 'c'].map((id) => ({
+            custom_id: id,
+            params: { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: id }] },
+          })),
+        }),
+      })
+      expect(created.status).toBe(200)
+      emulator.setProcessingMs(100)
+    }
+    await otherJob(3_000)
+    const result = await run({})
+    // More refusals than the attempts a create error gets.
+    expect(result.log.match(/The API refused the batch for load \(429: /g)?.length).toBeGreaterThanOrEqual(5)
+    expect(result.outputs).toMatchObject({ status: 'passed', passed: '3' })
+
+    await otherJob(60_000)
+    const full = await run({ 'max-wait': '1s' }, { env: { GITHUB_SHA: 'def456' } })
+    expect(full.exitCode).toBe(1)
+    expect(full.summary).toContain('max-wait would run out before the next try; nothing was created')
+  })
+
+  it('bounds all the waiting of a run, retry rounds included, by max-wait', async () => {
+    emulator = await startBatchEmulator({
+      processingMs: 1_500,
+      replies: { ...REPLIES, '2+2?': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
+    })
+    const result = await run({ 'max-wait': '2s' })
+    expect(creates()).toBe(2)
+    expect(result.exitCode).toBe(1)
+    expect(result.summary).toMatch(/Batch msgbatch_\w+ did not end within max-wait \(2s\)/)
+    // The comment said the evals were running; now it says why they stopped, and keeps the batches for a re-run.
+    expect(ourComment()?.body).toContain('## ❌ Claude Batch Evals: error')
+    expect(ourComment()?.body).toContain('claude-batch-evals:state')
+  })
+
+  it('explains in the summary a batch-id that does not exist, and results that cannot be downloaded', async () => {
+    emulator = await startBatchEmulator({ processingMs: 100, replies: REPLIES })
+    const unknown = await run({ 'batch-id': 'msgbatch_doesnotexist' })
+    expect(unknown.exitCode).toBe(1)
+    expect(unknown.summary).toContain('Batch msgbatch_doesnotexist was not found (404)')
+    expect(unknown.summary).toContain('check the id')
+
+    emulator.cutResultsAfter(1, 5)
+    const broken = await run({})
+    expect(broken.exitCode).toBe(1)
+    expect(broken.summary).toMatch(
+      /The results of msgbatch_\w+ could not be downloaded \(.*\) after 5 attempts/,
+    )
+    expect(broken.summary).toContain('a re-run of this job resumes it')
+  })
 })

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { parseDuration, formatDuration } from '../src/duration.js'
-import { parseBoolean, parseLines, parseRate } from '../src/input-values.js'
+import { parseBatchIds, parseBoolean, parseLines, parseRate } from '../src/input-values.js'
 import { INPUT_DEFAULTS } from '../src/inputs.js'
 
 describe('parseDuration', () => {
@@ -14,9 +14,12 @@ describe('parseDuration', () => {
     ['250ms', 250],
   ])('%s is %d ms', (text, ms) => expect(parseDuration('max-wait', text)).toBe(ms))
 
-  it.each(['', '10', 'soon', '5 h', '2h30', '0s', '-5m'])('refuses %j and names the input', (text) => {
-    expect(() => parseDuration('max-wait', text)).toThrow(/max-wait/)
-  })
+  it.each(['', '10', 'soon', '5 h', '2h30', '0s', '-5m', '0.4ms'])(
+    'refuses %j and names the input',
+    (text) => {
+      expect(() => parseDuration('max-wait', text)).toThrow(/max-wait/)
+    },
+  )
 })
 
 describe('formatDuration', () => {
@@ -50,6 +53,22 @@ describe('parseBoolean and parseLines', () => {
 
   it('splits lines and drops blanks', () => {
     expect(parseLines(' evals/a.yml\n\n  evals/**/*.json  \r\n')).toEqual(['evals/a.yml', 'evals/**/*.json'])
+  })
+})
+
+describe('parseBatchIds', () => {
+  it('takes ids one per line, or separated by spaces or commas, each once', () => {
+    expect(parseBatchIds('batch-id', 'msgbatch_a\r\n msgbatch_b msgbatch_c,msgbatch_a\n\n')).toEqual([
+      'msgbatch_a',
+      'msgbatch_b',
+      'msgbatch_c',
+    ])
+  })
+
+  it('refuses what cannot be an id, naming the input', () => {
+    expect(() => parseBatchIds('batch-id', 'msgbatch_a\nhttps://x/msgbatch_b')).toThrow(
+      /batch-id.*'https:\/\/x\/msgbatch_b'.*one id per line/,
+    )
   })
 })
 

@@ -14,8 +14,10 @@ import { formatDuration } from './duration.js'
 
 /** Retries of idempotent calls (retrieve, list, cancel, results); the SDK backs off and honours retry-after. */
 const READ_RETRIES = 5
-/** Attempts at creating one batch when the API is busy or the answer is lost. */
+/** Attempts at creating one batch when the answer is lost (a refusal for load is waited out instead). */
 const CREATE_ATTEMPTS = 5
+/** The longest wait between two attempts at a create the API refused for load, when it says no retry-after. */
+const MAX_LOAD_BACKOFF_MS = 60_000
 /** Attempts at downloading one batch's results when the stream breaks. */
 const RESULTS_ATTEMPTS = 5
 /** A batch created this long before our create call started may still be ours (clocks differ). */
@@ -51,6 +53,11 @@ function mayHaveCreated(error: unknown): boolean {
   )
 }
 
+/** The API could not answer for now (429, 5xx, no connection): a poll is worth trying again later. */
+function isUnavailable(error: unknown): boolean {
+  return error instanceof Anthropic.RateLimitError || mayHaveCreated(error)
+}
+
 /** An error worth another try: not an answer that the request itself is wrong (4xx other than 429). */
 function isTransient(error: unknown): boolean {
   if (!(error instanceof Anthropic.APIError) || error.status === undefined) return true
@@ -79,6 +86,10 @@ export interface CreateOptions {
   sleep?: Sleep
   /** Batches this run already has, which a reconciliation must not mistake for a lost one. */
   ownBatchIds?: ReadonlySet<string>
+  /** When to stop waiting out refusals for load (429), as a Date.now() time; else after CREATE_ATTEMPTS. */
+  giveUpAt?: number
+  /** Stops trying (the job is being cancelled): nothing more is created. */
+  signal?: AbortSignal
 }
 
 /** How much of a create body is serialized at a time, in characters. */
@@ -109,11 +120,19 @@ function postBatch(client: Anthropic, { requests, bytes }: BatchSlice): Promise<
   })
 }
 
+/** Thrown by createBatch once its signal aborts: the job is being cancelled, and the batch was not created. */
+export class CreateAbortedError extends Error {
+  constructor() {
+    super('The job is being cancelled: the batch was not created.')
+  }
+}
+
 /**
- * Creates one batch of a slice that splitIntoBatches made. `create` has no idempotency key, so the SDK never
- * retries it; instead, a refusal for load (429) waits as asked and tries again, and a lost answer
- * (connection error, 5xx) first looks for the batch it may have created, so that a retry never bills the
- * same requests twice.
+ * Creates one batch of a slice that splitIntoBatches made, unless the signal aborts first (CreateAbortedError).
+ * `create` has no idempotency key, so the SDK never retries it; instead, a refusal for load (429, such as a
+ * full processing queue) is waited out as the API asks, until `giveUpAt`, and a lost answer (connection
+ * error, 5xx) first looks for the batch it may have created, so that a retry never bills the same requests
+ * twice.
  */
 export async function createBatch(
   client: Anthropic,
@@ -122,17 +141,25 @@ export async function createBatch(
 ): Promise<MessageBatch> {
   const sleep = options.sleep ?? realSleep
   for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) throw new CreateAbortedError()
     const startedAt = Date.now()
     try {
       return await postBatch(client, slice)
     } catch (error) {
       const lastAttempt = attempt === CREATE_ATTEMPTS
-      if (error instanceof Anthropic.RateLimitError && !lastAttempt) {
-        const wait = retryAfterMs(error) ?? 2 ** attempt * 1000
-        options.log(
-          `The API refused the batch for load (429: ${error.apiMessage ?? 'rate limited'}); trying again in ${formatDuration(wait)}.`,
-        )
-        await sleep(wait)
+      if (error instanceof Anthropic.RateLimitError) {
+        const wait = retryAfterMs(error) ?? Math.min(2 ** attempt * 1000, MAX_LOAD_BACKOFF_MS)
+        const refused = `The API refused the batch for load (429: ${error.apiMessage ?? 'rate limited'})`
+        const waitedOut = options.giveUpAt === undefined ? lastAttempt : Date.now() + wait > options.giveUpAt
+        if (waitedOut) {
+          throw new Error(
+            `${refused}, and max-wait would run out before the next try; nothing was created. ` +
+              "Raise max-wait, or run when the workspace's processing queue has room.",
+            { cause: error },
+          )
+        }
+        options.log(`${refused}; trying again in ${formatDuration(wait)}.`)
+        await abortableSleep(sleep, wait, options.signal)
         continue
       }
       if (!mayHaveCreated(error)) throw error
@@ -210,18 +237,62 @@ export async function waitForBatches(
   const delays = pollDelays(options.pollIntervalMs)
   const latest = new Map<string, MessageBatch>()
   for (;;) {
-    for (const id of batchIds) {
-      if (latest.get(id)?.processing_status !== 'ended')
-        latest.set(id, await client.messages.batches.retrieve(id))
+    const failure = await pollOnce(client, batchIds, latest)
+    const batches = batchIds.flatMap((id) => latest.get(id) ?? [])
+    if (failure) {
+      options.log(
+        `Polling ${failure.batchId} failed (${failure.error.message}); the batches keep running, and polling ` +
+          'goes on until max-wait.',
+      )
+    } else {
+      options.log(progressLine(batches, now() - started))
+      if (batches.every((b) => b.processing_status === 'ended')) return { state: 'ended', batches }
     }
-    const batches = batchIds.map((id) => latest.get(id) as MessageBatch)
-    options.log(progressLine(batches, now() - started))
-    if (batches.every((b) => b.processing_status === 'ended')) return { state: 'ended', batches }
-    if (options.signal?.aborted) return { state: 'aborted', batches }
+    const aborted = options.signal?.aborted
     const remaining = deadline - now()
-    if (remaining <= 0) return { state: 'timed-out', batches }
+    if (aborted || remaining <= 0) {
+      // Without each batch's latest state there is nothing to report as pending or to cancel.
+      if (failure && batches.length < batchIds.length) {
+        throw new Error(
+          `Polling ${failure.batchId} kept failing (${failure.error.message}) until ` +
+            `${aborted ? 'the job was cancelled' : 'max-wait ran out'}. The batches keep running: collect ` +
+            `them later with the batch-id input (${batchIds.join(', ')}).`,
+          { cause: failure.error },
+        )
+      }
+      return { state: aborted ? 'aborted' : 'timed-out', batches }
+    }
     await abortableSleep(sleep, Math.min(delays.next().value, remaining), options.signal)
   }
+}
+
+/**
+ * Retrieves the batches not yet seen ended into `latest`. An API that cannot answer for now (after the
+ * SDK's own retries) is the failure returned, for the next poll to try again: a wait of hours must not end
+ * on a minute's outage. Other errors are thrown.
+ */
+async function pollOnce(
+  client: Anthropic,
+  batchIds: string[],
+  latest: Map<string, MessageBatch>,
+): Promise<{ batchId: string; error: Error } | undefined> {
+  for (const batchId of batchIds) {
+    if (latest.get(batchId)?.processing_status === 'ended') continue
+    try {
+      latest.set(batchId, await client.messages.batches.retrieve(batchId))
+    } catch (error) {
+      if (error instanceof Anthropic.NotFoundError) {
+        throw new Error(
+          `Batch ${batchId} was not found (404): it was deleted, or it belongs to another workspace than the ` +
+            "API key's. If it came from the batch-id input, check the id (one per line).",
+          { cause: error },
+        )
+      }
+      if (!isUnavailable(error)) throw error
+      return { batchId, error: error as Error }
+    }
+  }
+  return undefined
 }
 
 function abortableSleep(sleep: Sleep, ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -253,7 +324,15 @@ export async function* streamResults(
       }
       return
     } catch (error) {
-      if (attempt === RESULTS_ATTEMPTS || !isTransient(error)) throw error
+      if (!isTransient(error)) throw error
+      if (attempt === RESULTS_ATTEMPTS) {
+        throw new Error(
+          `The results of ${batchId} could not be downloaded (${(error as Error).message}) after ` +
+            `${RESULTS_ATTEMPTS} attempts. The batch has ended, and its results stay downloadable for 29 days: a re-run of this ` +
+            'job resumes it, or collect it with the batch-id input.',
+          { cause: error },
+        )
+      }
       options.log(
         `The results of ${batchId} broke off after ${delivered} lines (${(error as Error).message}); fetching them again.`,
       )

@@ -9,6 +9,7 @@ import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches'
 import {
   cancelBatch,
   createBatch,
+  CreateAbortedError,
   streamResults,
   waitForBatches,
   type Log,
@@ -41,6 +42,11 @@ interface Ledger {
   judge: string[]
   /** What an earlier attempt of the run saved, loaded once. */
   earlier?: Promise<RunState | undefined>
+  /**
+   * When max-wait runs out (a Date.now() time), set when the run first creates or waits: one bound for all
+   * its waiting (room in the queue, the batches, retry rounds and the judge's), to keep within the job's.
+   */
+  waitUntil?: number
 }
 
 export class BatchRun {
@@ -107,11 +113,34 @@ export class BatchRun {
     this.slices = batchIds.length
   }
 
+  private get aborted(): boolean {
+    return this.options.wait.signal?.aborted ?? false
+  }
+
+  private waitUntil(): number {
+    return (this.ledger.waitUntil ??= Date.now() + this.options.wait.maxWaitMs)
+  }
+
   private async create(slice: BatchSlice): Promise<MessageBatch> {
-    const batch = await createBatch(this.options.client, slice, {
-      log: this.options.log,
-      ownBatchIds: new Set(this.allBatchIds),
-    })
+    let batch: MessageBatch
+    try {
+      batch = await createBatch(this.options.client, slice, {
+        log: this.options.log,
+        ownBatchIds: new Set(this.allBatchIds),
+        giveUpAt: this.waitUntil(),
+        signal: this.options.wait.signal,
+      })
+    } catch (error) {
+      if (!(error instanceof CreateAbortedError)) throw error
+      const created = this.allBatchIds
+      throw new Error(
+        'The job was cancelled before all the batches were created, so no more were. ' +
+          (created.length > 0
+            ? `A re-run of this job resumes ${created.join(', ')} and creates the rest.`
+            : 'Nothing was submitted.'),
+        { cause: error },
+      )
+    }
     this.batchIds.push(batch.id)
     const what = this.role === 'judge' ? 'judge requests' : 'requests'
     this.options.log(`Created batch ${batch.id} with ${slice.requests.length} ${what}.`)
@@ -119,9 +148,11 @@ export class BatchRun {
     return batch
   }
 
+  /** Waits for the batches until the run's max-wait runs out, unless `overrides` sets another wait. */
   wait(batchIds = this.batchIds, overrides: Partial<BatchRunOptions['wait']> = {}): Promise<WaitOutcome> {
     return waitForBatches(this.options.client, batchIds, {
       ...this.options.wait,
+      maxWaitMs: Math.max(0, this.waitUntil() - Date.now()),
       ...overrides,
       log: this.options.log,
     })
@@ -141,22 +172,24 @@ export class BatchRun {
 
   /**
    * Sends again, in follow-up batches, the requests that errored for reasons worth a retry or expired, until
-   * none are left or the rounds run out. Rounds an earlier attempt already made count. Returns how waiting
-   * for the last round ended, for the caller to handle a timeout or an abort like the first wait's.
+   * none are left or the rounds run out. Rounds an earlier attempt already made count: they were waited for
+   * and collected with the first batches, after them. Returns how waiting for the last round ended, for the
+   * caller to handle a timeout or an abort like the first wait's.
    */
   async retryErrored(
     sink: ResultSink,
     requestOf: (customId: string) => BatchRequest,
   ): Promise<WaitOutcome | undefined> {
-    const resumedRounds = this.batchIds.slice(this.slices)
-    if (resumedRounds.length > 0) {
-      const waited = await this.wait(resumedRounds)
-      if (waited.state !== 'ended') return waited
-      await this.collect(sink, resumedRounds)
-    }
-    for (let round = resumedRounds.length + 1; round <= MAX_RETRY_ROUNDS; round++) {
+    const resumedRounds = this.batchIds.length - this.slices
+    for (let round = resumedRounds + 1; round <= MAX_RETRY_ROUNDS; round++) {
       const retry = sink.retryableCustomIds()
       if (retry.length === 0) return undefined
+      if (this.aborted) {
+        this.options.log(
+          `The job is being cancelled: ${retry.length} request(s) that errored or expired are reported as they are, not retried.`,
+        )
+        return undefined
+      }
       this.options.log(
         `Retrying ${retry.length} request(s) that errored (overloaded, API or timeout errors) or expired: round ${round} of ${MAX_RETRY_ROUNDS}.`,
       )

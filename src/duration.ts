@@ -11,9 +11,11 @@ export function parseDuration(input: string, value: string): number {
       `Input '${input}' is '${value}', which is not a duration. Write it like 45s, 20m or 2h30m.`,
     )
   }
-  const ms = parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * DURATION_UNITS_MS[unit], 0)
-  if (ms <= 0) throw new Error(`Input '${input}' must be longer than zero; it is '${value}'.`)
-  return Math.round(ms)
+  const ms = Math.round(
+    parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * DURATION_UNITS_MS[unit], 0),
+  )
+  if (ms <= 0) throw new Error(`Input '${input}' must be at least 1ms; it is '${value}'.`)
+  return ms
 }
 
 /** 192000 -> "3m 12s". */

@@ -4,6 +4,7 @@
 import * as core from '@actions/core'
 import * as github from '@actions/github'
 import type { ActionInputs } from './inputs.js'
+import { renderError } from './markdown.js'
 import { pullRequestOf, ReportComment } from './pr-comment.js'
 import { usdString } from './pricing.js'
 import type { RunReport } from './report.js'
@@ -101,6 +102,5 @@ export async function writeJobSummary(markdown: string): Promise<void> {
 }
 
 export async function explainFailureInSummary(message: string): Promise<void> {
-  const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-  await writeJobSummary(`## ❌ Claude Batch Evals: error\n\n<pre>${escaped}</pre>\n`)
+  await writeJobSummary(renderError(message))
 }

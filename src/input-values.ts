@@ -43,6 +43,22 @@ export function parseCount(input: string, value: string, min: number, max: numbe
   return count
 }
 
+/**
+ * Message Batch ids, one per line; spaces and commas separate them too (an id has neither). Each is kept
+ * once: a batch collected twice would give every result twice.
+ */
+export function parseBatchIds(input: string, value: string): string[] {
+  const ids = [...new Set(value.split(/[\s,]+/).filter((id) => id !== ''))]
+  const bad = ids.find((id) => !/^[\w-]+$/.test(id))
+  if (bad !== undefined) {
+    throw new Error(
+      `Input '${input}' has '${bad}', which is not a Message Batch id (msgbatch_ and letters and digits); ` +
+        "give one id per line, as an earlier run's batch-ids output has them.",
+    )
+  }
+  return ids
+}
+
 /** One entry per non-empty line, trimmed. */
 export function parseLines(value: string): string[] {
   return value

@@ -1,6 +1,14 @@
 import * as core from '@actions/core'
 import { parseDuration } from './duration.js'
-import { parseBoolean, parseChoice, parseCount, parseLines, parseRate, parseUsd } from './input-values.js'
+import {
+  parseBatchIds,
+  parseBoolean,
+  parseChoice,
+  parseCount,
+  parseLines,
+  parseRate,
+  parseUsd,
+} from './input-values.js'
 
 export const ON_TIMEOUT = ['fail', 'detach', 'cancel'] as const
 export const COMMENT_MODES = ['update', 'new'] as const
@@ -94,7 +102,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     minPassRate: parseRate('min-pass-rate', input('min-pass-rate')),
     resultsFile: input('results-file'),
     onTimeout: parseChoice('on-timeout', input('on-timeout'), ON_TIMEOUT),
-    batchIds: parseLines(input('batch-id')),
+    batchIds: parseBatchIds('batch-id', input('batch-id')),
     retryErrored: parseBoolean('retry-errored', input('retry-errored')),
     cancelOnAbort: parseBoolean('cancel-on-abort', input('cancel-on-abort')),
     commentMode: parseChoice('comment-mode', input('comment-mode'), COMMENT_MODES),

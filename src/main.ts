@@ -17,7 +17,14 @@ import { JudgeBook } from './judging.js'
 import { needsJudge } from './graders/index.js'
 import { readBaseline, type Baseline } from './baseline.js'
 import { readInputs, type ActionInputs } from './inputs.js'
-import { COMMENT_SURFACE, renderEstimate, renderPending, renderReport, SUMMARY_SURFACE } from './markdown.js'
+import {
+  COMMENT_SURFACE,
+  renderError,
+  renderEstimate,
+  renderPending,
+  renderReport,
+  SUMMARY_SURFACE,
+} from './markdown.js'
 import { annotateProblems } from './annotations.js'
 import { writeJunitFile } from './junit.js'
 import type { ReportComment } from './pr-comment.js'
@@ -170,6 +177,15 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
       run.state(),
     )
     if (report.status === 'failed') core.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
+  } catch (error) {
+    // Once batches exist, the comment says the evals are running: it must not go on saying so. It keeps
+    // the batches the run submitted, for a re-run to resume; never ids given to collect, which may be wrong.
+    if (run.allBatchIds.length > 0) {
+      const message = error instanceof Error ? error.message : String(error)
+      const markdown = renderError(message, inputs.commentHeader || undefined)
+      await commentOnPullRequest(comment, markdown, collecting ? undefined : run.state())
+    }
+    throw error
   } finally {
     await entries.remove()
   }

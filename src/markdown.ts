@@ -57,6 +57,8 @@ export interface RenderOptions {
 }
 
 const MAX_REASON_CHARS = 300
+/** An error's text in a report (the log has all of it): even escaped, well within a PR comment. */
+const MAX_ERROR_CHARS = 10_000
 
 /** The first `max` characters (code points, not UTF-16 units) of `text`, with a marker when cut. */
 function cut(text: string, max: number): string {
@@ -458,6 +460,11 @@ export function renderRunning(batchIds: string[], title?: string): string {
     `${batchList(batchIds)} submitted; ` + 'this comment is updated when the results are in.',
     '',
   ].join('\n')
+}
+
+/** The report of a run that stopped on an error. */
+export function renderError(message: string, title?: string): string {
+  return [heading('❌', 'error', title), '', inertBlock(message, MAX_ERROR_CHARS), ''].join('\n')
 }
 
 export interface PendingRun {
