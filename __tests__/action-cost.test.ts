@@ -55,7 +55,8 @@ describe('cost before spending, run from dist/', () => {
     expect(result.log).toMatch(
       /::error::The worst-case estimate, \$0\.01\d+ at batch prices \(every output at max_tokens\), exceeds max-cost \(\$0\.01\); nothing was submitted\./,
     )
-    expect(result.summary).toContain('Budget (max-cost): $0.01 · **over, or not checkable**.')
+    expect(result.summary).toContain('Budget (max-cost): $0.01 · **over**.')
+    expect(result.outputs.status).toBe('over-budget')
     expect(creates()).toEqual([])
   })
 

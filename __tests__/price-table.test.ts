@@ -181,7 +181,13 @@ describe('loadPriceOverrides', () => {
     ).toEqual([
       'prices.yml:2: \'server_tool_batch_multiplier\' must be a number of times the standard fee (or null), above 0 (got "half")',
       "prices.yml:4: cache_multipliers 'cache_write_5m' must be a number of times the input price, above 0 (got nothing)",
+      "prices.yml:4: cache_multipliers 'cache_write_1h' must be a number of times the input price, above 0 (got nothing)",
       "prices.yml:3: 'batch_multiplier' must be a number of times the standard price, above 0 (got 0)",
+    ])
+    // YAML's .nan and a number past a double's range, which JSON would show as null.
+    expect(problems('models:\n  acme: { input: .nan, output: 1e400 }\n')).toEqual([
+      "prices.yml:2: model 'acme': 'input' must be a number of USD per million tokens, 0 or more (got NaN)",
+      "prices.yml:2: model 'acme': 'output' must be a number of USD per million tokens, 0 or more (got Infinity)",
     ])
     expect(loadPriceOverrides('models: {}\nserver_tool_batch_multiplier: null\n', 'p.yml')).toEqual({
       file: 'p.yml',

@@ -14,6 +14,7 @@ import {
   type RenderOptions,
 } from '../src/markdown.js'
 import { buildReport, percent, type RunReport } from '../src/report.js'
+import { createPricer, loadPriceOverrides, setPricer } from '../src/pricing.js'
 import { readBaseline } from '../src/baseline.js'
 import { resultsDocument } from '../src/results-file.js'
 import type { EvalCase } from '../src/suite.js'
@@ -151,6 +152,23 @@ describe('report', () => {
     expect(markdown).toContain(
       'Batch `msgbatch_1` · took 3m 12s · [workflow run](https://github.com/o/r/actions/runs/1)',
     )
+  })
+
+  it('says what the batch price is when a pricing file changes it from half', async () => {
+    const previous = setPricer(
+      createPricer(loadPriceOverrides('models: {}\nbatch_multiplier: 0.75\n', 'p.yml')),
+    )
+    try {
+      const graded = await gradeAll(onceEach([await evalCase('a')]), [
+        { custom_id: 'a', result: succeeded('Paris') },
+      ])
+      const markdown = render(buildReport(graded, context))
+      expect(markdown).toContain('| $0.1125 | $0.15 | $0.0375 (25%) |')
+      expect(markdown).toContain('Batch price is 0.75x the standard price for every kind of token')
+      expect(markdown).toMatch(/Prices from the table of [\d-]+ and the pricing file;/)
+    } finally {
+      setPricer(previous)
+    }
   })
 
   it('says why a test failed with every assertion passing: it fell short of its threshold', async () => {

@@ -228,6 +228,7 @@ async function withinBudget(
   await writeJobSummary(`${markdown}\nNothing was submitted.\n`)
   await commentOnPullRequest(comment, `${markdown}\nNothing was submitted.\n`, undefined)
   if (over) {
+    core.setOutput('status', 'over-budget')
     core.setFailed(
       estimate.unpricedModels.length > 0
         ? `max-cost is set, but ${estimate.unpricedModels.join(', ')} is not in the price table, so the budget cannot be ` +

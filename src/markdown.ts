@@ -379,8 +379,10 @@ function costSection(report: RunReport): string {
     ...(report.costByModel.some((row) => row.role === 'judge')
       ? ["(judge) rows are the judge model's grades of model-graded assertions, in a batch of their own."]
       : []),
-    'Batch price is half the standard price for every kind of token, cache writes and reads included. ' +
-      `Prices from the table of ${report.priceTableDate}; errored, canceled and expired requests are not billed.`,
+    `Batch price is ${report.batchMultiplier === 0.5 ? 'half' : `${report.batchMultiplier}x`} the standard price ` +
+      'for every kind of token, cache writes and reads included. ' +
+      `Prices from the table of ${report.priceTableDate}${report.batchMultiplier === 0.5 ? '' : ' and the pricing file'}; ` +
+      'errored, canceled and expired requests are not billed.',
   ]
   const cached = report.costByModel.reduce(
     (sum, row) => ({
@@ -551,7 +553,7 @@ export function renderEstimate(view: EstimateView, status: string): string {
         ? '**not checkable**: the cost of the unpriced requests is unknown'
         : usdNumber(estimate.high.batch) <= view.maxCostUsd
           ? 'within'
-          : '**over, or not checkable**'
+          : '**over**'
     lines.push('', `Budget (max-cost): $${view.maxCostUsd} · ${budget}.`)
   }
   for (const plan of view.plans) {

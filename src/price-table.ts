@@ -262,6 +262,7 @@ class Checker {
     if (!multipliers) return undefined
     this.unknownKeys(multipliers, CACHE_MULTIPLIER_KEYS, path, 'cache_multipliers: ')
     const result: Record<string, number> = {}
+    let complete = true
     for (const key of CACHE_MULTIPLIER_KEYS) {
       const checked = this.amount(
         multipliers[key],
@@ -270,10 +271,11 @@ class Checker {
         'times the input price',
         true,
       )
-      if (checked === undefined) return undefined
-      result[key] = checked
+      // Every key is checked, so that all their problems are reported at once.
+      if (checked === undefined) complete = false
+      else result[key] = checked
     }
-    return result as PriceTable['cache_multipliers']
+    return complete ? (result as PriceTable['cache_multipliers']) : undefined
   }
 
   /** Every alias must name a model of `models` (the table's and the file's together). */
@@ -303,6 +305,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'a mapping'
+  // NaN and Infinity (YAML's .nan, 1e400), which JSON would show as null.
+  if (typeof value === 'number') return String(value)
   return JSON.stringify(value)
 }
 

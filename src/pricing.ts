@@ -212,6 +212,8 @@ export interface Pricer {
   isPriced(model: string): boolean
   /** The built-in table's date; a pricing file does not change it. */
   readonly tableDate: string
+  /** A token's batch price over its standard price: 0.5, unless a pricing file changes it. */
+  readonly batchMultiplier: number
   readonly tableSource: string
   /** The pricing file, when one was given, with the table's models it changed and the models it added. */
   readonly overrides?: { file: string; changed: string[]; added: string[] }
@@ -293,6 +295,7 @@ export function createPricer(overrides?: PriceOverrides): Pricer {
     costOf,
     isPriced: (model) => resolveModel(table, model) !== undefined,
     tableDate: table.date,
+    batchMultiplier: table.batch_multiplier,
     tableSource: table.source,
     ...(overridden && { overrides: overridden }),
   }
@@ -312,6 +315,10 @@ export function setPricer(pricer: Pricer = createPricer()): Pricer {
 
 export function isPriced(model: string): boolean {
   return active.isPriced(model)
+}
+
+export function batchMultiplier(): number {
+  return active.batchMultiplier
 }
 
 /** The cost of one succeeded request, or the reason it cannot be computed (never a guess). */

@@ -6,6 +6,7 @@ import type { JudgeCall } from './judging.js'
 import {
   addCosts,
   addTokens,
+  batchMultiplier,
   costOf,
   NO_COST,
   NO_TOKENS,
@@ -69,6 +70,8 @@ export interface RunReport {
   totalCost: Cost | null
   knownCost: Cost
   priceTableDate: string
+  /** A token's batch price over its standard price (0.5 unless the `pricing` file changes it). */
+  batchMultiplier: number
   /** The failed and errored samples of tests that did not pass, errored first, in suite order within each. */
   problems: TestOutcome[]
   unexpectedCustomIds: string[]
@@ -175,6 +178,7 @@ export function buildReport({ outcomes, unexpectedCustomIds }: GradedRun, contex
     totalCost,
     knownCost,
     priceTableDate: PRICE_TABLE_DATE,
+    batchMultiplier: batchMultiplier(),
     problems: erroredSamples.concat(failedSamples),
     unexpectedCustomIds,
     runUrl: context.runUrl,
