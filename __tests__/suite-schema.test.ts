@@ -49,6 +49,7 @@ describe('checking a test against the schema', () => {
       { type: 'assert-set', threshold: 0.5, assert: [{ type: 'not-icontains', value: 'sorry' }] },
     ],
     threshold: 0.5,
+    options: { disableVarExpansion: true },
     metadata: { owner: 'support' },
   }
 
@@ -73,6 +74,10 @@ describe('checking a test against the schema', () => {
       'tests[3].assert[0].assert[0].metric must be a string, not integer',
     ],
     [{ ...valid, asert: [] }, "unknown key 'asert' in tests[3]"],
+    [
+      { ...valid, options: { disableVarExpansion: 'yes' } },
+      'tests[3].options.disableVarExpansion must be a boolean, not string',
+    ],
   ])('reports what is wrong at any depth (%#)', (test, message) => {
     const problems = testSchemaProblems(test, [3])
     expect(problems.map((p) => p.message)).toContainEqual(expect.stringContaining(message))

@@ -26,8 +26,15 @@ export const fileSystemSuiteIO: SuiteIO = {
   readText: (file) => readFileSync(file, 'utf8'),
   readBinary: (file) => readFileSync(file),
   readLines,
+  globFiles,
   // webpackIgnore: the bundle must import the user's module at run time, not try to bundle it.
   importModule: (file) => import(/* webpackIgnore: true */ pathToFileURL(file).href),
+}
+
+/** The files an absolute glob matches (directories left out, not descended into), in sorted order. */
+async function globFiles(pattern: string): Promise<string[]> {
+  const globber = await glob.create(pattern, { matchDirectories: false, implicitDescendants: false })
+  return (await globber.glob()).sort()
 }
 
 const CHUNK_BYTES = 1 << 20

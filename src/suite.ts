@@ -91,6 +91,8 @@ export interface SuiteIO extends GraderIO {
   readBinary(absolutePath: string): Uint8Array
   /** A text file's lines, as `readText(file).split('\n')` gives them, read a piece at a time. */
   readLines(absolutePath: string): Iterable<string>
+  /** The files an absolute glob (`*`, `?`, `[…]`, `**`) matches, in sorted order. */
+  globFiles(absolutePattern: string): Promise<string[]>
 }
 
 export interface SuiteOptions {
@@ -131,6 +133,9 @@ type PromptTemplate = { label: string; location: Location } & (
   { template: string; chatFile?: ChatTemplateFile } | { turns: unknown[] }
 )
 
+/** A `prompts:` entry as written: a template or file:// path, or an object naming one. */
+type PromptEntry = string | { raw?: string; id?: string; label?: string }
+
 /** A .json prompt file that is JSON only once rendered (its turns written by {% for %}, say). */
 interface ChatTemplateFile {
   file: string
@@ -155,7 +160,10 @@ interface SuiteDefaults {
   prompts: PromptTemplate[] | undefined
   /** The providers, else the suite's model (or the action's). */
   models: TestModel[]
+  /** defaultTest's vars, read with its `disableVarExpansion` (`expandVars`); as written, for tests that set their own. */
   vars: Record<string, unknown>
+  writtenVars: { value: unknown; location: Location }
+  expandVars: boolean
   /** defaultTest's assertions as written: compiled per test, with the test's vars in their templates. */
   assert: { value: unknown; location: Location }
   threshold: number | undefined
@@ -169,6 +177,35 @@ interface JudgeOptions {
   provider?: unknown
   rubricPrompt?: unknown
 }
+
+/** What a test's cases share, whatever the combination of its vars: made once per test. */
+interface TestCrossing {
+  test: Config
+  location: Location
+  defaults: SuiteDefaults
+  /** Problems found before the test, so that a test with problems of its own makes no case. */
+  problemsBefore: number
+  file: string
+  line: number
+  params: RequestParams
+  judge: JudgeOptions
+  threshold: number | undefined
+  transform: CompiledTransform | undefined
+  prompts: PromptTemplate[]
+  models: TestModel[]
+}
+
+/** A combination of the items of a test's list-valued vars, and the label that shows them in its id. */
+interface VarCombination {
+  vars: Record<string, unknown>
+  label: string
+}
+
+/** The combinations one test may make: as many requests as one batch takes. */
+const MAX_COMBINATIONS = 100_000
+
+/** How much of a list item a combination's label shows. */
+const LABEL_VALUE_LENGTH = 24
 
 /** A case before its id is final (`evalCase.id` is set last): derived ids are made unique over all suites. */
 interface PendingCase {
@@ -276,10 +313,10 @@ class SuiteLoader {
     let content: T
     try {
       content = read(file)
-    } catch {
+    } catch (error) {
       fail(
         from
-          ? this.missingRefMessage(from.ref, file)
+          ? this.unreadableRefMessage(from.ref, file, error)
           : `${this.display(file)} does not exist or cannot be read`,
       )
       return undefined
@@ -296,8 +333,8 @@ class SuiteLoader {
     const file = resolveFileRef(ref, location.source.file)
     try {
       return read(file)
-    } catch {
-      this.report(location, this.missingRefMessage(ref, file))
+    } catch (error) {
+      this.report(location, this.unreadableRefMessage(ref, file, error))
       return undefined
     }
   }
@@ -313,7 +350,11 @@ class SuiteLoader {
     }
   }
 
-  missingRefMessage(ref: string, file: string): string {
+  /** Why the file a file:// reference names could not be read: it is a directory, else it does not exist. */
+  unreadableRefMessage(ref: string, file: string, error: unknown): string {
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
+      return `${ref} is a directory (${this.display(file)}): name a file in it`
+    }
     return `${ref} does not exist (looked for ${this.display(file)}); paths are relative to the file that names them`
   }
 
@@ -347,7 +388,7 @@ class SuiteLoader {
     if (fatal) return []
     const config = value as Config
     const defaults = await this.suiteDefaults(config, root)
-    const tests = this.testsOfSuite(config.tests, at(root, 'tests')).filter(
+    const tests = (await this.testsOfSuite(config.tests, at(root, 'tests'))).filter(
       (test) => test.location.source !== source || !badTests.has(test.location.path[1] as number),
     )
     return this.casesOf(tests, defaults)
@@ -366,8 +407,10 @@ class SuiteLoader {
   async suiteDefaults(config: Config, root: Location): Promise<SuiteDefaults> {
     const defaultTest = (config.defaultTest ?? {}) as Config
     const defaultAt = at(root, 'defaultTest')
-    const transform = (defaultTest.options as Config | undefined)?.transform
+    const options = defaultTest.options as Config | undefined
+    const transform = options?.transform
     const model = (config.model as string | undefined) ?? this.options.model
+    const expandVars = options?.disableVarExpansion !== true
     return {
       params: this.requestParams(config, root),
       prompts: config.prompts === undefined ? undefined : this.prompts(config.prompts, at(root, 'prompts')),
@@ -375,7 +418,9 @@ class SuiteLoader {
         config.providers === undefined
           ? [{ label: '', model, params: {} }]
           : this.providers(config.providers, at(root, 'providers')),
-      vars: this.vars(defaultTest.vars, at(defaultAt, 'vars')),
+      vars: this.vars(defaultTest.vars, at(defaultAt, 'vars'), {}, expandVars),
+      writtenVars: { value: defaultTest.vars, location: at(defaultAt, 'vars') },
+      expandVars,
       assert: { value: defaultTest.assert, location: at(defaultAt, 'assert') },
       threshold: this.threshold(defaultTest.threshold, defaultAt),
       transform: await this.transform(transform, at(defaultAt, 'options', 'transform')),
@@ -415,41 +460,57 @@ class SuiteLoader {
   }
 
   prompts(value: unknown, location: Location): PromptTemplate[] {
-    const entries = isFileRef(value)
-      ? [value]
-      : (value as (string | { raw?: string; id?: string; label?: string })[])
-    const location0 = isFileRef(value) ? location : undefined
+    const entries = isFileRef(value) ? [value] : (value as PromptEntry[])
+    const isUnique = this.labelCheck('prompts')
     return entries.flatMap((entry, i) => {
-      const entryAt = location0 ?? at(location, i)
-      if (typeof entry !== 'string') {
-        if (entry.raw === undefined) {
-          this.report(entryAt, "a prompt object needs 'raw' (the template)")
-          return []
-        }
-        return [promptOf(entry.label ?? entry.id ?? `prompt ${i + 1}`, entry.raw, entryAt)]
-      }
-      if (!isFileRef(entry)) return [promptOf(`prompt ${i + 1}`, entry, entryAt)]
-      if (/\.(?:json|ya?ml)$/i.test(entry)) return this.chatPromptFile(entry, entryAt)
-      const text = this.readRef(entry, entryAt, (file) => this.options.io.readText(file))
-      if (text === undefined) return []
-      const name = path.basename(entry)
-      const prompts = splitPromptFile(text)
-      return prompts.map((template, n) =>
-        promptOf(prompts.length > 1 ? `${name} #${n + 1}` : name, template, entryAt),
-      )
+      const entryAt = isFileRef(value) ? location : at(location, i)
+      const prompts = this.promptsOfEntry(entry, i, entryAt)
+      const ref = typeof entry === 'string' && isFileRef(entry) ? entry : undefined
+      // A string entry takes a label only once written as an object.
+      const fix = ref ? `, writing it as {id: ${ref}, label: …}` : ''
+      for (const prompt of prompts) if (!isUnique(prompt.label, entryAt, fix)) break
+      return prompts
     })
+  }
+
+  /**
+   * The prompts of one `prompts:` entry: a template, or a file:// path (written as the entry, or as an object's
+   * `id` or `raw`, as promptfoo reads both) to a text file of prompts separated by `---` lines or a chat file.
+   */
+  promptsOfEntry(entry: PromptEntry, i: number, location: Location): PromptTemplate[] {
+    if (typeof entry === 'string') return this.promptsOf(entry, undefined, i, location)
+    const source = entry.raw ?? entry.id
+    if (source === undefined) {
+      this.report(location, "a prompt object needs 'id' (a file://path) or 'raw' (the template itself)")
+      return []
+    }
+    // Beside `raw`, an id that is not a path names the prompt, as it did before ids could be paths.
+    const label = entry.label ?? (entry.raw !== undefined && !isFileRef(entry.id) ? entry.id : undefined)
+    return this.promptsOf(source, label, i, location)
+  }
+
+  /** The prompts of a template or file:// path, with `label` (else the file's name, or the entry's number). */
+  promptsOf(source: string, label: string | undefined, i: number, location: Location): PromptTemplate[] {
+    if (!isFileRef(source)) return [promptOf(label ?? `prompt ${i + 1}`, source, location)]
+    const name = label ?? path.basename(source)
+    if (/\.(?:json|ya?ml)$/i.test(source)) return this.chatPromptFile(source, name, location)
+    const text = this.readRef(source, location, (file) => this.options.io.readText(file))
+    if (text === undefined) return []
+    const prompts = splitPromptFile(text)
+    return prompts.map((template, n) =>
+      promptOf(prompts.length > 1 ? `${name} #${n + 1}` : name, template, location),
+    )
   }
 
   /**
    * A .json, .yaml or .yml prompt file, which holds chat turns (as in promptfoo), each at its line there; one
    * that does not is a problem, not a prompt sent as text.
    */
-  chatPromptFile(ref: string, location: Location): PromptTemplate[] {
+  chatPromptFile(ref: string, label: string, location: Location): PromptTemplate[] {
     const text = this.readRef(ref, location, (file) => this.options.io.readText(file))
     if (text === undefined) return []
     const file = resolveFileRef(ref, location.source.file)
     const format = /\.json$/i.test(ref) ? 'json' : 'yaml'
-    const label = path.basename(ref)
     const { document, problems } = parseSource(text, format)
     if (!document) {
       if (format === 'json' && /\{[{%]/.test(text)) {
@@ -470,10 +531,12 @@ class SuiteLoader {
 
   providers(value: unknown, location: Location): Provider[] {
     const entries = (Array.isArray(value) ? value : [value]) as Parameters<typeof parseProvider>[0][]
+    const isUnique = this.labelCheck('providers')
     return entries.flatMap((entry, i) => {
       const entryAt = Array.isArray(value) ? at(location, i) : location
       try {
         const provider = parseProvider(entry)
+        isUnique(provider.label, entryAt)
         const configAt = at(entryAt, 'config')
         return [
           { ...provider, params: { ...provider.params, ...this.requestParams(provider.config, configAt) } },
@@ -485,6 +548,27 @@ class SuiteLoader {
     })
   }
 
+  /**
+   * Whether each label of a `prompts:` or `providers:` list is its own: the cases of a test crossed with two
+   * alike would get the same id. The second of two is reported at its entry, with `fix` added.
+   */
+  labelCheck(kind: 'prompts' | 'providers'): (label: string, location: Location, fix?: string) => boolean {
+    const first = new Map<string, Location>()
+    return (label, location, fix = '') => {
+      const earlier = first.get(label)
+      if (!earlier) {
+        first.set(label, location)
+        return true
+      }
+      this.report(
+        location,
+        `two ${kind} are both labelled '${label}' (the first at line ${this.lineOf(earlier)}): ` +
+          `give each a \`label\` of its own${fix}`,
+      )
+      return false
+    }
+  }
+
   /** The models of a test that names its own: one list per name, as 100,000s of tests name the same few. */
   ownModels(model: string): TestModel[] {
     let models = this.testModels.get(model)
@@ -494,21 +578,81 @@ class SuiteLoader {
 
   /**
    * Vars written at `location`, over those of `base`; a string value file://path becomes the file's text
-   * (images: base64).
+   * (images: base64), and so does each file:// item of a list that is to be expanded (`expand`).
    */
-  vars(value: unknown, location: Location, base: Record<string, unknown> = {}): Record<string, unknown> {
+  vars(
+    value: unknown,
+    location: Location,
+    base: Record<string, unknown>,
+    expand: boolean,
+  ): Record<string, unknown> {
     const written = (value ?? {}) as Record<string, unknown>
     const vars = { ...base, ...written }
     for (const [name, var_] of Object.entries(written)) {
-      if (!isFileRef(var_)) continue
       const varAt = at(location, name)
-      vars[name] = imageMediaType(var_)
-        ? this.readRef(var_, varAt, (file) =>
-            Buffer.from(this.options.io.readBinary(file)).toString('base64'),
-          )
-        : this.readRef(var_, varAt, (file) => this.options.io.readText(file))
+      if (isFileRef(var_)) vars[name] = this.readVar(var_, varAt)
+      else if (expand && isExpandable(var_) && var_.some(isFileRef)) {
+        vars[name] = var_.map((item, i) => (isFileRef(item) ? this.readVar(item, at(varAt, i)) : item))
+      }
     }
     return vars
+  }
+
+  /** A file:// var's content; empty when it cannot be read (reported), so that templates report nothing more. */
+  readVar(ref: string, location: Location): string {
+    const text = imageMediaType(ref)
+      ? this.readRef(ref, location, (file) =>
+          Buffer.from(this.options.io.readBinary(file)).toString('base64'),
+        )
+      : this.readRef(ref, location, (file) => this.options.io.readText(file))
+    return text ?? ''
+  }
+
+  /** A test's vars over defaultTest's; `expand` is whether its lists make one test per combination. */
+  testVars(test: Config, location: Location, defaults: SuiteDefaults, expand: boolean) {
+    const { writtenVars } = defaults
+    const base =
+      expand === defaults.expandVars
+        ? defaults.vars
+        : this.vars(writtenVars.value, writtenVars.location, {}, expand)
+    return test.vars === undefined ? { ...base } : this.vars(test.vars, at(location, 'vars'), base, expand)
+  }
+
+  /**
+   * The combinations of a test's list-valued vars, as promptfoo makes them (one test each); the lists are
+   * labelled with their items as `written` (a file:// path, not its text). Too many is a problem at `location`.
+   */
+  varCombinations(
+    vars: Record<string, unknown>,
+    written: () => Config,
+    location: Location,
+  ): VarCombination[] {
+    const lists = Object.keys(vars).filter((name) => isExpandable(vars[name]))
+    if (lists.length === 0) return [{ vars, label: '' }]
+    const count = lists.reduce((product, name) => product * (vars[name] as unknown[]).length, 1)
+    if (count > MAX_COMBINATIONS) {
+      const sizes = lists.map((name) => `${name} ${(vars[name] as unknown[]).length}`).join(' × ')
+      this.report(
+        location,
+        `the lists in vars make ${count.toLocaleString('en-US')} combinations (${sizes}), more than the ` +
+          `${MAX_COMBINATIONS.toLocaleString('en-US')} one test may make: split the test, or set ` +
+          '`options: { disableVarExpansion: true }` to pass the lists as they are',
+      )
+      return []
+    }
+    const writtenVars = written()
+    let combinations = [{ vars, labels: [] as string[] }]
+    for (const name of lists) {
+      const items = vars[name] as unknown[]
+      const shown = writtenVars[name] as unknown[]
+      combinations = combinations.flatMap((combination) =>
+        items.map((item, i) => ({
+          vars: { ...combination.vars, [name]: item },
+          labels: [...combination.labels, `${name}=${shortValue(shown[i])}`],
+        })),
+      )
+    }
+    return numberRepeats(combinations.map(({ vars, labels }) => ({ vars, label: labels.join(', ') })))
   }
 
   /**
@@ -593,19 +737,25 @@ class SuiteLoader {
     }
   }
 
-  /** The suite's `tests`: inline tests and the tests of the files it references. */
-  testsOfSuite(value: unknown, location: Location): { test: Config; location: Location }[] {
+  /** The suite's `tests`: inline tests and the tests of the files it references (a glob: every file it matches). */
+  async testsOfSuite(value: unknown, location: Location): Promise<{ test: Config; location: Location }[]> {
     const problemsBefore = this.problems.length
     const entries = isFileRef(value) ? [value] : ((value ?? []) as unknown[])
-    const tests = entries.flatMap((entry, i) => {
+    const tests: { test: Config; location: Location }[] = []
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]
       const entryAt = isFileRef(value) ? location : at(location, i)
-      if (!isFileRef(entry)) return [{ test: entry as Config, location: entryAt }]
-      const testsFile = this.readSource(resolveFileRef(entry, location.source.file), {
-        location: entryAt,
-        ref: entry,
-      })
-      return testsFile ? this.testsOfList(testsFile.source, testsFile.value) : []
-    })
+      if (!isFileRef(entry)) {
+        tests.push({ test: entry as Config, location: entryAt })
+        continue
+      }
+      for (const file of await this.testsFiles(entry, entryAt)) {
+        const testsFile = this.readSource(file, { location: entryAt, ref: entry })
+        // One push per test: a tests file may hold 100,000s, too many to spread into push's arguments.
+        if (testsFile)
+          for (const test of this.testsOfList(testsFile.source, testsFile.value)) tests.push(test)
+      }
+    }
     if (tests.length === 0 && this.problems.length === problemsBefore) {
       this.report(
         location,
@@ -613,6 +763,28 @@ class SuiteLoader {
       )
     }
     return tests
+  }
+
+  /**
+   * The files a tests reference written at `location` names: its path, or the files its glob matches, sorted
+   * (none is a problem). The suite itself is left out: a glob beside it may match it, and it is no tests file.
+   */
+  async testsFiles(ref: string, location: Location): Promise<string[]> {
+    const file = resolveFileRef(ref, location.source.file)
+    if (!isGlob(ref)) return [file]
+    // Only the reference is a pattern: a `[` in the name of the suite's own directory is that character.
+    const directory = location.source.directory.replace(/[*?[]/g, '[$&]')
+    const pattern = resolveFileRef(ref, path.join(directory, path.basename(location.source.file)))
+    const matches = (await this.options.io.globFiles(pattern)).filter(
+      (match) => match !== location.source.file,
+    )
+    if (matches.length === 0) {
+      this.report(
+        location,
+        `${ref} matches no file (looked for ${this.display(file)}); paths are relative to the file that names them`,
+      )
+    }
+    return matches
   }
 
   /** The tests of a file that holds a list of them (YAML or JSON list, JSONL, CSV). */
@@ -689,56 +861,71 @@ class SuiteLoader {
     return cases
   }
 
-  /** One test crossed with the suite's prompts and providers (unless it names its own prompt or model). */
+  /**
+   * One test crossed with the suite's prompts and providers (unless it names its own prompt or model); a test
+   * whose vars hold lists is one test per combination of their items, as in promptfoo.
+   */
   async casesOfTest(test: Config, location: Location, defaults: SuiteDefaults): Promise<PendingCase[]> {
     const testNumber = this.tests++
     const problemsBefore = this.problems.length
-    const line = this.lineOf(location)
-    const file = this.display(location.source.file)
     const givenId = test.id === undefined ? undefined : String(test.id)
     if (givenId !== undefined) this.useId(givenId, location)
 
-    const testParams = this.requestParams(test, location)
-    const vars =
-      test.vars === undefined
-        ? { ...defaults.vars }
-        : this.vars(test.vars, at(location, 'vars'), defaults.vars)
-    const judge =
-      test.options === undefined ? defaults.judge : { ...defaults.judge, ...judgeOptionsOf(test.options) }
-    // defaultTest's assertions, then the test's, in one list; a list that is not written adds nothing. concat
-    // makes a list of exactly their length: one grown by push keeps spare room, in each of 100,000s of tests.
-    const defaultAssertions = await this.assertions(
-      defaults.assert.value,
-      defaults.assert.location,
-      vars,
-      judge,
-    )
-    const assertions = defaultAssertions.concat(
-      test.assert === undefined
-        ? []
-        : await this.assertions(test.assert, at(location, 'assert'), vars, judge),
-    )
-    const threshold =
-      test.threshold === undefined ? defaults.threshold : this.threshold(test.threshold, location)
-    const ownTransform = (test.options as Config | undefined)?.transform
-    const transform =
-      (typeof ownTransform === 'string'
-        ? await this.transform(ownTransform, at(location, 'options', 'transform'))
-        : undefined) ?? defaults.transform
+    const options = test.options as Config | undefined
+    const expand =
+      typeof options?.disableVarExpansion === 'boolean' ? !options.disableVarExpansion : defaults.expandVars
+    const vars = this.testVars(test, location, defaults, expand)
+    const crossing: TestCrossing = {
+      test,
+      location,
+      defaults,
+      problemsBefore,
+      file: this.display(location.source.file),
+      line: this.lineOf(location),
+      params: this.requestParams(test, location),
+      judge: options === undefined ? defaults.judge : { ...defaults.judge, ...judgeOptionsOf(options) },
+      threshold: test.threshold === undefined ? defaults.threshold : this.threshold(test.threshold, location),
+      transform:
+        (typeof options?.transform === 'string'
+          ? await this.transform(options.transform, at(location, 'options', 'transform'))
+          : undefined) ?? defaults.transform,
+      prompts: this.testPrompts(test, location, defaults),
+      models: this.testModelsOf(test, location, defaults),
+    }
+    const description = test.description as string | undefined
+    const id =
+      givenId ??
+      `${this.stem(crossing.file)}/${slug(description ?? '') || hashOf([vars, test.prompt ?? test.messages ?? null])}`
+    const written = () => ({ ...(defaults.writtenVars.value as Config), ...(test.vars as Config) })
+    const combinations = expand
+      ? this.varCombinations(vars, written, at(location, 'vars'))
+      : [{ vars, label: '' }]
+    const cases: PendingCase[] = []
+    for (const combination of combinations) {
+      for (const { evalCase, variant } of await this.casesOfCombination(crossing, combination)) {
+        cases.push({ evalCase, id, derived: givenId === undefined, variant, test: testNumber })
+      }
+    }
+    return cases
+  }
 
-    const prompts: PromptTemplate[] =
-      typeof test.prompt === 'string'
-        ? [promptOf('', test.prompt, at(location, 'prompt'))]
-        : Array.isArray(test.messages)
-          ? [{ label: '', turns: test.messages, location: at(location, 'messages') }]
-          : (defaults.prompts ?? [])
+  /** A test's prompts: its own `prompt` or `messages`, else the suite's (a test with none is reported). */
+  testPrompts(test: Config, location: Location, defaults: SuiteDefaults): PromptTemplate[] {
+    if (typeof test.prompt === 'string') return [promptOf('', test.prompt, at(location, 'prompt'))]
+    if (Array.isArray(test.messages))
+      return [{ label: '', turns: test.messages, location: at(location, 'messages') }]
     // With `prompts:` written but unreadable, that problem is reported already.
-    if (prompts.length === 0 && defaults.prompts === undefined) {
+    if (defaults.prompts === undefined) {
       this.report(
         location,
         'this test has no prompt: add `prompt:` or `messages:`, or a top-level `prompts:` list',
       )
     }
+    return defaults.prompts ?? []
+  }
+
+  /** A test's models: the one it names, else the suite's providers or model (a test with none is reported). */
+  testModelsOf(test: Config, location: Location, defaults: SuiteDefaults): TestModel[] {
     const models = typeof test.model === 'string' ? this.ownModels(test.model) : defaults.models
     if (models.some((m) => !m.model)) {
       this.report(
@@ -746,34 +933,40 @@ class SuiteLoader {
         "no model for this test: set `model:` in the suite or the test, or the action's `model` input",
       )
     }
+    return models
+  }
 
-    const description = test.description as string | undefined
-    const id =
-      givenId ??
-      `${this.stem(file)}/${slug(description ?? '') || hashOf([vars, test.prompt ?? test.messages ?? null])}`
-    const cases: PendingCase[] = []
+  /** The cases of one combination of a test's vars: one per prompt and model, with the labels that tell them apart. */
+  async casesOfCombination(
+    crossing: TestCrossing,
+    { vars, label }: VarCombination,
+  ): Promise<{ evalCase: EvalCase; variant: string }[]> {
+    const { test, location, defaults, prompts, models } = crossing
+    // defaultTest's assertions, then the test's, in one list; a list that is not written adds nothing. concat
+    // makes a list of exactly their length: one grown by push keeps spare room, in each of 100,000s of tests.
+    const defaultAssertions = await this.assertions(
+      defaults.assert.value,
+      defaults.assert.location,
+      vars,
+      crossing.judge,
+    )
+    const assertions = defaultAssertions.concat(
+      test.assert === undefined
+        ? []
+        : await this.assertions(test.assert, at(location, 'assert'), vars, crossing.judge),
+    )
+    const cases: { evalCase: EvalCase; variant: string }[] = []
     for (const prompt of prompts) {
       for (const model of models) {
-        const merged = { ...defaults.params, ...model.params, ...testParams }
+        const merged = { ...defaults.params, ...model.params, ...crossing.params }
         const turns = this.renderPrompt(prompt, vars)
         const system = turns?.system ?? this.renderSystem(merged.system, vars, at(location, 'system'))
-        if (!turns || !model.model || this.problems.length > problemsBefore) continue
-        // The labels that tell this case from its siblings, joined with ', ' (empty ones left out).
-        const promptLabel = prompts.length > 1 ? prompt.label : ''
-        const modelLabel = models.length > 1 ? model.label : ''
-        const variant =
-          promptLabel && modelLabel
-            ? `${promptLabel}, ${modelLabel}`
-            : promptLabel
-              ? `${promptLabel}`
-              : modelLabel
-                ? `${modelLabel}`
-                : ''
+        if (!turns || !model.model || this.problems.length > crossing.problemsBefore) continue
         const evalCase: EvalCase = {
           id: '',
-          description,
-          file,
-          line,
+          description: test.description as string | undefined,
+          file: crossing.file,
+          line: crossing.line,
           vars,
           prompt: lastUserText(turns.messages),
           params: {
@@ -784,11 +977,15 @@ class SuiteLoader {
             messages: turns.messages,
           },
           assertions,
-          threshold,
-          transform,
+          threshold: crossing.threshold,
+          transform: crossing.transform,
           ...(typeof test.repeat === 'number' && { repeat: test.repeat }),
         }
-        cases.push({ evalCase, id, derived: givenId === undefined, variant, test: testNumber })
+        // The labels that tell this case from its siblings, joined with ', ' (empty ones left out).
+        const variant = [label, prompts.length > 1 ? prompt.label : '', models.length > 1 ? model.label : '']
+          .filter((part) => part !== '')
+          .join(', ')
+        cases.push({ evalCase, variant })
       }
     }
     return cases
@@ -1017,6 +1214,35 @@ function slug(text: string): string {
   // At most one '-' in a row, so at most one to drop after the cut.
   slugged = slugged.slice(0, 60)
   return slugged.endsWith('-') ? slugged.slice(0, -1) : slugged
+}
+
+/**
+ * Whether promptfoo expands a var's value into one test per item: a list whose first item is a string. Other
+ * lists (of numbers, of objects, or empty) stay lists, as does any list under `disableVarExpansion`.
+ */
+function isExpandable(value: unknown): value is unknown[] {
+  return Array.isArray(value) && typeof value[0] === 'string'
+}
+
+/** A list item as a label shows it: on one line, cut to LABEL_VALUE_LENGTH characters. */
+function shortValue(value: unknown): string {
+  const text = (typeof value === 'string' ? value : String(JSON.stringify(value))).replace(/\s+/g, ' ').trim()
+  return text.length > LABEL_VALUE_LENGTH ? `${text.slice(0, LABEL_VALUE_LENGTH - 1)}…` : text
+}
+
+/** Combinations whose labels are the same (a list holding an item twice, or items cut alike) numbered #2, #3… */
+function numberRepeats(combinations: VarCombination[]): VarCombination[] {
+  const seen = new Map<string, number>()
+  return combinations.map(({ vars, label }) => {
+    const n = (seen.get(label) ?? 0) + 1
+    seen.set(label, n)
+    return { vars, label: n === 1 ? label : `${label} #${n}` }
+  })
+}
+
+/** Whether a file:// reference is a glob: `*`, `?` or `[…]` in its path. */
+function isGlob(ref: string): boolean {
+  return /[*?[]/.test(ref)
 }
 
 function hashOf(value: unknown): string {
