@@ -293,4 +293,37 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
     expect(collected.outputs).toMatchObject({ total: '4', passed: '2', 'batch-ids': ids })
     expect(emulator.createdBatches()).toHaveLength(2)
   })
+
+  it('does not ask the judge once the job is cancelled: the outputs are reported, judged ones as errored grades', async () => {
+    emulator.setProcessingMs(3_000)
+    // By then the outputs' first requests have been processed, and the rest are cancelled.
+    const result = await run(
+      { 'cancel-on-abort': 'true' },
+      { signalWhen: { log: /in_progress.*\(2s elapsed\)/, signal: 'SIGTERM' } },
+    )
+    expect(emulator.createdBatches()).toHaveLength(1)
+    expect(result.log).toMatch(
+      /Model-graded assertions: \d+ judge requests are not sent: the job was cancelled before the judge was asked\./,
+    )
+    const results = JSON.parse(await readFile(result.outputs['results-file'], 'utf8'))
+    const judged = results.tests.flatMap(
+      (t: { assertions: { type: string; errored?: boolean; reason: string }[] }) =>
+        t.assertions.filter((a) => a.type === 'llm-rubric' || a.type === 'model-graded-closedqa'),
+    )
+    expect(judged.length).toBeGreaterThan(0)
+    for (const assertion of judged) {
+      expect(assertion).toMatchObject({
+        errored: true,
+        reason: expect.stringContaining('the job was cancelled'),
+      })
+    }
+  })
+
+  it('does not create a judge batch only to cancel it when max-wait ran out with on-timeout: cancel', async () => {
+    emulator.setProcessingMs(3_000)
+    const result = await run({ 'max-wait': '1500ms', 'on-timeout': 'cancel', 'retry-errored': 'false' })
+    expect(emulator.createdBatches()).toHaveLength(1)
+    expect(result.log).toContain('max-wait ran out before the judge was asked (on-timeout: cancel)')
+    expect(result.outputs['results-file']).not.toBe('')
+  })
 })

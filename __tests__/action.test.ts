@@ -318,6 +318,32 @@ describe('the action, run from dist/ as the runner runs it', () => {
     expect(emulator.calls).toEqual([])
   })
 
+  it('annotates each failing test once, leaving one of the ten annotations for the step failure', async () => {
+    const tests = Array.from({ length: 12 }, (_, i) =>
+      [`  - id: t${i}`, `    prompt: Question ${i}?`, '    assert: [{ type: contains, value: never }]'].join(
+        '\n',
+      ),
+    )
+    await writeFile(
+      path.join(workspace, 'evals/failing.yml'),
+      [
+        'model: claude-haiku-4-5',
+        'tests:',
+        '  - id: repeated',
+        '    repeat: 5',
+        '    prompt: Again?',
+        '    assert: [{ type: contains, value: never }]',
+        ...tests,
+      ].join('\n'),
+    )
+    const result = await run({ suite: 'evals/failing.yml' })
+    const errors = result.log.split('\n').filter((line) => line.startsWith('::error'))
+    expect(errors).toHaveLength(10)
+    expect(errors.filter((line) => line.includes('Failed%3A repeated'))).toHaveLength(1)
+    expect(errors.at(-1)).toMatch(/^::error::Evals failed: /)
+    expect(result.summary).toContain('The first 9 tests are annotated at their suite lines.')
+  })
+
   it('annotates failing tests at their suite lines, and writes JUnit XML', async () => {
     const result = await run({ 'junit-file': 'reports/junit.xml' })
     expect(result.log).toContain(
@@ -326,7 +352,7 @@ describe('the action, run from dist/ as the runner runs it', () => {
     expect(result.log).toContain(
       '::error title=Errored%3A outage-escalation,file=evals/support.yml,line=55::Escalates a reported outage to a human%0Aoverloaded_error: Overloaded',
     )
-    expect(result.summary).toContain('The first 3 are annotated at their suite lines.')
+    expect(result.summary).toContain('The first 3 tests are annotated at their suite lines.')
     expect(result.summary).toContain(
       '[evals/support.yml:39](https://github.com/acme/support-bot/blob/abc123/evals/support.yml#L39)',
     )

@@ -443,21 +443,29 @@ describe('junitXml', () => {
     ])
   })
 
-  it('gives each sample of a repeated test a testcase of its own', async () => {
+  it("gives a repeated test one testcase with the report's verdict, listing the samples that missed", async () => {
     const { requests, sampleByCustomId } = buildBatchRequests(
-      [await evalCase('capital', 'evals/geo.yml', 3)],
-      2,
+      [await evalCase('capital', 'evals/geo.yml', 3), await evalCase('refund', 'evals/geo.yml', 9)],
+      3,
     )
-    const run = await gradeAll(sampleByCustomId, [
-      { custom_id: requests[0].custom_id, result: succeeded('Paris.') },
-      { custom_id: requests[1].custom_id, result: succeeded('Lyon.') },
-    ])
-    const root = parseXml(junitXml(buildReport(run, context), run.outcomes))
+    const replies = ['Paris.', 'Paris.', 'Lyon.', 'Lyon.', 'Paris.', 'Lyon.']
+    const run = await gradeAll(
+      sampleByCustomId,
+      requests.map(({ custom_id }, i) => ({ custom_id, result: succeeded(replies[i]) })),
+    )
+    // capital passes 2 of 3, as repeat-min-pass 2 asks; refund passes 1 of 3.
+    const report = buildReport(run, { ...context, repeatMinPass: 2 })
+    const root = parseXml(junitXml(report, run.outcomes))
+    expect(root.attributes).toMatchObject({ tests: '2', failures: '1', errors: '0' })
     const cases = root.children[0].children.filter((c) => c.name === 'testcase')
     expect(cases.map((c) => [c.attributes.name, c.children.map((child) => child.name)])).toEqual([
-      ['capital (sample 1 of 2)', []],
-      ['capital (sample 2 of 2)', ['failure']],
+      ['capital', []],
+      ['refund', ['failure']],
     ])
+    const failure = cases[1].children[0]
+    expect(failure.attributes.message).toBe('1 of 3 samples passed, 2 needed')
+    expect(failure.text).toMatch(/^Sample 1 of 3: contains: expected output to contain "Paris"/)
+    expect(failure.text).toContain('\n\nSample 3 of 3: contains: expected output to contain "Paris"')
   })
 
   it('names the document as asked, and writes an empty run', async () => {

@@ -216,7 +216,7 @@ describe('report', () => {
       sourceUrl: (file, line) => `https://github.com/o/r/blob/abc/${file}#L${line}`,
     })
     expect(linked).toContain('## ❌ Claude Batch Evals · Geography: failed')
-    expect(linked).toContain('Errored tests first. The first 2 are annotated at their suite lines.')
+    expect(linked).toContain('Errored tests first. The first 2 tests are annotated at their suite lines.')
     expect(linked).toContain(
       '**❌ failed: a** — about a · [evals/geo.yml:7](https://github.com/o/r/blob/abc/evals/geo.yml#L7)',
     )
@@ -469,6 +469,22 @@ describe('report', () => {
         '| wobbly — about wobbly · 🔀 flaky | 2 of 3, needs 2 | 100% | 0% | passed |',
       )
       expect(report.problems.map((o) => `${o.evalCase.id}#${o.sample}`)).toEqual(['broken#1', 'broken#3'])
+    })
+
+    it('counts the requests of the repeated tests only', async () => {
+      const { requests, sampleByCustomId } = buildBatchRequests(
+        [await evalCase('thrice'), { ...(await evalCase('once')), repeat: 1 }],
+        3,
+      )
+      const graded = await gradeAll(
+        sampleByCustomId,
+        requests.map(({ custom_id }) => ({ custom_id, result: succeeded('Paris') })),
+      )
+      const markdown = renderReport(buildReport(graded, context), {
+        surface: COMMENT_SURFACE,
+        remainderAt: 'the results file',
+      })
+      expect(markdown).toContain('1 test ran several times (3 requests in all)')
     })
 
     it('has no repeats section when every test ran once', async () => {

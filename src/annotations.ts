@@ -2,8 +2,11 @@
 import * as core from '@actions/core'
 import { failureWithoutAssertion, sampleLabel, type TestOutcome } from './grading.js'
 
-/** GitHub shows at most 10 error annotations per step; the report counts the rest. */
-export const MAX_ANNOTATIONS = 10
+/**
+ * GitHub shows at most 10 error annotations per step, and the step's own failure ("Evals failed: ...") is
+ * one of them; the report counts the rest.
+ */
+export const MAX_ANNOTATIONS = 9
 
 export function annotationOf(outcome: TestOutcome): { title: string; message: string } {
   const { evalCase } = outcome
@@ -19,12 +22,18 @@ export function annotationOf(outcome: TestOutcome): { title: string; message: st
   return { title, message: evalCase.description ? `${evalCase.description}\n${message}` : message }
 }
 
-/** Annotates the first MAX_ANNOTATIONS problems; returns how many it annotated. */
+/**
+ * Annotates the first MAX_ANNOTATIONS tests with problems, each at its first failing sample (a repeated
+ * test's other samples would crowd out other tests); returns how many tests it annotated.
+ */
 export function annotateProblems(problems: TestOutcome[]): number {
-  const annotated = problems.slice(0, MAX_ANNOTATIONS)
-  for (const outcome of annotated) {
+  const annotated = new Set<TestOutcome['evalCase']>()
+  for (const outcome of problems) {
+    if (annotated.size === MAX_ANNOTATIONS) break
+    if (annotated.has(outcome.evalCase)) continue
+    annotated.add(outcome.evalCase)
     const { title, message } = annotationOf(outcome)
     core.error(message, { title, file: outcome.evalCase.file, startLine: outcome.evalCase.line })
   }
-  return annotated.length
+  return annotated.size
 }

@@ -113,8 +113,14 @@ export class BatchRun {
     this.slices = batchIds.length
   }
 
-  private get aborted(): boolean {
+  /** Whether the job is being cancelled. */
+  get aborted(): boolean {
     return this.options.wait.signal?.aborted ?? false
+  }
+
+  /** Whether the run's max-wait has run out. */
+  get outOfTime(): boolean {
+    return this.ledger.waitUntil !== undefined && Date.now() >= this.ledger.waitUntil
   }
 
   private waitUntil(): number {

@@ -112,12 +112,12 @@ export class JudgeBook implements Judge, ResultSink {
     return this.asked.get(customId) as BatchRequest
   }
 
-  /** Ends the judging: a request the judge's batches returned nothing for is answered as errored. */
-  close(): void {
+  /** Ends the judging: a request with no answer (`why` says why) is answered as errored. */
+  close(why = "the judge's batch returned no result for this request"): void {
     for (const customId of this.asked.keys()) {
       if (!this.answers.has(customId)) {
         this.answers.set(customId, {
-          answer: { state: 'errored', message: "the judge's batch returned no result for this request" },
+          answer: { state: 'errored', message: why },
           retryable: false,
           call: undefined,
         })

@@ -1,7 +1,9 @@
 /**
  * The run as JUnit XML, for test-report tools (dorny/test-reporter's java-junit format, Jenkins, GitLab,
- * CI dashboards): one <testsuite> per suite file, one <testcase> per test (per sample of a repeated test). Model output is untrusted: every
- * text is escaped, and the characters XML 1.0 cannot hold are stripped.
+ * CI dashboards): one <testsuite> per suite file, one <testcase> per test with the report's verdict (a
+ * repeated test's failing samples are listed in its <failure> or <error>), so that the counts are the
+ * report's. Model output is untrusted: every text is escaped, and the characters XML 1.0 cannot hold are
+ * stripped.
  */
 import { createWriteStream } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
@@ -9,9 +11,10 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { reachesThreshold, type AssertionResult } from './graders/index.js'
-import { sampleLabel, type SampleOutcome, type TestOutcome } from './grading.js'
+import type { SampleOutcome, TestOutcome } from './grading.js'
 import { usdString } from './pricing.js'
 import type { RunReport } from './report.js'
+import type { TestVerdict } from './verdicts.js'
 
 export interface JunitOptions {
   /** The `name` of <testsuites>. */
@@ -70,36 +73,46 @@ function cut(text: string, max: number): string {
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3)
 
+/** A test: its verdict, and its samples (one unless it is repeated). */
+interface JunitTest {
+  verdict: TestVerdict
+  samples: SampleOutcome[]
+}
+
 interface SuiteGroup {
   file: string
-  outcomes: SampleOutcome[]
+  tests: JunitTest[]
   failures: number
   errors: number
-  /** Sum of the tests' known costs, in femtodollars. */
+  /** Sum of the samples' known costs, in femtodollars. */
   batch: bigint
   standard: bigint
-  /** The first reason a test's cost is unknown; null when every cost is known. */
+  /** The first reason a sample's cost is unknown; null when every cost is known. */
   costUnknown: string | null
 }
 
-/** Outcomes by suite file, files in the order their first test comes. */
-function groupBySuiteFile(outcomes: SampleOutcome[]): SuiteGroup[] {
+/** Tests by suite file, files in the order their first test comes; a test's samples are consecutive. */
+function groupBySuiteFile(report: RunReport, outcomes: SampleOutcome[]): SuiteGroup[] {
   const groups = new Map<string, SuiteGroup>()
-  for (const outcome of outcomes) {
-    const file = outcome.evalCase.file
+  let start = 0
+  for (const verdict of report.verdicts) {
+    const samples = outcomes.slice(start, (start += verdict.samples))
+    const file = verdict.evalCase.file
     let group = groups.get(file)
     if (!group) {
-      group = { file, outcomes: [], failures: 0, errors: 0, batch: 0n, standard: 0n, costUnknown: null }
+      group = { file, tests: [], failures: 0, errors: 0, batch: 0n, standard: 0n, costUnknown: null }
       groups.set(file, group)
     }
-    group.outcomes.push(outcome)
-    if (outcome.status === 'failed') group.failures += 1
-    else if (outcome.status === 'errored') group.errors += 1
-    if (outcome.cost) {
-      group.batch += outcome.cost.batch
-      group.standard += outcome.cost.standard
-    } else {
-      group.costUnknown ??= outcome.costUnknown ?? 'unknown'
+    group.tests.push({ verdict, samples })
+    if (verdict.status === 'failed') group.failures += 1
+    else if (verdict.status === 'errored') group.errors += 1
+    for (const sample of samples) {
+      if (sample.cost) {
+        group.batch += sample.cost.batch
+        group.standard += sample.cost.standard
+      } else {
+        group.costUnknown ??= sample.costUnknown ?? 'unknown'
+      }
     }
   }
   return [...groups.values()]
@@ -133,7 +146,8 @@ function failedLines(results: AssertionResult[], indent: string, lines: string[]
   return lines
 }
 
-function failureElement(outcome: TestOutcome): string {
+/** Why a sample failed: the first failed assertion, and every failed assertion with the output. */
+function failureOf(outcome: TestOutcome): { message: string; body: string } {
   const lines = failedLines(outcome.assertions, '', [])
   const gating = outcome.assertions.find((r) => !r.pass && r.weight > 0)
   const first = gating ?? outcome.assertions.find((r) => !r.pass)
@@ -146,25 +160,58 @@ function failureElement(outcome: TestOutcome): string {
   if (belowThreshold) lines.push(belowThreshold)
   const message = first ? `${first.type}: ${first.reason}` : (belowThreshold ?? 'the test failed')
   const output = outcome.output === null ? '(no output)' : cut(outcome.output, MAX_OUTPUT_CHARS)
-  const body = `${lines.join('\n')}\n\nOutput:\n${output}`
-  return `      <failure message="${xmlAttribute(message)}" type="assertion">${xmlText(body)}</failure>\n`
+  return { message, body: `${lines.join('\n')}\n\nOutput:\n${output}` }
 }
 
-function errorElement(outcome: TestOutcome): string {
+/** Why a sample has no output to grade. */
+function errorOf(outcome: TestOutcome): { message: string; body: string } {
   const error = outcome.error ?? { type: outcome.resultType, message: 'no output to grade' }
   const message = `${error.type}: ${error.message}`
-  const body = `${message}\nresult type: ${outcome.resultType}\ncustom_id: ${outcome.customId}`
-  return `      <error message="${xmlAttribute(message)}" type="${xmlAttribute(outcome.resultType)}">${xmlText(body)}</error>\n`
+  return { message, body: `${message}\nresult type: ${outcome.resultType}\ncustom_id: ${outcome.customId}` }
 }
 
-function testcase(outcome: SampleOutcome): string {
-  const { id, file, line } = outcome.evalCase
+function sampleProblem(sample: TestOutcome): { message: string; body: string } {
+  return sample.status === 'errored' ? errorOf(sample) : failureOf(sample)
+}
+
+/** The samples that did not pass (a passed sample is kept without what a problem shows). */
+const notPassed = (samples: SampleOutcome[]) =>
+  samples.filter((sample): sample is TestOutcome => sample.status !== 'passed')
+
+/**
+ * Why a test did not pass: its sample's problem, or, for a repeated test, how many samples passed against how
+ * many it needs, then each sample that did not pass.
+ */
+function problemOf({ verdict, samples }: JunitTest): { message: string; body: string; type: string } {
+  const problems = notPassed(samples)
+  if (samples.length === 1) {
+    const [sample] = problems
+    return { ...sampleProblem(sample), type: sample.status === 'errored' ? sample.resultType : 'assertion' }
+  }
+  const missing = verdict.errors > 0 ? `, ${verdict.errors} without an output to grade` : ''
+  return {
+    message: `${verdict.passes} of ${verdict.samples} samples passed, ${verdict.needed} needed${missing}`,
+    body: problems
+      .map((sample) => `Sample ${sample.sample} of ${sample.samples}: ${sampleProblem(sample).body}`)
+      .join('\n\n'),
+    type: verdict.status === 'errored' ? 'errored' : 'assertion',
+  }
+}
+
+/** A failed test's <failure>, an errored test's <error> (it lacked the outputs to pass). */
+function problemElement(test: JunitTest): string {
+  const element = test.verdict.status === 'errored' ? 'error' : 'failure'
+  const { message, body, type } = problemOf(test)
+  return `      <${element} message="${xmlAttribute(message)}" type="${xmlAttribute(type)}">${xmlText(body)}</${element}>\n`
+}
+
+function testcase(test: JunitTest): string {
+  const { id, file, line } = test.verdict.evalCase
   const open =
-    `    <testcase name="${xmlAttribute(`${id}${sampleLabel(outcome)}`)}" classname="${xmlAttribute(file)}" file="${xmlAttribute(file)}"` +
+    `    <testcase name="${xmlAttribute(id)}" classname="${xmlAttribute(file)}" file="${xmlAttribute(file)}"` +
     ` line="${line}" time="0"`
-  if (outcome.status === 'passed') return `${open}/>\n`
-  const inner = outcome.status === 'failed' ? failureElement(outcome) : errorElement(outcome)
-  return `${open}>\n${inner}    </testcase>\n`
+  if (test.verdict.status === 'passed') return `${open}/>\n`
+  return `${open}>\n${problemElement(test)}    </testcase>\n`
 }
 
 /** The document's text, in pieces: the tests one at a time, so that a writer never holds it whole. */
@@ -173,7 +220,7 @@ export function* junitPieces(
   outcomes: SampleOutcome[],
   options: JunitOptions = {},
 ): Generator<string> {
-  const groups = groupBySuiteFile(outcomes)
+  const groups = groupBySuiteFile(report, outcomes)
   let failures = 0
   let errors = 0
   for (const group of groups) {
@@ -183,11 +230,11 @@ export function* junitPieces(
   const name = options.suiteName ?? DEFAULT_JUNIT_NAME
   const time = seconds(report.batchDurationMs ?? 0)
   yield '<?xml version="1.0" encoding="UTF-8"?>\n'
-  yield `<testsuites name="${xmlAttribute(name)}" tests="${outcomes.length}" failures="${failures}" errors="${errors}" time="${time}">\n`
+  yield `<testsuites name="${xmlAttribute(name)}" tests="${report.verdicts.length}" failures="${failures}" errors="${errors}" time="${time}">\n`
   for (const group of groups) {
-    yield `  <testsuite name="${xmlAttribute(group.file)}" tests="${group.outcomes.length}" failures="${group.failures}" errors="${group.errors}" skipped="0" time="0">\n`
+    yield `  <testsuite name="${xmlAttribute(group.file)}" tests="${group.tests.length}" failures="${group.failures}" errors="${group.errors}" skipped="0" time="0">\n`
     yield properties(group, report)
-    for (const outcome of group.outcomes) yield testcase(outcome)
+    for (const test of group.tests) yield testcase(test)
     yield '  </testsuite>\n'
   }
   yield '</testsuites>\n'

@@ -257,7 +257,9 @@ function outputsSink(grader: RunGrader, judge: JudgeBook): ResultSink {
 /**
  * Asks the judge, in a batch of its own, what the model-graded assertions of the outputs need (but what
  * the collected batches already answered), then grades those outputs again with the answers. Returns the
- * wait that ended before the judge's batches did, as waitAndGrade does.
+ * wait that ended before the judge's batches did, as waitAndGrade does. When the job is being cancelled, or
+ * max-wait has run out with on-timeout: cancel, the judge is not asked (its batch would be cancelled at
+ * once): the outputs are reported, their model-graded assertions as errored grades.
  */
 async function judgeOutputs(
   run: BatchRun,
@@ -266,14 +268,21 @@ async function judgeOutputs(
   inputs: ActionInputs,
 ): Promise<WaitOutcome | undefined> {
   const requests = judge.unanswered()
-  if (requests.length > 0) {
+  const notAsked = run.aborted
+    ? 'the job was cancelled before the judge was asked'
+    : inputs.onTimeout === 'cancel' && run.outOfTime
+      ? 'max-wait ran out before the judge was asked (on-timeout: cancel)'
+      : undefined
+  if (requests.length > 0 && notAsked) {
+    core.info(`Model-graded assertions: ${requests.length} judge requests are not sent: ${notAsked}.`)
+  } else if (requests.length > 0) {
     core.info(`Model-graded assertions: ${requests.length} judge requests go out as a batch of their own.`)
     await run.submit(requests)
     core.setOutput('batch-ids', run.allBatchIds.join('\n'))
     const unfinished = await waitAndGrade(run, judge, inputs, (customId) => judge.requestOf(customId))
     if (unfinished) return unfinished
   }
-  judge.close()
+  judge.close(notAsked)
   await grader.regradeWithJudge()
   return undefined
 }

@@ -177,7 +177,7 @@ function problemsSection(report: RunReport, options: RenderOptions, room: number
   if (problems.length === 0) return ''
   const intro =
     options.annotated && options.annotated > 0
-      ? ` The first ${options.annotated} are annotated at their suite lines.`
+      ? ` The first ${options.annotated === 1 ? 'test is' : `${options.annotated} tests are`} annotated at their suite lines.`
       : ''
   const fit: Fit<TestOutcome> = {
     head: `### Failing and errored tests (${problems.length})\n\nErrored tests first.${intro}`,
@@ -301,11 +301,13 @@ function repeatsSection(report: RunReport, options: RenderOptions): string {
   const repeats = report.repeats
   if (!repeats) return ''
   const { k } = repeats
-  const missed = report.verdicts.filter((v) => v.samples > 1 && v.passes < v.samples)
+  const repeated = report.verdicts.filter((v) => v.samples > 1)
+  const missed = repeated.filter((v) => v.passes < v.samples)
+  const repeatedSamples = repeated.reduce((sum, v) => sum + v.samples, 0)
   const lines = [
     '### Repeats',
     '',
-    `${repeats.tests} test${repeats.tests === 1 ? '' : 's'} ran several times (${report.samples} requests in all), ` +
+    `${repeats.tests} test${repeats.tests === 1 ? '' : 's'} ran several times (${repeatedSamples} requests in all), ` +
       `${repeats.tests - missed.length} of them passing every sample. ` +
       `Means over them: ${percent(repeats.passAt1)} of samples passed, pass@${k} ${percent(repeats.passAtK)} ` +
       `(at least one of ${k} passes), pass^${k} ${percent(repeats.passHatK)} (all ${k} pass).`,

@@ -412,6 +412,27 @@ describe('gradeTest', () => {
     })
     expect(grade.results[1].pass).toBe(true)
   })
+
+  it('fails a test whose threshold the graded assertions reach when another could not be graded', async () => {
+    const judge: Judge = {
+      answer() {
+        throw new Error('judge offline')
+      },
+    }
+    const asserts = [
+      { type: 'contains', value: 'Paris' },
+      { type: 'llm-rubric', value: 'names the city' },
+    ]
+    const grade = await gradeAll(asserts, 'Paris', { threshold: 0.5, extra: { judge } })
+    expect(grade).toMatchObject({
+      pass: false,
+      score: 0.5,
+      reason:
+        'weighted score 0.50 >= threshold 0.5, but llm-rubric has no grade (could not grade: judge offline)',
+    })
+    const set = { type: 'assert-set', threshold: 0.5, assert: asserts }
+    expect((await gradeAll([set], 'Paris', { extra: { judge } })).results[0].pass).toBe(false)
+  })
 })
 
 describe('cost', () => {

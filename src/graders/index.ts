@@ -663,6 +663,8 @@ const allPassed = (count: number): string =>
  * promptfoo's scoring of a test (and of an assert-set): the score is the weighted mean of the scores of the
  * assertions with weight > 0 (1 when there are none). With a threshold, the test passes when the score
  * reaches it; without one, when every assertion with weight > 0 passes. Weight-0 assertions are informational.
+ * One addition: an assertion that could not be graded (a judge that gave no answer) fails the test even when
+ * the others reach the threshold, as a grade nobody knows is never a pass.
  */
 function combine(
   results: AssertionResult[],
@@ -674,9 +676,17 @@ function combine(
   const failed = gating.filter((r) => !r.pass)
   const firstFailure = failed.length > 0 ? `${failed[0].type}: ${failed[0].reason}` : undefined
   if (typeof threshold === 'number' && !Number.isNaN(threshold)) {
-    const pass = reachesThreshold(score, threshold)
-    const reason = `weighted score ${fixed(score)} ${pass ? '>=' : '<'} threshold ${threshold}`
-    return { pass, score, reason: !pass && firstFailure ? `${reason}; ${firstFailure}` : reason }
+    const reaches = reachesThreshold(score, threshold)
+    const reason = `weighted score ${fixed(score)} ${reaches ? '>=' : '<'} threshold ${threshold}`
+    const ungraded = gating.find((r) => r.errored)
+    if (reaches && ungraded) {
+      return {
+        pass: false,
+        score,
+        reason: `${reason}, but ${ungraded.type} has no grade (${ungraded.reason})`,
+      }
+    }
+    return { pass: reaches, score, reason: !reaches && firstFailure ? `${reason}; ${firstFailure}` : reason }
   }
   if (firstFailure) {
     const more = failed.length > 1 ? ` (and ${failed.length - 1} more failed)` : ''
