@@ -66,7 +66,9 @@ describe('the batch lifecycle, run from dist/', () => {
     expect(detached.outputs.status).toBe('pending')
     expect(batchId).toMatch(/^msgbatch_/)
     expect(detached.summary).toContain('## ⏳ Claude Batch Evals: still running')
-    expect(detached.summary).toContain(`batch-id: |\n      ${batchId}\n`)
+    expect(detached.summary).toContain(
+      `anthropic-api-key: \${{ secrets.ANTHROPIC_API_KEY }}\n    batch-id: |\n      ${batchId}\n`,
+    )
     expect(ourComment()?.body).toContain('still running')
 
     await new Promise((resolve) => setTimeout(resolve, 2_500))
@@ -313,6 +315,7 @@ describe('the batch lifecycle, run from dist/', () => {
     const result = await run({ 'max-wait': '2s' })
     expect(creates()).toBe(2)
     expect(result.exitCode).toBe(1)
+    expect(result.outputs.status).toBe('error')
     expect(result.summary).toMatch(/Batch msgbatch_\w+ did not end within max-wait \(2s\)/)
     // The comment said the evals were running; now it says why they stopped, and keeps the batches for a re-run.
     expect(ourComment()?.body).toContain('## ❌ Claude Batch Evals: error')

@@ -310,7 +310,7 @@ describe('the action, run from dist/ as the runner runs it', () => {
           'anthropic-base-url': emulator.url,
         },
       })
-      expect([fixture, result.exitCode]).toEqual([fixture, 1])
+      expect([fixture, result.exitCode, result.outputs.status]).toEqual([fixture, 1, 'error'])
       expect(result.summary).toMatch(
         new RegExp(`nothing was submitted\\.\\s+malformed/${fixture.replace('.', '\\.')}:\\d+: `),
       )

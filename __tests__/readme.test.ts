@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
+import { suiteSchemaProblems } from '../src/suite-schema.js'
 import { PROJECT_ROOT } from '../test-servers/action-runner.js'
 
 const action = parse(readFileSync(path.join(PROJECT_ROOT, 'action.yml'), 'utf8')) as {
@@ -10,10 +11,12 @@ const action = parse(readFileSync(path.join(PROJECT_ROOT, 'action.yml'), 'utf8')
 }
 const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8')
 
+/** The text under a `## heading`, up to the next. */
+const sectionOf = (heading: string) => readme.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? ''
+
 /** The rows of the table under a `## heading`: each row's cells, the first with its backticked names. */
 function tableRows(heading: string): string[][] {
-  const section = readme.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? ''
-  return section
+  return sectionOf(heading)
     .split('\n')
     .filter((line) => line.startsWith('| `'))
     .map((line) =>
@@ -41,5 +44,13 @@ describe('README', () => {
   it('lists every output of action.yml', () => {
     const documented = tableRows('Outputs').flatMap(([names]) => namesOf(names))
     expect(documented.sort()).toEqual(Object.keys(action.outputs).sort())
+  })
+
+  it('shows a suite that the suite schema accepts as it is written', () => {
+    const [example] = [...sectionOf('Suite files').matchAll(/```yaml\n([\s\S]*?)```/g)].map(
+      (match) => match[1],
+    )
+    expect(parse(example)).toMatchObject({ tests: expect.any(Array) })
+    expect(suiteSchemaProblems(parse(example))).toEqual([])
   })
 })

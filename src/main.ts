@@ -66,6 +66,7 @@ export async function run(): Promise<void> {
     await evaluate(readInputs(), abort.signal)
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
+    core.setOutput('status', 'error')
     core.setFailed(message)
     await explainFailureInSummary(message)
   } finally {

@@ -507,6 +507,7 @@ export function renderPending(run: PendingRun): string {
     `- uses: ${run.uses}`,
     '  with:',
     `    suite:${suite}`,
+    '    anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}',
     '    batch-id: |',
     ...run.batchIds.map((id) => `      ${id}`),
     '```',
