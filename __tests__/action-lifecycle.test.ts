@@ -100,6 +100,14 @@ describe('the batch lifecycle, run from dist/', () => {
     expect(result.summary).toContain('⚠️ canceled')
   })
 
+  it('goes on when a cancel is refused (the batch may have ended since), and reports what it returns', async () => {
+    emulator = await startBatchEmulator({ processingMs: 2_500, replies: REPLIES })
+    emulator.failNext('POST', /\/cancel$/, 'invalid_request_error')
+    const result = await run({ 'max-wait': '1s', 'on-timeout': 'cancel' })
+    expect(result.log).toMatch(/Could not cancel msgbatch_\w+ \(400 .*\); it may have ended already\./)
+    expect(result.outputs).toMatchObject({ status: 'passed', passed: '3' })
+  })
+
   it('records the batch when the job is cancelled, and the re-run resumes it: zero new requests billed', async () => {
     emulator = await startBatchEmulator({ processingMs: 1_500, replies: REPLIES })
     const cancelled = await run({}, { signalWhen: { log: /Created batch msgbatch_\w+/, signal: 'SIGTERM' } })
@@ -138,6 +146,28 @@ describe('the batch lifecycle, run from dist/', () => {
       )
       expect(rerun.outputs).toMatchObject({ status: 'passed', passed: '3' })
       expect(creates()).toBe(1)
+    } finally {
+      await cache.close()
+    }
+  })
+
+  it('a new workflow run of the same suite at the same commit evaluates again; a re-run of it resumes', async () => {
+    emulator = await startBatchEmulator({ processingMs: 100, replies: REPLIES })
+    const cache = await startFakeActionsCache()
+    try {
+      // The runner's temp directory is the same for every job on a hosted runner.
+      const env = { ...cache.env, RUNNER_TEMP: await mkdtemp(path.join(tmpdir(), 'runner-temp-')) }
+      const nightly = { name: 'schedule', payload: {} }
+      await run({}, { event: nightly, env: { ...env, GITHUB_RUN_ID: '1001' } })
+      const nextNight = await run({}, { event: nightly, env: { ...env, GITHUB_RUN_ID: '2002' } })
+      expect(nextNight.log).not.toContain('Resuming')
+      expect(creates()).toBe(2)
+      const rerun = await run(
+        {},
+        { event: nightly, env: { ...env, GITHUB_RUN_ID: '2002', GITHUB_RUN_ATTEMPT: '2' } },
+      )
+      expect(rerun.log).toContain('Resuming')
+      expect(creates()).toBe(2)
     } finally {
       await cache.close()
     }

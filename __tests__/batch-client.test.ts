@@ -152,6 +152,26 @@ describe('batch client against the emulator', () => {
     expect(emulator.createdBatches().map((b) => b.id)).toEqual([batch.id])
   })
 
+  it('does not wait out a 429 that waiting does not lift, such as a spend limit', async () => {
+    emulator = await startBatchEmulator()
+    emulator.failNext('POST', /^\/v1\/messages\/batches$/, 'rate_limit_error', 1, {
+      errorCode: 'enforced_spend_limit_reached',
+    })
+    const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
+    const { sleep, waits } = recordedSleep()
+    await expect(
+      createBatch(client, sliceOf(requestsOf(3)), {
+        log: () => undefined,
+        sleep,
+        giveUpAt: Date.now() + 3_600_000,
+      }),
+    ).rejects.toThrow(
+      /^The API refused the batch \(429: .*\): a limit that waiting does not lift, such as a spend limit; nothing was created\./,
+    )
+    expect(waits).toEqual([])
+    expect(creates(emulator)).toBe(1)
+  })
+
   it('adopts the batch a lost create made instead of creating a second one', async () => {
     emulator = await startBatchEmulator()
     emulator.resetNext('POST', /^\/v1\/messages\/batches$/, 1, { afterCommit: true })
@@ -186,6 +206,32 @@ describe('batch client against the emulator', () => {
     expect(logs).toEqual([
       expect.stringMatching(/^Creating the batch failed \(.*\) and no batch was created; trying again\.$/),
     ])
+  })
+
+  it('fetches broken results again in another order without losing or doubling one', async () => {
+    emulator = await startBatchEmulator({ processingMs: 1 })
+    const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
+    const batch = await createBatch(client, sliceOf(requestsOf(10)), { log: () => undefined })
+    await waitForBatches(client, [batch.id], { maxWaitMs: 5_000, pollIntervalMs: 20, log: () => undefined })
+    emulator.cutResultsAfter(4)
+    // The first download breaks after 4 lines; the second comes in reverse order.
+    const ids: string[] = []
+    let reversed = false
+    for await (const line of streamResults(client, batch.id, {
+      log: () => {
+        if (!reversed) emulator.reverseNextResults()
+        reversed = true
+      },
+      sleep: recordedSleep().sleep,
+    })) {
+      ids.push(line.custom_id)
+    }
+    expect(reversed).toBe(true)
+    expect(ids.sort()).toEqual(
+      requestsOf(10)
+        .map((r) => r.custom_id)
+        .sort(),
+    )
   })
 
   it('fetches broken results again without losing or doubling a line', async () => {

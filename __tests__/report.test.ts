@@ -550,6 +550,22 @@ describe('report', () => {
       expect(markdown).toContain('**±0 points**')
     })
 
+    it('keeps the job summary within 1 MiB when long labels fill the lists of flips', async () => {
+      const report = buildReport(await run(after), { ...context, baseline: await baselineOf(before) })
+      const comparison = report.baseline as NonNullable<RunReport['baseline']>
+      // 500 tests in each list, each with 150 characters of id and 200 of description, 3 bytes each.
+      const many = (offset: number) =>
+        Array.from({ length: 500 }, (_, i) => ({
+          ...comparison.regressions[0],
+          id: `テスト${offset + i}`.padEnd(150, '日'),
+          description: '説明'.repeat(100),
+        }))
+      const long = { ...comparison, regressions: many(0), fixes: many(1000), newTests: many(2000) }
+      const markdown = render({ ...report, baseline: { ...long, removedTests: many(3000) } })
+      expect(Buffer.byteLength(markdown)).toBeLessThanOrEqual(SUMMARY_SURFACE.budget)
+      expect(markdown).toContain('**🔻 Regressions: passed on the baseline, not now (500)**')
+    })
+
     it.each([
       ['threshold', 0.5, 'passed'],
       ['threshold', 0.9, 'failed'],

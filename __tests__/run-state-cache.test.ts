@@ -73,8 +73,8 @@ async function logOf(run: () => Promise<unknown>): Promise<string> {
   }
 }
 
-const RUN_A = runKeyOf(['{"custom_id":"a"}'], 'abc123')
-const RUN_B = runKeyOf(['{"custom_id":"b"}'], 'abc123')
+const RUN_A = runKeyOf(['{"custom_id":"a"}'], { commit: 'abc123', runId: '1' })
+const RUN_B = runKeyOf(['{"custom_id":"b"}'], { commit: 'abc123', runId: '1' })
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'run-state-cache-'))

@@ -53,6 +53,18 @@ function mayHaveCreated(error: unknown): boolean {
   )
 }
 
+/**
+ * A 429 that waiting does not lift: a spend limit (the SDK's classes for its error codes), or one the API
+ * marks `x-should-retry: false`.
+ */
+function isLastingRefusal(error: InstanceType<typeof Anthropic.RateLimitError>): boolean {
+  return (
+    error instanceof Anthropic.EnforcedSpendLimitReachedError ||
+    error instanceof Anthropic.ContractSpendLimitReachedError ||
+    error.headers?.get('x-should-retry') === 'false'
+  )
+}
+
 /** The API could not answer for now (429, 5xx, no connection): a poll is worth trying again later. */
 function isUnavailable(error: unknown): boolean {
   return error instanceof Anthropic.RateLimitError || mayHaveCreated(error)
@@ -147,6 +159,14 @@ export async function createBatch(
       return await postBatch(client, slice)
     } catch (error) {
       const lastAttempt = attempt === CREATE_ATTEMPTS
+      if (error instanceof Anthropic.RateLimitError && isLastingRefusal(error)) {
+        throw new Error(
+          `The API refused the batch (429: ${error.apiMessage ?? error.message}): a limit that waiting does not ` +
+            'lift, such as a spend limit; nothing was created. Raise the limit in the Anthropic Console, or run ' +
+            'again once it resets.',
+          { cause: error },
+        )
+      }
       if (error instanceof Anthropic.RateLimitError) {
         const wait = retryAfterMs(error) ?? Math.min(2 ** attempt * 1000, MAX_LOAD_BACKOFF_MS)
         const refused = `The API refused the batch for load (429: ${error.apiMessage ?? 'rate limited'})`
@@ -305,22 +325,23 @@ function abortableSleep(sleep: Sleep, ms: number, signal: AbortSignal | undefine
 
 /**
  * A batch's results as they download, one line at a time. A broken stream is fetched again, skipping the
- * lines already given (the results file of an ended batch does not change), so no line is lost or doubled.
+ * results already given by their custom_id (the API does not promise the same order twice), so no result
+ * is lost or doubled.
  */
 export async function* streamResults(
   client: Anthropic,
   batchId: string,
   options: { log: Log; sleep?: Sleep },
 ): AsyncGenerator<MessageBatchIndividualResponse> {
-  let delivered = 0
+  const delivered = new Set<string>()
   for (let attempt = 1; ; attempt++) {
-    let seen = 0
     try {
       for await (const line of resultLines(client, batchId)) {
-        seen += 1
-        if (seen <= delivered) continue
-        delivered = seen
-        yield JSON.parse(line) as MessageBatchIndividualResponse
+        const result = JSON.parse(line) as MessageBatchIndividualResponse
+        // Only what an earlier download gave is skipped: a result doubled within one still reaches the sink.
+        if (attempt > 1 && delivered.has(result.custom_id)) continue
+        delivered.add(result.custom_id)
+        yield result
       }
       return
     } catch (error) {
@@ -334,7 +355,7 @@ export async function* streamResults(
         )
       }
       options.log(
-        `The results of ${batchId} broke off after ${delivered} lines (${(error as Error).message}); fetching them again.`,
+        `The results of ${batchId} broke off after ${delivered.size} lines (${(error as Error).message}); fetching them again.`,
       )
       await (options.sleep ?? realSleep)(2 ** attempt * 500)
     }
@@ -358,9 +379,11 @@ async function* resultLines(client: Anthropic, batchId: string): AsyncGenerator<
   const decoder = new TextDecoder()
   let pending = ''
   for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    // What was pending holds no newline: only the new text is searched (a line of megabytes comes in many chunks).
+    const searchFrom = pending.length
     pending += decoder.decode(chunk, { stream: true })
     let start = 0
-    for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n', start)) {
+    for (let end = pending.indexOf('\n', searchFrom); end !== -1; end = pending.indexOf('\n', start)) {
       if (end > start) yield pending.slice(start, end)
       start = end + 1
     }

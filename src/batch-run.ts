@@ -164,8 +164,19 @@ export class BatchRun {
     })
   }
 
+  /**
+   * Asks for each batch to be cancelled. A refusal is logged, not thrown: the batch may have ended since it
+   * was last polled, and the wait that follows sees how each one ends either way.
+   */
   async cancel(batchIds: string[]): Promise<void> {
-    await Promise.all(batchIds.map((id) => cancelBatch(this.options.client, id)))
+    const cancels = await Promise.allSettled(batchIds.map((id) => cancelBatch(this.options.client, id)))
+    cancels.forEach((cancel, i) => {
+      if (cancel.status === 'rejected') {
+        this.options.log(
+          `Could not cancel ${batchIds[i]} (${(cancel.reason as Error).message}); it may have ended already.`,
+        )
+      }
+    })
   }
 
   /** Downloads the results of the given batches, in order, into the sink. */

@@ -105,7 +105,10 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
     client,
     log: core.info,
     store: runStateStores(comment),
-    runKey: runKeyOf(serialized(requests, requestBytes), process.env.GITHUB_SHA ?? ''),
+    runKey: runKeyOf(serialized(requests, requestBytes), {
+      commit: process.env.GITHUB_SHA ?? '',
+      runId: process.env.GITHUB_RUN_ID ?? '',
+    }),
     wait: { maxWaitMs: inputs.maxWaitMs, pollIntervalMs: inputs.pollIntervalMs, signal },
   })
   const collecting = inputs.batchIds.length > 0

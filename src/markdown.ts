@@ -99,15 +99,30 @@ function inertBlock(text: string, max: number): string {
   return `<pre>${inertHtml(cut(text, max))}</pre>`
 }
 
-export function renderReport(report: RunReport, options: RenderOptions): string {
-  const { measure, budget } = options.surface
-  const [heading, baseline, repeats, cost, end] = [
+/**
+ * The sections of fixed content. Their lists of tests (flips, repeated tests) show at most `listItems`
+ * each; when long labels make them take more than half the budget, fewer are shown, so that the report
+ * stays within its surface whatever the suite.
+ */
+function fixedSections(report: RunReport, options: RenderOptions): string[] {
+  const { measure, budget, listItems } = options.surface
+  const sections = [
     verdict(report, options.title),
     baselineSection(report, options),
     repeatsSection(report, options),
     costSection(report),
     footer(report),
   ]
+  if (measure(sections.join('\n\n')) <= budget / 2 || listItems <= 1) return sections
+  return fixedSections(report, {
+    ...options,
+    surface: { ...options.surface, listItems: Math.floor(listItems / 2) },
+  })
+}
+
+export function renderReport(report: RunReport, options: RenderOptions): string {
+  const { measure, budget } = options.surface
+  const [heading, baseline, repeats, cost, end] = fixedSections(report, options)
   // The room the fixed sections leave goes to the two lists that can grow without bound, the failing tests
   // and the metrics: each may take half of it, and what one does not need goes to the other.
   const room = budget - measure([heading, baseline, repeats, cost, end].join('\n\n')) - 1_000

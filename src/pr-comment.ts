@@ -33,7 +33,8 @@ export async function pullRequestOf(
     ...context.repo,
     commit_sha: context.sha,
   })
-  const open = pulls.find((pull) => pull.state === 'open')
+  // The API lists the pull requests that contain the commit, not only those whose head it is.
+  const open = pulls.find((pull) => pull.state === 'open' && pull.head.sha === context.sha)
   return open ? { ...context.repo, number: open.number } : undefined
 }
 
@@ -89,15 +90,19 @@ export class ReportComment {
   }
 
   /**
-   * Tells our comments from anyone else's: the token's own user; or, when `GET /user` refuses (the
-   * GITHUB_TOKEN has no user), the GITHUB_TOKEN's bot. Any bot would take other apps' comments for ours
-   * (renovate[bot] copying the marker, say), and overwrite them or trust their hidden state.
+   * Tells our comments from anyone else's: the token's own user; or, when `GET /user` is forbidden (the
+   * GITHUB_TOKEN has no user: 403), the GITHUB_TOKEN's bot. Any bot would take other apps' comments for ours
+   * (renovate[bot] copying the marker, say), and overwrite them or trust their hidden state. Another failure
+   * (a 5xx) is thrown: guessing then would post a second comment and lose the first one's state.
    */
   private isOurs(): Promise<(comment: IssueComment) => boolean> {
     const authoredBy = (login: string) => (comment: IssueComment) => comment.user?.login === login
     this.author ??= this.octokit.rest.users.getAuthenticated().then(
       ({ data }) => authoredBy(data.login),
-      () => authoredBy(GITHUB_TOKEN_LOGIN),
+      (error: unknown) => {
+        if ((error as { status?: number }).status !== 403) throw error
+        return authoredBy(GITHUB_TOKEN_LOGIN)
+      },
     )
     return this.author
   }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 
 export interface RunState {
-  /** Identifies the run: the requests (suite content) and the commit. */
+  /** Identifies the run: the requests (suite content), the commit and the workflow run (see runKeyOf). */
   runKey: string
   /** The batches of the tests' outputs. */
   batchIds: string[]
@@ -25,9 +25,16 @@ export interface RunStateStore {
   save(state: RunState): Promise<void>
 }
 
-/** The run key: a hash of what would be submitted and of the commit it is evaluated at. */
-export function runKeyOf(serializedRequests: Iterable<string>, commit: string): string {
-  const hash = createHash('sha256').update(`commit ${commit}\n`)
+/**
+ * The run key: a hash of what would be submitted, the commit it is evaluated at and the workflow run. A re-run
+ * of a job keeps its run's id (GITHUB_RUN_ID; only GITHUB_RUN_ATTEMPT grows), so it finds its batches; a new
+ * run of the same suite at the same commit, such as the next night's, evaluates again.
+ */
+export function runKeyOf(
+  serializedRequests: Iterable<string>,
+  { commit, runId }: { commit: string; runId: string },
+): string {
+  const hash = createHash('sha256').update(`commit ${commit}\nrun ${runId}\n`)
   for (const request of serializedRequests) hash.update(request).update('\n')
   return hash.digest('hex').slice(0, 32)
 }

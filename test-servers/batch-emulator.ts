@@ -70,7 +70,7 @@ import type {
   StopReason,
   Usage,
 } from '@anthropic-ai/sdk/resources/messages/messages'
-import type { ErrorObject, ErrorResponse } from '@anthropic-ai/sdk/resources/shared'
+import type { ErrorDetails, ErrorObject, ErrorResponse } from '@anthropic-ai/sdk/resources/shared'
 import type { PageResponse } from '@anthropic-ai/sdk/core/pagination'
 import { standInJudgeReply } from './stand-in-judge.js'
 
@@ -149,14 +149,16 @@ export interface BatchEmulator {
   /**
    * Makes the next `times` calls matching method and path fail with the API's error of this kind (its HTTP
    * status and error body). With `retryAfterSeconds`, the answer carries a `retry-after` header (seconds; a
-   * fraction such as 0.05 keeps tests fast, and the SDK honours it).
+   * fraction such as 0.05 keeps tests fast, and the SDK honours it). With `errorCode`, the error carries
+   * `details.error_code`, from which the SDK picks a finer error class (a 429 `enforced_spend_limit_reached`
+   * is an EnforcedSpendLimitReachedError).
    */
   failNext(
     method: string,
     path: RegExp,
     type: ErrorType,
     times?: number,
-    options?: { retryAfterSeconds?: number },
+    options?: { retryAfterSeconds?: number; errorCode?: ErrorDetails['error_code'] },
   ): void
   /**
    * Makes the next `times` calls matching method and path end in a connection reset: the request is read,
@@ -170,6 +172,11 @@ export interface BatchEmulator {
    * then drop the connection before the end of the body, so the client's iteration fails mid-stream.
    */
   cutResultsAfter(lines: number, times?: number): void
+  /**
+   * Makes the next `times` results downloads send their lines in reverse order: the API does not promise the
+   * same order twice, so a client resuming a broken download cannot skip lines by count.
+   */
+  reverseNextResults(times?: number): void
   /** Sets the processing time of the batches created from now on (those already created keep theirs). */
   setProcessingMs(ms: number): void
   /** With true, `count_tokens` answers 404 `not_found_error` from now on; with false, it works again. */
@@ -214,7 +221,9 @@ function isErrorType(value: unknown): value is ErrorType {
 
 /** An HTTP error body: `ErrorResponse`, plus `request_too_large`, which the SDK's union lacks. */
 type HttpErrorType = ErrorType | 'request_too_large'
-type HttpErrorBody = Omit<ErrorResponse, 'error'> & { error: { type: HttpErrorType; message: string } }
+type HttpErrorBody = Omit<ErrorResponse, 'error'> & {
+  error: { type: HttpErrorType; message: string; details?: { error_code: ErrorDetails['error_code'] } }
+}
 
 const HTTP_STATUS: Record<HttpErrorType, number> = { ...ERROR_TYPES, request_too_large: 413 }
 
@@ -224,6 +233,8 @@ class HttpError extends Error {
     message: string,
     /** Extra response headers, such as `retry-after`. */
     readonly headers: Record<string, string> = {},
+    /** The error's `details.error_code`, which names a finer kind of error. */
+    readonly errorCode?: ErrorDetails['error_code'],
   ) {
     super(message)
   }
@@ -825,6 +836,19 @@ function firstLines(pieces: Buffer[], count: number): Buffer[] {
   return out
 }
 
+/** Each JSONL line of the pieces, its newline included. */
+function linesOf(pieces: Buffer[]): Buffer[] {
+  const lines: Buffer[] = []
+  for (const piece of pieces) {
+    for (let start = 0; start < piece.length;) {
+      const end = piece.indexOf(0x0a, start) + 1 || piece.length
+      lines.push(piece.subarray(start, end))
+      start = end
+    }
+  }
+  return lines
+}
+
 /** Resolves when the response can take more data, or has closed. */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -846,7 +870,12 @@ function closed(res: ServerResponse): Promise<void> {
 
 /** A scripted fault: the first one scripted that matches a call (and has times left) applies to it. */
 type ScriptedFault = { method: string; path: RegExp; times: number } & (
-  | { kind: 'error'; type: ErrorType; retryAfterSeconds: number | undefined }
+  | {
+      kind: 'error'
+      type: ErrorType
+      retryAfterSeconds: number | undefined
+      errorCode: ErrorDetails['error_code'] | undefined
+    }
   | { kind: 'reset'; afterCommit: boolean }
 )
 
@@ -1107,6 +1136,8 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
 
   /** Scripted cuts of results downloads: the number of lines each of the next downloads sends. */
   const cuts: { lines: number; times: number }[] = []
+  /** How many of the next results downloads send their lines in reverse order. */
+  let reversals = 0
 
   async function streamResults(batch: BatchState, now: number, res: ServerResponse, ctx: CallContext) {
     const status = statusAt(batch, now)
@@ -1123,12 +1154,15 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
     }
     const cut = cuts.find((c) => c.times > 0)
     if (cut) cut.times -= 1
+    const reversed = reversals > 0
+    if (reversed) reversals -= 1
+    const served = reversed ? [Buffer.concat(linesOf(results).reverse())] : results
     const count = cut ? Math.min(cut.lines, batch.requests.length) : batch.requests.length
     res.writeHead(200, { 'content-type': 'application/binary', 'request-id': ctx.requestId })
     const whenClosed = cut ? closed(res) : null
     // For a cut: settles once the last piece is flushed to the socket (or the client has gone).
     let flushed: Promise<void> = Promise.resolve()
-    for (const piece of cut ? firstLines(results, count) : results) {
+    for (const piece of cut ? firstLines(served, count) : served) {
       if (whenClosed) {
         flushed = Promise.race([
           new Promise<void>((resolve) => res.write(piece, () => resolve())),
@@ -1212,7 +1246,11 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
   function sendError(res: ServerResponse, error: HttpError, ctx: CallContext) {
     const body: HttpErrorBody = {
       type: 'error',
-      error: { type: error.type, message: error.message },
+      error: {
+        type: error.type,
+        message: error.message,
+        ...(error.errorCode !== undefined && { details: { error_code: error.errorCode } }),
+      },
       request_id: ctx.requestId,
     }
     if (res.headersSent) {
@@ -1261,7 +1299,12 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       if (fault?.kind === 'error') {
         const headers: Record<string, string> =
           fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {}
-        throw new HttpError(fault.type, `Scripted ${fault.type} for ${method} ${path}`, headers)
+        throw new HttpError(
+          fault.type,
+          `Scripted ${fault.type} for ${method} ${path}`,
+          headers,
+          fault.errorCode,
+        )
       }
       if (fault?.kind === 'reset') {
         if (!fault.afterCommit) {
@@ -1335,9 +1378,17 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
         url,
         calls,
         failNext: (method, path, type, times = 1, faultOptions = {}) => {
-          const { retryAfterSeconds } = faultOptions
+          const { retryAfterSeconds, errorCode } = faultOptions
           if (retryAfterSeconds !== undefined) nonNegative('retryAfterSeconds', retryAfterSeconds)
-          faults.push({ kind: 'error', method, path, type, times: timesOf(times), retryAfterSeconds })
+          faults.push({
+            kind: 'error',
+            method,
+            path,
+            type,
+            times: timesOf(times),
+            retryAfterSeconds,
+            errorCode,
+          })
         },
         resetNext: (method, path, times = 1, resetOptions = {}) => {
           faults.push({
@@ -1347,6 +1398,9 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
             times: timesOf(times),
             afterCommit: resetOptions.afterCommit ?? false,
           })
+        },
+        reverseNextResults: (times = 1) => {
+          reversals += timesOf(times)
         },
         cutResultsAfter: (lines, times = 1) => {
           if (!Number.isInteger(lines) || lines < 0)
