@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { emulatorInputs, runAction, type RunActionOptions } from '../test-servers/action-runner.js'
 import { startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
-import { startFakeActionsCache } from '../test-servers/fake-actions-cache.js'
+import { startFakeActionsCache, type FakeActionsCache } from '../test-servers/fake-actions-cache.js'
 import { startFakeGitHub, type FakeGitHub } from '../test-servers/fake-github.js'
 
 const SUITE = [
@@ -52,6 +52,22 @@ function run(inputs: RunActionOptions['inputs'], options: Partial<RunActionOptio
 }
 
 const creates = () => emulator.createdBatches().length
+const scheduled = { name: 'schedule', payload: {} }
+
+/**
+ * Runs `body` with a fake Actions cache, and the environment that reaches it from a hosted runner, whose
+ * temp directory is the same for every job (the cache keys on the path).
+ */
+async function withActionsCache(
+  body: (env: Record<string, string>, cache: FakeActionsCache) => Promise<void>,
+) {
+  const cache = await startFakeActionsCache()
+  try {
+    await body({ ...cache.env, RUNNER_TEMP: await mkdtemp(path.join(tmpdir(), 'runner-temp-')) }, cache)
+  } finally {
+    await cache.close()
+  }
+}
 const ourComment = () =>
   github
     .comments('acme', 'support-bot', 3)
@@ -129,11 +145,7 @@ describe('the batch lifecycle, run from dist/', () => {
 
   it('resumes from the Actions cache outside pull requests too', async () => {
     emulator = await startBatchEmulator({ processingMs: 1_500, replies: REPLIES })
-    const cache = await startFakeActionsCache()
-    try {
-      // The runner's temp directory is the same for every attempt of a job (the cache keys on the path).
-      const env = { ...cache.env, RUNNER_TEMP: await mkdtemp(path.join(tmpdir(), 'runner-temp-')) }
-      const scheduled = { name: 'schedule', payload: {} }
+    await withActionsCache(async (env, cache) => {
       const cancelled = await run(
         {},
         { event: scheduled, env, signalWhen: { log: /Created batch msgbatch_\w+/, signal: 'SIGTERM' } },
@@ -146,31 +158,23 @@ describe('the batch lifecycle, run from dist/', () => {
       )
       expect(rerun.outputs).toMatchObject({ status: 'passed', passed: '3' })
       expect(creates()).toBe(1)
-    } finally {
-      await cache.close()
-    }
+    })
   })
 
   it('a new workflow run of the same suite at the same commit evaluates again; a re-run of it resumes', async () => {
     emulator = await startBatchEmulator({ processingMs: 100, replies: REPLIES })
-    const cache = await startFakeActionsCache()
-    try {
-      // The runner's temp directory is the same for every job on a hosted runner.
-      const env = { ...cache.env, RUNNER_TEMP: await mkdtemp(path.join(tmpdir(), 'runner-temp-')) }
-      const nightly = { name: 'schedule', payload: {} }
-      await run({}, { event: nightly, env: { ...env, GITHUB_RUN_ID: '1001' } })
-      const nextNight = await run({}, { event: nightly, env: { ...env, GITHUB_RUN_ID: '2002' } })
+    await withActionsCache(async (env) => {
+      await run({}, { event: scheduled, env: { ...env, GITHUB_RUN_ID: '1001' } })
+      const nextNight = await run({}, { event: scheduled, env: { ...env, GITHUB_RUN_ID: '2002' } })
       expect(nextNight.log).not.toContain('Resuming')
       expect(creates()).toBe(2)
       const rerun = await run(
         {},
-        { event: nightly, env: { ...env, GITHUB_RUN_ID: '2002', GITHUB_RUN_ATTEMPT: '2' } },
+        { event: scheduled, env: { ...env, GITHUB_RUN_ID: '2002', GITHUB_RUN_ATTEMPT: '2' } },
       )
       expect(rerun.log).toContain('Resuming')
       expect(creates()).toBe(2)
-    } finally {
-      await cache.close()
-    }
+    })
   })
 
   it('a changed suite is a new run: it submits again', async () => {

@@ -64,6 +64,15 @@ describe('batch client against the emulator', () => {
   let emulator: BatchEmulator
   afterEach(() => emulator?.close())
 
+  /** A started emulator with an ended batch of `count` requests, and a client of it. */
+  async function endedBatch(count: number) {
+    emulator = await startBatchEmulator({ processingMs: 1 })
+    const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
+    const batch = await createBatch(client, sliceOf(requestsOf(count)), { log: () => undefined })
+    await waitForBatches(client, [batch.id], { maxWaitMs: 5_000, pollIntervalMs: 20, log: () => undefined })
+    return { client, batch }
+  }
+
   it('creates one batch, polls with progress lines until it ends, and streams results to grade', async () => {
     emulator = await startBatchEmulator({ processingMs: 300, replies: { 'Capital of France?': 'Paris.' } })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
@@ -209,10 +218,7 @@ describe('batch client against the emulator', () => {
   })
 
   it('fetches broken results again in another order without losing or doubling one', async () => {
-    emulator = await startBatchEmulator({ processingMs: 1 })
-    const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
-    const batch = await createBatch(client, sliceOf(requestsOf(10)), { log: () => undefined })
-    await waitForBatches(client, [batch.id], { maxWaitMs: 5_000, pollIntervalMs: 20, log: () => undefined })
+    const { client, batch } = await endedBatch(10)
     emulator.cutResultsAfter(4)
     // The first download breaks after 4 lines; the second comes in reverse order.
     const ids: string[] = []
@@ -235,10 +241,7 @@ describe('batch client against the emulator', () => {
   })
 
   it('fetches broken results again without losing or doubling a line', async () => {
-    emulator = await startBatchEmulator({ processingMs: 1 })
-    const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
-    const batch = await createBatch(client, sliceOf(requestsOf(10)), { log: () => undefined })
-    await waitForBatches(client, [batch.id], { maxWaitMs: 5_000, pollIntervalMs: 20, log: () => undefined })
+    const { client, batch } = await endedBatch(10)
     emulator.cutResultsAfter(4)
     const logs: string[] = []
     const ids: string[] = []

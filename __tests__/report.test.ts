@@ -316,34 +316,18 @@ describe('report', () => {
   it('cuts a metrics table too long for the surface to its lowest scores, and says where the rest are', async () => {
     /** `count` failing tests, each with a metric of its own, whose names sort in the order of their scores. */
     async function runWithMetrics(count: number) {
+      const metricOf = (i: number) => `metric-${String(i).padStart(5, '0')}-${'m'.repeat(56)}`
+      const withMetric = (type: string, i: number) =>
+        compileAssertion({ type, value: 'Paris', metric: metricOf(i) }, '/', fileSystemSuiteIO)
       const cases = await Promise.all(
         Array.from({ length: count }, async (_, i) => ({
           ...(await evalCase(`t${i}`)),
-          assertions: [
-            await compileAssertion(
-              {
-                type: 'contains',
-                value: 'Paris',
-                metric: `metric-${String(i).padStart(5, '0')}-${'m'.repeat(56)}`,
-              },
-              '/',
-              fileSystemSuiteIO,
-            ),
-            // Test i scores 0.5 on its metric when i is even (one of two assertions passes), 0 when odd.
-            ...(i % 2 === 0
-              ? [
-                  await compileAssertion(
-                    {
-                      type: 'not-contains',
-                      value: 'Paris',
-                      metric: `metric-${String(i).padStart(5, '0')}-${'m'.repeat(56)}`,
-                    },
-                    '/',
-                    fileSystemSuiteIO,
-                  ),
-                ]
-              : []),
-          ],
+          // Test i scores 0.5 on its metric when i is even (one of two assertions passes), 0 when odd.
+          assertions: await Promise.all(
+            i % 2 === 0
+              ? [withMetric('contains', i), withMetric('not-contains', i)]
+              : [withMetric('contains', i)],
+          ),
         })),
       )
       const sampleByCustomId = onceEach(cases)
