@@ -74,6 +74,14 @@ const ourComment = () =>
     .find((c) => c.body.startsWith('<!-- claude-batch-evals:report -->'))
 
 describe('the batch lifecycle, run from dist/', () => {
+  it('shows a collect step with the repeat input the batches were submitted with', async () => {
+    emulator = await startBatchEmulator({ processingMs: 5_000, replies: REPLIES })
+    const detached = await run({ 'max-wait': '500ms', 'on-timeout': 'detach', repeat: '3' })
+    expect(detached.summary).toContain(
+      `anthropic-api-key: \${{ secrets.ANTHROPIC_API_KEY }}\n    repeat: 3\n    batch-id: |\n      ${detached.outputs['batch-ids']}\n`,
+    )
+  })
+
   it('detaches at max-wait with status pending, and a later run collects without submitting', async () => {
     emulator = await startBatchEmulator({ processingMs: 2_500, replies: REPLIES })
     const detached = await run({ 'max-wait': '500ms', 'on-timeout': 'detach' })
@@ -341,19 +349,45 @@ describe('the batch lifecycle, run from dist/', () => {
     expect(full.summary).toContain('max-wait would run out before the next try; nothing was created')
   })
 
-  it('bounds all the waiting of a run, retry rounds included, by max-wait', async () => {
+  it('bounds all the waiting of a run by max-wait, and cancels a retry round that outlasts it', async () => {
     emulator = await startBatchEmulator({
       processingMs: 1_500,
       replies: { ...REPLIES, '2+2?': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
     })
     const result = await run({ 'max-wait': '2s' })
     expect(creates()).toBe(2)
-    expect(result.exitCode).toBe(1)
-    expect(result.outputs.status).toBe('error')
-    expect(result.summary).toMatch(/Batch msgbatch_\w+ did not end within max-wait \(2s\)/)
-    // The comment said the evals were running; now it says why they stopped, and keeps the batches for a re-run.
+    expect(result.log).toContain('The retry round did not end within max-wait: it is cancelled')
+    expect(emulator.calls.filter((c) => c.path.endsWith('/cancel'))).toHaveLength(1)
+    // The results are in and reported; the retried request keeps the error it was retried for.
+    expect(result.outputs).toMatchObject({ status: 'failed', passed: '2', errored: '1' })
+    const results = JSON.parse(await readFile(result.outputs['results-file'], 'utf8'))
+    expect(results.tests.find((t: { id: string }) => t.id === 'sum').error).toMatchObject({
+      type: 'overloaded_error',
+    })
+  })
+
+  it('replaces the last report in the comment when a later run stops on an error before submitting', async () => {
+    emulator = await startBatchEmulator({ processingMs: 100, replies: REPLIES })
+    await run({})
+    expect(ourComment()?.body).toContain('## ✅ Claude Batch Evals: passed')
+    await writeFile(path.join(workspace, 'suite.yml'), SUITE.replace('type: contains', 'type: contain'))
+    const broken = await run({}, { env: { GITHUB_SHA: 'def456', GITHUB_RUN_ID: '5151' } })
+    expect(broken.outputs.status).toBe('error')
     expect(ourComment()?.body).toContain('## ❌ Claude Batch Evals: error')
-    expect(ourComment()?.body).toContain('claude-batch-evals:state')
+    expect(ourComment()?.body).toContain("unknown assertion type 'contain'")
+    expect(ourComment()?.body).not.toContain('claude-batch-evals:state')
+  })
+
+  it('fails at max-wait with on-timeout: fail, and the comment and outputs say where the batches are', async () => {
+    emulator = await startBatchEmulator({ processingMs: 5_000, replies: REPLIES })
+    const result = await run({ 'max-wait': '500ms' })
+    const [batch] = emulator.createdBatches()
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs).toMatchObject({ status: 'error', 'batch-ids': batch.id })
+    expect(result.summary).toContain(`Batch ${batch.id} did not end within max-wait (1s)`)
+    // The comment said the evals were running; now it says why they stopped, and keeps the batch for a re-run.
+    expect(ourComment()?.body).toContain('## ❌ Claude Batch Evals: error')
+    expect(ourComment()?.body).toContain(`claude-batch-evals:state {"runKey"`)
   })
 
   it('explains in the summary a batch-id that does not exist, and results that cannot be downloaded', async () => {

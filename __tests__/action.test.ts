@@ -192,7 +192,10 @@ describe('the action, run from dist/ as the runner runs it', () => {
     )
     expect(result.summary).toContain("evals/broken.yml:6: unknown assertion type 'contians'")
     expect(emulator.calls).toEqual([])
-    expect(github.calls).toEqual([])
+    // The pull request hears of it too, in its one comment.
+    const [comment] = ourComments()
+    expect(comment.body).toContain('## ❌ Claude Batch Evals: error')
+    expect(comment.body).toContain("evals/broken.yml:6: unknown assertion type 'contians'")
   })
 
   it('fails at max-wait with the batch id, which is already in the outputs', async () => {

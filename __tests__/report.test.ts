@@ -439,6 +439,7 @@ describe('report', () => {
       expect(markdown).toContain('| broken — about broken | 0 of 3 | 0% | 0% | failed |')
       expect(markdown).toContain('| unlucky — about unlucky | 2 of 3 | 100% | 0% | errored |')
       expect(markdown).toContain('**❌ failed: wobbly** (sample 2 of 3)')
+      expect(markdown).toContain('### Failing and errored tests (3; 5 samples)')
     })
 
     it('lets repeat-min-pass accept k of N samples', async () => {

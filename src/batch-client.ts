@@ -16,8 +16,11 @@ import { formatDuration } from './duration.js'
 const READ_RETRIES = 5
 /** Attempts at creating one batch when the answer is lost (a refusal for load is waited out instead). */
 const CREATE_ATTEMPTS = 5
-/** The longest wait between two attempts at a create the API refused for load, when it says no retry-after. */
-const MAX_LOAD_BACKOFF_MS = 60_000
+/** The longest wait between two attempts at a create, when the API says no retry-after. */
+const MAX_CREATE_BACKOFF_MS = 60_000
+
+/** The wait before the next attempt at a create, after `tries` that failed the same way. */
+const createBackoffMs = (tries: number) => Math.min(2 ** tries * 1000, MAX_CREATE_BACKOFF_MS)
 /** Attempts at downloading one batch's results when the stream breaks. */
 const RESULTS_ATTEMPTS = 5
 /** A batch created this long before our create call started may still be ours (clocks differ). */
@@ -152,13 +155,15 @@ export async function createBatch(
   options: CreateOptions,
 ): Promise<MessageBatch> {
   const sleep = options.sleep ?? realSleep
-  for (let attempt = 1; ; attempt++) {
+  // Counted apart: waiting out a full queue must not use up the tries a lost answer gets, nor lift their limit.
+  let refusals = 0
+  let lostAnswers = 0
+  for (;;) {
     if (options.signal?.aborted) throw new CreateAbortedError()
     const startedAt = Date.now()
     try {
       return await postBatch(client, slice)
     } catch (error) {
-      const lastAttempt = attempt === CREATE_ATTEMPTS
       if (error instanceof Anthropic.RateLimitError && isLastingRefusal(error)) {
         throw new Error(
           `The API refused the batch (429: ${error.apiMessage ?? error.message}): a limit that waiting does not ` +
@@ -168,9 +173,11 @@ export async function createBatch(
         )
       }
       if (error instanceof Anthropic.RateLimitError) {
-        const wait = retryAfterMs(error) ?? Math.min(2 ** attempt * 1000, MAX_LOAD_BACKOFF_MS)
+        refusals += 1
+        const wait = retryAfterMs(error) ?? createBackoffMs(refusals)
         const refused = `The API refused the batch for load (429: ${error.apiMessage ?? 'rate limited'})`
-        const waitedOut = options.giveUpAt === undefined ? lastAttempt : Date.now() + wait > options.giveUpAt
+        const waitedOut =
+          options.giveUpAt === undefined ? refusals === CREATE_ATTEMPTS : Date.now() + wait > options.giveUpAt
         if (waitedOut) {
           throw new Error(
             `${refused}, and max-wait would run out before the next try; nothing was created. ` +
@@ -183,6 +190,7 @@ export async function createBatch(
         continue
       }
       if (!mayHaveCreated(error)) throw error
+      lostAnswers += 1
       const lost = await findLostBatch(
         client,
         slice.requests.length,
@@ -195,11 +203,11 @@ export async function createBatch(
         )
         return lost
       }
-      if (lastAttempt) throw error
+      if (lostAnswers === CREATE_ATTEMPTS) throw error
       options.log(
         `Creating the batch failed (${(error as Error).message}) and no batch was created; trying again.`,
       )
-      await sleep(retryAfterMs(error) ?? 2 ** attempt * 1000)
+      await abortableSleep(sleep, retryAfterMs(error) ?? createBackoffMs(lostAnswers), options.signal)
     }
   }
 }
@@ -304,7 +312,7 @@ async function pollOnce(
       if (error instanceof Anthropic.NotFoundError) {
         throw new Error(
           `Batch ${batchId} was not found (404): it was deleted, or it belongs to another workspace than the ` +
-            "API key's. If it came from the batch-id input, check the id (one per line).",
+            "API key's. If it came from the batch-id input, check the id.",
           { cause: error },
         )
       }
@@ -315,12 +323,18 @@ async function pollOnce(
   return undefined
 }
 
+/** Sleeps, or less when the signal aborts. Its listener goes with it: a wait of hours sleeps hundreds of times. */
 function abortableSleep(sleep: Sleep, ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return sleep(ms)
-  return Promise.race([
-    sleep(ms),
-    new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
-  ])
+  if (signal.aborted) return Promise.resolve()
+  return new Promise<void>((resolve) => {
+    const onAbort = () => resolve()
+    signal.addEventListener('abort', onAbort, { once: true })
+    void sleep(ms).then(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    })
+  })
 }
 
 /**

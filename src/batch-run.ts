@@ -201,9 +201,14 @@ export class BatchRun {
     for (let round = resumedRounds + 1; round <= MAX_RETRY_ROUNDS; round++) {
       const retry = sink.retryableCustomIds()
       if (retry.length === 0) return undefined
-      if (this.aborted) {
+      const stop = this.aborted
+        ? 'The job is being cancelled'
+        : this.outOfTime
+          ? 'max-wait has run out'
+          : undefined
+      if (stop) {
         this.options.log(
-          `The job is being cancelled: ${retry.length} request(s) that errored or expired are reported as they are, not retried.`,
+          `${stop}: ${retry.length} request(s) that errored or expired are reported as they are, not retried.`,
         )
         return undefined
       }

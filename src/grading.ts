@@ -246,6 +246,8 @@ export class RunGrader implements ResultSink {
       this.unexpectedCustomIds.push(custom_id)
       return
     }
+    // A retry that was cancelled (we cancelled its round) says less than the error it was sent to retry.
+    if (earlier && result.type === 'canceled') return
     const { outcome, pending } = await gradeResult(sample, custom_id, result, this.judge)
     this.keep(sample, outcome)
     if (pending) this.awaitingJudge.set(custom_id, result)

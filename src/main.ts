@@ -75,7 +75,34 @@ export async function run(): Promise<void> {
   }
 }
 
+/**
+ * Runs the evaluation. When it stops on an error, the PR comment says so (else it would go on showing an
+ * earlier run's report, or that the evals are running), keeping the batches this run submitted (never ids
+ * given to collect, which may be wrong) for a re-run to resume, and `batch-ids` lists every batch created.
+ */
 async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void> {
+  const comment = await reportComment(inputs)
+  const started: { run?: BatchRun } = {}
+  try {
+    await evaluateRun(inputs, signal, comment, started)
+  } catch (error) {
+    const batchIds = started.run?.allBatchIds ?? []
+    if (batchIds.length > 0) core.setOutput('batch-ids', batchIds.join('\n'))
+    const submitted = batchIds.length > 0 && inputs.batchIds.length === 0
+    const message = error instanceof Error ? error.message : String(error)
+    const markdown = renderError(message, inputs.commentHeader || undefined)
+    await commentOnPullRequest(comment, markdown, submitted ? started.run?.state() : undefined)
+    throw error
+  }
+}
+
+/** The evaluation itself; `started.run` is set once the run's batches can exist. */
+async function evaluateRun(
+  inputs: ActionInputs,
+  signal: AbortSignal,
+  comment: ReportComment | undefined,
+  started: { run?: BatchRun },
+): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
   if (inputs.pricingFile) await usePriceOverrides(path.resolve(workspace, inputs.pricingFile))
   const files = await findSuiteFiles(inputs.suitePatterns, workspace)
@@ -96,7 +123,6 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
     )
   }
 
-  const comment = await reportComment(inputs)
   const client = createAnthropicClient(inputs)
   if (inputs.batchIds.length === 0 && !(await withinBudget(inputs, cases, requests, plans, client, comment)))
     return
@@ -111,6 +137,7 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
     }),
     wait: { maxWaitMs: inputs.maxWaitMs, pollIntervalMs: inputs.pollIntervalMs, signal },
   })
+  started.run = run
   const collecting = inputs.batchIds.length > 0
   // The results file's entries wait on disk (a 100,000-test run would hold them all until the end). The part
   // of each known before its result is written from now on, while the batches upload and run.
@@ -181,15 +208,6 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
       run.state(),
     )
     if (report.status === 'failed') core.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
-  } catch (error) {
-    // Once batches exist, the comment says the evals are running: it must not go on saying so. It keeps
-    // the batches the run submitted, for a re-run to resume; never ids given to collect, which may be wrong.
-    if (run.allBatchIds.length > 0) {
-      const message = error instanceof Error ? error.message : String(error)
-      const markdown = renderError(message, inputs.commentHeader || undefined)
-      await commentOnPullRequest(comment, markdown, collecting ? undefined : run.state())
-    }
-    throw error
   } finally {
     await entries.remove()
   }
@@ -308,7 +326,15 @@ async function waitAndGrade(
   if (!inputs.retryErrored || !requestOf) return undefined
   const late = await run.retryErrored(sink, requestOf)
   if (!late) return undefined
-  if (!(await settleUnfinished(late, run, inputs))) return late
+  // A retry round is an extra: when it outlasts max-wait with on-timeout: fail, it is cancelled and what
+  // the run already has is reported, rather than failing a run whose results are in.
+  if (late.state === 'timed-out' && inputs.onTimeout === 'fail') {
+    core.info(
+      'The retry round did not end within max-wait: it is cancelled, and its requests keep their first results.',
+    )
+  }
+  const onTimeout = inputs.onTimeout === 'fail' ? 'cancel' : inputs.onTimeout
+  if (!(await settleUnfinished(late, run, { ...inputs, onTimeout }))) return late
   await run.collect(
     sink,
     late.batches.map((batch) => batch.id),
@@ -366,6 +392,7 @@ async function reportPending(
     counts,
     uses: actionRef(),
     suitePatterns: inputs.suitePatterns,
+    repeat: inputs.repeat,
     title: inputs.commentHeader || undefined,
   })
   core.setOutput('status', 'pending')

@@ -194,8 +194,11 @@ function problemsSection(report: RunReport, options: RenderOptions, room: number
     options.annotated && options.annotated > 0
       ? ` The first ${options.annotated === 1 ? 'test is' : `${options.annotated} tests are`} annotated at their suite lines.`
       : ''
+  // Counted in tests, as the verdict counts them; a repeated test lists each sample that did not pass.
+  const tests = new Set(problems.map((outcome) => outcome.evalCase)).size
+  const count = tests === problems.length ? `${tests}` : `${tests}; ${problems.length} samples`
   const fit: Fit<TestOutcome> = {
-    head: `### Failing and errored tests (${problems.length})\n\nErrored tests first.${intro}`,
+    head: `### Failing and errored tests (${count})\n\nErrored tests first.${intro}`,
     items: problems,
     render: (outcome) => problemBlock(outcome, options),
     separator: '\n\n',
@@ -494,9 +497,11 @@ export interface PendingRun {
   waitingFor: string[]
   /** Request counts over the batches waited for, as last polled. */
   counts: { processing: number; succeeded: number; errored: number; canceled: number; expired: number }
-  /** The step that collects the results: this action's `uses:` and its `suite` input. */
+  /** The step that collects the results: this action's `uses:`, and the inputs the custom_ids depend on. */
   uses: string
   suitePatterns: string[]
+  /** The `repeat` input, which the collecting run must give too (the samples' custom_ids carry it). */
+  repeat: number
   title?: string
 }
 
@@ -523,6 +528,7 @@ export function renderPending(run: PendingRun): string {
     '  with:',
     `    suite:${suite}`,
     '    anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}',
+    ...(run.repeat > 1 ? [`    repeat: ${run.repeat}`] : []),
     '    batch-id: |',
     ...run.batchIds.map((id) => `      ${id}`),
     '```',

@@ -100,8 +100,9 @@ export class ReportComment {
     this.author ??= this.octokit.rest.users.getAuthenticated().then(
       ({ data }) => authoredBy(data.login),
       (error: unknown) => {
-        if ((error as { status?: number }).status !== 403) throw error
-        return authoredBy(GITHUB_TOKEN_LOGIN)
+        if ((error as { status?: number }).status === 403) return authoredBy(GITHUB_TOKEN_LOGIN)
+        this.author = undefined // asked again next time
+        throw error
       },
     )
     return this.author
