@@ -366,7 +366,8 @@ describe('the action, run from dist/ as the runner runs it', () => {
   })
 
   it('finds the pull request of a pushed commit, and keeps suites apart with comment-header', async () => {
-    github.setCommitPulls('acme', 'support-bot', 'f00d', [7])
+    // Pull request 5 contains the commit too, but its head is a later one: not this run's.
+    github.setCommitPulls('acme', 'support-bot', 'f00d', [5, 7], { 5: 'beef' })
     const push = { name: 'push', payload: { after: 'f00d' } }
     const support = await runAction({
       workspace,

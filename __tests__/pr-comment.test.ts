@@ -77,3 +77,22 @@ describe('ReportComment with the GITHUB_TOKEN (GET /user refused)', () => {
     ])
   })
 })
+
+describe('ReportComment when GET /user fails for another reason', () => {
+  it('does not guess the author on a 5xx, and asks again next time', async () => {
+    fake.seedComments(
+      PR.owner,
+      PR.repo,
+      PR.number,
+      [bodyWith(stateOf('run-1', 'msgbatch_a'), 'ours')],
+      'github-actions[bot]',
+    )
+    const comment = reportComment()
+    fake.failWith('GET', /^\/user$/, 502, 'Server Error')
+    await expect(comment.loadState('run-1')).rejects.toMatchObject({ status: 502 })
+
+    fake.clearFailures()
+    expect(await comment.loadState('run-1')).toEqual(stateOf('run-1', 'msgbatch_a'))
+    expect(fake.calls.filter((call) => call.path === '/user')).toHaveLength(2)
+  })
+})

@@ -73,8 +73,17 @@ export interface FakeGitHub {
   comments(owner: string, repo: string, issue: number): FakeComment[]
   /** Adds pre-existing comments (oldest first), written by `user` (default 'someone'). */
   seedComments(owner: string, repo: string, issue: number, bodies: string[], user?: string): void
-  /** Scripts `GET /repos/{owner}/{repo}/commits/{sha}/pulls`: the open pull requests with these numbers. */
-  setCommitPulls(owner: string, repo: string, sha: string, numbers: number[]): void
+  /**
+   * Scripts `GET /repos/{owner}/{repo}/commits/{sha}/pulls`: the open pull requests with these numbers. As
+   * GitHub lists every open pull request that contains the commit, `heads` may give one another head sha.
+   */
+  setCommitPulls(
+    owner: string,
+    repo: string,
+    sha: string,
+    numbers: number[],
+    heads?: Record<number, string>,
+  ): void
   /**
    * From now on, calls with this method (case-insensitive) whose path (query string included) matches
    * `pathPattern` answer `status` with GitHub's error body. Checked after authentication, latest rule first.
@@ -143,7 +152,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   const calls: FakeCall[] = []
   const store = new Map<number, StoredComment>() // insertion order = creation order
-  const commitPulls = new Map<string, number[]>()
+  const commitPulls = new Map<string, { numbers: number[]; heads: Record<number, string> }>()
   const failures: { method: string; pattern: RegExp; status: number; message: string | undefined }[] = []
   const userIds = new Map<string, number>([['github-actions[bot]', 41898282]])
   let nextCommentId = 1_000_000_001
@@ -491,9 +500,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         decodeURIComponent(m[2]),
         decodeURIComponent(m[3]),
       ]
-      const numbers = commitPulls.get(`${repoKey(owner, repo)}@${sha}`) ?? []
+      const { numbers, heads } = commitPulls.get(`${repoKey(owner, repo)}@${sha}`) ?? {
+        numbers: [],
+        heads: {},
+      }
       const { page, link } = paginate(numbers, requestUrl)
-      const body: PullRequestSimple[] = page.map((n) => pullJson(owner, repo, sha, n))
+      const body: PullRequestSimple[] = page.map((n) => pullJson(owner, repo, heads[n] ?? sha, n))
       return { status: 200, body, headers: link === undefined ? {} : { link } }
     }
 
@@ -579,8 +591,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     seedComments: (owner, repo, issue, bodies, user = 'someone') => {
       for (const body of bodies) addComment(owner, repo, issue, body, user)
     },
-    setCommitPulls: (owner, repo, sha, numbers) => {
-      commitPulls.set(`${repoKey(owner, repo)}@${sha}`, [...numbers])
+    setCommitPulls: (owner, repo, sha, numbers, heads = {}) => {
+      commitPulls.set(`${repoKey(owner, repo)}@${sha}`, { numbers: [...numbers], heads: { ...heads } })
     },
     failWith: (method, pathPattern, status, message) => {
       // A copy without the g/y flags, whose lastIndex would make `test` stateful.
