@@ -108,6 +108,14 @@ describe('grading', () => {
       ['c', 'failed', 'succeeded'],
     ])
     expect(graded.unexpectedCustomIds).toEqual(['zzz'])
+    // The stranger was billed all the same: the run's cost counts it (3 x $0.075 at batch prices).
+    const report = buildReport(graded, {
+      minPassRate: 0,
+      batchIds: [],
+      batchDurationMs: 0,
+      runUrl: undefined,
+    })
+    expect(report.totalCost).toEqual({ standard: 3n * 150_000_000_000_000n, batch: 3n * 75_000_000_000_000n })
   })
 })
 

@@ -71,7 +71,10 @@ describe('results file', () => {
     'streams the whole document for %i tests: the header indented, then one test per line',
     async (count) => {
       const list = await outcomes(count)
-      const report = buildReport({ outcomes: list, unexpectedCustomIds: count ? ['stranger'] : [] }, context)
+      const report = buildReport(
+        { outcomes: list, unexpectedCustomIds: count ? ['stranger'] : [], unexpectedCalls: [] },
+        context,
+      )
       const pieces = resultsChunks(report, list, at)
       const text = Buffer.concat(pieces).toString()
       const document = resultsDocument(report, list, at)
@@ -124,7 +127,7 @@ describe('results file', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'results-file-'))
     try {
       const list = await outcomes(5)
-      const report = buildReport({ outcomes: list, unexpectedCustomIds: [] }, context)
+      const report = buildReport({ outcomes: list, unexpectedCustomIds: [], unexpectedCalls: [] }, context)
       const written = await writeResultsFile(path.join(dir, 'out', 'eval-results.json'), report, list)
       expect(written).toBe(path.join(dir, 'out', 'eval-results.json'))
       const document = JSON.parse(await readFile(written, 'utf8'))
@@ -148,7 +151,10 @@ describe('results file', () => {
 
       // A file of many chunks, which share one buffer, has each of them as it was made.
       const many = await outcomes(400)
-      const manyReport = buildReport({ outcomes: many, unexpectedCustomIds: [] }, context)
+      const manyReport = buildReport(
+        { outcomes: many, unexpectedCustomIds: [], unexpectedCalls: [] },
+        context,
+      )
       const large = await writeResultsFile(path.join(dir, 'large.json'), manyReport, many)
       const { generated_at } = JSON.parse(await readFile(large, 'utf8'))
       expect(await readFile(large, 'utf8')).toBe(writtenText(manyReport, many, new Date(generated_at)))
@@ -163,7 +169,7 @@ describe('results file', () => {
       const file = path.join(dir, 'eval-results.json')
       await writeFile(file, '{"earlier": true}\n')
       const list = await outcomes(300)
-      const report = buildReport({ outcomes: list, unexpectedCustomIds: [] }, context)
+      const report = buildReport({ outcomes: list, unexpectedCustomIds: [], unexpectedCalls: [] }, context)
       // A value JSON cannot hold, deep in the list: the failure comes after pieces have been written.
       list[250].evalCase.vars = { big: 1n }
       await expect(writeResultsFile(file, report, list)).rejects.toThrow(/BigInt/)

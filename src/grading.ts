@@ -6,7 +6,7 @@ import type {
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { Sample } from './batch-requests.js'
 import { gradeTest, outputText, type AssertionResult, type Judge } from './graders/index.js'
-import { costOf, NO_COST, usdNumber, type Cost } from './pricing.js'
+import { billedCall, costOf, NO_COST, usdNumber, type BilledCall, type Cost } from './pricing.js'
 import type { EvalCase } from './suite.js'
 
 export type TestStatus = 'passed' | 'failed' | 'errored'
@@ -99,6 +99,8 @@ export interface GradedRun {
   outcomes: SampleOutcome[]
   /** custom_ids the batch returned that no test of this run has, or returned twice. */
   unexpectedCustomIds: string[]
+  /** What those results cost when they succeeded: billed all the same, so counted in the run's cost. */
+  unexpectedCalls: BilledCall[]
 }
 
 const UNFINISHED: Record<'canceled' | 'expired' | 'missing', { type: string; message: string }> = {
@@ -222,6 +224,7 @@ export class RunGrader implements ResultSink {
   /** By the sample's position. */
   private readonly outcomes: (SampleOutcome | undefined)[]
   private readonly unexpectedCustomIds: string[] = []
+  private readonly unexpectedCalls: BilledCall[] = []
   /** Succeeded results whose grade waits for the judge. */
   private readonly awaitingJudge = new Map<string, MessageBatchResult>()
 
@@ -244,6 +247,9 @@ export class RunGrader implements ResultSink {
     const earlier = sample && this.outcomes[sample.position]
     if (!sample || (earlier && earlier.status !== 'errored')) {
       this.unexpectedCustomIds.push(custom_id)
+      if (result.type === 'succeeded') {
+        this.unexpectedCalls.push(billedCall(result.message.model, result.message.usage))
+      }
       return
     }
     // A retry that was cancelled (we cancelled its round) says less than the error it was sent to retry.
@@ -294,6 +300,6 @@ export class RunGrader implements ResultSink {
         this.outcomes[sample.position] ?? (await gradeResult(sample, customId, undefined)).outcome,
       )
     }
-    return { outcomes, unexpectedCustomIds: this.unexpectedCustomIds }
+    return { outcomes, unexpectedCustomIds: this.unexpectedCustomIds, unexpectedCalls: this.unexpectedCalls }
   }
 }

@@ -7,11 +7,11 @@ import type {
   MessageBatchIndividualResponse,
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
-import type { MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
+import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { BatchRequest } from './batch-requests.js'
 import { outputText, type Judge, type JudgeAnswer } from './graders/index.js'
 import { worthRetrying, type ResultSink } from './grading.js'
-import { costOf, type Cost } from './pricing.js'
+import { billedCall, type BilledCall } from './pricing.js'
 
 /** custom_ids of judge requests start with this; the rest is a hash of the request. */
 const JUDGE_CUSTOM_ID_PREFIX = 'judge_'
@@ -23,12 +23,7 @@ export function judgeCustomId(params: MessageCreateParamsNonStreaming): string {
 }
 
 /** What one judge request cost. */
-export interface JudgeCall {
-  model: string
-  usage: Usage | null
-  cost: Cost | null
-  costUnknown: string | null
-}
+export type JudgeCall = BilledCall
 
 interface Answered {
   answer: JudgeAnswer
@@ -78,17 +73,10 @@ export class JudgeBook implements Judge, ResultSink {
     if (earlier && earlier.answer.state === 'answered') return
     const request = this.asked.get(custom_id)
     if (!request) this.unasked.add(custom_id)
-    let call: JudgeCall | undefined
-    if (result.type === 'succeeded') {
-      const model = request?.params.model ?? result.message.model
-      const priced = costOf(model, result.message.usage)
-      call = {
-        model,
-        usage: result.message.usage,
-        cost: 'cost' in priced ? priced.cost : null,
-        costUnknown: 'unknown' in priced ? priced.unknown : null,
-      }
-    }
+    const call =
+      result.type === 'succeeded'
+        ? billedCall(request?.params.model ?? result.message.model, result.message.usage)
+        : undefined
     const retryable = worthRetrying(
       result.type,
       result.type === 'errored' ? result.error.error.type : undefined,

@@ -326,6 +326,24 @@ export function costOf(model: string, usage: Usage): CostResult {
   return active.costOf(model, usage)
 }
 
+/** A succeeded request as the report adds it up: its model and usage, and its cost or why that is unknown. */
+export interface BilledCall {
+  model: string
+  usage: Usage | null
+  cost: Cost | null
+  costUnknown: string | null
+}
+
+export function billedCall(model: string, usage: Usage): BilledCall {
+  const priced = costOf(model, usage)
+  return {
+    model,
+    usage,
+    cost: 'cost' in priced ? priced.cost : null,
+    costUnknown: 'unknown' in priced ? priced.unknown : null,
+  }
+}
+
 /** Exact decimal USD, without trailing zeros: 1234500000000n -> "0.0012345". */
 export function usdString(femto: bigint): string {
   const value = Number(femto)

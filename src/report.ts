@@ -94,7 +94,10 @@ export interface ReportContext {
   judgeCalls?: JudgeCall[]
 }
 
-export function buildReport({ outcomes, unexpectedCustomIds }: GradedRun, context: ReportContext): RunReport {
+export function buildReport(
+  { outcomes, unexpectedCustomIds, unexpectedCalls }: GradedRun,
+  context: ReportContext,
+): RunReport {
   const verdicts = verdictsOf(outcomes, context.repeatMinPass)
   const verdictOf = new Map(verdicts.map((verdict) => [verdict.evalCase, verdict.status]))
   // One pass over the samples (a run may have 100,000): problems, costs and metrics.
@@ -109,6 +112,7 @@ export function buildReport({ outcomes, unexpectedCustomIds }: GradedRun, contex
     costs.add(outcome.evalCase.params.model, 'outputs', outcome)
     metrics.add(outcome.metrics)
   }
+  for (const call of unexpectedCalls) costs.add(call.model, 'outputs', call)
   for (const call of context.judgeCalls ?? []) costs.add(call.model, 'judge', call)
   let [passed, failed, errored] = [0, 0, 0]
   for (const { status } of verdicts) {
