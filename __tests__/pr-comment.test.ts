@@ -39,6 +39,10 @@ const bodyWith = (state: RunState, report: string) =>
 
 const comments = () => fake.comments(PR.owner, PR.repo, PR.number)
 
+/** A comment the workflow's GITHUB_TOKEN wrote earlier, with this state. */
+const seedOurs = (state: RunState, report: string) =>
+  fake.seedComments(PR.owner, PR.repo, PR.number, [bodyWith(state, report)], 'github-actions[bot]')
+
 describe('ReportComment with the GITHUB_TOKEN (GET /user refused)', () => {
   it("leaves another bot's comment that carries the marker alone, and does not trust its state", async () => {
     const planted = bodyWith(stateOf('run-1', 'msgbatch_planted'), 'not ours')
@@ -58,13 +62,7 @@ describe('ReportComment with the GITHUB_TOKEN (GET /user refused)', () => {
 
   it('finds and updates the comment github-actions[bot] wrote, and resumes from its state', async () => {
     fake.seedComments(PR.owner, PR.repo, PR.number, [`${MARKER}\nby a person`], 'someone')
-    fake.seedComments(
-      PR.owner,
-      PR.repo,
-      PR.number,
-      [bodyWith(stateOf('run-1', 'msgbatch_earlier'), 'running')],
-      'github-actions[bot]',
-    )
+    seedOurs(stateOf('run-1', 'msgbatch_earlier'), 'running')
     const comment = reportComment()
 
     expect(await comment.loadState('run-1')).toEqual(stateOf('run-1', 'msgbatch_earlier'))
@@ -80,13 +78,7 @@ describe('ReportComment with the GITHUB_TOKEN (GET /user refused)', () => {
 
 describe('ReportComment when GET /user fails for another reason', () => {
   it('does not guess the author on a 5xx, and asks again next time', async () => {
-    fake.seedComments(
-      PR.owner,
-      PR.repo,
-      PR.number,
-      [bodyWith(stateOf('run-1', 'msgbatch_a'), 'ours')],
-      'github-actions[bot]',
-    )
+    seedOurs(stateOf('run-1', 'msgbatch_a'), 'ours')
     const comment = reportComment()
     fake.failWith('GET', /^\/user$/, 502, 'Server Error')
     await expect(comment.loadState('run-1')).rejects.toMatchObject({ status: 502 })

@@ -9,8 +9,8 @@ import type { SuiteIO } from './suite.js'
 export async function findSuiteFiles(patterns: string[], workspace: string): Promise<string[]> {
   const files = new Set<string>()
   for (const pattern of patterns) {
-    const globber = await glob.create(path.resolve(workspace, pattern), { matchDirectories: false })
-    const matches = (await globber.glob()).sort()
+    // A directory given as `suite` stands for the files under it.
+    const matches = await sortedMatches(path.resolve(workspace, pattern), true)
     if (matches.length === 0) {
       throw new Error(
         `Suite '${pattern}' matches no file under ${workspace}. Check the 'suite' input: paths are relative ` +
@@ -26,14 +26,15 @@ export const fileSystemSuiteIO: SuiteIO = {
   readText: (file) => readFileSync(file, 'utf8'),
   readBinary: (file) => readFileSync(file),
   readLines,
-  globFiles,
+  // Directories left out, not descended into.
+  globFiles: (pattern) => sortedMatches(pattern, false),
   // webpackIgnore: the bundle must import the user's module at run time, not try to bundle it.
   importModule: (file) => import(/* webpackIgnore: true */ pathToFileURL(file).href),
 }
 
-/** The files an absolute glob matches (directories left out, not descended into), in sorted order. */
-async function globFiles(pattern: string): Promise<string[]> {
-  const globber = await glob.create(pattern, { matchDirectories: false, implicitDescendants: false })
+/** The files an absolute glob matches, in sorted order; a matched directory's files with `descend`. */
+async function sortedMatches(pattern: string, descend: boolean): Promise<string[]> {
+  const globber = await glob.create(pattern, { matchDirectories: false, implicitDescendants: descend })
   return (await globber.glob()).sort()
 }
 

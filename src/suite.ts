@@ -160,9 +160,11 @@ interface SuiteDefaults {
   prompts: PromptTemplate[] | undefined
   /** The providers, else the suite's model (or the action's). */
   models: TestModel[]
-  /** defaultTest's vars, read with its `disableVarExpansion` (`expandVars`); as written, for tests that set their own. */
-  vars: Record<string, unknown>
+  /** defaultTest's vars, read once for each way a test expands lists (`disableVarExpansion`), as needed. */
+  varsFor(expand: boolean): Record<string, unknown>
+  /** defaultTest's vars as written, for the labels of combinations. */
   writtenVars: { value: unknown; location: Location }
+  /** Whether defaultTest lets lists in vars make one test per item. */
   expandVars: boolean
   /** defaultTest's assertions as written: compiled per test, with the test's vars in their templates. */
   assert: { value: unknown; location: Location }
@@ -411,6 +413,17 @@ class SuiteLoader {
     const transform = options?.transform
     const model = (config.model as string | undefined) ?? this.options.model
     const expandVars = options?.disableVarExpansion !== true
+    const varsByExpansion = new Map<boolean, Record<string, unknown>>()
+    const varsFor = (expand: boolean) => {
+      let vars = varsByExpansion.get(expand)
+      if (!vars) {
+        vars = this.vars(defaultTest.vars, at(defaultAt, 'vars'), {}, expand)
+        varsByExpansion.set(expand, vars)
+      }
+      return vars
+    }
+    // Read now, so that a problem in defaultTest's vars is reported even for a suite with no tests.
+    varsFor(expandVars)
     return {
       params: this.requestParams(config, root),
       prompts: config.prompts === undefined ? undefined : this.prompts(config.prompts, at(root, 'prompts')),
@@ -418,7 +431,7 @@ class SuiteLoader {
         config.providers === undefined
           ? [{ label: '', model, params: {} }]
           : this.providers(config.providers, at(root, 'providers')),
-      vars: this.vars(defaultTest.vars, at(defaultAt, 'vars'), {}, expandVars),
+      varsFor,
       writtenVars: { value: defaultTest.vars, location: at(defaultAt, 'vars') },
       expandVars,
       assert: { value: defaultTest.assert, location: at(defaultAt, 'assert') },
@@ -610,11 +623,7 @@ class SuiteLoader {
 
   /** A test's vars over defaultTest's; `expand` is whether its lists make one test per combination. */
   testVars(test: Config, location: Location, defaults: SuiteDefaults, expand: boolean) {
-    const { writtenVars } = defaults
-    const base =
-      expand === defaults.expandVars
-        ? defaults.vars
-        : this.vars(writtenVars.value, writtenVars.location, {}, expand)
+    const base = defaults.varsFor(expand)
     return test.vars === undefined ? { ...base } : this.vars(test.vars, at(location, 'vars'), base, expand)
   }
 
