@@ -5,6 +5,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Sample } from './batch-requests.js'
 import type { OutcomeSpool, SampleOutcome, TestOutcome, TestStatus } from './grading.js'
 import { PositionSpool } from './position-spool.js'
+import { redact } from './redaction.js'
 import { usdString, type Cost } from './pricing.js'
 import type { RunReport } from './report.js'
 import type { BaselineComparison } from './baseline.js'
@@ -62,13 +63,13 @@ function entryGrades(outcome: TestOutcome) {
  * without its closing brace, and the request's without its braces.
  */
 function requestPieces(evalCase: EvalCase, customId: string, sample: number, samples: number) {
-  const head = JSON.stringify(entryIds(evalCase, customId, sample, samples)).slice(0, -1)
-  return [head, JSON.stringify(entryRequest(evalCase)).slice(1, -1)] as const
+  const head = redact(JSON.stringify(entryIds(evalCase, customId, sample, samples)).slice(0, -1))
+  return [head, redact(JSON.stringify(entryRequest(evalCase)).slice(1, -1))] as const
 }
 
 /** The text of the grades, without their opening brace: the end of the entry. */
 function gradesTail(outcome: TestOutcome): string {
-  return JSON.stringify(entryGrades(outcome)).slice(1)
+  return redact(JSON.stringify(entryGrades(outcome)).slice(1))
 }
 
 /** What joins an entry's head and request in the spool: JSON text has no raw tab. */
@@ -280,12 +281,12 @@ export function* resultsText(
 ): Generator<Buffer> {
   const header = resultsHeader(report, generatedAt)
   if (outcomes.length === 0) {
-    yield Buffer.from(`${JSON.stringify({ ...header, tests: [] }, null, 2)}\n`)
+    yield Buffer.from(`${redact(JSON.stringify({ ...header, tests: [] }, null, 2))}\n`)
     return
   }
   const file = new FileChunks()
   // `tests` is the last key: the header's text without its closing brace, then the list, then the brace.
-  file.text(`${JSON.stringify(header, null, 2).slice(0, -2)},\n  "tests": [\n    `)
+  file.text(`${redact(JSON.stringify(header, null, 2)).slice(0, -2)},\n  "tests": [\n    `)
   let separator = ''
   for (const [outcome, verdict, position] of withVerdicts(report, outcomes)) {
     file.text(separator)
