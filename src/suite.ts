@@ -12,7 +12,7 @@ import type {
   MessageParam,
 } from '@anthropic-ai/sdk/resources/messages/messages'
 import { testFromCsvRow } from './csv-tests.js'
-import { imageMediaType, isFileRef, resolveFileRef } from './file-refs.js'
+import { FileRefusedError, imageMediaType, isFileRef, resolveFileRef } from './file-refs.js'
 import {
   AssertionCompileError,
   compileAssertion,
@@ -86,7 +86,10 @@ export class SuiteError extends Error {
   }
 }
 
-/** How the loader reads what suites reference; absolute paths in, errors thrown for missing files. */
+/**
+ * How the loader reads what suites reference; absolute paths in, errors thrown for missing files, and a
+ * FileRefusedError for a file the IO will not read (outside the workspace, say), reported where it is named.
+ */
 export interface SuiteIO extends GraderIO {
   readBinary(absolutePath: string): Uint8Array
   /** A text file's lines, as `readText(file).split('\n')` gives them, read a piece at a time. */
@@ -316,11 +319,9 @@ class SuiteLoader {
     try {
       content = read(file)
     } catch (error) {
-      fail(
-        from
-          ? this.unreadableRefMessage(from.ref, file, error)
-          : `${this.display(file)} does not exist or cannot be read`,
-      )
+      if (from) fail(this.unreadableRefMessage(from.ref, file, error))
+      else if (error instanceof FileRefusedError) fail(error.about(this.display(file)))
+      else fail(`${this.display(file)} does not exist or cannot be read`)
       return undefined
     }
     return { format, content }
@@ -352,8 +353,14 @@ class SuiteLoader {
     }
   }
 
-  /** Why the file a file:// reference names could not be read: it is a directory, else it does not exist. */
+  /**
+   * Why the file a file:// reference names (or one its glob matches) could not be read: it is refused, or a
+   * directory, else it does not exist.
+   */
   unreadableRefMessage(ref: string, file: string, error: unknown): string {
+    if (error instanceof FileRefusedError) {
+      return error.about(isGlob(ref) ? `${ref} matches ${this.display(file)}, which` : ref)
+    }
     if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
       return `${ref} is a directory (${this.display(file)}): name a file in it`
     }
@@ -784,9 +791,14 @@ class SuiteLoader {
     // Only the reference is a pattern: a `[` in the name of the suite's own directory is that character.
     const directory = location.source.directory.replace(/[*?[]/g, '[$&]')
     const pattern = resolveFileRef(ref, path.join(directory, path.basename(location.source.file)))
-    const matches = (await this.options.io.globFiles(pattern)).filter(
-      (match) => match !== location.source.file,
-    )
+    let matches: string[]
+    try {
+      matches = (await this.options.io.globFiles(pattern)).filter((match) => match !== location.source.file)
+    } catch (error) {
+      if (!(error instanceof FileRefusedError)) throw error
+      this.report(location, error.about(`${ref} searches ${this.display(error.file)}, which`))
+      return []
+    }
     if (matches.length === 0) {
       this.report(
         location,

@@ -5,11 +5,14 @@ import type {
   ToolUnion,
 } from '@anthropic-ai/sdk/resources/messages/messages'
 
-/** File access for `file://` references, injected so that the graders stay pure (and ncc leaves user files alone). */
+/**
+ * File access for `file://` references, injected so that the graders stay pure (and ncc leaves user files
+ * alone). The action's IO throws a FileRefusedError for a file outside the workspace and `allowed-paths`.
+ */
 export interface GraderIO {
   /** Reads a file referenced as file:// (path already resolved to absolute by the caller's baseDir). */
   readText(absolutePath: string): string
-  /** Imports a JS module referenced as file:// (absolute path). */
+  /** Imports a JS module referenced as file:// (absolute path); the IO may refuse it as readText does. */
   importModule(absolutePath: string): Promise<Record<string, unknown>>
 }
 

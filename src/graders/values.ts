@@ -1,6 +1,7 @@
 /** Assertion values: `file://` references, lists, and how a value is shown in a reason. */
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
+import { FileRefusedError } from '../file-refs.js'
 import { AssertionCompileError, type GraderIO } from './types.js'
 
 /** What a grader's compile step gets: the assertion as written, checked for the common keys. */
@@ -54,8 +55,11 @@ export function isScriptPath(file: string): boolean {
 const textCache = new WeakMap<GraderIO, Map<string, string>>()
 const moduleCache = new WeakMap<GraderIO, Map<string, Promise<Record<string, unknown>>>>()
 
-/** Reads a file once per GraderIO (a suite's defaultTest compiles the same reference for every test). */
-export function readFileOnce(io: GraderIO, file: string, key = 'value'): string {
+/**
+ * Reads a file once per GraderIO (a suite's defaultTest compiles the same reference for every test). A file
+ * the IO refuses is told of `ref`, the reference as written.
+ */
+export function readFileOnce(io: GraderIO, file: string, key = 'value', ref = file): string {
   let cache = textCache.get(io)
   if (!cache) textCache.set(io, (cache = new Map()))
   const cached = cache.get(file)
@@ -64,6 +68,7 @@ export function readFileOnce(io: GraderIO, file: string, key = 'value'): string 
   try {
     text = io.readText(file)
   } catch (error) {
+    if (error instanceof FileRefusedError) throw new AssertionCompileError(error.about(ref), key)
     const why = isErrorLike(error) && error.code === 'ENOENT' ? 'no such file' : messageOf(error)
     throw new AssertionCompileError(`cannot read ${file}: ${why}`, key)
   }
@@ -71,11 +76,12 @@ export function readFileOnce(io: GraderIO, file: string, key = 'value'): string 
   return text
 }
 
-/** Imports a module once per GraderIO. */
+/** Imports a module once per GraderIO; a module the IO refuses is told of `ref`, the reference as written. */
 export async function importOnce(
   io: GraderIO,
   file: string,
   key = 'value',
+  ref = file,
 ): Promise<Record<string, unknown>> {
   let cache = moduleCache.get(io)
   if (!cache) moduleCache.set(io, (cache = new Map()))
@@ -85,6 +91,7 @@ export async function importOnce(
     return await loading
   } catch (error) {
     cache.delete(file)
+    if (error instanceof FileRefusedError) throw new AssertionCompileError(error.about(ref), key)
     throw new AssertionCompileError(`cannot import ${file}: ${messageOf(error)}`, key)
   }
 }
@@ -103,7 +110,7 @@ export async function importFunction(
       key,
     )
   }
-  const exports = await importOnce(io, file, key)
+  const exports = await importOnce(io, file, key, ref)
   const names = Object.keys(exports).filter((name) => name !== 'default')
   const listed = names.length > 0 ? `it exports ${names.join(', ')}` : 'it has no named exports'
   if (functionName !== undefined) {
@@ -135,7 +142,7 @@ export function loadDataFile(ref: string, baseDir: string, io: GraderIO, key = '
       key,
     )
   }
-  const text = readFileOnce(io, file, key)
+  const text = readFileOnce(io, file, key, ref)
   if (extension === '.txt') return text.trim()
   if (extension === '.json' || extension === '.yaml' || extension === '.yml') {
     try {
