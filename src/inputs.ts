@@ -50,6 +50,8 @@ export interface ActionInputs {
   /** A results file of an earlier run to compare with. */
   baselineFile: string | undefined
   failOn: (typeof FAIL_ON)[number]
+  /** Directories outside the workspace that suites may read `file://` references from (`allowed-paths`). */
+  allowedPaths: string[]
 }
 
 /**
@@ -118,5 +120,6 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
       : undefined,
     baselineFile: input('baseline') || undefined,
     failOn: parseChoice('fail-on', input('fail-on'), FAIL_ON),
+    allowedPaths: parseLines(input('allowed-paths')),
   }
 }

@@ -45,7 +45,7 @@ import { runKeyOf, type RunStateStore } from './run-state.js'
 import { actionsCacheRunStateStore } from './run-state-cache.js'
 import { pullRequestCommentStore } from './run-state-comment.js'
 import { loadSuites, type EvalCase } from './suite.js'
-import { fileSystemSuiteIO, findSuiteFiles } from './suite-files.js'
+import { allowedRoots, confinedSuiteIO, findSuiteFiles } from './suite-files.js'
 
 /** How long a cancelled batch may take to end before the run reports without its results. */
 const CANCEL_WAIT_MS = 10 * 60_000
@@ -106,7 +106,9 @@ async function evaluateRun(
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
   if (inputs.pricingFile) await usePriceOverrides(path.resolve(workspace, inputs.pricingFile))
   const files = await findSuiteFiles(inputs.suitePatterns, workspace)
-  const cases = await loadSuites(files, { workspace, model: inputs.model, io: fileSystemSuiteIO })
+  // file:// references read only inside the workspace and the allowed-paths directories.
+  const io = confinedSuiteIO(allowedRoots(workspace, inputs.allowedPaths))
+  const cases = await loadSuites(files, { workspace, model: inputs.model, io })
   const built = buildBatchRequests(cases, inputs.repeat)
   const { sampleByCustomId } = built
   const samples =
