@@ -9,6 +9,7 @@ import {
   parseRate,
   parseUsd,
 } from './input-values.js'
+import { parseModelInput } from './providers.js'
 
 export const ON_TIMEOUT = ['fail', 'detach', 'cancel'] as const
 export const COMMENT_MODES = ['update', 'new'] as const
@@ -96,7 +97,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     suitePatterns,
     apiKey,
     baseURL: input('anthropic-base-url') || env.ANTHROPIC_BASE_URL || undefined,
-    model: input('model') || undefined,
+    model: parseModelInput('model', input('model')),
     githubToken: input('github-token'),
     comment: parseBoolean('comment', input('comment')),
     maxWaitMs: parseDuration('max-wait', input('max-wait')),

@@ -1,4 +1,5 @@
 /** promptfoo `providers`: the Anthropic ones become models (with request parameters) a test runs on. */
+import schema from '../schema/suite.schema.json' with { type: 'json' }
 import { pickParams, type RequestParams } from './request-params.js'
 
 export interface Provider {
@@ -24,4 +25,22 @@ export function parseProvider(
     )
   }
   return { label: label ?? model, model, params: pickParams(config), config }
+}
+
+/**
+ * The suite schema's rule for a model id (what `model:` in a suite takes), for the `model` input: a model id
+ * is logged and shown in reports, so it must not carry line breaks or markup.
+ */
+const MODEL_ID = new RegExp(schema.definitions.model.pattern)
+
+/** The `model` input: a model id by the suite schema's rule, or undefined when empty. */
+export function parseModelInput(input: string, value: string): string | undefined {
+  if (value === '') return undefined
+  if (!MODEL_ID.test(value)) {
+    throw new Error(
+      `Input '${input}' is ${JSON.stringify(value)}, which is not ${schema.definitions.model.title}. ` +
+        'Give the model id alone, on one line.',
+    )
+  }
+  return value
 }
