@@ -684,6 +684,12 @@ describe('inertCell', () => {
     expect(markdown).not.toContain('\r')
   })
 
+  it('shows control characters and bidi controls as escapes, and a lone surrogate as U+FFFD', () => {
+    expect(inertCell('a\u001b[2Jb\u0000c\u009bd\u202ee\u2067f\ud800g', 100)).toBe(
+      'a\\\\x1b\\[2Jb\\\\x00c\\\\x9bd\\\\u202ee\\\\u2067f\ufffdg',
+    )
+  })
+
   it('cuts long text with a marker, counting characters not UTF-16 units', () => {
     expect(inertCell('😀'.repeat(10), 3)).toBe('😀😀😀…')
   })

@@ -1,5 +1,5 @@
 /** Error annotations at the suite line of each failing or errored test, as GitHub shows them on the diff. */
-import * as core from '@actions/core'
+import * as log from './log.js'
 import { failureWithoutAssertion, sampleLabel, type TestOutcome } from './grading.js'
 
 /**
@@ -33,7 +33,7 @@ export function annotateProblems(problems: TestOutcome[]): number {
     if (annotated.has(outcome.evalCase)) continue
     annotated.add(outcome.evalCase)
     const { title, message } = annotationOf(outcome)
-    core.error(message, { title, file: outcome.evalCase.file, startLine: outcome.evalCase.line })
+    log.error(message, { title, file: outcome.evalCase.file, startLine: outcome.evalCase.line })
   }
   return annotated.size
 }

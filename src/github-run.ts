@@ -2,13 +2,15 @@
  * The GitHub side of a run: its outputs, job summary, PR comment, and the links and names reports show.
  */
 import * as core from '@actions/core'
+import * as log from './log.js'
 import * as github from '@actions/github'
 import type { ActionInputs } from './inputs.js'
-import { renderError } from './markdown.js'
+import { percentEncoded, renderError } from './markdown.js'
 import { pullRequestOf, ReportComment } from './pr-comment.js'
 import { usdString } from './pricing.js'
 import type { RunReport } from './report.js'
 import type { RunState } from './run-state.js'
+import { wellFormed } from './visible-text.js'
 
 /** Links a suite line at the commit under test: the pull request's head, else the workflow's commit. */
 export function sourceUrlFor(): (file: string, line: number) => string | undefined {
@@ -16,7 +18,15 @@ export function sourceUrlFor(): (file: string, line: number) => string | undefin
   const repository = process.env.GITHUB_REPOSITORY
   const sha = (payload.pull_request?.head as { sha?: string } | undefined)?.sha ?? process.env.GITHUB_SHA
   if (!repository || !sha) return () => undefined
-  return (file, line) => `${serverUrl}/${repository}/blob/${sha}/${encodeURI(file)}#L${line}`
+  return (file, line) => `${serverUrl}/${repository}/blob/${sha}/${encodedPath(file)}#L${line}`
+}
+
+/**
+ * A file path for a URL, each segment percent-encoded, `!'()*` included, so that a file named
+ * `x)@someone.yml` can neither end a Markdown link nor mention anyone.
+ */
+export function encodedPath(file: string): string {
+  return file.split('/').map(percentEncoded).join('/')
 }
 
 /** This action as a workflow names it, for the collect step the pending report shows. */
@@ -34,15 +44,15 @@ export async function reportComment(inputs: ActionInputs): Promise<ReportComment
   try {
     pr = await pullRequestOf(github.context, octokit)
   } catch (error) {
-    core.warning(`Could not look up the pull request of this ${event}: ${(error as Error).message}`)
+    log.warning(`Could not look up the pull request of this ${event}: ${(error as Error).message}`)
   }
   if (!pr) {
-    core.info(`No pull request for this ${event}: the report is in the job summary, outputs and files only.`)
+    log.info(`No pull request for this ${event}: the report is in the job summary, outputs and files only.`)
     return undefined
   }
   if (!inputs.comment) return undefined
   if (!octokit) {
-    core.warning("No 'github-token': the PR comment is skipped. Pass github-token: ${{ github.token }}.")
+    log.warning("No 'github-token': the PR comment is skipped. Pass github-token: ${{ github.token }}.")
     return undefined
   }
   return new ReportComment(octokit, pr, { mode: inputs.commentMode, header: inputs.commentHeader })
@@ -76,11 +86,11 @@ export async function commentOnPullRequest(
   if (!comment) return
   try {
     const { url, created } = await comment.write(markdown, state)
-    core.info(`${created ? 'Posted' : 'Updated'} the report comment: ${url}`)
+    log.info(`${created ? 'Posted' : 'Updated'} the report comment: ${url}`)
     core.setOutput('comment-url', url)
   } catch (error) {
     const status = (error as { status?: number }).status
-    core.warning(
+    log.warning(
       `Could not write the PR comment (${status ?? (error as Error).message}). The job summary has the report. ` +
         (status === 403 || status === 404
           ? "Give the job 'permissions: pull-requests: write'; pull requests from forks get a read-only token."
@@ -97,8 +107,8 @@ export function runUrl(): string | undefined {
 
 /** The job summary; outside the Actions runner (no GITHUB_STEP_SUMMARY) the report goes to the log. */
 export async function writeJobSummary(markdown: string): Promise<void> {
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write()
-  else core.info(markdown)
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(wellFormed(markdown)).write()
+  else log.info(markdown)
 }
 
 export async function explainFailureInSummary(message: string): Promise<void> {

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as core from '@actions/core'
+import * as log from './log.js'
 import type Anthropic from '@anthropic-ai/sdk'
 import { createAnthropicClient, tokenCounter, type WaitOutcome } from './batch-client.js'
 import { estimateCost, estimateSummary } from './estimate.js'
@@ -55,7 +56,7 @@ const ABORT_CANCEL_WAIT_MS = 5_000
 export async function run(): Promise<void> {
   const abort = new AbortController()
   const onSignal = (signal: NodeJS.Signals) => {
-    core.warning(
+    log.warning(
       `Received ${signal}: the job is being cancelled. The batches are recorded for a re-run to resume.`,
     )
     abort.abort()
@@ -67,7 +68,7 @@ export async function run(): Promise<void> {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     core.setOutput('status', 'error')
-    core.setFailed(message)
+    log.setFailed(message)
     await explainFailureInSummary(message)
   } finally {
     process.off('SIGTERM', onSignal)
@@ -113,14 +114,14 @@ async function evaluateRun(
   const { sampleByCustomId } = built
   const samples =
     built.requests.length === cases.length ? '' : ` (${built.requests.length} requests with repeats)`
-  core.info(
+  log.info(
     `Loaded ${cases.length} tests${samples} from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`,
   )
   const baseline = inputs.baselineFile ? await loadBaseline(workspace, inputs.baselineFile) : undefined
   const { requests, plans } =
     inputs.cache === 'auto' ? applyPromptCache(built.requests) : { requests: built.requests, plans: [] }
   for (const plan of plans) {
-    core.info(
+    log.info(
       `Prompt caching: a 1-hour breakpoint after the ${plan.prefix} shared by ${plan.requests} ${plan.model} requests.`,
     )
   }
@@ -131,7 +132,7 @@ async function evaluateRun(
   const requestBytes: number[] = []
   const run = new BatchRun({
     client,
-    log: core.info,
+    log: log.info,
     store: runStateStores(comment),
     runKey: runKeyOf(serialized(requests, requestBytes), {
       commit: process.env.GITHUB_SHA ?? '',
@@ -147,7 +148,7 @@ async function evaluateRun(
   entries.writeRequestParts(sampleByCustomId)
   try {
     if (collecting) {
-      core.info(`Collecting ${inputs.batchIds.join(', ')} (the batch-id input): nothing is submitted.`)
+      log.info(`Collecting ${inputs.batchIds.join(', ')} (the batch-id input): nothing is submitted.`)
       run.adopt(inputs.batchIds)
     } else {
       await run.submit(requests, requestBytes)
@@ -185,9 +186,9 @@ async function evaluateRun(
     })
     const resultsPath = await writeResultsFile(inputs.resultsFile, report, graded.outcomes, entries)
     const sampled = report.samples === report.total ? '' : ` (${report.samples} samples)`
-    core.info(`Wrote the results of ${report.total} tests${sampled} to ${resultsPath}.`)
+    log.info(`Wrote the results of ${report.total} tests${sampled} to ${resultsPath}.`)
     if (inputs.junitFile)
-      core.info(`Wrote JUnit XML to ${await writeJunitFile(inputs.junitFile, report, graded.outcomes)}.`)
+      log.info(`Wrote JUnit XML to ${await writeJunitFile(inputs.junitFile, report, graded.outcomes)}.`)
     setOutputs(report, resultsPath)
 
     const annotated = annotateProblems(report.problems)
@@ -209,7 +210,7 @@ async function evaluateRun(
       }),
       run.state(),
     )
-    if (report.status === 'failed') core.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
+    if (report.status === 'failed') log.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
   } finally {
     await entries.remove()
   }
@@ -232,7 +233,7 @@ async function withinBudget(
   const prefixes = new Map(plans.map((plan) => [plan.model, plan.prefixTokens]))
   const estimate = await estimateCost(requests, exact ? tokenCounter(client) : undefined, prefixes)
   const judgedTests = cases.filter((evalCase) => needsJudge(evalCase.assertions)).length
-  core.info(estimateSummary(estimate, judgedTests))
+  log.info(estimateSummary(estimate, judgedTests))
   core.setOutput(
     'estimated-cost-batch-usd',
     estimate.unpricedModels.length > 0 ? '' : usdString(estimate.high.batch),
@@ -253,7 +254,7 @@ async function withinBudget(
   await commentOnPullRequest(comment, `${markdown}\nNothing was submitted.\n`, undefined)
   if (over) {
     core.setOutput('status', 'over-budget')
-    core.setFailed(
+    log.setFailed(
       estimate.unpricedModels.length > 0
         ? `max-cost is set, but ${estimate.unpricedModels.join(', ')} is not in the price table, so the budget cannot be ` +
             "checked; nothing was submitted. Add the model's prices with the pricing input."
@@ -298,9 +299,9 @@ async function judgeOutputs(
       ? 'max-wait ran out before the judge was asked (on-timeout: cancel)'
       : undefined
   if (requests.length > 0 && notAsked) {
-    core.info(`Model-graded assertions: ${requests.length} judge requests are not sent: ${notAsked}.`)
+    log.info(`Model-graded assertions: ${requests.length} judge requests are not sent: ${notAsked}.`)
   } else if (requests.length > 0) {
-    core.info(`Model-graded assertions: ${requests.length} judge requests go out as a batch of their own.`)
+    log.info(`Model-graded assertions: ${requests.length} judge requests go out as a batch of their own.`)
     await run.submit(requests)
     core.setOutput('batch-ids', run.allBatchIds.join('\n'))
     const unfinished = await waitAndGrade(run, judge, inputs, (customId) => judge.requestOf(customId))
@@ -331,7 +332,7 @@ async function waitAndGrade(
   // A retry round is an extra: when it outlasts max-wait with on-timeout: fail, it is cancelled and what
   // the run already has is reported, rather than failing a run whose results are in.
   if (late.state === 'timed-out' && inputs.onTimeout === 'fail') {
-    core.info(
+    log.info(
       'The retry round did not end within max-wait: it is cancelled, and its requests keep their first results.',
     )
   }
@@ -363,7 +364,7 @@ async function settleUnfinished(waited: WaitOutcome, run: BatchRun, inputs: Acti
   }
   if (!cancel) return false
   const running = waited.batches.filter((batch) => batch.processing_status !== 'ended')
-  core.info(
+  log.info(
     `Cancelling ${running.map((batch) => batch.id).join(', ')}; requests already processed keep their results.`,
   )
   const ids = running.map((batch) => batch.id)
@@ -401,8 +402,8 @@ async function reportPending(
   core.setOutput('batch-ids', run.allBatchIds.join('\n'))
   await writeJobSummary(markdown)
   await commentOnPullRequest(comment, markdown, run.state())
-  if (waited.state === 'aborted') core.setFailed('The job was cancelled while the batches were running.')
-  else core.info(`${why} Detached: collect the results later with batch-id.`)
+  if (waited.state === 'aborted') log.setFailed('The job was cancelled while the batches were running.')
+  else log.info(`${why} Detached: collect the results later with batch-id.`)
 }
 
 /** The `baseline` results file; a missing one is a warning (a first run has none), a malformed one an error. */
@@ -414,14 +415,14 @@ async function loadBaseline(workspace: string, input: string): Promise<Baseline 
   try {
     text = await readFile(absolute, 'utf8')
   } catch {
-    core.warning(
+    log.warning(
       `No baseline results file at ${file}, so the report has no comparison. Check the 'baseline' input, and that ` +
         'the step that downloads or restores it ran.',
     )
     return undefined
   }
   const baseline = readBaseline(text, file)
-  core.info(`Comparing with the baseline ${file} (${baseline.total} tests, written ${baseline.generatedAt}).`)
+  log.info(`Comparing with the baseline ${file} (${baseline.total} tests, written ${baseline.generatedAt}).`)
   return baseline
 }
 
@@ -436,7 +437,7 @@ async function usePriceOverrides(file: string): Promise<void> {
   const pricer = createPricer(loadPriceOverrides(text, file))
   setPricer(pricer)
   const { changed = [], added = [] } = pricer.overrides ?? {}
-  core.info(`Prices from ${file}: ${added.length} model(s) added, ${changed.length} changed.`)
+  log.info(`Prices from ${file}: ${added.length} model(s) added, ${changed.length} changed.`)
 }
 
 /**

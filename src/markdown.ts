@@ -17,6 +17,7 @@ import { percent, type MetricSummary, type RunReport } from './report.js'
 import type { BaselineComparison } from './baseline.js'
 import { passAtK, passHatK } from './statistics.js'
 import { formatDuration } from './duration.js'
+import { visibleText, wellFormed } from './visible-text.js'
 
 /** Where a report is shown, and how much of it GitHub takes there. */
 export interface Surface {
@@ -72,9 +73,9 @@ function cut(text: string, max: number): string {
   return end < text.length ? `${text.slice(0, end)}…` : text
 }
 
-/** No HTML, and no @mentions or #refs that notify anyone. */
+/** Every character visible, no HTML, and no @mentions or #refs that notify anyone. */
 function inertHtml(text: string): string {
-  return text
+  return visibleText(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -83,15 +84,32 @@ function inertHtml(text: string): string {
 
 /**
  * Untrusted text (model output, suite text) made inert on one line: no HTML, no formatting, no line breaks
- * that end a table row or a list item, no @mentions or #refs. Cut to `max` characters.
+ * that end a table row or a list item, no @mentions or #refs, no control characters. Cut to `max` characters.
  */
 export function inertCell(text: string, max: number): string {
   return (
     inertHtml(cut(text, max))
       .replace(/([\\`*_[\]|~])/g, '\\$1')
-      // CommonMark ends a line at \r\n, \n and a lone \r alike.
-      .replace(/\r\n|\r|\n/g, ' ↵ ')
+      // visibleText has made every line ending (CommonMark's \r\n, \n and lone \r) a \n.
+      .replace(/\n/g, ' ↵ ')
   )
+}
+
+/** Text percent-encoded as encodeURIComponent does, and also the `!'()*` it leaves as they are. */
+export function percentEncoded(text: string): string {
+  return encodeURIComponent(wellFormed(text)).replace(
+    /[!'()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+}
+
+/**
+ * A link whose destination cannot end early or break: everything but the characters URLs of the action's
+ * own need (GitHub's server, repository, commit, an already encoded path, a #L line) percent-encoded, `(`,
+ * `)`, `<`, `>`, spaces and `@` included.
+ */
+function link(text: string, url: string): string {
+  return `[${text}](${wellFormed(url).replace(/[^\w\-.~:/?#=&%+]/gu, percentEncoded)})`
 }
 
 /** A multi-line output, inert inside a <pre> block (which Markdown leaves alone up to its closing tag). */
@@ -212,7 +230,7 @@ function problemBlock(outcome: TestOutcome, options: RenderOptions): string {
   const status = outcome.status === 'errored' ? `⚠️ ${outcome.resultType}` : '❌ failed'
   const location = `${evalCase.file}:${evalCase.line}`
   const url = options.sourceUrl?.(evalCase.file, evalCase.line)
-  const where = url ? `[${inertCell(location, 200)}](${url})` : inertCell(location, 200)
+  const where = url ? link(inertCell(location, 200), url) : inertCell(location, 200)
   const description = evalCase.description ? ` — ${inertCell(evalCase.description, 200)}` : ''
   const reasons = outcome.error
     ? [`- ${inertCell(outcome.error.type, 60)}: ${inertCell(outcome.error.message, MAX_REASON_CHARS)}`]
@@ -465,7 +483,7 @@ function footer(report: RunReport): string {
       `unexpected results for: ${inertCell(report.unexpectedCustomIds.slice(0, 10).join(', '), 300)}`,
     )
   }
-  if (report.runUrl) parts.push(`[workflow run](${report.runUrl})`)
+  if (report.runUrl) parts.push(link('workflow run', report.runUrl))
   return parts.join(' · ')
 }
 

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto'
 import * as github from '@actions/github'
 import type { RunState } from './run-state.js'
+import { wellFormed } from './visible-text.js'
 
 export type Octokit = ReturnType<typeof github.getOctokit>
 export type CommentMode = 'update' | 'new'
@@ -83,10 +84,13 @@ export class ReportComment {
     this.title = options.header || undefined
   }
 
-  /** The body: the marker, the run's state (hidden, for a re-run to resume), then the report. */
+  /**
+   * The body: the marker, the run's state (hidden, for a re-run to resume), then the report; well-formed, as
+   * GitHub stores it in UTF-8, which has no lone surrogates.
+   */
   body(markdown: string, state: RunState | undefined): string {
     const hiddenState = state ? `<!-- claude-batch-evals:state ${JSON.stringify(state)} -->\n` : ''
-    return `${this.marker}\n${hiddenState}${markdown}`
+    return wellFormed(`${this.marker}\n${hiddenState}${markdown}`)
   }
 
   /**

@@ -18,7 +18,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type * as ActionsCache from '@actions/cache'
-import * as core from '@actions/core'
+import * as log from './log.js'
 import type { RunState, RunStateStore } from './run-state.js'
 
 export interface ActionsCacheRunStateStoreOptions {
@@ -88,7 +88,7 @@ export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOpti
       const cache = await (actionsCache ??= import('@actions/cache'))
       if (cache.isFeatureAvailable()) return cache
     }
-    core.info(
+    log.info(
       `The actions cache is not available (no ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL in the environment), so ${doing}.`,
     )
     return undefined
@@ -109,20 +109,20 @@ export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOpti
         // the most recent save of this run.
         const matched = await cache.restoreCache([file], `${prefix}latest`, [prefix])
         if (matched === undefined) {
-          core.info("No earlier attempt's batches for this run in the actions cache.")
+          log.info("No earlier attempt's batches for this run in the actions cache.")
           return undefined
         }
         const state = parseState(await readFile(file, 'utf8'))
         if (state === undefined || state.runKey !== runKey) {
-          core.warning(`The actions cache entry ${matched} does not hold this run's state; ignoring it.`)
+          log.warning(`The actions cache entry ${matched} does not hold this run's state; ignoring it.`)
           return undefined
         }
-        core.info(
+        log.info(
           `Found ${state.batchIds.length} batch(es) of an earlier attempt in the actions cache (key ${matched}, saved ${state.savedAt}).`,
         )
         return state
       } catch (error) {
-        core.warning(
+        log.warning(
           `Could not read the actions cache for an earlier attempt's batches: ${errorMessage(error)}`,
         )
         return undefined
@@ -140,12 +140,12 @@ export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOpti
         // saveCache logs why it could not save, as a warning, and returns -1; it throws only on invalid input.
         const cacheId = await cache.saveCache([file], key)
         if (cacheId === -1) {
-          core.info(`The batches were not recorded in the actions cache (key ${key}).`)
+          log.info(`The batches were not recorded in the actions cache (key ${key}).`)
         } else {
-          core.info(`Recorded ${state.batchIds.length} batch(es) in the actions cache under key ${key}.`)
+          log.info(`Recorded ${state.batchIds.length} batch(es) in the actions cache under key ${key}.`)
         }
       } catch (error) {
-        core.warning(`Could not record the batches in the actions cache: ${errorMessage(error)}`)
+        log.warning(`Could not record the batches in the actions cache: ${errorMessage(error)}`)
       }
     },
   }

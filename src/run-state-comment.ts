@@ -3,7 +3,7 @@
  * of a pull request's evals finds the batches of the attempt before it. Saving also tells reviewers, in the
  * comment, that the evals are running.
  */
-import * as core from '@actions/core'
+import * as log from './log.js'
 import { renderRunning } from './markdown.js'
 import type { ReportComment } from './pr-comment.js'
 import type { RunStateStore } from './run-state.js'
@@ -15,7 +15,7 @@ export function pullRequestCommentStore(comment: ReportComment): RunStateStore {
       try {
         return await comment.loadState(runKey)
       } catch (error) {
-        core.info(
+        log.info(
           `Could not read the PR comment for an earlier attempt's batches: ${(error as Error).message}`,
         )
         return undefined
@@ -26,7 +26,7 @@ export function pullRequestCommentStore(comment: ReportComment): RunStateStore {
         const batchIds = [...state.batchIds, ...(state.judgeBatchIds ?? [])]
         await comment.write(renderRunning(batchIds, comment.title), state)
       } catch (error) {
-        core.info(`Could not record the batches in the PR comment: ${(error as Error).message}`)
+        log.info(`Could not record the batches in the PR comment: ${(error as Error).message}`)
       }
     },
   }
