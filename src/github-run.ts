@@ -10,7 +10,7 @@ import { pullRequestOf, ReportComment } from './pr-comment.js'
 import { usdString } from './pricing.js'
 import type { RunReport } from './report.js'
 import type { RunState } from './run-state.js'
-import { wellFormed } from './visible-text.js'
+import { postable } from './visible-text.js'
 
 /** Links a suite line at the commit under test: the pull request's head, else the workflow's commit. */
 export function sourceUrlFor(): (file: string, line: number) => string | undefined {
@@ -107,7 +107,7 @@ export function runUrl(): string | undefined {
 
 /** The job summary; outside the Actions runner (no GITHUB_STEP_SUMMARY) the report goes to the log. */
 export async function writeJobSummary(markdown: string): Promise<void> {
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(wellFormed(markdown)).write()
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(postable(markdown)).write()
   else log.info(markdown)
 }
 

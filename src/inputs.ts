@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { parseDuration } from './duration.js'
+import { addSecret } from './redaction.js'
 import {
   parseBatchIds,
   parseBoolean,
@@ -79,10 +80,23 @@ function input(name: string): string {
   return core.getInput(name) || (INPUT_DEFAULTS as Record<string, string>)[name] || ''
 }
 
-/** Reads and validates every input; the API key is masked before anything can print it. */
+/** Masks a secret in the log and registers it for redaction from everything the action writes or posts. */
+function secret(value: string): string {
+  if (value) {
+    core.setSecret(value)
+    addSecret(value)
+  }
+  return value
+}
+
+/**
+ * Reads and validates every input. The API key, the GitHub token and the Actions runtime token (which the
+ * cache client sends) are masked before anything can print them.
+ */
 export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
-  const apiKey = input('anthropic-api-key') || env.ANTHROPIC_API_KEY || ''
-  if (apiKey) core.setSecret(apiKey)
+  const apiKey = secret(input('anthropic-api-key') || env.ANTHROPIC_API_KEY || '')
+  const githubToken = secret(input('github-token'))
+  secret(env.ACTIONS_RUNTIME_TOKEN ?? '')
   if (!apiKey) {
     throw new Error(
       "No Anthropic API key. Set the 'anthropic-api-key' input to ${{ secrets.ANTHROPIC_API_KEY }} " +
@@ -98,7 +112,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     apiKey,
     baseURL: input('anthropic-base-url') || env.ANTHROPIC_BASE_URL || undefined,
     model: parseModelInput('model', input('model')),
-    githubToken: input('github-token'),
+    githubToken,
     comment: parseBoolean('comment', input('comment')),
     maxWaitMs: parseDuration('max-wait', input('max-wait')),
     pollIntervalMs: parseDuration('poll-interval', input('poll-interval')),

@@ -15,6 +15,7 @@ import type { SampleOutcome, TestOutcome } from './grading.js'
 import { usdString } from './pricing.js'
 import type { RunReport } from './report.js'
 import type { TestVerdict } from './verdicts.js'
+import { redact } from './redaction.js'
 
 export interface JunitOptions {
   /** The `name` of <testsuites>. */
@@ -48,9 +49,9 @@ const ENTITIES: Record<string, string> = {
 }
 const TEXT_SPECIAL = /[&<>"'\r]/g
 
-/** Text without the characters XML 1.0 forbids. */
+/** Text without the run's secrets and the characters XML 1.0 forbids. */
 export function xmlSafe(text: string): string {
-  return text.replace(FORBIDDEN, '')
+  return redact(text).replace(FORBIDDEN, '')
 }
 
 /** A value for a double- or single-quoted attribute: escaped, and tabs and line breaks kept as references. */

@@ -2,7 +2,6 @@
  * Orchestrates one run: suite -> batches (submitted, resumed or collected) -> wait -> grade -> results file
  * -> reports and outputs; or, when the batches outlast the wait, a report of where they are.
  */
-import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as core from '@actions/core'
 import * as log from './log.js'
@@ -45,7 +44,8 @@ import { EntrySpool, writeResultsFile } from './results-file.js'
 import { runKeyOf, type RunStateStore } from './run-state.js'
 import { actionsCacheRunStateStore } from './run-state-cache.js'
 import { pullRequestCommentStore } from './run-state-comment.js'
-import { loadSuites, type EvalCase } from './suite.js'
+import { loadSuites, type EvalCase, type SuiteIO } from './suite.js'
+import { FileRefusedError } from './file-refs.js'
 import { allowedRoots, confinedSuiteIO, findSuiteFiles } from './suite-files.js'
 
 /** How long a cancelled batch may take to end before the run reports without its results. */
@@ -105,10 +105,11 @@ async function evaluateRun(
   started: { run?: BatchRun },
 ): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
-  if (inputs.pricingFile) await usePriceOverrides(path.resolve(workspace, inputs.pricingFile))
-  const files = await findSuiteFiles(inputs.suitePatterns, workspace)
-  // file:// references read only inside the workspace and the allowed-paths directories.
+  // Suites, their file:// references, and the pricing and baseline files a pull request may have replaced
+  // with symlinks, are read only inside the workspace and the allowed-paths directories.
   const io = confinedSuiteIO(allowedRoots(workspace, inputs.allowedPaths))
+  if (inputs.pricingFile) usePriceOverrides(path.resolve(workspace, inputs.pricingFile), io)
+  const files = await findSuiteFiles(inputs.suitePatterns, workspace)
   const cases = await loadSuites(files, { workspace, model: inputs.model, io })
   const built = buildBatchRequests(cases, inputs.repeat)
   const { sampleByCustomId } = built
@@ -117,7 +118,7 @@ async function evaluateRun(
   log.info(
     `Loaded ${cases.length} tests${samples} from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`,
   )
-  const baseline = inputs.baselineFile ? await loadBaseline(workspace, inputs.baselineFile) : undefined
+  const baseline = inputs.baselineFile ? loadBaseline(workspace, inputs.baselineFile, io) : undefined
   const { requests, plans } =
     inputs.cache === 'auto' ? applyPromptCache(built.requests) : { requests: built.requests, plans: [] }
   for (const plan of plans) {
@@ -407,14 +408,15 @@ async function reportPending(
 }
 
 /** The `baseline` results file; a missing one is a warning (a first run has none), a malformed one an error. */
-async function loadBaseline(workspace: string, input: string): Promise<Baseline | undefined> {
+function loadBaseline(workspace: string, input: string, io: SuiteIO): Baseline | undefined {
   const absolute = path.resolve(workspace, input)
   // Named as the workspace has it: the runner's absolute path means nothing to a reviewer.
   const file = path.relative(workspace, absolute)
   let text: string
   try {
-    text = await readFile(absolute, 'utf8')
-  } catch {
+    text = io.readText(absolute)
+  } catch (error) {
+    if (error instanceof FileRefusedError) throw new Error(`The 'baseline' input: ${error.about(file)}.`)
     log.warning(
       `No baseline results file at ${file}, so the report has no comparison. Check the 'baseline' input, and that ` +
         'the step that downloads or restores it ran.',
@@ -427,11 +429,12 @@ async function loadBaseline(workspace: string, input: string): Promise<Baseline 
 }
 
 /** Prices from the `pricing` file, over the built-in table, for every cost this run computes. */
-async function usePriceOverrides(file: string): Promise<void> {
+function usePriceOverrides(file: string, io: SuiteIO): void {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
-  } catch {
+    text = io.readText(file)
+  } catch (error) {
+    if (error instanceof FileRefusedError) throw new Error(`The 'pricing' input: ${error.about(file)}.`)
     throw new Error(`The pricing file ${file} does not exist or cannot be read. Check the 'pricing' input.`)
   }
   const pricer = createPricer(loadPriceOverrides(text, file))

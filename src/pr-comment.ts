@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto'
 import * as github from '@actions/github'
 import type { RunState } from './run-state.js'
-import { wellFormed } from './visible-text.js'
+import { postable } from './visible-text.js'
 
 export type Octokit = ReturnType<typeof github.getOctokit>
 export type CommentMode = 'update' | 'new'
@@ -90,7 +90,7 @@ export class ReportComment {
    */
   body(markdown: string, state: RunState | undefined): string {
     const hiddenState = state ? `<!-- claude-batch-evals:state ${JSON.stringify(state)} -->\n` : ''
-    return wellFormed(`${this.marker}\n${hiddenState}${markdown}`)
+    return postable(`${this.marker}\n${hiddenState}${markdown}`)
   }
 
   /**

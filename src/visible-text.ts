@@ -5,6 +5,7 @@
  * written as escapes; lone surrogates, which GitHub's API and UTF-8 cannot carry, become U+FFFD. Tabs and line
  * breaks stay, a carriage return being a line break as CommonMark and the Actions runner read it.
  */
+import { redact } from './redaction.js'
 
 /**
  * C0 controls but tab and line feed, DEL, C1 controls; the bidi embeddings, overrides and isolates
@@ -24,6 +25,11 @@ function escapeOf(char: string): string {
 /** Lone surrogates as U+FFFD (String.prototype.toWellFormed: Node 20 has it, TypeScript's ES2023 lib not). */
 export function wellFormed(text: string): string {
   return (text as unknown as { toWellFormed(): string }).toWellFormed()
+}
+
+/** Text as it may be posted or written for readers: the run's secrets redacted, and well-formed. */
+export function postable(text: string): string {
+  return wellFormed(redact(text))
 }
 
 /** The text with line breaks as `\n`, other controls and bidi controls escaped, and well-formed. */
