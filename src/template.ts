@@ -1,7 +1,26 @@
 import nunjucks from 'nunjucks'
+import { parseTemplate, refusedParts, SANDBOX_RUNTIME, TemplateRefusal } from './template-sandbox.js'
 
-/** Nunjucks, as promptfoo uses it, except that an undefined variable is an error instead of an empty string. */
-const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true })
+/**
+ * Nunjucks, as promptfoo uses it, except that an undefined variable is an error instead of an empty string,
+ * and that templates reach only their data (template-sandbox.ts). No loaders: a template cannot read files.
+ * `dev` keeps the error a lookup threw as the cause of nunjucks' error, so that a refusal is told as such.
+ */
+const environment = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: true, dev: true })
+const { filters, tests, globals } = environment as unknown as Record<string, object>
+// `{{ x | constructor }}` and `{% if x is valueOf %}` would find Object.prototype's members otherwise.
+for (const table of [filters, tests, globals]) Object.setPrototypeOf(table, null)
+const GLOBAL_NAMES = new Set(Object.keys(globals))
+
+/** A template that does not render; the message names the missing variable, the syntax fault or the refused key. */
+export class TemplateError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'TemplateError'
+  }
+}
+
+type RenderRoot = (env: unknown, context: unknown, frame: unknown, runtime: unknown, cb: unknown) => void
 
 /**
  * Compiled templates by their text: a suite renders its few prompts and defaultTest assertions for each of its
@@ -15,19 +34,39 @@ const CACHED_TEMPLATES = 1000
 function templateOf(text: string): nunjucks.Template {
   let template = templates.get(text)
   if (!template) {
+    template = compile(text)
     if (templates.size >= CACHED_TEMPLATES) templates.delete(templates.keys().next().value as string)
-    templates.set(text, (template = new nunjucks.Template(text, environment)))
+    templates.set(text, template)
   }
+  return template
+}
+
+/** The template checked (throws a TemplateRefusal), compiled, and set to render with the guarded runtime. */
+function compile(text: string): nunjucks.Template {
+  let refused: string | undefined
+  try {
+    refused = refusedParts(parseTemplate(text, (environment as unknown as { opts: object }).opts))
+  } catch {
+    // Not a template nunjucks can parse: compiling it below throws nunjucks' own error, with its line.
+  }
+  if (refused) throw new TemplateError(refused)
+  const template = new nunjucks.Template(text, environment, undefined, true)
+  const compiled = template as unknown as { rootRenderFunc: RenderRoot }
+  const root = compiled.rootRenderFunc
+  compiled.rootRenderFunc = (env, context, frame, _runtime, cb) =>
+    root(env, context, frame, SANDBOX_RUNTIME, cb)
   return template
 }
 
 const OUTPUT_VARIABLE = /\{\{-?\s*([A-Za-z_$][\w$]*)/g
 
-/** A template that does not render; the message names the missing variable or the syntax fault. */
-export class TemplateError extends Error {
-  constructor(message: string, options: ErrorOptions) {
-    super(message, options)
-    this.name = 'TemplateError'
+/** Checks a template without rendering it (a refused key or a syntax fault); throws a TemplateError. */
+export function checkTemplate(template: string): void {
+  if (!template.includes('{')) return
+  try {
+    templateOf(template)
+  } catch (error) {
+    throw templateError(error, template, undefined)
   }
 }
 
@@ -37,16 +76,35 @@ export function renderTemplate(template: string, vars: Record<string, unknown>):
   try {
     return templateOf(template).render(vars)
   } catch (error) {
-    const missing = [...template.matchAll(OUTPUT_VARIABLE)].map((m) => m[1]).filter((name) => !(name in vars))
+    throw templateError(error, template, vars)
+  }
+}
+
+function templateError(
+  error: unknown,
+  template: string,
+  vars: Record<string, unknown> | undefined,
+): TemplateError {
+  if (error instanceof TemplateError) return error
+  // A refusal while rendering, which nunjucks wrapped with the line it was rendering.
+  const { cause, lineno } = error as { cause?: unknown; lineno?: unknown }
+  if (cause instanceof TemplateRefusal) {
+    const message = typeof lineno === 'number' ? cause.located(lineno + 1) : cause.message
+    return new TemplateError(message, { cause: error })
+  }
+  if (vars) {
+    const missing = [...template.matchAll(OUTPUT_VARIABLE)]
+      .map((m) => m[1])
+      .filter((name) => !Object.hasOwn(vars, name) && !GLOBAL_NAMES.has(name))
     if (missing.length > 0) {
       const given = Object.keys(vars)
-      throw new TemplateError(
+      return new TemplateError(
         `the template uses {{ ${[...new Set(missing)].join(' }}, {{ ')} }} but vars has no such key ` +
           `(vars: ${given.length > 0 ? given.join(', ') : 'none'})`,
         { cause: error },
       )
     }
-    const detail = (error as Error).message.replace(/^\(unknown path\)\s*/, '').replace(/\s+/g, ' ')
-    throw new TemplateError(`the template does not render: ${detail}`, { cause: error })
   }
+  const detail = (error as Error).message.replace(/^\(unknown path\)\s*/, '').replace(/\s+/g, ' ')
+  return new TemplateError(`the template does not render: ${detail}`, { cause: error })
 }
