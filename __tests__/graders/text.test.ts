@@ -57,6 +57,25 @@ describe('text graders', () => {
     )
   })
 
+  it('grades a regex that backtracks for ever on the output within a time budget', async () => {
+    // Exponential in V8's usual engine; its linear-time engine answers at once.
+    const words = await grade({ type: 'regex', value: '^(\\w+\\s?)*$' }, 'a'.repeat(40) + '!')
+    expect(words).toMatchObject({ pass: false, reason: 'expected output to match /^(\\w+\\s?)*$/' })
+    expect(words.errored).toBeUndefined()
+    // A backreference keeps it from the linear engine: it runs out of its budget and errs, whatever the form.
+    for (const type of ['regex', 'not-regex']) {
+      expect(await grade({ type, value: '^(a+)+\\1$' }, 'a'.repeat(40) + '!')).toMatchObject({
+        pass: false,
+        score: 0,
+        errored: true,
+        reason:
+          'the regular expression /^(a+)+\\1$/ ran past its 1 s budget on this output (catastrophic backtracking): ' +
+          'simplify it, e.g. avoid nested quantifiers like (a+)+ and backreferences like \\1',
+      })
+    }
+    expect((await grade({ type: 'regex', value: '^(a+)+\\1$' }, 'aaaa')).pass).toBe(true)
+  })
+
   it('grades the text blocks joined, ignoring thinking and tool_use blocks', async () => {
     const content = [
       thinking('Lyon? No: the capital is Paris'),

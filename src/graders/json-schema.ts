@@ -1,6 +1,8 @@
 /** JSON Schema validation with ajv: strict for schemas a suite author writes, lenient for the request's tools. */
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv'
+import type { RegExpEngine } from 'ajv/dist/types/index.js'
 import type { Ajv2020 } from 'ajv/dist/2020.js'
+import { boundedRegExp } from './bounded-regex.js'
 import { oneLine } from './values.js'
 
 type AjvInstance = Ajv | Ajv2020
@@ -36,6 +38,14 @@ export function schemaCompiler(): Promise<CompileSchema> {
   return compiler
 }
 
+/**
+ * Schemas' `pattern`s and `patternProperties` run on model output within a time budget; a validation that
+ * runs out throws a RegexBudgetError, which errs that assertion for that test. `code` names the engine in
+ * ajv's standalone code, which is not used here.
+ */
+const boundedEngine = (pattern: string, flags: string) => boundedRegExp(pattern, flags)
+const regExp: RegExpEngine = Object.assign(boundedEngine, { code: 'boundedRegExp' })
+
 /** Lazily built, one per (strictness x draft). */
 const instances = new Map<string, AjvInstance>()
 
@@ -56,8 +66,9 @@ function instance(modules: AjvModules, strict: boolean, schema: unknown): AjvIns
           strictTuples: false,
           strictRequired: false,
           logger: false,
+          code: { regExp },
         }
-      : { allErrors: true, strict: false, logger: false }
+      : { allErrors: true, strict: false, logger: false, code: { regExp } }
     ajv = draft === '2020' ? new modules.Ajv2020(options) : new modules.Ajv(options)
     modules.addFormats(ajv)
     instances.set(key, ajv)

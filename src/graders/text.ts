@@ -1,5 +1,9 @@
-/** Text graders with promptfoo's names and semantics: equals, contains and its variants, starts-with, regex. */
+/**
+ * Text graders with promptfoo's names and semantics: equals, contains and its variants, starts-with, regex (within
+ * a time budget: bounded-regex.ts).
+ */
 import { isDeepStrictEqual } from 'node:util'
+import { boundedRegExp, RegexBudgetError, type BoundedRegExp } from './bounded-regex.js'
 import { phrased, type GraderDefinition } from './grader.js'
 import { AssertionCompileError, type Finding } from './types.js'
 import { listValue, resolveDataValue, show, showList, textValue, type CompileContext } from './values.js'
@@ -132,9 +136,9 @@ const regex: GraderDefinition = {
   compile(c) {
     const { negate } = c
     const source = textValue(c, resolveDataValue(c), 'a JavaScript regular expression, without slashes')
-    let pattern: RegExp
+    let pattern: BoundedRegExp
     try {
-      pattern = new RegExp(source)
+      pattern = boundedRegExp(source)
     } catch (error) {
       throw new AssertionCompileError(
         `${c.type} has an invalid regular expression: ${(error as Error).message}`,
@@ -142,7 +146,16 @@ const regex: GraderDefinition = {
       )
     }
     const shown = `/${source.length > 80 ? `${source.slice(0, 80)}…` : source}/`
-    return ({ text }) => phrased(pattern.test(text), negate, ['match', 'matches'], shown)
+    return ({ text }): Finding => {
+      let matches: boolean
+      try {
+        matches = pattern.test(text)
+      } catch (error) {
+        if (!(error instanceof RegexBudgetError)) throw error
+        return { pass: false, score: 0, reason: error.message, error: true }
+      }
+      return phrased(matches, negate, ['match', 'matches'], shown)
+    }
   },
 }
 
