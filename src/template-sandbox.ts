@@ -44,9 +44,8 @@ const internals = nunjucks as unknown as {
 }
 
 /**
- * A template refused, or a lookup or call refused while rendering: `what` the template does, then `why` it
- * may not and what to write instead. The line of a refusal met while rendering is known only to nunjucks'
- * error around it, hence `located`.
+ * A lookup or call refused while rendering: `what` the template does, then `why` it may not and what to
+ * write instead. Its line is known only to nunjucks' error around it, hence `located`.
  */
 export class TemplateRefusal extends Error {
   constructor(

@@ -41,7 +41,7 @@ function templateOf(text: string): nunjucks.Template {
   return template
 }
 
-/** The template checked (throws a TemplateRefusal), compiled, and set to render with the guarded runtime. */
+/** The template checked (throws a TemplateError), compiled, and set to render with the guarded runtime. */
 function compile(text: string): nunjucks.Template {
   let refused: string | undefined
   try {
