@@ -262,6 +262,18 @@ describe('compiling model-graded assertions', () => {
     )
   })
 
+  it('refuses a rubricPrompt template that reaches for code, before anything is billed', async () => {
+    for (const rubricPrompt of [
+      '{{ range.constructor("return process.env")() }}',
+      [{ role: 'system', content: '{{ __proto__ }}' }, { role: 'user', content: 'Grade {{ output }}' }],
+    ]) {
+      expect(await compileError({ type: 'llm-rubric', value: 'x', rubricPrompt })).toMatchObject({
+        key: 'rubricPrompt',
+        message: expect.stringMatching(/^llm-rubric: 'rubricPrompt': .*leads to JavaScript code, not data/),
+      })
+    }
+  })
+
   it("refuses g-eval's two-prompt form, and a missing rubricPrompt file", async () => {
     expect(
       (await compileError({ type: 'g-eval', value: 'x', rubricPrompt: { steps: 'a', evaluate: 'b' } }))

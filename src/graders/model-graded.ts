@@ -41,7 +41,7 @@
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import { parseProvider } from '../providers.js'
 import { refusedParams } from '../request-params.js'
-import { renderTemplate } from '../template.js'
+import { checkTemplate, renderTemplate } from '../template.js'
 import { reachesThreshold, type GraderDefinition } from './grader.js'
 import { findJson } from './json.js'
 import { AssertionCompileError, type Check, type Finding, type JudgeReply, type Subject } from './types.js'
@@ -304,7 +304,7 @@ function judgePrompt(c: CompileContext, type: JudgeType): JudgePrompt {
   }
   if (typeof raw === 'string') {
     if (raw.trim() === '') fail("'rubricPrompt' is empty")
-    return { messages: [{ role: 'user', content: raw }] }
+    return checkedTemplates(c, { messages: [{ role: 'user', content: raw }] })
   }
   if (!Array.isArray(raw)) {
     return fail(
@@ -339,7 +339,22 @@ function judgePrompt(c: CompileContext, type: JudgeType): JudgePrompt {
   if (messages.length === 0 || messages[0].role !== 'user') {
     fail("the messages of 'rubricPrompt' after the system ones must start with a user message")
   }
-  return system.length > 0 ? { system: system.join('\n\n'), messages } : { messages }
+  return checkedTemplates(c, system.length > 0 ? { system: system.join('\n\n'), messages } : { messages })
+}
+
+/**
+ * The prompt, its templates compiled now, so that one the sandbox refuses (or that does not parse) is reported
+ * at the assertion's line before anything is billed, not as an errored grade of every test.
+ */
+function checkedTemplates(c: CompileContext, prompt: JudgePrompt): JudgePrompt {
+  for (const text of [prompt.system ?? '', ...prompt.messages.map((message) => message.content)]) {
+    try {
+      checkTemplate(text)
+    } catch (error) {
+      throw new AssertionCompileError(`${c.type}: 'rubricPrompt': ${messageOf(error)}`, 'rubricPrompt')
+    }
+  }
+  return prompt
 }
 
 const asTemplateValue = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value))
