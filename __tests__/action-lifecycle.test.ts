@@ -2,6 +2,10 @@
  * The batch lifecycle through the committed bundle: detach and collect, cancel at max-wait, a cancelled job
  * and its re-run (which must bill nothing new), and the API's faults. Run as the Actions runner runs it,
  * against the Batch API emulator and the fake GitHub API.
+ *
+ * The action runs on its own clock, in its own process, so no outcome here may hang on how fast it runs:
+ * a batch that must outlast max-wait is scripted to end only when the test says (`endBatch`) or at a cancel,
+ * and one that must end does so at the action's first look (`endAfterPolls: 1`), which it always takes.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -52,6 +56,10 @@ function run(inputs: RunActionOptions['inputs'], options: Partial<RunActionOptio
 }
 
 const creates = () => emulator.createdBatches().length
+/** Ends every batch the test held (scripted batches that have not ended yet; the others stay as they are). */
+const endBatches = () => {
+  for (const { id } of emulator.createdBatches()) emulator.endBatch(id)
+}
 const scheduled = { name: 'schedule', payload: {} }
 
 /**
@@ -75,7 +83,8 @@ const ourComment = () =>
 
 describe('the batch lifecycle, run from dist/', () => {
   it('shows a collect step with the repeat input the batches were submitted with', async () => {
-    emulator = await startBatchEmulator({ processingMs: 5_000, replies: REPLIES })
+    emulator = await startBatchEmulator({ replies: REPLIES })
+    emulator.scriptNextBatches({})
     const detached = await run({ 'max-wait': '500ms', 'on-timeout': 'detach', repeat: '3' })
     expect(detached.summary).toContain(
       `anthropic-api-key: \${{ secrets.ANTHROPIC_API_KEY }}\n    repeat: 3\n    batch-id: |\n      ${detached.outputs['batch-ids']}\n`,
@@ -83,7 +92,8 @@ describe('the batch lifecycle, run from dist/', () => {
   })
 
   it('detaches at max-wait with status pending, and a later run collects without submitting', async () => {
-    emulator = await startBatchEmulator({ processingMs: 2_500, replies: REPLIES })
+    emulator = await startBatchEmulator({ replies: REPLIES })
+    emulator.scriptNextBatches({})
     const detached = await run({ 'max-wait': '500ms', 'on-timeout': 'detach' })
     const batchId = detached.outputs['batch-ids']
     expect(detached.exitCode).toBe(0)
@@ -95,7 +105,7 @@ describe('the batch lifecycle, run from dist/', () => {
     )
     expect(ourComment()?.body).toContain('still running')
 
-    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    emulator.endBatch(batchId)
     const collected = await run(
       { 'batch-id': batchId },
       { event: { name: 'workflow_dispatch', payload: {} } },
@@ -112,28 +122,39 @@ describe('the batch lifecycle, run from dist/', () => {
   })
 
   it('cancels at max-wait with on-timeout: cancel, and reports the partial results', async () => {
-    emulator = await startBatchEmulator({ processingMs: 4_000, replies: REPLIES })
-    const result = await run({ 'max-wait': '2s', 'on-timeout': 'cancel', 'retry-errored': 'false' })
+    emulator = await startBatchEmulator({ replies: REPLIES })
+    // One request processed when max-wait runs out; the cancel cancels the other two.
+    emulator.scriptNextBatches({ processed: 1 })
+    const result = await run({ 'max-wait': '1s', 'on-timeout': 'cancel', 'retry-errored': 'false' })
     const cancels = emulator.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/cancel'))
     expect(cancels).toHaveLength(1)
     expect(result.log).toMatch(/Cancelling msgbatch_\w+; requests already processed keep their results\./)
-    expect(Number(result.outputs.errored)).toBeGreaterThan(0)
-    expect(Number(result.outputs.passed) + Number(result.outputs.errored)).toBe(3)
+    expect(result.outputs).toMatchObject({ passed: '1', errored: '2' })
     expect(result.outputs.status).toBe('failed')
     expect(result.exitCode).toBe(1)
     expect(result.summary).toContain('⚠️ canceled')
   })
 
   it('goes on when a cancel is refused (the batch may have ended since), and reports what it returns', async () => {
-    emulator = await startBatchEmulator({ processingMs: 2_500, replies: REPLIES })
+    emulator = await startBatchEmulator({ replies: REPLIES })
+    emulator.scriptNextBatches({})
     emulator.failNext('POST', /\/cancel$/, 'invalid_request_error')
-    const result = await run({ 'max-wait': '1s', 'on-timeout': 'cancel' })
+    // The batch ends once the cancel was refused, while the action waits for it to end.
+    const result = await run(
+      { 'max-wait': '1s', 'on-timeout': 'cancel' },
+      {
+        onLog: (log) => {
+          if (log.includes('Could not cancel')) endBatches()
+        },
+      },
+    )
     expect(result.log).toMatch(/Could not cancel msgbatch_\w+ \(400 .*\); it may have ended already\./)
     expect(result.outputs).toMatchObject({ status: 'passed', passed: '3' })
   })
 
   it('records the batch when the job is cancelled, and the re-run resumes it: zero new requests billed', async () => {
-    emulator = await startBatchEmulator({ processingMs: 1_500, replies: REPLIES })
+    emulator = await startBatchEmulator({ replies: REPLIES })
+    emulator.scriptNextBatches({})
     const cancelled = await run({}, { signalWhen: { log: /Created batch msgbatch_\w+/, signal: 'SIGTERM' } })
     expect(cancelled.log).toContain('::warning::Received SIGTERM')
     expect(cancelled.exitCode).toBe(1)
@@ -142,6 +163,7 @@ describe('the batch lifecycle, run from dist/', () => {
     const [batch] = emulator.createdBatches()
     expect(ourComment()?.body).toContain(batch.id)
 
+    emulator.endBatch(batch.id)
     const rerun = await run({})
     expect(rerun.log).toContain(`Resuming ${batch.id}, created by an earlier attempt of this run`)
     expect(rerun.outputs).toMatchObject({ status: 'passed', passed: '3', 'batch-ids': batch.id })
@@ -152,7 +174,8 @@ describe('the batch lifecycle, run from dist/', () => {
   })
 
   it('resumes from the Actions cache outside pull requests too', async () => {
-    emulator = await startBatchEmulator({ processingMs: 1_500, replies: REPLIES })
+    emulator = await startBatchEmulator({ replies: REPLIES })
+    emulator.scriptNextBatches({})
     await withActionsCache(async (env, cache) => {
       const cancelled = await run(
         {},
@@ -160,6 +183,7 @@ describe('the batch lifecycle, run from dist/', () => {
       )
       expect(cancelled.outputs.status).toBe('pending')
       expect(cache.entries()).toHaveLength(1)
+      endBatches()
       const rerun = await run({}, { event: scheduled, env })
       expect(rerun.log).toMatch(
         /Resuming msgbatch_\w+, created by an earlier attempt of this run \(found in the actions cache/,
@@ -195,7 +219,8 @@ describe('the batch lifecycle, run from dist/', () => {
   })
 
   it('cancels the batch too when the job is cancelled with cancel-on-abort', async () => {
-    emulator = await startBatchEmulator({ processingMs: 60_000, replies: REPLIES })
+    emulator = await startBatchEmulator({ replies: REPLIES })
+    emulator.scriptNextBatches({ processed: 0 })
     const result = await run(
       { 'cancel-on-abort': 'true' },
       { signalWhen: { log: /Created batch msgbatch_\w+/, signal: 'SIGINT' } },
@@ -234,13 +259,11 @@ describe('the batch lifecycle, run from dist/', () => {
 
   it('a re-run after a job cancelled during a retry round reports every result once', async () => {
     // The first batch expires with a request unprocessed; its retry round runs when the job is cancelled.
-    emulator = await startBatchEmulator({ processingMs: 1_500, expiresAfterMs: 1_000, replies: REPLIES })
+    emulator = await startBatchEmulator({ replies: REPLIES })
+    emulator.scriptNextBatches({ processed: 2, endAfterPolls: 1 }, {})
     const cancelled = await run(
       {},
       {
-        onOutput: (chunk) => {
-          if (chunk.includes('Retrying')) emulator.setProcessingMs(800)
-        },
         signalWhen: {
           log: /Created batch msgbatch_\w+ with 3 requests\.\n(.|\n)*Created batch/,
           signal: 'SIGTERM',
@@ -250,6 +273,7 @@ describe('the batch lifecycle, run from dist/', () => {
     expect(cancelled.outputs.status).toBe('pending')
     expect(creates()).toBe(2)
 
+    endBatches()
     const rerun = await run({})
     expect(rerun.log).toMatch(/Resuming msgbatch_\w+, msgbatch_\w+, created by an earlier attempt/)
     expect(rerun.log).not.toContain('unknown custom_ids')
@@ -268,8 +292,9 @@ describe('the batch lifecycle, run from dist/', () => {
 
   it('creates no batch once the job is cancelled, and says nothing was submitted', async () => {
     emulator = await startBatchEmulator({ processingMs: 100, replies: REPLIES })
-    emulator.failNext('POST', /^\/v1\/messages\/batches$/, 'rate_limit_error', 1, { retryAfterSeconds: 2 })
-    const cancelled = await run({}, { signalWhen: { log: /trying again in 2s/, signal: 'SIGTERM' } })
+    // A wait no run of this test outlasts: the job is cancelled during it.
+    emulator.failNext('POST', /^\/v1\/messages\/batches$/, 'rate_limit_error', 1, { retryAfterSeconds: 3600 })
+    const cancelled = await run({}, { signalWhen: { log: /trying again in 1h/, signal: 'SIGTERM' } })
     expect(cancelled.exitCode).toBe(1)
     expect(creates()).toBe(0)
     expect(cancelled.summary).toContain('The job was cancelled before all the batches were created')
@@ -283,13 +308,13 @@ describe('the batch lifecycle, run from dist/', () => {
     )
     await writeFile(path.join(workspace, 'suite.yml'), suite)
     emulator = await startBatchEmulator({
-      processingMs: 4_000,
       replies: { ...REPLIES, '3+3?': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
     })
-    // By then the first request (the overloaded one) has been processed, and some of the others have not.
+    // The first request (the overloaded one) has been processed when the job is cancelled; the others have not.
+    emulator.scriptNextBatches({ processed: 1 })
     const result = await run(
       { 'cancel-on-abort': 'true' },
-      { signalWhen: { log: /in_progress.*\(2s elapsed\)/, signal: 'SIGTERM' } },
+      { signalWhen: { log: /Created batch msgbatch_\w+/, signal: 'SIGTERM' } },
     )
     expect(result.log).toMatch(
       /The job is being cancelled: 1 request\(s\) that errored or expired are reported/,
@@ -299,7 +324,9 @@ describe('the batch lifecycle, run from dist/', () => {
   })
 
   it('polls on through an outage longer than the client retries for, until max-wait', async () => {
-    emulator = await startBatchEmulator({ processingMs: 1_000, replies: REPLIES })
+    emulator = await startBatchEmulator({ replies: REPLIES })
+    // Ended at the first poll that gets an answer.
+    emulator.scriptNextBatches({ endAfterPolls: 1 })
     // The client tries each poll 6 times: the first poll fails, the second succeeds at its third try.
     emulator.failNext('GET', /^\/v1\/messages\/batches\/msgbatch_\w+$/, 'overloaded_error', 8, {
       retryAfterSeconds: 0.05,
@@ -313,13 +340,14 @@ describe('the batch lifecycle, run from dist/', () => {
 
   it('waits out a full processing queue as the API asks, within max-wait', async () => {
     emulator = await startBatchEmulator({
+      processingMs: 1,
       maxQueuedRequests: 5,
-      queueRetryAfterSeconds: 0.2,
+      queueRetryAfterSeconds: 0.05,
       replies: REPLIES,
     })
-    // Another job's batch fills the queue for a while.
-    const otherJob = async (processingMs: number) => {
-      emulator.setProcessingMs(processingMs)
+    /** Another job's batch fills the queue until the test ends it. Returns its id. */
+    const otherJob = async (): Promise<string> => {
+      emulator.scriptNextBatches({})
       const created = await fetch(`${emulator.url}/v1/messages/batches`, {
         method: 'POST',
         headers: {
@@ -335,35 +363,26 @@ describe('the batch lifecycle, run from dist/', () => {
         }),
       })
       expect(created.status).toBe(200)
-      emulator.setProcessingMs(100)
+      return ((await created.json()) as { id: string }).id
     }
-    await otherJob(3_000)
-    const result = await run({})
-    // More refusals than the attempts a create error gets.
-    expect(result.log.match(/The API refused the batch for load \(429: /g)?.length).toBeGreaterThanOrEqual(5)
+    const refusal = /The API refused the batch for load \(429: /g
+    const other = await otherJob()
+    // The other job's batch ends after more refusals than the 5 attempts a create error gets.
+    const result = await run(
+      {},
+      {
+        onLog: (log) => {
+          if ((log.match(refusal)?.length ?? 0) >= 6) emulator.endBatch(other)
+        },
+      },
+    )
+    expect(result.log.match(refusal)?.length).toBeGreaterThanOrEqual(6)
     expect(result.outputs).toMatchObject({ status: 'passed', passed: '3' })
 
-    await otherJob(60_000)
+    await otherJob()
     const full = await run({ 'max-wait': '1s' }, { env: { GITHUB_SHA: 'def456' } })
     expect(full.exitCode).toBe(1)
     expect(full.summary).toContain('max-wait would run out before the next try; nothing was created')
-  })
-
-  it('bounds all the waiting of a run by max-wait, and cancels a retry round that outlasts it', async () => {
-    emulator = await startBatchEmulator({
-      processingMs: 1_500,
-      replies: { ...REPLIES, '2+2?': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
-    })
-    const result = await run({ 'max-wait': '2s' })
-    expect(creates()).toBe(2)
-    expect(result.log).toContain('The retry round did not end within max-wait: it is cancelled')
-    expect(emulator.calls.filter((c) => c.path.endsWith('/cancel'))).toHaveLength(1)
-    // The results are in and reported; the retried request keeps the error it was retried for.
-    expect(result.outputs).toMatchObject({ status: 'failed', passed: '2', errored: '1' })
-    const results = JSON.parse(await readFile(result.outputs['results-file'], 'utf8'))
-    expect(results.tests.find((t: { id: string }) => t.id === 'sum').error).toMatchObject({
-      type: 'overloaded_error',
-    })
   })
 
   it('replaces the last report in the comment when a later run stops on an error before submitting', async () => {
@@ -379,7 +398,8 @@ describe('the batch lifecycle, run from dist/', () => {
   })
 
   it('fails at max-wait with on-timeout: fail, and the comment and outputs say where the batches are', async () => {
-    emulator = await startBatchEmulator({ processingMs: 5_000, replies: REPLIES })
+    emulator = await startBatchEmulator({ replies: REPLIES })
+    emulator.scriptNextBatches({})
     const result = await run({ 'max-wait': '500ms' })
     const [batch] = emulator.createdBatches()
     expect(result.exitCode).toBe(1)

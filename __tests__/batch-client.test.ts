@@ -7,13 +7,16 @@ import {
   createAnthropicClient,
   createBatch,
   pollDelays,
+  realSleep,
   streamResults,
   waitForBatches,
   type Sleep,
 } from '../src/batch-client.js'
+import { formatDuration } from '../src/duration.js'
 import { loadSuites } from '../src/suite.js'
 import { fileSystemSuiteIO } from '../src/suite-files.js'
 import { startBatchEmulator, type BatchEmulator } from '../test-servers/batch-emulator.js'
+import { manualClock } from '../test-servers/manual-clock.js'
 import { whole } from './fixtures/messages.js'
 import { gradeAll } from './fixtures/grading.js'
 
@@ -63,18 +66,37 @@ const creates = (emulator: BatchEmulator) =>
 describe('batch client against the emulator', () => {
   let emulator: BatchEmulator
   afterEach(() => emulator?.close())
+  /**
+   * The time of the emulator and of the waits under test: their sleeps move it on, so that what happens
+   * depends on the time the code waited, never on how fast the machine ran it.
+   */
+  let clock = manualClock()
+  beforeEach(() => {
+    clock = manualClock()
+  })
+  const onTheClock = () => ({ now: clock.now, sleep: clock.sleep })
 
   /** A started emulator with an ended batch of `count` requests, and a client of it. */
   async function endedBatch(count: number) {
-    emulator = await startBatchEmulator({ processingMs: 1 })
+    emulator = await startBatchEmulator({ processingMs: 1, clock: clock.now })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
     const batch = await createBatch(client, sliceOf(requestsOf(count)), { log: () => undefined })
-    await waitForBatches(client, [batch.id], { maxWaitMs: 5_000, pollIntervalMs: 20, log: () => undefined })
+    const waited = await waitForBatches(client, [batch.id], {
+      maxWaitMs: 5_000,
+      pollIntervalMs: 20,
+      log: () => undefined,
+      ...onTheClock(),
+    })
+    expect(waited.state).toBe('ended')
     return { client, batch }
   }
 
   it('creates one batch, polls with progress lines until it ends, and streams results to grade', async () => {
-    emulator = await startBatchEmulator({ processingMs: 300, replies: { 'Capital of France?': 'Paris.' } })
+    emulator = await startBatchEmulator({
+      processingMs: 300,
+      replies: { 'Capital of France?': 'Paris.' },
+      clock: clock.now,
+    })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
     const { requests, sampleByCustomId } = await loadRequests()
 
@@ -87,15 +109,17 @@ describe('batch client against the emulator', () => {
       maxWaitMs: 10_000,
       pollIntervalMs: 100,
       log: (l) => lines.push(l),
+      ...onTheClock(),
     })
     expect(waited.state).toBe('ended')
-    expect(lines.length).toBeGreaterThan(1)
-    expect(lines[0]).toMatch(
-      new RegExp(
-        `^Batch ${batch.id}: in_progress; processing 2, succeeded 0, errored 0, canceled 0, expired 0 \\(\\d+s elapsed\\)$`,
+    // Polls at 0, 100, 200 and 300 ms: the batch ends at 300 ms.
+    expect(lines).toEqual([
+      ...[0, 0.1, 0.2].map(
+        (s) =>
+          `Batch ${batch.id}: in_progress; processing 2, succeeded 0, errored 0, canceled 0, expired 0 (${formatDuration(s * 1000)} elapsed)`,
       ),
-    )
-    expect(lines.at(-1)).toMatch(/: ended; processing 0, succeeded 2, errored 0, canceled 0, expired 0 /)
+      `Batch ${batch.id}: ended; processing 0, succeeded 2, errored 0, canceled 0, expired 0 (${formatDuration(300)} elapsed)`,
+    ])
 
     const graded = await gradeAll(sampleByCustomId, streamResults(client, batch.id, { log: () => undefined }))
     expect(whole(graded.outcomes).map((o) => [o.evalCase.id, o.status, o.output])).toEqual([
@@ -105,7 +129,7 @@ describe('batch client against the emulator', () => {
   })
 
   it('polls several batches together with one summary line per poll', async () => {
-    emulator = await startBatchEmulator({ processingMs: 200 })
+    emulator = await startBatchEmulator({ processingMs: 200, clock: clock.now })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
     const a = await createBatch(client, sliceOf(requestsOf(2)), { log: () => undefined })
     const b = await createBatch(client, sliceOf(requestsOf(3)), { log: () => undefined })
@@ -114,38 +138,102 @@ describe('batch client against the emulator', () => {
       maxWaitMs: 10_000,
       pollIntervalMs: 50,
       log: (l) => lines.push(l),
+      ...onTheClock(),
     })
     expect(waited.state).toBe('ended')
+    // Polls every 50 ms until both have ended at 200 ms.
+    expect(lines).toHaveLength(5)
+    expect(lines[0]).toMatch(/^2 batches, 0 ended: processing 5, succeeded 0/)
     expect(lines.at(-1)).toMatch(
       /^2 batches, 2 ended: processing 0, succeeded 5, errored 0, canceled 0, expired 0 /,
     )
   })
 
   it('reports a timeout with the batches as last seen, and stops early on abort', async () => {
-    emulator = await startBatchEmulator({ processingMs: 60_000 })
+    emulator = await startBatchEmulator({ processingMs: 60_000, clock: clock.now })
     const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
     const batch = await createBatch(client, sliceOf(requestsOf(2)), { log: () => undefined })
+    const started = clock.now()
     const timedOut = await waitForBatches(client, [batch.id], {
       maxWaitMs: 250,
       pollIntervalMs: 100,
       log: () => undefined,
+      ...onTheClock(),
     })
     expect(timedOut).toMatchObject({
       state: 'timed-out',
       batches: [{ id: batch.id, processing_status: 'in_progress' }],
     })
+    // Polls at 0, 100, 200 and 250 ms: the last sleep is cut to what was left of max-wait.
+    expect(clock.now() - started).toBe(250)
+    expect(emulator.calls.filter((c) => c.method === 'GET')).toHaveLength(4)
 
+    // The job is cancelled during the first sleep, which would never end on its own: the wait stops at once.
     const abort = new AbortController()
-    setTimeout(() => abort.abort(), 100)
-    const started = Date.now()
     const aborted = await waitForBatches(client, [batch.id], {
       maxWaitMs: 60_000,
       pollIntervalMs: 30_000,
       log: () => undefined,
+      now: clock.now,
+      sleep: () => {
+        abort.abort()
+        return new Promise(() => undefined)
+      },
       signal: abort.signal,
     })
-    expect(aborted.state).toBe('aborted')
-    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(aborted).toMatchObject({ state: 'aborted', batches: [{ id: batch.id }] })
+  })
+
+  it('waits out a full processing queue as the API asks, until max-wait would run out', async () => {
+    emulator = await startBatchEmulator({
+      maxQueuedRequests: 5,
+      queueRetryAfterSeconds: 0.2,
+      clock: clock.now,
+    })
+    const client = createAnthropicClient({ apiKey: 'test-key', baseURL: emulator.url })
+    // Another job's batch fills the queue for 3 s; a held one, for good.
+    emulator.setProcessingMs(3_000)
+    await createBatch(client, sliceOf(requestsOf(3)), { log: () => undefined })
+    emulator.setProcessingMs(1)
+    const logs: string[] = []
+    const waited = recordedSleep()
+    const started = clock.now()
+    const sleep = async (ms: number) => {
+      await waited.sleep(ms)
+      clock.advance(ms)
+    }
+    const batch = await createBatch(client, sliceOf(requestsOf(3)), {
+      log: (l) => logs.push(l),
+      sleep,
+      now: clock.now,
+      giveUpAt: started + 60_000,
+    })
+    // Refused at 0, 200, ..., 2800 ms: more refusals than the 5 attempts a lost answer gets.
+    expect(waited.waits).toEqual(Array(15).fill(200))
+    expect(logs[0]).toMatch(/^The API refused the batch for load \(429: .*limit of 5 .*\); trying again in /)
+    expect(logs).toHaveLength(15)
+    expect(
+      emulator
+        .createdBatches()
+        .map((b) => b.id)
+        .at(-1),
+    ).toBe(batch.id)
+
+    clock.advance(1) // our batch has ended
+    emulator.scriptNextBatches({})
+    await createBatch(client, sliceOf(requestsOf(3)), { log: () => undefined })
+    const full = clock.now()
+    await expect(
+      createBatch(client, sliceOf(requestsOf(3)), {
+        log: () => undefined,
+        sleep: clock.sleep,
+        now: clock.now,
+        giveUpAt: full + 1_000,
+      }),
+    ).rejects.toThrow(/max-wait would run out before the next try; nothing was created\. Raise max-wait/)
+    // Tries at 0, 200, ..., 1,000 ms; the next would come after the 1 s it may wait.
+    expect(clock.now() - full).toBe(1_000)
+    expect(emulator.createdBatches()).toHaveLength(3)
   })
 
   it('does not retry create on its own, but waits out a 429 as the API asks', async () => {
@@ -261,6 +349,22 @@ describe('batch client against the emulator', () => {
         new RegExp(`^The results of ${batch.id} broke off after 4 lines .*; fetching them again\\.$`),
       ),
     ])
+  })
+})
+
+describe('realSleep', () => {
+  it('clears its timer when the job is cancelled, so that nothing keeps the process alive', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    const abort = new AbortController()
+    const sleeping = realSleep(3_600_000, abort.signal)
+    expect(timers()).toBe(before + 1)
+    abort.abort()
+    await sleeping
+    expect(timers()).toBe(before)
+    // Aborted already: it does not even start.
+    await realSleep(3_600_000, abort.signal)
+    expect(timers()).toBe(before)
   })
 })
 

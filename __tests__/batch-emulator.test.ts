@@ -30,7 +30,9 @@ import {
   minCacheableTokens,
   startBatchEmulator,
   type BatchEmulator,
+  type BatchEmulatorOptions,
 } from '../test-servers/batch-emulator.js'
+import { manualClock, type ManualClock } from '../test-servers/manual-clock.js'
 
 const MODEL = 'claude-haiku-4-5'
 
@@ -43,8 +45,18 @@ function retryingClientFor(emulator: { url: string }): Anthropic {
   return new Anthropic({ apiKey: 'test-key', baseURL: emulator.url })
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+/**
+ * Each test's clock. The emulators of these tests run on it, so their batches progress only when a test
+ * moves it on: nothing depends on how fast the machine is.
+ */
+let clock: ManualClock
+beforeEach(() => {
+  clock = manualClock()
+})
+
+/** An emulator on the test's clock. */
+function startOnClock(options: BatchEmulatorOptions = {}): Promise<BatchEmulator> {
+  return startBatchEmulator({ clock: clock.now, ...options })
 }
 
 function request(customId: string, prompt: string, extra: Record<string, unknown> = {}) {
@@ -52,14 +64,19 @@ function request(customId: string, prompt: string, extra: Record<string, unknown
   return { custom_id: customId, params: params as MessageCreateParamsNonStreaming }
 }
 
-async function waitUntilEnded(client: Anthropic, id: string, timeoutMs = 5000): Promise<MessageBatch> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
+/** What passes between two polls: the test's clock moves on (the default), or real time for a process of its own. */
+type Pause = (ms: number) => Promise<void>
+const onTheClock: Pause = (ms) => clock.sleep(ms)
+const realTime: Pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Polls a batch every 10 ms until it has ended. */
+async function waitUntilEnded(client: Anthropic, id: string, pause = onTheClock): Promise<MessageBatch> {
+  for (let polls = 0; polls < 10_000; polls++) {
     const batch = await client.messages.batches.retrieve(id)
     if (batch.processing_status === 'ended') return batch
-    if (Date.now() > deadline) throw new Error(`batch ${id} still ${batch.processing_status}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await pause(10)
   }
+  throw new Error(`batch ${id} has not ended after 10,000 polls`)
 }
 
 async function allResults(client: Anthropic, id: string): Promise<MessageBatchIndividualResponse[]> {
@@ -69,9 +86,9 @@ async function allResults(client: Anthropic, id: string): Promise<MessageBatchIn
 }
 
 /** Creates a batch, waits for its end, and returns its results by custom_id. */
-async function runBatch(client: Anthropic, requests: ReturnType<typeof request>[]) {
+async function runBatch(client: Anthropic, requests: ReturnType<typeof request>[], pause = onTheClock) {
   const created = await client.messages.batches.create({ requests })
-  const ended = await waitUntilEnded(client, created.id)
+  const ended = await waitUntilEnded(client, created.id, pause)
   const results = new Map((await allResults(client, created.id)).map((r) => [r.custom_id, r.result]))
   return { created, ended, results }
 }
@@ -94,6 +111,25 @@ function expectBrokenConnection(error: unknown) {
   expect(error).toMatchObject({ name: 'TypeError', cause: { code: 'UND_ERR_SOCKET' } })
 }
 
+/**
+ * Runs `body`, and records the delays it gave `setTimeout` (the SDK's sleeps between retries, and not its
+ * request timeouts of minutes): to see what it waits without timing it.
+ */
+async function timersAskedFor<T>(body: () => Promise<T>): Promise<{ result: T; waits: number[] }> {
+  const realSetTimeout = globalThis.setTimeout
+  const waits: number[] = []
+  const recording = (handler: () => void, ms?: number) => {
+    if (ms !== undefined && ms < 60_000) waits.push(ms)
+    return realSetTimeout(handler, ms)
+  }
+  globalThis.setTimeout = recording as typeof setTimeout
+  try {
+    return { result: await body(), waits }
+  } finally {
+    globalThis.setTimeout = realSetTimeout
+  }
+}
+
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise
@@ -108,7 +144,7 @@ describe('batch emulator', () => {
   let client: Anthropic
 
   beforeEach(async () => {
-    emulator = await startBatchEmulator({
+    emulator = await startOnClock({
       processingMs: 100,
       replies: {
         'What is 2+2?': '4',
@@ -128,8 +164,7 @@ describe('batch emulator', () => {
   })
 
   it('runs a batch: in_progress, then ended with counts, an absolute results_url, and shuffled results', async () => {
-    // Its own emulator, with time enough to see the batch in progress even on a slow machine.
-    const slow = await startBatchEmulator({ processingMs: 1000 })
+    const slow = await startOnClock({ processingMs: 1000 })
     const slowClient = clientFor(slow)
     try {
       const ids = ['case-a', 'case-b', 'case-c', 'case-d', 'case-e', 'case-f']
@@ -163,7 +198,11 @@ describe('batch emulator', () => {
       expect(early.status).toBe(400)
       expect(await early.json()).toMatchObject({ error: { type: 'invalid_request_error' } })
 
-      const ended = await waitUntilEnded(slowClient, created.id)
+      clock.advance(999)
+      expect((await slowClient.messages.batches.retrieve(created.id)).processing_status).toBe('in_progress')
+      clock.advance(1)
+      const ended = await slowClient.messages.batches.retrieve(created.id)
+      expect(ended.processing_status).toBe('ended')
       expect(ended.request_counts).toEqual({
         processing: 0,
         succeeded: 6,
@@ -439,7 +478,7 @@ describe('batch emulator', () => {
   })
 
   it('answers 413 request_too_large above the body limit', async () => {
-    const small = await startBatchEmulator({ maxBodyBytes: 2000 })
+    const small = await startOnClock({ maxBodyBytes: 2000 })
     try {
       const error = await rejection(
         clientFor(small).messages.batches.create({ requests: [request('big', 'y'.repeat(5000))] }),
@@ -535,7 +574,7 @@ describe('batch emulator', () => {
   })
 
   it('cancels an in-progress batch, then deletes it once ended', async () => {
-    const slow = await startBatchEmulator({ processingMs: 60_000 })
+    const slow = await startOnClock({ processingMs: 60_000 })
     const slowClient = clientFor(slow)
     try {
       const created = await slowClient.messages.batches.create({
@@ -548,7 +587,10 @@ describe('batch emulator', () => {
       expect(canceling.cancel_initiated_at).not.toBeNull()
       expect(canceling.request_counts.processing).toBe(3)
 
-      const ended = await waitUntilEnded(slowClient, created.id)
+      clock.advance(99)
+      expect((await slowClient.messages.batches.retrieve(created.id)).processing_status).toBe('canceling')
+      clock.advance(1)
+      const ended = await slowClient.messages.batches.retrieve(created.id)
       expect(ended.request_counts).toEqual({
         processing: 0,
         succeeded: 0,
@@ -557,6 +599,7 @@ describe('batch emulator', () => {
         expired: 0,
       })
       expect(ended.cancel_initiated_at).toBe(canceling.cancel_initiated_at)
+      expect(Date.parse(ended.ended_at ?? '') - Date.parse(canceling.cancel_initiated_at ?? '')).toBe(100)
 
       const lines = await allResults(slowClient, created.id)
       expect(lines.map((l) => l.custom_id).sort()).toEqual(['c1', 'c2', 'c3'])
@@ -612,7 +655,7 @@ describe('batch emulator: scripted faults and lifecycle', () => {
   let client: Anthropic
 
   beforeEach(async () => {
-    emulator = await startBatchEmulator({
+    emulator = await startOnClock({
       processingMs: 100,
       replies: { 'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
     })
@@ -646,17 +689,14 @@ describe('batch emulator: scripted faults and lifecycle', () => {
     // A 429 then a 500, each asking for 100 ms: the SDK's third attempt succeeds.
     emulator.failNext('POST', CREATE_PATH, 'rate_limit_error', 1, { retryAfterSeconds: 0.1 })
     emulator.failNext('POST', CREATE_PATH, 'api_error', 1, { retryAfterSeconds: 0.1 })
-    const started = Date.now()
-    const created = await retryingClientFor(emulator).messages.batches.create({
-      requests: [request('a', 'hi')],
-    })
-    const elapsed = Date.now() - started
+    const { result: created, waits } = await timersAskedFor(() =>
+      retryingClientFor(emulator).messages.batches.create({ requests: [request('a', 'hi')] }),
+    )
     expect(created.processing_status).toBe('in_progress')
     expect(emulator.createdBatches().map((b) => b.id)).toEqual([created.id])
     expect(posts()).toHaveLength(5)
-    // It waited the 2 x 100 ms it was told, not its own backoff (at least 1.1 s for two retries).
-    expect(elapsed).toBeGreaterThanOrEqual(200)
-    expect(elapsed).toBeLessThan(1000)
+    // It waited the 2 x 100 ms it was told, not its own backoff (0.5 s, then 1 s, less jitter).
+    expect(waits).toEqual([100, 100])
   })
 
   it('resets the connection: APIConnectionError without retries, no batch created, recovery with retries', async () => {
@@ -681,7 +721,6 @@ describe('batch emulator: scripted faults and lifecycle', () => {
   })
 
   it('resets after commit: the batch exists though its create failed, and a retried create double-bills', async () => {
-    emulator.setProcessingMs(60_000) // so that the batches are surely still in progress when looked at
     emulator.resetNext('POST', CREATE_PATH, 1, { afterCommit: true })
     const lost = await rejection(
       client.messages.batches.create({ requests: [request('a', 'hi'), request('b', 'hi')] }),
@@ -777,7 +816,7 @@ describe('batch emulator: scripted faults and lifecycle', () => {
   })
 
   it('refuses a create over the queue limit with 429 and retry-after, and accepts it once batches end', async () => {
-    const limited = await startBatchEmulator({
+    const limited = await startOnClock({
       processingMs: 300,
       maxQueuedRequests: 5,
       queueRetryAfterSeconds: 0.35,
@@ -806,8 +845,9 @@ describe('batch emulator: scripted faults and lifecycle', () => {
         limitedClient.messages.batches.create({ requests: [request('d0', 'hi')] }),
       ).rejects.toBeInstanceOf(RateLimitError)
 
-      // The SDK waits the 350 ms it is told; by then both batches (300 ms) have ended.
-      const third = await retryingClientFor(limited).messages.batches.create({ requests: three('e') })
+      // 350 ms later, as the 429 asked, both batches (300 ms) have ended.
+      clock.advance(350)
+      const third = await limitedClient.messages.batches.create({ requests: three('e') })
       expect(limited.createdBatches().map((b) => b.id)).toEqual([first.id, second.id, third.id])
       expect((await limitedClient.messages.batches.retrieve(first.id)).processing_status).toBe('ended')
     } finally {
@@ -815,7 +855,7 @@ describe('batch emulator: scripted faults and lifecycle', () => {
     }
 
     // The default retry-after is 1 second; a batch bigger than the limit on its own is always refused.
-    const tiny = await startBatchEmulator({ maxQueuedRequests: 1 })
+    const tiny = await startOnClock({ maxQueuedRequests: 1 })
     try {
       const refused = await rejection(
         clientFor(tiny).messages.batches.create({ requests: [request('x', 'hi'), request('y', 'hi')] }),
@@ -827,7 +867,7 @@ describe('batch emulator: scripted faults and lifecycle', () => {
   })
 
   it('cancels partway: requests done by the cancel keep their results, the rest are canceled', async () => {
-    const slow = await startBatchEmulator({
+    const slow = await startOnClock({
       processingMs: 1000,
       replies: { 'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
     })
@@ -838,7 +878,7 @@ describe('batch emulator: scripted faults and lifecycle', () => {
         request(`r${i}`, i === 0 ? 'Overload me' : `p${i}`),
       )
       const created = await slowClient.messages.batches.create({ requests })
-      await sleep(350)
+      clock.advance(350)
       const canceling = await slowClient.messages.batches.cancel(created.id)
       expect(canceling.processing_status).toBe('canceling')
       expect(canceling.request_counts).toEqual({
@@ -849,19 +889,17 @@ describe('batch emulator: scripted faults and lifecycle', () => {
         expired: 0,
       })
 
-      // Request i completes at created + 1000 ms * (i + 1) / 10: those done by the cancel have results.
+      // Request i completes at created + 1000 ms * (i + 1) / 10: by the cancel at 350 ms, r0 to r2 have.
       const cancelAt = Date.parse(canceling.cancel_initiated_at ?? '')
-      const createdAt = Date.parse(created.created_at)
-      const done = Math.floor(((cancelAt - createdAt) * n) / 1000)
-      expect(done).toBeGreaterThanOrEqual(3)
-      expect(done).toBeLessThan(n)
+      expect(cancelAt - Date.parse(created.created_at)).toBe(350)
+      const done = 3
 
       const ended = await waitUntilEnded(slowClient, created.id)
       expect(ended.request_counts).toEqual({
         processing: 0,
-        succeeded: done - 1,
+        succeeded: 2,
         errored: 1,
-        canceled: n - done,
+        canceled: 7,
         expired: 0,
       })
       expect(Date.parse(ended.ended_at ?? '')).toBe(cancelAt + 100)
@@ -878,7 +916,7 @@ describe('batch emulator: scripted faults and lifecycle', () => {
   })
 
   it('expires partway: a batch not done by its expiry ends then, the rest of its requests expired', async () => {
-    const expiring = await startBatchEmulator({
+    const expiring = await startOnClock({
       processingMs: 500,
       expiresAfterMs: 200,
       replies: { 'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
@@ -892,7 +930,12 @@ describe('batch emulator: scripted faults and lifecycle', () => {
       expect(created.request_counts.processing).toBe(5)
 
       // Requests complete every 100 ms: r0 and r1 by the expiry at 200 ms, r2 to r4 not.
-      const ended = await waitUntilEnded(expiringClient, created.id)
+      clock.advance(199)
+      expect((await expiringClient.messages.batches.retrieve(created.id)).processing_status).toBe(
+        'in_progress',
+      )
+      clock.advance(1)
+      const ended = await expiringClient.messages.batches.retrieve(created.id)
       expect(ended.request_counts).toEqual({
         processing: 0,
         succeeded: 1,
@@ -917,7 +960,7 @@ describe('batch emulator: scripted faults and lifecycle', () => {
   })
 
   it('setProcessingMs changes the processing time of the batches created afterwards', async () => {
-    const slow = await startBatchEmulator({ processingMs: 60_000 })
+    const slow = await startOnClock({ processingMs: 60_000 })
     try {
       const slowClient = clientFor(slow)
       const first = await slowClient.messages.batches.create({ requests: [request('slow', 'hi')] })
@@ -925,7 +968,9 @@ describe('batch emulator: scripted faults and lifecycle', () => {
       const second = await slowClient.messages.batches.create({
         requests: [request('fast-1', 'hi'), request('fast-2', 'hi')],
       })
-      const ended = await waitUntilEnded(slowClient, second.id)
+      clock.advance(50)
+      const ended = await slowClient.messages.batches.retrieve(second.id)
+      expect(ended.processing_status).toBe('ended')
       expect(Date.parse(ended.ended_at ?? '') - Date.parse(ended.created_at)).toBe(50)
       expect(ended.request_counts).toEqual({
         processing: 0,
@@ -942,7 +987,67 @@ describe('batch emulator: scripted faults and lifecycle', () => {
     }
   })
 
+  it('scripts batches that progress by events, never by time: processed, endAfterPolls, endBatch, cancel', async () => {
+    const three = (prefix: string) =>
+      ['Overload me', 'b', 'c'].map((prompt, i) => request(`${prefix}${i}`, prompt))
+    const counts = async (id: string) => {
+      const { processing_status, request_counts } = await client.messages.batches.retrieve(id)
+      return { processing_status, ...request_counts }
+    }
+    emulator.scriptNextBatches({ processed: 1 }, { endAfterPolls: 2 })
+    emulator.scriptNextBatches({ processed: 2 })
+    const [canceled, polled, ended, timed] = [
+      await client.messages.batches.create({ requests: three('c') }),
+      await client.messages.batches.create({ requests: three('p') }),
+      await client.messages.batches.create({ requests: three('e') }),
+      // The scripts are used up: this one follows the time model (100 ms).
+      await client.messages.batches.create({ requests: three('t') }),
+    ]
+    // Time does not end a scripted batch, not even its expiry.
+    clock.advance(2 * 24 * 60 * 60 * 1000)
+    expect((await client.messages.batches.list()).data.map((b) => b.processing_status)).toEqual([
+      'ended',
+      'in_progress',
+      'in_progress',
+      'in_progress',
+    ])
+
+    // A cancel: canceling in its answer, ended at the next retrieval; its unprocessed requests canceled.
+    expect((await client.messages.batches.cancel(canceled.id)).processing_status).toBe('canceling')
+    expect(await counts(canceled.id)).toEqual({
+      processing_status: 'ended',
+      processing: 0,
+      succeeded: 0,
+      errored: 1,
+      canceled: 2,
+      expired: 0,
+    })
+
+    // endAfterPolls: 2: the second retrieval sees it ended (a list is no retrieval).
+    expect((await counts(polled.id)).processing_status).toBe('in_progress')
+    expect((await counts(polled.id)).processing_status).toBe('ended')
+    expect(await counts(polled.id)).toMatchObject({ succeeded: 2, errored: 1, expired: 0 })
+
+    // endBatch: ended now, with its 2 processed requests; the third expired.
+    expect((await counts(ended.id)).processing_status).toBe('in_progress')
+    emulator.endBatch(ended.id)
+    const byEndBatch = await client.messages.batches.retrieve(ended.id)
+    expect(byEndBatch.request_counts).toMatchObject({ succeeded: 1, errored: 1, expired: 1 })
+    expect(byEndBatch.ended_at).toBe(new Date(clock.now()).toISOString())
+    const results = new Map((await allResults(client, ended.id)).map((l) => [l.custom_id, l.result]))
+    expect(results.get('e2')).toEqual({ type: 'expired' })
+    emulator.endBatch(ended.id) // ending an ended batch changes nothing
+    expect(await client.messages.batches.retrieve(ended.id)).toEqual(byEndBatch)
+
+    expect(() => emulator.endBatch(timed.id)).toThrow(
+      /time model \(processingMs\); script it with scriptNextBatches/,
+    )
+    expect(() => emulator.endBatch('msgbatch_nope')).toThrow(/no batch msgbatch_nope/)
+  })
+
   it('refuses nonsensical scripts', () => {
+    expect(() => emulator.scriptNextBatches({ processed: -1 })).toThrow(/processed/)
+    expect(() => emulator.scriptNextBatches({ endAfterPolls: 0 })).toThrow(/endAfterPolls/)
     expect(() => emulator.failNext('GET', BATCH_PATH, 'api_error', 0)).toThrow(/times/)
     expect(() => emulator.resetNext('GET', BATCH_PATH, 1.5)).toThrow(/times/)
     expect(() => emulator.cutResultsAfter(-1)).toThrow(/lines/)
@@ -989,7 +1094,7 @@ describe('batch emulator: count_tokens', () => {
   let client: Anthropic
 
   beforeEach(async () => {
-    emulator = await startBatchEmulator({ processingMs: 50 })
+    emulator = await startOnClock({ processingMs: 50 })
     client = clientFor(emulator)
   })
 
@@ -1125,7 +1230,7 @@ describe('batch emulator: count_tokens', () => {
 
   it('answers 404 when made unavailable, and scripted errors on request', async () => {
     const params = countParams(request('x', 'What is 2+2?').params)
-    const unavailable = await startBatchEmulator({ countTokensUnavailable: true })
+    const unavailable = await startOnClock({ countTokensUnavailable: true })
     try {
       const error = await rejection(clientFor(unavailable).messages.countTokens(params))
       expect(error).toBeInstanceOf(NotFoundError)
@@ -1155,7 +1260,7 @@ describe('batch emulator: prompt caching', () => {
   let client: Anthropic
 
   beforeEach(async () => {
-    emulator = await startBatchEmulator({
+    emulator = await startOnClock({
       processingMs: 50,
       replies: { 'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
     })
@@ -1259,7 +1364,7 @@ describe('batch emulator: prompt caching', () => {
     expect(succeeded(results.get('sonnet-1')).usage.cache_creation_input_tokens).toBe(4095)
     expect(succeeded(results.get('sonnet-2')).usage.cache_read_input_tokens).toBe(4095)
 
-    const tiny = await startBatchEmulator({ processingMs: 50, minCacheableTokens: 2 })
+    const tiny = await startOnClock({ processingMs: 50, minCacheableTokens: 2 })
     try {
       const short = [{ type: 'text', text: 'You are terse.', cache_control: ONE_HOUR }]
       const { results: tinyResults } = await runBatch(clientFor(tiny), [
@@ -1422,7 +1527,7 @@ describe('loadReplies and the CLI', () => {
         '--replies',
         file,
         '--processing-ms',
-        '50',
+        '1',
         '--expires-after-ms',
         '60000',
         '--max-queued-requests',
@@ -1450,7 +1555,8 @@ describe('loadReplies and the CLI', () => {
         child.on('exit', (code) => reject(new Error(`CLI exited with ${code}: ${err}`)))
       })
       const cliClient = clientFor({ url })
-      const { results } = await runBatch(cliClient, [request('ping', 'Ping')])
+      // The CLI's emulator runs on the real clock: the test polls until each batch has ended, however long.
+      const { results } = await runBatch(cliClient, [request('ping', 'Ping')], realTime)
       expect(succeeded(results.get('ping')).content).toEqual([
         { type: 'text', text: 'Pong', citations: null },
       ])
@@ -1461,10 +1567,11 @@ describe('loadReplies and the CLI', () => {
         cliClient.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'Ping' }] }),
       ).rejects.toBeInstanceOf(NotFoundError)
       const short = [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }]
-      const cached = await runBatch(cliClient, [
-        request('a', 'Ping', { system: short }),
-        request('b', 'Ping', { system: short }),
-      ])
+      const cached = await runBatch(
+        cliClient,
+        [request('a', 'Ping', { system: short }), request('b', 'Ping', { system: short })],
+        realTime,
+      )
       expect(succeeded(cached.results.get('b')).usage.cache_read_input_tokens).toBe(4)
     } finally {
       child.kill('SIGTERM')

@@ -28,9 +28,24 @@ const CLOCK_SKEW_MS = 120_000
 const FIRST_POLL_DELAY_MS = 5_000
 
 export type Log = (line: string) => void
-export type Sleep = (ms: number) => Promise<void>
+/** Resolves after `ms`, or earlier when the signal aborts (a sleep may ignore it: abortableSleep does not). */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>
 
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+/**
+ * setTimeout's sleep. An abort clears its timer: a job cancelled during an hour's retry-after must not keep
+ * the process alive for that hour once it has reported.
+ */
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const wake = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', wake)
+      resolve()
+    }
+    const timer = setTimeout(wake, ms)
+    signal?.addEventListener('abort', wake, { once: true })
+  })
 
 export function createAnthropicClient(options: { apiKey: string; baseURL: string | undefined }): Anthropic {
   return new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: READ_RETRIES })
@@ -101,8 +116,10 @@ export interface CreateOptions {
   sleep?: Sleep
   /** Batches this run already has, which a reconciliation must not mistake for a lost one. */
   ownBatchIds?: ReadonlySet<string>
-  /** When to stop waiting out refusals for load (429), as a Date.now() time; else after CREATE_ATTEMPTS. */
+  /** When to stop waiting out refusals for load (429), a time of `now`; else after CREATE_ATTEMPTS. */
   giveUpAt?: number
+  /** The clock `giveUpAt` is read against. Default `Date.now`. */
+  now?: () => number
   /** Stops trying (the job is being cancelled): nothing more is created. */
   signal?: AbortSignal
 }
@@ -155,12 +172,13 @@ export async function createBatch(
   options: CreateOptions,
 ): Promise<MessageBatch> {
   const sleep = options.sleep ?? realSleep
+  const now = options.now ?? Date.now
   // Counted apart: waiting out a full queue must not use up the tries a lost answer gets, nor lift their limit.
   let refusals = 0
   let lostAnswers = 0
   for (;;) {
     if (options.signal?.aborted) throw new CreateAbortedError()
-    const startedAt = Date.now()
+    const startedAt = now()
     try {
       return await postBatch(client, slice)
     } catch (error) {
@@ -177,7 +195,7 @@ export async function createBatch(
         const wait = retryAfterMs(error) ?? createBackoffMs(refusals)
         const refused = `The API refused the batch for load (429: ${error.apiMessage ?? 'rate limited'})`
         const waitedOut =
-          options.giveUpAt === undefined ? refusals === CREATE_ATTEMPTS : Date.now() + wait > options.giveUpAt
+          options.giveUpAt === undefined ? refusals === CREATE_ATTEMPTS : now() + wait > options.giveUpAt
         if (waitedOut) {
           throw new Error(
             `${refused}, and max-wait would run out before the next try; nothing was created. ` +
@@ -323,14 +341,17 @@ async function pollOnce(
   return undefined
 }
 
-/** Sleeps, or less when the signal aborts. Its listener goes with it: a wait of hours sleeps hundreds of times. */
+/**
+ * Sleeps, or less when the signal aborts, whether or not the sleep heeds the signal. Its listener goes with
+ * it: a wait of hours sleeps hundreds of times.
+ */
 function abortableSleep(sleep: Sleep, ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return sleep(ms)
   if (signal.aborted) return Promise.resolve()
   return new Promise<void>((resolve) => {
     const onAbort = () => resolve()
     signal.addEventListener('abort', onAbort, { once: true })
-    void sleep(ms).then(() => {
+    void sleep(ms, signal).then(() => {
       signal.removeEventListener('abort', onAbort)
       resolve()
     })

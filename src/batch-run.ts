@@ -43,8 +43,9 @@ interface Ledger {
   /** What an earlier attempt of the run saved, loaded once. */
   earlier?: Promise<RunState | undefined>
   /**
-   * When max-wait runs out (a Date.now() time), set when the run first creates or waits: one bound for all
-   * its waiting (room in the queue, the batches, retry rounds and the judge's), to keep within the job's.
+   * When max-wait runs out (a time of the run's clock, `wait.now`), set when the run first creates or waits:
+   * one bound for all its waiting (room in the queue, the batches, retry rounds and the judge's), to keep
+   * within the job's.
    */
   waitUntil?: number
 }
@@ -120,11 +121,14 @@ export class BatchRun {
 
   /** Whether the run's max-wait has run out. */
   get outOfTime(): boolean {
-    return this.ledger.waitUntil !== undefined && Date.now() >= this.ledger.waitUntil
+    return this.ledger.waitUntil !== undefined && this.now() >= this.ledger.waitUntil
   }
 
+  /** The run's clock: `wait.now`, which tests set to a manual clock, else the real one. */
+  private readonly now = (): number => (this.options.wait.now ?? Date.now)()
+
   private waitUntil(): number {
-    return (this.ledger.waitUntil ??= Date.now() + this.options.wait.maxWaitMs)
+    return (this.ledger.waitUntil ??= this.now() + this.options.wait.maxWaitMs)
   }
 
   private async create(slice: BatchSlice): Promise<MessageBatch> {
@@ -135,6 +139,8 @@ export class BatchRun {
         ownBatchIds: new Set(this.allBatchIds),
         giveUpAt: this.waitUntil(),
         signal: this.options.wait.signal,
+        sleep: this.options.wait.sleep,
+        now: this.now,
       })
     } catch (error) {
       if (!(error instanceof CreateAbortedError)) throw error
@@ -158,7 +164,7 @@ export class BatchRun {
   wait(batchIds = this.batchIds, overrides: Partial<BatchRunOptions['wait']> = {}): Promise<WaitOutcome> {
     return waitForBatches(this.options.client, batchIds, {
       ...this.options.wait,
-      maxWaitMs: Math.max(0, this.waitUntil() - Date.now()),
+      maxWaitMs: Math.max(0, this.waitUntil() - this.now()),
       ...overrides,
       log: this.options.log,
     })
@@ -182,7 +188,8 @@ export class BatchRun {
   /** Downloads the results of the given batches, in order, into the sink. */
   async collect(sink: ResultSink, batchIds = this.batchIds): Promise<void> {
     for (const id of batchIds) {
-      for await (const line of streamResults(this.options.client, id, { log: this.options.log }))
+      const { log, wait } = this.options
+      for await (const line of streamResults(this.options.client, id, { log, sleep: wait.sleep }))
         await sink.add(line)
     }
   }

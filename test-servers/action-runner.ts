@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const BUNDLE = path.join(PROJECT_ROOT, 'dist', 'index.js')
+/** The committed bundle, or ACTION_BUNDLE: one built elsewhere, to try source changes before dist/ is rebuilt. */
+const BUNDLE = process.env.ACTION_BUNDLE || path.join(PROJECT_ROOT, 'dist', 'index.js')
 
 export interface RunActionOptions {
   /** Inputs by their action.yml names; omitted ones get action.yml's defaults. */
@@ -23,6 +24,11 @@ export interface RunActionOptions {
   env?: Record<string, string>
   /** Called with each chunk the action prints, as it prints it. */
   onOutput?: (chunk: string) => void
+  /**
+   * Called with the whole log so far after each chunk: for a test to act on what the action has said (a line
+   * may come in several chunks), such as ending a batch the emulator holds.
+   */
+  onLog?: (log: string) => void
   /** Sends the process a signal once its log matches, as the runner does when a job is cancelled. */
   signalWhen?: { log: RegExp; signal: NodeJS.Signals }
 }
@@ -116,6 +122,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const collect = (chunk: Buffer) => {
     log += chunk.toString()
     options.onOutput?.(chunk.toString())
+    options.onLog?.(log)
     if (options.signalWhen && !signalled && options.signalWhen.log.test(log)) {
       signalled = true
       child.kill(options.signalWhen.signal)

@@ -3,9 +3,15 @@
  *
  * It is real HTTP (node:http only) that the real `@anthropic-ai/sdk` client talks to: point the client's
  * `baseURL` at `emulator.url`. State lives in memory. Whether a batch has ended is decided from timestamps
- * (no timers), so nothing keeps the process alive after `close()`.
+ * (no timers), so nothing keeps the process alive after `close()`. The timestamps come from `options.clock`
+ * (`Date.now` by default): a test's manual clock (test-servers/manual-clock.ts) makes time stand still
+ * between the moves the test makes.
  *
- * Time model: the requests of a batch of n complete one after another, in submission order, over the
+ * Scripted batches (`scriptNextBatches`) leave time out altogether, for tests whose other side runs on its
+ * own clock (the action run from dist/): a scripted batch has the requests it was told processed, and ends
+ * when the test says (`endBatch`), at a given retrieval (`endAfterPolls`), or at the retrieval after a cancel.
+ *
+ * Time model (of the batches not scripted): the requests of a batch of n complete one after another, in submission order, over the
  * batch's processing time: request i at `created + processingMs * (i + 1) / n`. While the batch is
  * `in_progress` or `canceling` every request counts as `processing` (as the API reports). It ends at
  * `created + processingMs`, or earlier:
@@ -129,6 +135,26 @@ export interface BatchEmulatorOptions {
    * Default `minCacheableTokens` (the API's figures).
    */
   minCacheableTokens?: number | ((model: string) => number)
+  /**
+   * The emulator's time, in ms since the epoch. Default `Date.now`. A manual clock (test-servers/manual-clock.ts),
+   * shared with the code under test, makes every time-based behaviour deterministic.
+   */
+  clock?: () => number
+}
+
+/**
+ * How one batch progresses when it is scripted (`scriptNextBatches`): by events, never by time, so that a
+ * test cannot race a process that runs on its own clock.
+ */
+export interface BatchScript {
+  /** How many of its requests, the first ones in submission order, are processed. Default: all of them. */
+  processed?: number
+  /**
+   * Ends the batch at its Nth retrieval (`GET /v1/messages/batches/{id}`), whose answer already says `ended`.
+   * Default: the batch ends only when the test calls `endBatch`, or at the first retrieval after a cancel.
+   * Either way, its unprocessed requests are then `expired` (or `canceled`, after a cancel).
+   */
+  endAfterPolls?: number
 }
 
 export interface RecordedCall {
@@ -177,6 +203,16 @@ export interface BatchEmulator {
    * same order twice, so a client resuming a broken download cannot skip lines by count.
    */
   reverseNextResults(times?: number): void
+  /**
+   * The next batches created follow these scripts, one each in creation order, instead of the time model
+   * (`processingMs`, the expiry); once the scripts are used up, batches follow the time model again.
+   */
+  scriptNextBatches(...scripts: BatchScript[]): void
+  /**
+   * Ends a scripted batch now (nothing happens to one that has ended): its processed requests have their
+   * results, the rest are `expired` (`canceled` when it was being canceled).
+   */
+  endBatch(id: string): void
   /** Sets the processing time of the batches created from now on (those already created keep theirs). */
   setProcessingMs(ms: number): void
   /** With true, `count_tokens` answers 404 `not_found_error` from now on; with false, it works again. */
@@ -191,7 +227,7 @@ export const MAX_REQUESTS_PER_BATCH = 100_000
 export const MAX_BODY_BYTES = 256 * 1024 * 1024
 const CUSTOM_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/
 const DAY_MS = 24 * 60 * 60 * 1000
-/** How long a canceled batch stays `canceling` before it ends (capped by its normal end). */
+/** How long a canceled batch stays `canceling` before it ends (capped by its normal end); not scripted ones. */
 const CANCEL_GRACE_MS = 100
 /** The results JSONL is kept, and written, in pieces of whole lines of about this many bytes: few large writes. */
 const RESULTS_PIECE_BYTES = 1024 * 1024
@@ -274,6 +310,11 @@ interface BatchState {
   /** When processing ends: `created + processingMs`, capped by the expiry, moved earlier by a cancel. */
   endsAtMs: number
   cancelInitiatedAtMs: number | null
+  /**
+   * A scripted batch's progress: its processed requests, and the retrievals left before it ends (undefined:
+   * it ends by `endBatch`). It never ends by time: `endsAtMs` is Infinity until an event ends it.
+   */
+  script: { processed: number; retrievalsLeft: number | undefined } | null
   requests: StoredRequest[]
   /**
    * Decided once, the first time the batch is seen ended (in download order), with their counts: the results
@@ -291,6 +332,7 @@ interface BatchState {
  */
 function processedCount(batch: BatchState): number {
   const n = batch.requests.length
+  if (batch.script) return Math.min(n, batch.script.processed)
   const cutoff = batch.cancelInitiatedAtMs ?? batch.endsAtMs
   const elapsed = cutoff - batch.createdAtMs
   if (elapsed >= batch.processingMs) return n
@@ -891,6 +933,15 @@ function nonNegative(name: string, value: number): number {
   return value
 }
 
+function checkedScript(script: BatchScript): BatchScript {
+  const { processed, endAfterPolls } = script
+  if (processed !== undefined && (!Number.isInteger(processed) || processed < 0))
+    throw new Error(`processed must be a non-negative integer, got ${processed}`)
+  if (endAfterPolls !== undefined && (!Number.isInteger(endAfterPolls) || endAfterPolls < 1))
+    throw new Error(`endAfterPolls must be a positive integer, got ${endAfterPolls}`)
+  return script
+}
+
 function timesOf(times: number): number {
   if (!Number.isInteger(times) || times < 1) throw new Error(`times must be a positive integer, got ${times}`)
   return times
@@ -912,6 +963,9 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
     typeof minTokensOption === 'number' ? () => minTokensOption : (minTokensOption ?? minCacheableTokens)
   /** The prompt cache: keys of the prefixes written so far (model and content), across all batches. */
   const promptCache = new Set<string>()
+  const clock = options.clock ?? Date.now
+  /** The scripts of the next batches created, in creation order. */
+  const scripts: BatchScript[] = []
   const calls: RecordedCall[] = []
   const batches = new Map<string, BatchState>()
   let seq = 0
@@ -1054,14 +1108,18 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       }
     }
     const expiresAtMs = now + expiresAfterMs
+    const script = scripts.shift()
     const batch: BatchState = {
       id: newId('msgbatch_'),
       seq: seq++,
       createdAtMs: now,
       expiresAtMs,
       processingMs,
-      endsAtMs: Math.min(now + processingMs, expiresAtMs),
+      endsAtMs: script ? Infinity : Math.min(now + processingMs, expiresAtMs),
       cancelInitiatedAtMs: null,
+      script: script
+        ? { processed: script.processed ?? stored.length, retrievalsLeft: script.endAfterPolls }
+        : null,
       requests: stored,
       results: null,
       counts: null,
@@ -1118,7 +1176,18 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
   function cancel(batch: BatchState, now: number): MessageBatch {
     if (statusAt(batch, now) === 'in_progress') {
       batch.cancelInitiatedAtMs = now
-      batch.endsAtMs = Math.min(batch.endsAtMs, now + CANCEL_GRACE_MS)
+      if (batch.script) batch.script.retrievalsLeft = 1
+      else batch.endsAtMs = Math.min(batch.endsAtMs, now + CANCEL_GRACE_MS)
+    }
+    return view(batch, now)
+  }
+
+  /** A retrieval of a scripted batch: the last one it waits for (`endAfterPolls`, or after a cancel) ends it. */
+  function retrieve(batch: BatchState, now: number): MessageBatch {
+    const script = batch.script
+    if (script?.retrievalsLeft !== undefined && statusAt(batch, now) !== 'ended') {
+      script.retrievalsLeft -= 1
+      if (script.retrievalsLeft === 0) batch.endsAtMs = now
     }
     return view(batch, now)
   }
@@ -1313,7 +1382,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
         }
         ctx.resetInsteadOfAnswer = true
       }
-      const now = Date.now()
+      const now = clock()
       const segments = path.split('/').slice(1).map(decodeURIComponent)
       if (
         segments.length === 3 &&
@@ -1342,7 +1411,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       if (rest.length > 0) throw new HttpError('not_found_error', `Not found: ${method} ${path}`)
       const batch = findBatch(id)
       if (action === undefined) {
-        if (method === 'GET') return sendJson(res, 200, view(batch, now), ctx)
+        if (method === 'GET') return sendJson(res, 200, retrieve(batch, now), ctx)
         if (method === 'DELETE') return sendJson(res, 200, remove(batch, now), ctx)
         throw notAllowed()
       }
@@ -1406,6 +1475,20 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
           if (!Number.isInteger(lines) || lines < 0)
             throw new Error(`lines must be a non-negative integer, got ${lines}`)
           cuts.push({ lines, times: timesOf(times) })
+        },
+        scriptNextBatches: (...next) => {
+          scripts.push(...next.map(checkedScript))
+        },
+        endBatch: (id) => {
+          const batch = batches.get(id)
+          if (batch == null) throw new Error(`endBatch: no batch ${id} was created`)
+          if (batch.script == null) {
+            throw new Error(
+              `endBatch: ${id} follows the time model (processingMs); script it with scriptNextBatches before it is created`,
+            )
+          }
+          const now = clock()
+          if (statusAt(batch, now) !== 'ended') batch.endsAtMs = now
         },
         setProcessingMs: (ms) => {
           processingMs = Math.max(1, nonNegative('processingMs', ms))
