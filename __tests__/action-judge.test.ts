@@ -231,14 +231,11 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
   })
 
   it('a re-run after the job was cancelled during judging resumes both batches: nothing billed twice', async () => {
+    // The outputs' batch ends at the first look; the judge's runs until the test ends it.
+    emulator.scriptNextBatches({ endAfterPolls: 1 }, {})
     const cancelled = await run(
       {},
-      {
-        onOutput: (chunk) => {
-          if (/with 6 requests/.test(chunk)) emulator.setProcessingMs(2_000)
-        },
-        signalWhen: { log: /Created batch msgbatch_\w+ with 4 judge requests/, signal: 'SIGTERM' },
-      },
+      { signalWhen: { log: /Created batch msgbatch_\w+ with 4 judge requests/, signal: 'SIGTERM' } },
     )
     expect(cancelled.outputs.status).toBe('pending')
     expect(emulator.createdBatches()).toHaveLength(2)
@@ -247,6 +244,7 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
     expect(comment()).toContain(`Batch \`${second.id}\`: processing 4, succeeded 0`)
     expect(comment()).toContain(`    batch-id: |\n      ${first.id}\n      ${second.id}\n`)
 
+    emulator.endBatch(second.id)
     const rerun = await run({})
     const [outputs, judge] = emulator.createdBatches()
     expect(rerun.log).toContain(`Resuming ${outputs.id}, created by an earlier attempt of this run`)
@@ -257,14 +255,8 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
   })
 
   it('fails at max-wait while the judge runs, naming the late batch and every batch to collect', async () => {
-    const result = await run(
-      { 'max-wait': '1s' },
-      {
-        onOutput: (chunk) => {
-          if (/with 6 requests/.test(chunk)) emulator.setProcessingMs(5_000)
-        },
-      },
-    )
+    emulator.scriptNextBatches({ endAfterPolls: 1 }, {})
+    const result = await run({ 'max-wait': '1s' })
     const [outputs, judge] = emulator.createdBatches()
     expect(result.exitCode).toBe(1)
     expect(result.log).toContain(
@@ -276,30 +268,25 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
   })
 
   it('detaches while the judge runs, and a later run collects both batches without submitting', async () => {
-    const detached = await run(
-      { 'max-wait': '1s', 'on-timeout': 'detach' },
-      {
-        onOutput: (chunk) => {
-          if (/with 6 requests/.test(chunk)) emulator.setProcessingMs(2_500)
-        },
-      },
-    )
+    emulator.scriptNextBatches({ endAfterPolls: 1 }, {})
+    const detached = await run({ 'max-wait': '1s', 'on-timeout': 'detach' })
     expect(detached.outputs.status).toBe('pending')
     const ids = detached.outputs['batch-ids']
     expect(ids.split('\n')).toHaveLength(2)
 
-    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    emulator.endBatch(ids.split('\n')[1])
     const collected = await run({ 'batch-id': ids }, { event: { name: 'workflow_dispatch', payload: {} } })
     expect(collected.outputs).toMatchObject({ total: '4', passed: '2', 'batch-ids': ids })
     expect(emulator.createdBatches()).toHaveLength(2)
   })
 
   it('does not ask the judge once the job is cancelled: the outputs are reported, judged ones as errored grades', async () => {
-    emulator.setProcessingMs(3_000)
-    // By then the outputs' first requests have been processed, and the rest are cancelled.
+    // The outputs' first requests (of refund-window and reset, judged) are processed when the job is
+    // cancelled; the rest are cancelled.
+    emulator.scriptNextBatches({ processed: 4 })
     const result = await run(
       { 'cancel-on-abort': 'true' },
-      { signalWhen: { log: /in_progress.*\(2s elapsed\)/, signal: 'SIGTERM' } },
+      { signalWhen: { log: /Created batch msgbatch_\w+/, signal: 'SIGTERM' } },
     )
     expect(emulator.createdBatches()).toHaveLength(1)
     expect(result.log).toMatch(
@@ -320,8 +307,8 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
   })
 
   it('does not create a judge batch only to cancel it when max-wait ran out with on-timeout: cancel', async () => {
-    emulator.setProcessingMs(3_000)
-    const result = await run({ 'max-wait': '1500ms', 'on-timeout': 'cancel', 'retry-errored': 'false' })
+    emulator.scriptNextBatches({ processed: 4 })
+    const result = await run({ 'max-wait': '1s', 'on-timeout': 'cancel', 'retry-errored': 'false' })
     expect(emulator.createdBatches()).toHaveLength(1)
     expect(result.log).toContain('max-wait ran out before the judge was asked (on-timeout: cancel)')
     expect(result.outputs['results-file']).not.toBe('')

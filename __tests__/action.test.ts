@@ -199,8 +199,7 @@ describe('the action, run from dist/ as the runner runs it', () => {
   })
 
   it('fails at max-wait with the batch id, which is already in the outputs', async () => {
-    await emulator.close()
-    emulator = await startBatchEmulator({ processingMs: 60_000 })
+    emulator.scriptNextBatches({}) // a batch that runs until the test ends it
     const result = await run({ 'max-wait': '1s' })
     expect(result.exitCode).toBe(1)
     const batchId = result.outputs['batch-ids']
