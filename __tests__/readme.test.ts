@@ -1,5 +1,8 @@
-/** The README's inputs and outputs tables are the interface's documentation: they must match action.yml. */
-import { readFileSync } from 'node:fs'
+/**
+ * The README's inputs and outputs tables are the interface's documentation: they must match action.yml. The
+ * suites shown in the README and in docs/ must be suites the schema accepts.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
 import { suiteSchemaProblems } from '../src/suite-schema.js'
@@ -27,6 +30,10 @@ function tableRows(heading: string): string[][] {
     )
 }
 
+/** The ```yaml blocks of a Markdown text. */
+const yamlBlocksOf = (markdown: string) =>
+  [...markdown.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1])
+
 const namesOf = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((match) => match[1])
 
 describe('README', () => {
@@ -47,10 +54,24 @@ describe('README', () => {
   })
 
   it('shows a suite that the suite schema accepts as it is written', () => {
-    const [example] = [...sectionOf('Suite files').matchAll(/```yaml\n([\s\S]*?)```/g)].map(
-      (match) => match[1],
-    )
+    const [example] = yamlBlocksOf(sectionOf('Suite files'))
     expect(parse(example)).toMatchObject({ tests: expect.any(Array) })
     expect(suiteSchemaProblems(parse(example))).toEqual([])
+  })
+
+  it('shows, in docs/, only suites that the suite schema accepts as they are written', () => {
+    const docs = path.join(PROJECT_ROOT, 'docs')
+    // A block with a top-level `tests` list is a suite; workflows and pricing files are not.
+    const suites = readdirSync(docs)
+      .filter((name) => name.endsWith('.md'))
+      .flatMap((name) =>
+        yamlBlocksOf(readFileSync(path.join(docs, name), 'utf8')).map((block) => ({
+          name,
+          suite: parse(block),
+        })),
+      )
+      .filter(({ suite }) => Array.isArray(suite?.tests))
+    expect(suites.map(({ name }) => name)).toEqual(expect.arrayContaining(['suite-format.md', 'graders.md']))
+    for (const { name, suite } of suites) expect([name, suiteSchemaProblems(suite)]).toEqual([name, []])
   })
 })
