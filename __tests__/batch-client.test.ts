@@ -260,7 +260,8 @@ describe('batch client against the emulator', () => {
       createBatch(client, sliceOf(requestsOf(3)), {
         log: () => undefined,
         sleep,
-        giveUpAt: Date.now() + 3_600_000,
+        now: clock.now,
+        giveUpAt: clock.now() + 3_600_000,
       }),
     ).rejects.toThrow(
       /^The API refused the batch \(429: .*\): a limit that waiting does not lift, such as a spend limit; nothing was created\./,

@@ -64,7 +64,7 @@ function request(customId: string, prompt: string, extra: Record<string, unknown
   return { custom_id: customId, params: params as MessageCreateParamsNonStreaming }
 }
 
-/** What passes between two polls: the test's clock moves on (the default), or real time for a process of its own. */
+/** What passes between two polls: the test's clock moves on (the default), or real time (another process). */
 type Pause = (ms: number) => Promise<void>
 const onTheClock: Pause = (ms) => clock.sleep(ms)
 const realTime: Pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -28,7 +28,7 @@ const CLOCK_SKEW_MS = 120_000
 const FIRST_POLL_DELAY_MS = 5_000
 
 export type Log = (line: string) => void
-/** Resolves after `ms`, or earlier when the signal aborts (a sleep may ignore it: abortableSleep does not). */
+/** Resolves after `ms`, or earlier if the signal aborts (a sleep may ignore it; abortableSleep does not). */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>
 
 /**

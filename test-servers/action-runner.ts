@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-/** The committed bundle, or ACTION_BUNDLE: one built elsewhere, to try source changes before dist/ is rebuilt. */
+/** The committed bundle, or ACTION_BUNDLE: one built elsewhere, to try changes before dist/ is rebuilt. */
 const BUNDLE = process.env.ACTION_BUNDLE || path.join(PROJECT_ROOT, 'dist', 'index.js')
 
 export interface RunActionOptions {

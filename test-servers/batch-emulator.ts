@@ -9,12 +9,13 @@
  *
  * Scripted batches (`scriptNextBatches`) leave time out altogether, for tests whose other side runs on its
  * own clock (the action run from dist/): a scripted batch has the requests it was told processed, and ends
- * when the test says (`endBatch`), at a given retrieval (`endAfterPolls`), or at the retrieval after a cancel.
+ * when the test says (`endBatch`), at a given retrieval (`endAfterPolls`), or at the retrieval after a
+ * cancel.
  *
- * Time model (of the batches not scripted): the requests of a batch of n complete one after another, in submission order, over the
- * batch's processing time: request i at `created + processingMs * (i + 1) / n`. While the batch is
- * `in_progress` or `canceling` every request counts as `processing` (as the API reports). It ends at
- * `created + processingMs`, or earlier:
+ * Time model (of the batches not scripted): the requests of a batch of n complete one after another, in
+ * submission order, over the batch's processing time: request i at `created + processingMs * (i + 1) / n`.
+ * While the batch is `in_progress` or `canceling` every request counts as `processing` (as the API reports).
+ * It ends at `created + processingMs`, or earlier:
  * - canceled: `CANCEL_GRACE_MS` after the cancel (never later than its normal end); the requests completed by
  *   the time of the cancel have their results, the rest are `canceled`;
  * - expired: at `created + expiresAfterMs` (24 h by default), if processing is not done by then; the requests
@@ -136,8 +137,8 @@ export interface BatchEmulatorOptions {
    */
   minCacheableTokens?: number | ((model: string) => number)
   /**
-   * The emulator's time, in ms since the epoch. Default `Date.now`. A manual clock (test-servers/manual-clock.ts),
-   * shared with the code under test, makes every time-based behaviour deterministic.
+   * The emulator's time, in ms since the epoch. Default `Date.now`. A manual clock
+   * (test-servers/manual-clock.ts), shared with the code under test, makes time-based behaviour deterministic.
    */
   clock?: () => number
 }
