@@ -1,0 +1,146 @@
+/** Cost before spending, through the committed bundle: dry runs, the max-cost budget, and cache: auto. */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { emulatorInputs, runAction, type RunActionOptions } from '../../test-servers/action-runner.js'
+import { startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
+
+const LONG_SYSTEM = 'You answer questions about the Acme router manual. '.repeat(400)
+const suite = (system: string) =>
+  [
+    'model: claude-haiku-4-5',
+    'max_tokens: 2000',
+    `system: ${JSON.stringify(system)}`,
+    'tests:',
+    ...['reset', 'warranty', 'lights'].map((topic) => `  - prompt: Tell me about the ${topic}.`),
+  ].join('\n')
+
+let emulator: BatchEmulator
+let workspace: string
+
+beforeEach(async () => {
+  emulator = await startBatchEmulator({ processingMs: 100 })
+  workspace = await mkdtemp(path.join(tmpdir(), 'cost-'))
+})
+afterEach(async () => {
+  await Promise.all([emulator.close(), rm(workspace, { recursive: true, force: true })])
+})
+
+async function run(system: string, inputs: RunActionOptions['inputs']) {
+  await writeFile(path.join(workspace, 'suite.yml'), suite(system))
+  return runAction({
+    workspace,
+    inputs: emulatorInputs(emulator.url, { suite: 'suite.yml', ...inputs }),
+  })
+}
+
+const creates = () => emulator.calls.filter((c) => c.method === 'POST' && c.path === '/v1/messages/batches')
+
+describe('cost before spending, run from dist/', () => {
+  it('dry-run validates, estimates and reports, and submits nothing', async () => {
+    const result = await run('Be brief.', { 'dry-run': 'true' })
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs.status).toBe('dry-run')
+    expect(result.outputs['estimated-cost-batch-usd']).toMatch(/^0\.0\d+$/)
+    expect(result.summary).toContain('## 🧮 Claude Batch Evals: dry run')
+    expect(result.summary).toMatch(/3 requests · \d+ input tokens · up to 6,000 output tokens/)
+    expect(result.summary).toContain('Nothing was submitted.')
+    expect(creates()).toEqual([])
+  })
+
+  it('submits nothing when the worst case exceeds max-cost, and says by how much', async () => {
+    // Worst case: 3 x 2,000 output tokens at $2.50 per million (Haiku 4.5, batch) is $0.015 alone.
+    const result = await run('Be brief.', { 'max-cost': '0.01' })
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toMatch(
+      /::error::The worst-case estimate, \$0\.01\d+ at batch prices \(every output at max_tokens\), exceeds max-cost \(\$0\.01\); nothing was submitted\./,
+    )
+    expect(result.summary).toContain('Budget (max-cost): $0.01 · **over**.')
+    expect(result.outputs.status).toBe('over-budget')
+    expect(creates()).toEqual([])
+  })
+
+  it('runs within max-cost', async () => {
+    const result = await run('Be brief.', { 'max-cost': '1' })
+    expect(result.outputs.status).toBe('passed')
+    expect(creates()).toHaveLength(1)
+  })
+
+  it('places identical cache breakpoints on a long shared system prompt, and none on a short one', async () => {
+    await run(LONG_SYSTEM, {})
+    const [cached] = emulator.createdBatches()
+    const systems = cached.requests.map((r) => (r.params as { system: unknown }).system)
+    expect(systems).toEqual(
+      Array(3).fill([{ type: 'text', text: LONG_SYSTEM, cache_control: { type: 'ephemeral', ttl: '1h' } }]),
+    )
+
+    await run('Be brief.', { 'batch-id': '' })
+    const plain = emulator.createdBatches()[1]
+    expect(plain.requests.map((r) => (r.params as { system: unknown }).system)).toEqual(
+      Array(3).fill('Be brief.'),
+    )
+
+    await run(LONG_SYSTEM.replace('Acme', 'Globex'), { cache: 'off' })
+    const off = emulator.createdBatches()[2]
+    expect(JSON.stringify(off.requests)).not.toContain('cache_control')
+  })
+
+  it('estimates input tokens as the batch then bills them, when count_tokens is reachable', async () => {
+    const dry = await run(LONG_SYSTEM, { 'dry-run': 'true', cache: 'off' })
+    expect(dry.log).toMatch(/Estimated cost at batch prices: \$[\d.]+ to \$[\d.]+ \(count_tokens\)/)
+    const estimated = Number(/3 requests · ([\d,]+) input tokens/.exec(dry.summary)?.[1].replace(/,/g, ''))
+    const real = await run(LONG_SYSTEM, { cache: 'off' })
+    const results = JSON.parse(await readFile(real.outputs['results-file'], 'utf8'))
+    const billed = results.tests.reduce(
+      (sum: number, t: { usage: { input_tokens: number } }) => sum + t.usage.input_tokens,
+      0,
+    )
+    // The emulator counts exactly as it bills; the real API's count_tokens is an estimate within a few percent.
+    expect(estimated).toBe(billed)
+  })
+
+  it('reports cache writes, reads, the hit rate and the saving of cache: auto', async () => {
+    const result = await run(LONG_SYSTEM, {})
+    const results = JSON.parse(await readFile(result.outputs['results-file'], 'utf8'))
+    const usage = results.tests.map((t: { usage: Record<string, number> }) => [
+      t.usage.cache_creation_input_tokens,
+      t.usage.cache_read_input_tokens,
+    ])
+    const prefix = usage[0][0]
+    expect(prefix).toBeGreaterThan(4_096)
+    expect(usage).toEqual([
+      [prefix, 0],
+      [0, prefix],
+      [0, prefix],
+    ])
+    expect(result.summary).toMatch(
+      /Prompt caching: 66\.6% of cached-prefix tokens were read from the cache \([\d,]+ read, [\d,]+ written\), saving \$[\d.]+ at batch prices/,
+    )
+  })
+
+  it('prices a model the table lacks from the pricing file, and leaves its cost empty without one', async () => {
+    await writeFile(
+      path.join(workspace, 'prices.yml'),
+      'models:\n  claude-mystery-9:\n    input: 2\n    output: 10\n',
+    )
+    await writeFile(
+      path.join(workspace, 'suite.yml'),
+      'model: claude-mystery-9\ntests:\n  - prompt: Hello there\n',
+    )
+    const inputs = emulatorInputs(emulator.url, { suite: 'suite.yml' })
+    const unpriced = await runAction({ workspace, inputs })
+    expect(unpriced.outputs['cost-batch-usd']).toBe('')
+    expect(unpriced.summary).toContain(
+      "Cost unknown for 1 test(s) on claude-mystery-9: model 'claude-mystery-9' is not in the price table",
+    )
+    const priced = await runAction({
+      workspace,
+      inputs: { ...inputs, pricing: 'prices.yml', suite: 'suite.yml' },
+    })
+    expect(priced.log).toContain('prices.yml: 1 model(s) added, 0 changed.')
+    // Stand-in usage: 3 input tokens ("Hello there") and 9 output tokens, at $2 / $10 per million, halved.
+    const results = JSON.parse(await readFile(priced.outputs['results-file'], 'utf8'))
+    const { input_tokens: input, output_tokens: output } = results.tests[0].usage
+    expect(priced.outputs['cost-batch-usd']).toBe(String((input * 2 + output * 10) / 2 / 1e6))
+  })
+})

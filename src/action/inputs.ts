@@ -1,0 +1,140 @@
+import * as core from '@actions/core'
+import { parseDuration } from '../common/duration.js'
+import { addSecret } from '../common/redaction.js'
+import {
+  parseBatchIds,
+  parseBoolean,
+  parseChoice,
+  parseCount,
+  parseLines,
+  parseRate,
+  parseUsd,
+} from './input-values.js'
+import { parseModelInput } from '../suite/providers.js'
+
+export const ON_TIMEOUT = ['fail', 'detach', 'cancel'] as const
+export const COMMENT_MODES = ['update', 'new'] as const
+export const CACHE_MODES = ['auto', 'off'] as const
+export const FAIL_ON = ['threshold', 'regression', 'both'] as const
+/** Samples per test, at most: a batch holds 100,000 requests, and more samples than this say little more. */
+export const MAX_REPEAT = 100
+export type OnTimeout = (typeof ON_TIMEOUT)[number]
+
+export interface ActionInputs {
+  suitePatterns: string[]
+  apiKey: string
+  baseURL: string | undefined
+  model: string | undefined
+  githubToken: string
+  comment: boolean
+  maxWaitMs: number
+  pollIntervalMs: number
+  minPassRate: number
+  resultsFile: string
+  onTimeout: OnTimeout
+  /** Batches to collect instead of submitting (the `batch-id` input). */
+  batchIds: string[]
+  retryErrored: boolean
+  cancelOnAbort: boolean
+  commentMode: (typeof COMMENT_MODES)[number]
+  commentHeader: string
+  junitFile: string | undefined
+  cache: (typeof CACHE_MODES)[number]
+  dryRun: boolean
+  /** USD; undefined for no budget. */
+  maxCostUsd: number | undefined
+  /** A price table file that overrides or adds models. */
+  pricingFile: string | undefined
+  /** Samples per test, unless the test sets its own `repeat`. */
+  repeat: number
+  /** Samples of a repeated test that must pass; undefined for all of them. */
+  repeatMinPass: number | undefined
+  /** A results file of an earlier run to compare with. */
+  baselineFile: string | undefined
+  failOn: (typeof FAIL_ON)[number]
+  /** Directories outside the workspace that suites may read `file://` references from (`allowed-paths`). */
+  allowedPaths: string[]
+}
+
+/**
+ * The defaults of `action.yml`, for runs that do not go through the Actions runner (which applies
+ * action.yml's own). A test keeps the two in step.
+ */
+export const INPUT_DEFAULTS = {
+  comment: 'true',
+  'max-wait': '5h',
+  'poll-interval': '60s',
+  'min-pass-rate': '1',
+  'results-file': 'eval-results.json',
+  'on-timeout': 'fail',
+  'retry-errored': 'true',
+  'cancel-on-abort': 'false',
+  'comment-mode': 'update',
+  cache: 'auto',
+  'dry-run': 'false',
+  repeat: '1',
+  'fail-on': 'threshold',
+} as const
+
+function input(name: string): string {
+  return core.getInput(name) || (INPUT_DEFAULTS as Record<string, string>)[name] || ''
+}
+
+/** Masks a secret in the log and registers it for redaction from everything the action writes or posts. */
+function secret(value: string): string {
+  if (value) {
+    core.setSecret(value)
+    addSecret(value)
+  }
+  return value
+}
+
+/**
+ * Reads and validates every input. The API key, the GitHub token and the Actions runtime token (which the
+ * cache client sends) are masked before anything can print them.
+ */
+export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
+  const apiKey = secret(input('anthropic-api-key') || env.ANTHROPIC_API_KEY || '')
+  const githubToken = secret(input('github-token'))
+  secret(env.ACTIONS_RUNTIME_TOKEN ?? '')
+  if (!apiKey) {
+    throw new Error(
+      "No Anthropic API key. Set the 'anthropic-api-key' input to ${{ secrets.ANTHROPIC_API_KEY }} " +
+        'or the ANTHROPIC_API_KEY environment variable.',
+    )
+  }
+  const suitePatterns = parseLines(core.getInput('suite'))
+  if (suitePatterns.length === 0) {
+    throw new Error("Input 'suite' is required: give suite file paths or globs, one per line.")
+  }
+  return {
+    suitePatterns,
+    apiKey,
+    baseURL: input('anthropic-base-url') || env.ANTHROPIC_BASE_URL || undefined,
+    model: parseModelInput('model', input('model')),
+    githubToken,
+    comment: parseBoolean('comment', input('comment')),
+    maxWaitMs: parseDuration('max-wait', input('max-wait')),
+    pollIntervalMs: parseDuration('poll-interval', input('poll-interval')),
+    minPassRate: parseRate('min-pass-rate', input('min-pass-rate')),
+    resultsFile: input('results-file'),
+    onTimeout: parseChoice('on-timeout', input('on-timeout'), ON_TIMEOUT),
+    batchIds: parseBatchIds('batch-id', input('batch-id')),
+    retryErrored: parseBoolean('retry-errored', input('retry-errored')),
+    cancelOnAbort: parseBoolean('cancel-on-abort', input('cancel-on-abort')),
+    commentMode: parseChoice('comment-mode', input('comment-mode'), COMMENT_MODES),
+    commentHeader: input('comment-header').trim(),
+    junitFile: input('junit-file') || undefined,
+    cache: parseChoice('cache', input('cache'), CACHE_MODES),
+    dryRun: parseBoolean('dry-run', input('dry-run')),
+    maxCostUsd: input('max-cost') ? parseUsd('max-cost', input('max-cost')) : undefined,
+    pricingFile: input('pricing') || undefined,
+    repeat: parseCount('repeat', input('repeat'), 1, MAX_REPEAT),
+    repeatMinPass: input('repeat-min-pass')
+      ? parseCount('repeat-min-pass', input('repeat-min-pass'), 1, MAX_REPEAT)
+      : undefined,
+    baselineFile: input('baseline') || undefined,
+    failOn: parseChoice('fail-on', input('fail-on'), FAIL_ON),
+    allowedPaths: parseLines(input('allowed-paths')),
+  }
+}
