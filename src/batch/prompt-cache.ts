@@ -10,7 +10,7 @@ import type {
   TextBlockParam,
 } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { BatchRequest } from './requests.js'
-import { heuristicTokens } from '../cost/token-heuristic.js'
+import { heuristicTokens } from '../common/token-heuristic.js'
 
 const BREAKPOINT = { type: 'ephemeral', ttl: '1h' } as const
 

@@ -5,7 +5,10 @@
  * re-run can lead to paying for the same requests twice.
  */
 import type Anthropic from '@anthropic-ai/sdk'
-import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches'
+import type {
+  MessageBatch,
+  MessageBatchIndividualResponse,
+} from '@anthropic-ai/sdk/resources/messages/batches'
 import {
   cancelBatch,
   createBatch,
@@ -18,8 +21,14 @@ import {
 } from './client.js'
 import type { BatchRequest } from './requests.js'
 import { splitIntoBatches, type BatchLimits, type BatchSlice } from './split.js'
-import type { ResultSink } from '../grading/run-grader.js'
 import type { RunState, RunStateStore } from './run-state.js'
+
+/** Where a batch's results go as they download; it also names what is worth sending again. */
+export interface ResultSink {
+  add(line: MessageBatchIndividualResponse): Promise<void>
+  /** Requests that errored in a way worth sending again as they are, or expired. */
+  retryableCustomIds(): string[]
+}
 
 /** Follow-up batches of retried requests, at most. */
 export const MAX_RETRY_ROUNDS = 2

@@ -8,7 +8,7 @@
 import type { MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { BatchRequest } from '../batch/requests.js'
 import { addCosts, costOf, formatUsd, NO_COST, type Cost, type CostResult } from './pricing.js'
-import { heuristicTokens } from './token-heuristic.js'
+import { heuristicTokens } from '../common/token-heuristic.js'
 
 /** Distinct requests counted with `count_tokens` at most; the rest are scaled from them. */
 export const MAX_COUNTED_REQUESTS = 500

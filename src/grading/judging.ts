@@ -10,7 +10,8 @@ import type {
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { BatchRequest } from '../batch/requests.js'
 import { outputText, type Judge, type JudgeAnswer } from './graders/index.js'
-import { worthRetrying, type ResultSink } from './run-grader.js'
+import type { ResultSink } from '../batch/run.js'
+import { worthRetrying } from './run-grader.js'
 import { billedCall, type BilledCall } from '../cost/pricing.js'
 
 /** custom_ids of judge requests start with this; the rest is a hash of the request. */

@@ -5,6 +5,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { Sample } from '../batch/requests.js'
+import type { ResultSink } from '../batch/run.js'
 import { gradeTest, outputText, type AssertionResult, type Judge } from './graders/index.js'
 import { billedCall, costOf, NO_COST, usdNumber, type BilledCall, type Cost } from '../cost/pricing.js'
 import type { EvalCase } from '../suite/loader.js'
@@ -203,13 +204,6 @@ const RETRYABLE_ERRORS = new Set(['overloaded_error', 'api_error', 'rate_limit_e
 /** Whether a request with this result is worth sending again as it is: it expired, or failed for now. */
 export function worthRetrying(resultType: ResultType, errorType: string | undefined): boolean {
   return resultType === 'expired' || (resultType === 'errored' && RETRYABLE_ERRORS.has(errorType ?? ''))
-}
-
-/** Where a batch's results go as they download; it also names what is worth sending again. */
-export interface ResultSink {
-  add(line: MessageBatchIndividualResponse): Promise<void>
-  /** Requests that errored in a way worth sending again as they are, or expired. */
-  retryableCustomIds(): string[]
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   type Cost,
   type TokenCounts,
 } from '../cost/pricing.js'
-import { CHARS_PER_TOKEN } from '../cost/token-heuristic.js'
+import { CHARS_PER_TOKEN } from '../common/token-heuristic.js'
 import { percent, type MetricSummary, type RunReport } from './report.js'
 import type { BaselineComparison } from './baseline.js'
 import { passAtK, passHatK } from '../grading/statistics.js'
