@@ -1,0 +1,68 @@
+/**
+ * The registry of assertion types: every grader by the type it grades. It is the one source of the type
+ * list; the suite schema's enum and the table in docs/graders.md are checked against it
+ * (__tests__/grading/graders/registry.test.ts).
+ */
+import { COST_GRADERS } from './cost.js'
+import type { GraderDefinition } from './grader.js'
+import { JAVASCRIPT_GRADERS } from './javascript.js'
+import { JSON_GRADERS } from './json.js'
+import { MODEL_GRADED_GRADERS } from './model-graded.js'
+import { SIMILARITY_GRADERS } from './similarity.js'
+import { TEXT_GRADERS } from './text.js'
+import { TOOL_CALL_GRADERS } from './tool-calls.js'
+
+const GRADERS: Readonly<Record<string, GraderDefinition>> = {
+  ...TEXT_GRADERS,
+  ...JSON_GRADERS,
+  ...TOOL_CALL_GRADERS,
+  ...SIMILARITY_GRADERS,
+  ...JAVASCRIPT_GRADERS,
+  ...COST_GRADERS,
+  ...MODEL_GRADED_GRADERS,
+}
+
+/** The grader of a type without its not- prefix, or undefined for a type no grader grades. */
+export function graderOf(base: string): GraderDefinition | undefined {
+  return Object.hasOwn(GRADERS, base) ? GRADERS[base] : undefined
+}
+
+/** The types a judge model grades: they take `provider` and `rubricPrompt`. */
+export const MODEL_GRADED_TYPES: readonly string[] = Object.keys(MODEL_GRADED_GRADERS)
+
+/** Whether a judge model grades this type (as written, maybe with not-). */
+export function isModelGraded(type: string): boolean {
+  return Object.hasOwn(MODEL_GRADED_GRADERS, type.replace(/^not-/, ''))
+}
+
+/** The graders' types without the not- prefix. */
+export const BASE_ASSERTION_TYPES: readonly string[] = Object.keys(GRADERS)
+
+/** Every type an assertion may have: each grader, its not- form, and assert-set. */
+export const ASSERTION_TYPES: readonly string[] = [
+  ...BASE_ASSERTION_TYPES.flatMap((type) => [type, `not-${type}`]),
+  'assert-set',
+]
+
+/**
+ * The enum of the suite schema's `assertion_type`: every type an assertion may have, and latency, which the
+ * schema lets through so that the graders refuse it with its reason rather than as an unknown type.
+ */
+export const SCHEMA_ENUM_ASSERTION_TYPES: readonly string[] = [
+  ...ASSERTION_TYPES.filter((type) => type !== 'assert-set'),
+  'latency',
+  'not-latency',
+  'assert-set',
+]
+
+/** The keys an assertion may have; an assert-set takes `assert` instead of value, transform and config. */
+export const ASSERTION_KEYS: readonly string[] = [
+  'type',
+  'value',
+  'threshold',
+  'weight',
+  'metric',
+  'transform',
+  'config',
+]
+export const ASSERT_SET_KEYS: readonly string[] = ['type', 'assert', 'threshold', 'weight', 'metric']
