@@ -1,6 +1,5 @@
 import {
   AssertionCompileError,
-  ASSERTION_TYPES,
   type AssertionResult,
   type Judge,
   compileAssertion,
@@ -23,40 +22,6 @@ import {
   thinking,
   toolUse,
 } from './fixtures.js'
-
-describe('ASSERTION_TYPES', () => {
-  it('lists every grader, each with its not- form, and assert-set', () => {
-    const expected = [
-      'equals',
-      'contains',
-      'icontains',
-      'contains-any',
-      'contains-all',
-      'icontains-any',
-      'icontains-all',
-      'starts-with',
-      'regex',
-      'is-json',
-      'contains-json',
-      'is-valid-tool-call',
-      'tool-call-f1',
-      'levenshtein',
-      'rouge-n',
-      'javascript',
-      'cost',
-      'llm-rubric',
-      'model-graded-closedqa',
-      'factuality',
-      'model-graded-factuality',
-      'g-eval',
-      'answer-relevance',
-    ]
-    expect([...ASSERTION_TYPES].sort()).toEqual(
-      [...expected, ...expected.map((t) => `not-${t}`), 'assert-set'].sort(),
-    )
-    expect(ASSERTION_TYPES).not.toContain('latency')
-  })
-})
 
 describe('reachesThreshold', () => {
   it('is score >= threshold, allowing for the rounding of sums of floats', () => {
