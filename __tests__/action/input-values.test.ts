@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { parse } from 'yaml'
 import { parseDuration, formatDuration } from '../../src/common/duration.js'
 import { parseBatchIds, parseBoolean, parseLines, parseRate } from '../../src/action/input-values.js'
-import { INPUT_DEFAULTS } from '../../src/action/inputs.js'
 
 describe('parseDuration', () => {
   it.each([
@@ -69,18 +66,5 @@ describe('parseBatchIds', () => {
     expect(() => parseBatchIds('batch-id', 'msgbatch_a\nhttps://x/msgbatch_b')).toThrow(
       /batch-id.*'https:\/\/x\/msgbatch_b'.*one id per line/,
     )
-  })
-})
-
-describe('action.yml', () => {
-  const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8'))
-
-  it('has the defaults the code falls back to', () => {
-    for (const [name, value] of Object.entries(INPUT_DEFAULTS))
-      expect([name, action.inputs[name].default]).toEqual([name, value])
-  })
-
-  it('runs the bundle on node24', () => {
-    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
   })
 })

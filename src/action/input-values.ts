@@ -1,4 +1,5 @@
 /** Parsers for the textual values of action inputs. Each throws an error that names the input and the fix. */
+import { UserError } from '../common/user-error.js'
 
 /** `0.95` or `95%` -> 0.95. */
 export function parseRate(input: string, value: string): number {
@@ -6,7 +7,7 @@ export function parseRate(input: string, value: string): number {
   const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text)
   const rate = match ? Number(match[1]) / (match[2] ? 100 : 1) : NaN
   if (!(rate >= 0 && rate <= 1)) {
-    throw new Error(
+    throw new UserError(
       `Input '${input}' is '${value}'; write a rate between 0 and 1 (0.95) or a percentage (95%).`,
     )
   }
@@ -17,19 +18,19 @@ export function parseBoolean(input: string, value: string): boolean {
   const text = value.trim().toLowerCase()
   if (text === 'true') return true
   if (text === 'false') return false
-  throw new Error(`Input '${input}' is '${value}'; write true or false.`)
+  throw new UserError(`Input '${input}' is '${value}'; write true or false.`)
 }
 
 export function parseChoice<T extends string>(input: string, value: string, choices: readonly T[]): T {
   const text = value.trim().toLowerCase()
   if ((choices as readonly string[]).includes(text)) return text as T
-  throw new Error(`Input '${input}' is '${value}'; write one of: ${choices.join(', ')}.`)
+  throw new UserError(`Input '${input}' is '${value}'; write one of: ${choices.join(', ')}.`)
 }
 
 /** `5`, `12.50` or `$12.50` -> 12.5 (USD). */
 export function parseUsd(input: string, value: string): number {
   const match = /^\$?(\d+(?:\.\d+)?)$/.exec(value.trim())
-  if (!match) throw new Error(`Input '${input}' is '${value}'; write an amount in USD, like 5 or 12.50.`)
+  if (!match) throw new UserError(`Input '${input}' is '${value}'; write an amount in USD, like 5 or 12.50.`)
   return Number(match[1])
 }
 
@@ -38,7 +39,7 @@ export function parseCount(input: string, value: string, min: number, max: numbe
   const text = value.trim()
   const count = /^\d+$/.test(text) ? Number(text) : NaN
   if (!(count >= min && count <= max)) {
-    throw new Error(`Input '${input}' is '${value}'; write a whole number from ${min} to ${max}.`)
+    throw new UserError(`Input '${input}' is '${value}'; write a whole number from ${min} to ${max}.`)
   }
   return count
 }
@@ -51,7 +52,7 @@ export function parseBatchIds(input: string, value: string): string[] {
   const ids = [...new Set(value.split(/[\s,]+/).filter((id) => id !== ''))]
   const bad = ids.find((id) => !/^[\w-]+$/.test(id))
   if (bad !== undefined) {
-    throw new Error(
+    throw new UserError(
       `Input '${input}' has '${bad}', which is not a Message Batch id (msgbatch_ and letters and digits); ` +
         "give one id per line, as an earlier run's batch-ids output has them.",
     )

@@ -1,4 +1,6 @@
 import * as core from '@actions/core'
+import { UserError } from '../common/user-error.js'
+import { readInput as input } from '../github/action-interface.js'
 import { parseDuration } from '../common/duration.js'
 import { addSecret } from '../common/redaction.js'
 import {
@@ -54,30 +56,11 @@ export interface ActionInputs {
   failOn: (typeof FAIL_ON)[number]
   /** Directories outside the workspace that suites may read `file://` references from (`allowed-paths`). */
   allowedPaths: string[]
-}
-
-/**
- * The defaults of `action.yml`, for runs that do not go through the Actions runner (which applies
- * action.yml's own). A test keeps the two in step.
- */
-export const INPUT_DEFAULTS = {
-  comment: 'true',
-  'max-wait': '5h',
-  'poll-interval': '60s',
-  'min-pass-rate': '1',
-  'results-file': 'eval-results.json',
-  'on-timeout': 'fail',
-  'retry-errored': 'true',
-  'cancel-on-abort': 'false',
-  'comment-mode': 'update',
-  cache: 'auto',
-  'dry-run': 'false',
-  repeat: '1',
-  'fail-on': 'threshold',
-} as const
-
-function input(name: string): string {
-  return core.getInput(name) || (INPUT_DEFAULTS as Record<string, string>)[name] || ''
+  /** Where the repository is checked out (GITHUB_WORKSPACE), else the working directory. */
+  workspace: string
+  /** The commit (GITHUB_SHA) and the workflow run (GITHUB_RUN_ID) the run's batches are recorded for. */
+  commit: string
+  runId: string
 }
 
 /** Masks a secret in the log and registers it for redaction from everything the action writes or posts. */
@@ -90,7 +73,7 @@ function secret(value: string): string {
 }
 
 /**
- * Reads and validates every input. The API key, the GitHub token and the Actions runtime token (which the
+ * Reads and validates every input, and the run's environment. The API key, the GitHub token and the Actions runtime token (which the
  * cache client sends) are masked before anything can print them.
  */
 export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
@@ -98,14 +81,14 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
   const githubToken = secret(input('github-token'))
   secret(env.ACTIONS_RUNTIME_TOKEN ?? '')
   if (!apiKey) {
-    throw new Error(
+    throw new UserError(
       "No Anthropic API key. Set the 'anthropic-api-key' input to ${{ secrets.ANTHROPIC_API_KEY }} " +
         'or the ANTHROPIC_API_KEY environment variable.',
     )
   }
-  const suitePatterns = parseLines(core.getInput('suite'))
+  const suitePatterns = parseLines(input('suite'))
   if (suitePatterns.length === 0) {
-    throw new Error("Input 'suite' is required: give suite file paths or globs, one per line.")
+    throw new UserError("Input 'suite' is required: give suite file paths or globs, one per line.")
   }
   return {
     suitePatterns,
@@ -136,5 +119,8 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     baselineFile: input('baseline') || undefined,
     failOn: parseChoice('fail-on', input('fail-on'), FAIL_ON),
     allowedPaths: parseLines(input('allowed-paths')),
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    commit: env.GITHUB_SHA ?? '',
+    runId: env.GITHUB_RUN_ID ?? '',
   }
 }

@@ -3,62 +3,31 @@
  * -> reports and outputs; or, when the batches outlast the wait, a report of where they are.
  */
 import path from 'node:path'
-import * as core from '@actions/core'
-import * as log from '../github/log.js'
-import type Anthropic from '@anthropic-ai/sdk'
-import { createAnthropicClient, tokenCounter, type WaitOutcome } from '../batch/client.js'
-import { estimateCost, estimateSummary } from '../cost/estimate.js'
-import { applyPromptCache, type CachePlan } from '../batch/prompt-cache.js'
+import Anthropic from '@anthropic-ai/sdk'
+import { createAnthropicClient } from '../batch/client.js'
+import { applyPromptCache } from '../batch/prompt-cache.js'
 import { buildBatchRequests, type BatchRequest } from '../batch/requests.js'
-import { formatDuration } from '../common/duration.js'
-import { BatchRun, type ResultSink } from '../batch/run.js'
-import { RunGrader } from '../grading/run-grader.js'
+import { BatchRun } from '../batch/run.js'
+import { UserError } from '../common/user-error.js'
+import { assertionCompiler } from '../grading/assertion-compiler.js'
 import { JudgeBook } from '../grading/judging.js'
-import { needsJudge } from '../grading/graders/index.js'
-import { readBaseline, type Baseline } from '../report/baseline.js'
-import { readInputs, type ActionInputs } from './inputs.js'
-import {
-  COMMENT_SURFACE,
-  renderError,
-  renderEstimate,
-  renderPending,
-  renderReport,
-  SUMMARY_SURFACE,
-} from '../report/markdown.js'
-import { annotateProblems } from '../github/annotations.js'
-import { writeJunitFile } from '../report/junit.js'
+import { RunGrader } from '../grading/run-grader.js'
+import { setBatchIds, setStatus } from '../github/action-interface.js'
+import * as log from '../github/log.js'
 import type { ReportComment } from '../github/pr-comment.js'
-import {
-  actionRef,
-  commentOnPullRequest,
-  explainFailureInSummary,
-  reportComment,
-  runUrl,
-  setOutputs,
-  sourceUrlFor,
-  writeJobSummary,
-} from '../github/publish.js'
-import {
-  createPricer,
-  formatUsd,
-  loadPriceOverrides,
-  setPricer,
-  usdNumber,
-  usdString,
-} from '../cost/pricing.js'
+import { commentOnPullRequest, explainFailureInSummary, reportComment, runUrl } from '../github/publish.js'
+import { renderError } from '../report/markdown.js'
 import { buildReport } from '../report/report.js'
-import { EntrySpool, writeResultsFile } from '../report/results-file.js'
-import { runKeyOf, type RunStateStore } from '../batch/run-state.js'
-import { actionsCacheRunStateStore } from '../github/run-state-cache.js'
-import { pullRequestCommentStore } from '../github/run-state-comment.js'
-import { loadSuites, type EvalCase, type SuiteIO } from '../suite/loader.js'
-import { FileRefusedError } from '../suite/file-refs.js'
+import { EntrySpool } from '../report/results-file.js'
 import { allowedRoots, confinedSuiteIO, findSuiteFiles } from '../suite/file-system.js'
-
-/** How long a cancelled batch may take to end before the run reports without its results. */
-const CANCEL_WAIT_MS = 10 * 60_000
-/** When the job is being cancelled, the runner kills the process seconds later. */
-const ABORT_CANCEL_WAIT_MS = 5_000
+import { loadSuites } from '../suite/loader.js'
+import { loadBaseline } from './baseline-input.js'
+import { withinBudget } from './budget-gate.js'
+import { readInputs, type ActionInputs } from './inputs.js'
+import { Lifecycle, outputsSink } from './lifecycle.js'
+import { usePriceOverrides } from './price-overrides.js'
+import { publishReport, reportPending } from './reports.js'
+import { runKeyFor, runStateStores } from './run-record.js'
 
 export async function run(): Promise<void> {
   const abort = new AbortController()
@@ -73,14 +42,27 @@ export async function run(): Promise<void> {
   try {
     await evaluate(readInputs(), abort.signal)
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    core.setOutput('status', 'error')
+    setStatus('error')
+    const message = failureMessage(error)
     log.setFailed(message)
     await explainFailureInSummary(message)
   } finally {
     process.off('SIGTERM', onSignal)
     process.off('SIGINT', onSignal)
   }
+}
+
+/**
+ * What the step fails with. A user's mistake, a limit reached, or an API's refusal says what to do; any other
+ * error is a bug in the action: its stack goes to the log, with where to report it.
+ */
+function failureMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  if (error instanceof UserError || error instanceof Anthropic.APIError) return message
+  if (error instanceof Error && error.stack) log.info(error.stack)
+  const repository = process.env.GITHUB_ACTION_REPOSITORY
+  const issues = repository ? `https://github.com/${repository}/issues` : "the action's repository's issues"
+  return `${message}\nThis is a bug in Claude Batch Evals, not in your suite or inputs: please report it, with this log, at ${issues}.`
 }
 
 /**
@@ -95,7 +77,7 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
     await evaluateRun(inputs, signal, comment, started)
   } catch (error) {
     const batchIds = started.run?.allBatchIds ?? []
-    if (batchIds.length > 0) core.setOutput('batch-ids', batchIds.join('\n'))
+    if (batchIds.length > 0) setBatchIds(batchIds)
     const submitted = batchIds.length > 0 && inputs.batchIds.length === 0
     const message = error instanceof Error ? error.message : String(error)
     const markdown = renderError(message, inputs.commentHeader || undefined)
@@ -111,13 +93,18 @@ async function evaluateRun(
   comment: ReportComment | undefined,
   started: { run?: BatchRun },
 ): Promise<void> {
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  const { workspace } = inputs
   // Suites, their file:// references, and the pricing and baseline files a pull request may have replaced
   // with symlinks, are read only inside the workspace and the allowed-paths directories.
   const io = confinedSuiteIO(allowedRoots(workspace, inputs.allowedPaths))
   if (inputs.pricingFile) usePriceOverrides(path.resolve(workspace, inputs.pricingFile), io)
   const files = await findSuiteFiles(inputs.suitePatterns, workspace)
-  const cases = await loadSuites(files, { workspace, model: inputs.model, io })
+  const cases = await loadSuites(files, {
+    workspace,
+    model: inputs.model,
+    io,
+    assertions: assertionCompiler,
+  })
   const built = buildBatchRequests(cases, inputs.repeat)
   const { sampleByCustomId } = built
   const samples =
@@ -135,21 +122,17 @@ async function evaluateRun(
   }
 
   const client = createAnthropicClient(inputs)
-  if (inputs.batchIds.length === 0 && !(await withinBudget(inputs, cases, requests, plans, client, comment)))
-    return
+  const collecting = inputs.batchIds.length > 0
+  if (!collecting && !(await withinBudget({ inputs, cases, requests, plans, client, comment }))) return
   const requestBytes: number[] = []
   const run = new BatchRun({
     client,
     log: log.info,
     store: runStateStores(comment),
-    runKey: runKeyOf(serialized(requests, requestBytes), {
-      commit: process.env.GITHUB_SHA ?? '',
-      runId: process.env.GITHUB_RUN_ID ?? '',
-    }),
+    runKey: runKeyFor(requests, requestBytes, inputs),
     wait: { maxWaitMs: inputs.maxWaitMs, pollIntervalMs: inputs.pollIntervalMs, signal },
   })
   started.run = run
-  const collecting = inputs.batchIds.length > 0
   // The results file's entries wait on disk (a 100,000-test run would hold them all until the end). The part
   // of each known before its result is written from now on, while the batches upload and run.
   const entries = new EntrySpool()
@@ -161,11 +144,12 @@ async function evaluateRun(
     } else {
       await run.submit(requests, requestBytes)
     }
-    core.setOutput('batch-ids', run.batchIds.join('\n'))
+    setBatchIds(run.batchIds)
 
-    const started = Date.now()
+    const startedAt = Date.now()
     const judge = new JudgeBook()
     const grader = new RunGrader(sampleByCustomId, judge, entries)
+    const lifecycle = new Lifecycle({ policy: inputs, log: log.info, onSubmitted: setBatchIds })
     // Built only when something is retried: most runs never look a request up.
     let requestByCustomId: Map<string, BatchRequest> | undefined
     const requestOf = (customId: string) =>
@@ -173,10 +157,10 @@ async function evaluateRun(
         customId,
       ) as BatchRequest
     const unfinished =
-      (await waitAndGrade(run, outputsSink(grader, judge), inputs, collecting ? undefined : requestOf)) ??
-      (grader.awaitsJudge ? await judgeOutputs(run.judgeRun(), judge, grader, inputs) : undefined)
+      (await lifecycle.waitAndGrade(run, outputsSink(grader, judge), collecting ? undefined : requestOf)) ??
+      (grader.awaitsJudge ? await lifecycle.judgeOutputs(run.judgeRun(), judge, grader) : undefined)
     if (unfinished) {
-      await reportPending(unfinished, run, inputs, comment)
+      await reportPending(unfinished, run.allBatchIds, inputs, comment, run.state())
       return
     }
 
@@ -185,301 +169,15 @@ async function evaluateRun(
     const report = buildReport(graded, {
       minPassRate: inputs.minPassRate,
       batchIds: run.allBatchIds,
-      batchDurationMs: Date.now() - started,
+      batchDurationMs: Date.now() - startedAt,
       runUrl: runUrl(),
       repeatMinPass: inputs.repeatMinPass,
       failOn: inputs.failOn,
       baseline,
       judgeCalls: judge.calls(),
     })
-    const resultsPath = await writeResultsFile(inputs.resultsFile, report, graded.outcomes, entries)
-    const sampled = report.samples === report.total ? '' : ` (${report.samples} samples)`
-    log.info(`Wrote the results of ${report.total} tests${sampled} to ${resultsPath}.`)
-    if (inputs.junitFile)
-      log.info(`Wrote JUnit XML to ${await writeJunitFile(inputs.junitFile, report, graded.outcomes)}.`)
-    setOutputs(report, resultsPath)
-
-    const annotated = annotateProblems(report.problems)
-    const shared = { title: inputs.commentHeader || undefined, sourceUrl: sourceUrlFor(), annotated }
-    const resultsFile = path.relative(workspace, resultsPath)
-    await writeJobSummary(
-      renderReport(report, {
-        ...shared,
-        surface: SUMMARY_SURFACE,
-        remainderAt: `the results file, \`${resultsFile}\``,
-      }),
-    )
-    await commentOnPullRequest(
-      comment,
-      renderReport(report, {
-        ...shared,
-        surface: COMMENT_SURFACE,
-        remainderAt: `the job summary of the [workflow run](${runUrl() ?? ''}) and the results file, \`${resultsFile}\``,
-      }),
-      run.state(),
-    )
-    if (report.status === 'failed') log.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
+    await publishReport(report, graded.outcomes, entries, inputs, comment, run.state())
   } finally {
     await entries.remove()
-  }
-}
-
-/**
- * Estimates the cost before anything is submitted. Returns false when nothing may be submitted: a dry run
- * (reported here), or a worst case over `max-cost` (the step fails with the figures).
- */
-async function withinBudget(
-  inputs: ActionInputs,
-  cases: EvalCase[],
-  requests: BatchRequest[],
-  plans: CachePlan[],
-  client: Anthropic,
-  comment: ReportComment | undefined,
-): Promise<boolean> {
-  // count_tokens costs time (its own rate limit): it is used where the figure decides something.
-  const exact = inputs.dryRun || inputs.maxCostUsd !== undefined
-  const prefixes = new Map(plans.map((plan) => [plan.model, plan.prefixTokens]))
-  const estimate = await estimateCost(requests, exact ? tokenCounter(client) : undefined, prefixes)
-  const judgedTests = cases.filter((evalCase) => needsJudge(evalCase.assertions)).length
-  log.info(estimateSummary(estimate, judgedTests))
-  core.setOutput(
-    'estimated-cost-batch-usd',
-    estimate.unpricedModels.length > 0 ? '' : usdString(estimate.high.batch),
-  )
-  const over =
-    inputs.maxCostUsd !== undefined &&
-    (estimate.unpricedModels.length > 0 || usdNumber(estimate.high.batch) > inputs.maxCostUsd)
-  if (!inputs.dryRun && !over) return true
-  const view = {
-    estimate,
-    plans,
-    maxCostUsd: inputs.maxCostUsd,
-    judgedTests,
-    title: inputs.commentHeader || undefined,
-  }
-  const markdown = renderEstimate(view, inputs.dryRun ? 'dry run' : 'over budget')
-  await writeJobSummary(`${markdown}\nNothing was submitted.\n`)
-  await commentOnPullRequest(comment, `${markdown}\nNothing was submitted.\n`, undefined)
-  if (over) {
-    core.setOutput('status', 'over-budget')
-    log.setFailed(
-      estimate.unpricedModels.length > 0
-        ? `max-cost is set, but ${estimate.unpricedModels.join(', ')} is not in the price table, so the budget cannot be ` +
-            "checked; nothing was submitted. Add the model's prices with the pricing input."
-        : `The worst-case estimate, ${formatUsd(estimate.high.batch)} at batch prices (every output at max_tokens), ` +
-            `exceeds max-cost ($${inputs.maxCostUsd}); nothing was submitted. Lower max_tokens, trim the suite, or raise max-cost.`,
-    )
-  } else {
-    core.setOutput('status', 'dry-run')
-  }
-  return false
-}
-
-/**
- * Where the results of the outputs' batches go: to the grader, but for judge answers, which batches
- * collected with `batch-id` may hold (when an earlier run was detached while its judge batch ran).
- */
-function outputsSink(grader: RunGrader, judge: JudgeBook): ResultSink {
-  return {
-    add: (line) =>
-      JudgeBook.owns(line.custom_id) && !grader.expects(line.custom_id) ? judge.add(line) : grader.add(line),
-    retryableCustomIds: () => grader.retryableCustomIds(),
-  }
-}
-
-/**
- * Asks the judge, in a batch of its own, what the model-graded assertions of the outputs need (but what
- * the collected batches already answered), then grades those outputs again with the answers. Returns the
- * wait that ended before the judge's batches did, as waitAndGrade does. When the job is being cancelled, or
- * max-wait has run out with on-timeout: cancel, the judge is not asked (its batch would be cancelled at
- * once): the outputs are reported, their model-graded assertions as errored grades.
- */
-async function judgeOutputs(
-  run: BatchRun,
-  judge: JudgeBook,
-  grader: RunGrader,
-  inputs: ActionInputs,
-): Promise<WaitOutcome | undefined> {
-  const requests = judge.unanswered()
-  const notAsked = run.aborted
-    ? 'the job was cancelled before the judge was asked'
-    : inputs.onTimeout === 'cancel' && run.outOfTime
-      ? 'max-wait ran out before the judge was asked (on-timeout: cancel)'
-      : undefined
-  if (requests.length > 0 && notAsked) {
-    log.info(`Model-graded assertions: ${requests.length} judge requests are not sent: ${notAsked}.`)
-  } else if (requests.length > 0) {
-    log.info(`Model-graded assertions: ${requests.length} judge requests go out as a batch of their own.`)
-    await run.submit(requests)
-    core.setOutput('batch-ids', run.allBatchIds.join('\n'))
-    const unfinished = await waitAndGrade(run, judge, inputs, (customId) => judge.requestOf(customId))
-    if (unfinished) return unfinished
-  }
-  judge.close(notAsked)
-  await grader.regradeWithJudge()
-  return undefined
-}
-
-/**
- * Waits for the batches and hands their results to the sink, then retries what errored (unless only
- * collecting, when `requestOf` is undefined). Returns the wait that ended before its batches did when the
- * run must be reported as still running.
- */
-async function waitAndGrade(
-  run: BatchRun,
-  sink: ResultSink,
-  inputs: ActionInputs,
-  requestOf: ((customId: string) => BatchRequest) | undefined,
-): Promise<WaitOutcome | undefined> {
-  const waited = await run.wait()
-  if (waited.state !== 'ended' && !(await settleUnfinished(waited, run, inputs))) return waited
-  await run.collect(sink)
-  if (!inputs.retryErrored || !requestOf) return undefined
-  const late = await run.retryErrored(sink, requestOf)
-  if (!late) return undefined
-  // A retry round is an extra: when it outlasts max-wait with on-timeout: fail, it is cancelled and what
-  // the run already has is reported, rather than failing a run whose results are in.
-  if (late.state === 'timed-out' && inputs.onTimeout === 'fail') {
-    log.info(
-      'The retry round did not end within max-wait: it is cancelled, and its requests keep their first results.',
-    )
-  }
-  const onTimeout = inputs.onTimeout === 'fail' ? 'cancel' : inputs.onTimeout
-  if (!(await settleUnfinished(late, run, { ...inputs, onTimeout }))) return late
-  await run.collect(
-    sink,
-    late.batches.map((batch) => batch.id),
-  )
-  return undefined
-}
-
-/**
- * The wait ended before the batches did. Returns true when the batches have ended after all (cancelled,
- * as on-timeout: cancel or cancel-on-abort asks) and their results can be collected; false to report them
- * as still running. With on-timeout: fail, throws.
- */
-async function settleUnfinished(waited: WaitOutcome, run: BatchRun, inputs: ActionInputs): Promise<boolean> {
-  const cancel = waited.state === 'aborted' ? inputs.cancelOnAbort : inputs.onTimeout === 'cancel'
-  if (waited.state === 'timed-out' && inputs.onTimeout === 'fail') {
-    const late = waited.batches.map((batch) => batch.id)
-    const all = run.allBatchIds
-    throw new Error(
-      `${late.length === 1 ? 'Batch' : 'Batches'} ${late.join(', ')} did not end within max-wait (${formatDuration(inputs.maxWaitMs)}). The batches ` +
-        'keep running and are billed for what they process; their results stay downloadable for 29 days. ' +
-        `Collect them with the batch-id input${all.length > late.length ? ` (all of the run's: ${all.join(', ')})` : ''}, ` +
-        'raise max-wait, or set on-timeout: detach or cancel.',
-    )
-  }
-  if (!cancel) return false
-  const running = waited.batches.filter((batch) => batch.processing_status !== 'ended')
-  log.info(
-    `Cancelling ${running.map((batch) => batch.id).join(', ')}; requests already processed keep their results.`,
-  )
-  const ids = running.map((batch) => batch.id)
-  await run.cancel(ids)
-  const maxWaitMs = waited.state === 'aborted' ? ABORT_CANCEL_WAIT_MS : CANCEL_WAIT_MS
-  const ended = await run.wait(ids, { maxWaitMs, signal: undefined })
-  return ended.state === 'ended'
-}
-
-async function reportPending(
-  waited: WaitOutcome,
-  run: BatchRun,
-  inputs: ActionInputs,
-  comment: ReportComment | undefined,
-): Promise<void> {
-  const counts = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 }
-  for (const batch of waited.batches) {
-    for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] += batch.request_counts[key]
-  }
-  const why =
-    waited.state === 'aborted'
-      ? 'The job was cancelled before the batches ended; a re-run of this job resumes them.'
-      : `The batches did not end within max-wait (${formatDuration(inputs.maxWaitMs)}).`
-  const markdown = renderPending({
-    batchIds: run.allBatchIds,
-    waitingFor: waited.batches.map((batch) => batch.id),
-    why,
-    counts,
-    uses: actionRef(),
-    suitePatterns: inputs.suitePatterns,
-    repeat: inputs.repeat,
-    title: inputs.commentHeader || undefined,
-  })
-  core.setOutput('status', 'pending')
-  core.setOutput('batch-ids', run.allBatchIds.join('\n'))
-  await writeJobSummary(markdown)
-  await commentOnPullRequest(comment, markdown, run.state())
-  if (waited.state === 'aborted') log.setFailed('The job was cancelled while the batches were running.')
-  else log.info(`${why} Detached: collect the results later with batch-id.`)
-}
-
-/** The `baseline` results file; a missing one is a warning (a first run has none), a malformed one an error. */
-function loadBaseline(workspace: string, input: string, io: SuiteIO): Baseline | undefined {
-  const absolute = path.resolve(workspace, input)
-  // Named as the workspace has it: the runner's absolute path means nothing to a reviewer.
-  const file = path.relative(workspace, absolute)
-  let text: string
-  try {
-    text = io.readText(absolute)
-  } catch (error) {
-    if (error instanceof FileRefusedError)
-      throw new Error(`The 'baseline' input: ${error.about(file)}.`, { cause: error })
-    log.warning(
-      `No baseline results file at ${file}, so the report has no comparison. Check the 'baseline' input, and that ` +
-        'the step that downloads or restores it ran.',
-    )
-    return undefined
-  }
-  const baseline = readBaseline(text, file)
-  log.info(`Comparing with the baseline ${file} (${baseline.total} tests, written ${baseline.generatedAt}).`)
-  return baseline
-}
-
-/** Prices from the `pricing` file, over the built-in table, for every cost this run computes. */
-function usePriceOverrides(file: string, io: SuiteIO): void {
-  let text: string
-  try {
-    text = io.readText(file)
-  } catch (error) {
-    if (error instanceof FileRefusedError)
-      throw new Error(`The 'pricing' input: ${error.about(file)}.`, { cause: error })
-    throw new Error(`The pricing file ${file} does not exist or cannot be read. Check the 'pricing' input.`, {
-      cause: error,
-    })
-  }
-  const pricer = createPricer(loadPriceOverrides(text, file))
-  setPricer(pricer)
-  const { changed = [], added = [] } = pricer.overrides ?? {}
-  log.info(`Prices from ${file}: ${added.length} model(s) added, ${changed.length} changed.`)
-}
-
-/**
- * Each request as JSON, one at a time (a run may have 100,000), recording into `bytes` the size of each (what
- * splitIntoBatches measures), so that the requests are serialized once for both.
- */
-function* serialized(requests: BatchRequest[], bytes: number[]): Generator<string> {
-  for (const request of requests) {
-    const json = JSON.stringify(request)
-    bytes.push(Buffer.byteLength(json))
-    yield json
-  }
-}
-
-/** Where the run's batches are recorded for a re-run: the Actions cache, and the PR comment when there is one. */
-function runStateStores(comment: ReportComment | undefined): RunStateStore {
-  const stores = [actionsCacheRunStateStore(), ...(comment ? [pullRequestCommentStore(comment)] : [])]
-  return {
-    name: stores.map((store) => store.name).join(' or '),
-    async load(runKey) {
-      for (const store of stores) {
-        const state = await store.load(runKey)
-        if (state) return state
-      }
-      return undefined
-    },
-    async save(state) {
-      await Promise.all(stores.map((store) => store.save(state)))
-    },
   }
 }

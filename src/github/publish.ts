@@ -4,9 +4,9 @@
 import * as core from '@actions/core'
 import * as log from './log.js'
 import * as github from '@actions/github'
-import type { ActionInputs } from '../action/inputs.js'
+import { setBatchIds, setOutput, setStatus } from './action-interface.js'
 import { percentEncoded, renderError } from '../report/markdown.js'
-import { pullRequestOf, ReportComment } from './pr-comment.js'
+import { pullRequestOf, ReportComment, type CommentMode } from './pr-comment.js'
 import { usdString } from '../cost/pricing.js'
 import type { RunReport } from '../report/report.js'
 import type { RunState } from '../batch/run-state.js'
@@ -36,8 +36,17 @@ export function actionRef(): string {
   return repository && ref ? `${repository}@${ref}` : 'OWNER/claude-batch-evals@v1'
 }
 
+/** What decides whether and how the report is commented on the pull request. */
+export interface CommentOptions {
+  githubToken: string
+  /** False when the `comment` input turns comments off. */
+  comment: boolean
+  commentMode: CommentMode
+  commentHeader: string
+}
+
 /** The PR comment the report goes into, when the run belongs to a pull request and comments are on. */
-export async function reportComment(inputs: ActionInputs): Promise<ReportComment | undefined> {
+export async function reportComment(inputs: CommentOptions): Promise<ReportComment | undefined> {
   const octokit = inputs.githubToken ? github.getOctokit(inputs.githubToken) : undefined
   const event = github.context.eventName || 'run'
   let pr
@@ -60,22 +69,22 @@ export async function reportComment(inputs: ActionInputs): Promise<ReportComment
 
 export function setOutputs(report: RunReport, resultsPath: string): void {
   const cost = report.totalCost
-  core.setOutput('status', report.status)
+  setStatus(report.status)
   // Again, now with the follow-up batches of retried requests.
-  core.setOutput('batch-ids', report.batchIds.join('\n'))
-  core.setOutput('total', report.total)
-  core.setOutput('passed', report.passed)
-  core.setOutput('failed', report.failed)
-  core.setOutput('errored', report.errored)
-  core.setOutput('pass-rate', report.passRate)
+  setBatchIds(report.batchIds)
+  setOutput('total', report.total)
+  setOutput('passed', report.passed)
+  setOutput('failed', report.failed)
+  setOutput('errored', report.errored)
+  setOutput('pass-rate', report.passRate)
   // Empty when any test's cost is unknown: a partial sum would read as the run's cost.
-  core.setOutput('cost-batch-usd', cost ? usdString(cost.batch) : '')
-  core.setOutput('cost-standard-usd', cost ? usdString(cost.standard) : '')
-  core.setOutput('savings-usd', cost ? usdString(cost.standard - cost.batch) : '')
-  core.setOutput('results-file', resultsPath)
-  core.setOutput('flaky', report.repeats?.flaky.length ?? 0)
-  core.setOutput('regressions', report.baseline ? report.baseline.regressions.length : '')
-  core.setOutput('fixes', report.baseline ? report.baseline.fixes.length : '')
+  setOutput('cost-batch-usd', cost ? usdString(cost.batch) : '')
+  setOutput('cost-standard-usd', cost ? usdString(cost.standard) : '')
+  setOutput('savings-usd', cost ? usdString(cost.standard - cost.batch) : '')
+  setOutput('results-file', resultsPath)
+  setOutput('flaky', report.repeats?.flaky.length ?? 0)
+  setOutput('regressions', report.baseline ? report.baseline.regressions.length : '')
+  setOutput('fixes', report.baseline ? report.baseline.fixes.length : '')
 }
 
 export async function commentOnPullRequest(
@@ -87,7 +96,7 @@ export async function commentOnPullRequest(
   try {
     const { url, created } = await comment.write(markdown, state)
     log.info(`${created ? 'Posted' : 'Updated'} the report comment: ${url}`)
-    core.setOutput('comment-url', url)
+    setOutput('comment-url', url)
   } catch (error) {
     const status = (error as { status?: number }).status
     log.warning(

@@ -1,0 +1,122 @@
+import { createAnthropicClient } from '../../src/batch/client.js'
+import type { BatchRequest } from '../../src/batch/requests.js'
+import { BatchRun } from '../../src/batch/run.js'
+import type { RunState, RunStateStore } from '../../src/batch/run-state.js'
+import { UserError } from '../../src/common/user-error.js'
+import { RunGrader } from '../../src/grading/run-grader.js'
+import type { EvalCase } from '../../src/suite/loader.js'
+import { Lifecycle, type LifecyclePolicy } from '../../src/action/lifecycle.js'
+import { startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
+import { manualClock, type ManualClock } from '../../test-servers/manual-clock.js'
+import { onceEach, whole } from '../fixtures/messages.js'
+
+/** Three tests; the second's first answer is an overloaded error, which a retry round sends again. */
+const requests: BatchRequest[] = [0, 1, 2].map((i) => ({
+  custom_id: `t${i}`,
+  params: { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: `q${i}` }] },
+}))
+const requestOf = (customId: string) => requests.find((r) => r.custom_id === customId) as BatchRequest
+const overloaded = { q1: { error: { type: 'overloaded_error' as const, message: 'Overloaded' } } }
+
+const cases = requests.map((r): EvalCase => ({
+  id: r.custom_id,
+  description: undefined,
+  file: 's.yml',
+  line: 1,
+  vars: {},
+  prompt: 'q',
+  params: r.params,
+  assertions: [],
+  threshold: undefined,
+  transform: undefined,
+}))
+
+const noStore: RunStateStore = {
+  name: 'nowhere',
+  load: async () => undefined,
+  save: async (_state: RunState) => undefined,
+}
+
+describe('Lifecycle, on a manual clock shared with the emulator', () => {
+  let emulator: BatchEmulator
+  let clock: ManualClock
+  let logs: string[]
+  afterEach(() => emulator?.close())
+
+  /** A run of the three tests whose first batch takes `processingMs`, within a max-wait of 2 s. */
+  async function submitted(processingMs: number): Promise<BatchRun> {
+    clock = manualClock()
+    logs = []
+    emulator = await startBatchEmulator({ processingMs, replies: overloaded, clock: clock.now })
+    const run = new BatchRun({
+      client: createAnthropicClient({ apiKey: 'k', baseURL: emulator.url }),
+      log: (line) => logs.push(line),
+      store: noStore,
+      runKey: 'run-1',
+      wait: { maxWaitMs: 2_000, pollIntervalMs: 100, now: clock.now, sleep: clock.sleep },
+    })
+    await run.submit(requests)
+    return run
+  }
+
+  const lifecycle = (onTimeout: LifecyclePolicy['onTimeout']) =>
+    new Lifecycle({
+      policy: { maxWaitMs: 2_000, onTimeout, cancelOnAbort: false, retryErrored: true },
+      log: (line) => logs.push(line),
+      onSubmitted: () => undefined,
+    })
+
+  const graded = async (grader: RunGrader) =>
+    whole((await grader.finish()).outcomes).map((o) => [o.customId, o.status, o.error?.type ?? null])
+
+  it('cancels a retry round that outlasts max-wait with on-timeout: fail; its requests keep their first results', async () => {
+    // The first batch ends at 1.5 s; the retry round would take 1.5 s more, but 0.5 s of max-wait is left.
+    const run = await submitted(1_500)
+    const grader = new RunGrader(onceEach(cases))
+    expect(await lifecycle('fail').waitAndGrade(run, grader, requestOf)).toBeUndefined()
+
+    const [retryBatch] = emulator.createdBatches().slice(1)
+    expect(retryBatch?.requests.map((r) => r.custom_id)).toEqual(['t1'])
+    expect(logs).toContain(
+      'The retry round did not end within max-wait: it is cancelled, and its requests keep their first results.',
+    )
+    expect(logs).toContain(`Cancelling ${retryBatch?.id}; requests already processed keep their results.`)
+    expect(emulator.createdBatches()).toHaveLength(2)
+    expect(await graded(grader)).toEqual([
+      ['t0', 'passed', null],
+      ['t1', 'errored', 'overloaded_error'],
+      ['t2', 'passed', null],
+    ])
+  })
+
+  it('fails at max-wait with on-timeout: fail, naming the batch and what to do', async () => {
+    const run = await submitted(5_000)
+    const waiting = lifecycle('fail').waitAndGrade(run, new RunGrader(onceEach(cases)), requestOf)
+    await expect(waiting).rejects.toThrow(UserError)
+    await expect(waiting).rejects.toThrow(
+      `Batch ${run.batchIds[0]} did not end within max-wait (2s). The batches keep running`,
+    )
+  })
+
+  it('detaches at max-wait with on-timeout: detach, cancelling nothing', async () => {
+    const run = await submitted(5_000)
+    const waited = await lifecycle('detach').waitAndGrade(run, new RunGrader(onceEach(cases)), requestOf)
+    expect(waited).toMatchObject({ state: 'timed-out', batches: [{ id: run.batchIds[0] }] })
+    expect(logs.some((line) => line.startsWith('Cancelling'))).toBe(false)
+  })
+
+  it('cancels at max-wait with on-timeout: cancel, and grades what the batch processed', async () => {
+    const run = await submitted(3_000)
+    const grader = new RunGrader(onceEach(cases))
+    expect(await lifecycle('cancel').waitAndGrade(run, grader, requestOf)).toBeUndefined()
+    expect(logs).toContain(`Cancelling ${run.batchIds[0]}; requests already processed keep their results.`)
+    // No retry round either: max-wait has run out.
+    expect(emulator.createdBatches()).toHaveLength(1)
+    const outcomes = await graded(grader)
+    expect(outcomes.map(([customId, status]) => [customId, status])).toEqual([
+      ['t0', 'passed'],
+      ['t1', 'errored'],
+      ['t2', 'errored'],
+    ])
+  })
+})

@@ -1,0 +1,137 @@
+/**
+ * The batches' life once submitted: waiting for them within max-wait, retry rounds, the judge's batch, and
+ * what happens when a wait ends before the batches do (on-timeout, cancel-on-abort). Time is the batch run's
+ * clock (BatchRun's `wait.now` and `wait.sleep`), which tests set to a manual clock.
+ */
+import type { Log, WaitOutcome } from '../batch/client.js'
+import type { BatchRequest } from '../batch/requests.js'
+import type { BatchRun, ResultSink } from '../batch/run.js'
+import { formatDuration } from '../common/duration.js'
+import { UserError } from '../common/user-error.js'
+import { JudgeBook } from '../grading/judging.js'
+import type { RunGrader } from '../grading/run-grader.js'
+import type { ActionInputs } from './inputs.js'
+
+/** How long a cancelled batch may take to end before the run reports without its results. */
+const CANCEL_WAIT_MS = 10 * 60_000
+/** When the job is being cancelled, the runner kills the process seconds later. */
+const ABORT_CANCEL_WAIT_MS = 5_000
+
+export type LifecyclePolicy = Pick<ActionInputs, 'maxWaitMs' | 'onTimeout' | 'cancelOnAbort' | 'retryErrored'>
+
+export interface LifecycleOptions {
+  policy: LifecyclePolicy
+  log: Log
+  /** Told every batch of the run once the judge's batch is created. */
+  onSubmitted: (batchIds: string[]) => void
+}
+
+export class Lifecycle {
+  constructor(private readonly options: LifecycleOptions) {}
+
+  /**
+   * Waits for the batches and hands their results to the sink, then retries what errored (unless only
+   * collecting, when `requestOf` is undefined). Returns the wait that ended before its batches did when the
+   * run must be reported as still running.
+   */
+  async waitAndGrade(
+    run: BatchRun,
+    sink: ResultSink,
+    requestOf: ((customId: string) => BatchRequest) | undefined,
+  ): Promise<WaitOutcome | undefined> {
+    const { policy, log } = this.options
+    const waited = await run.wait()
+    if (waited.state !== 'ended' && !(await this.settleUnfinished(waited, run, policy.onTimeout)))
+      return waited
+    await run.collect(sink)
+    if (!policy.retryErrored || !requestOf) return undefined
+    const late = await run.retryErrored(sink, requestOf)
+    if (!late) return undefined
+    // A retry round is an extra: when it outlasts max-wait with on-timeout: fail, it is cancelled and what
+    // the run already has is reported, rather than failing a run whose results are in.
+    if (late.state === 'timed-out' && policy.onTimeout === 'fail') {
+      log(
+        'The retry round did not end within max-wait: it is cancelled, and its requests keep their first results.',
+      )
+    }
+    const onTimeout = policy.onTimeout === 'fail' ? 'cancel' : policy.onTimeout
+    if (!(await this.settleUnfinished(late, run, onTimeout))) return late
+    await run.collect(
+      sink,
+      late.batches.map((batch) => batch.id),
+    )
+    return undefined
+  }
+
+  /**
+   * Asks the judge, in a batch of its own, what the model-graded assertions of the outputs need (but what
+   * the collected batches already answered), then grades those outputs again with the answers. Returns the
+   * wait that ended before the judge's batches did, as waitAndGrade does. When the job is being cancelled,
+   * or max-wait has run out with on-timeout: cancel, the judge is not asked (its batch would be cancelled at
+   * once): the outputs are reported, their model-graded assertions as errored grades.
+   */
+  async judgeOutputs(run: BatchRun, judge: JudgeBook, grader: RunGrader): Promise<WaitOutcome | undefined> {
+    const { policy, log } = this.options
+    const requests = judge.unanswered()
+    const notAsked = run.aborted
+      ? 'the job was cancelled before the judge was asked'
+      : policy.onTimeout === 'cancel' && run.outOfTime
+        ? 'max-wait ran out before the judge was asked (on-timeout: cancel)'
+        : undefined
+    if (requests.length > 0 && notAsked) {
+      log(`Model-graded assertions: ${requests.length} judge requests are not sent: ${notAsked}.`)
+    } else if (requests.length > 0) {
+      log(`Model-graded assertions: ${requests.length} judge requests go out as a batch of their own.`)
+      await run.submit(requests)
+      this.options.onSubmitted(run.allBatchIds)
+      const unfinished = await this.waitAndGrade(run, judge, (customId) => judge.requestOf(customId))
+      if (unfinished) return unfinished
+    }
+    judge.close(notAsked)
+    await grader.regradeWithJudge()
+    return undefined
+  }
+
+  /**
+   * The wait ended before the batches did. Returns true when the batches have ended after all (cancelled,
+   * as on-timeout: cancel or cancel-on-abort asks) and their results can be collected; false to report
+   * them as still running. With on-timeout: fail, throws.
+   */
+  private async settleUnfinished(
+    waited: WaitOutcome,
+    run: BatchRun,
+    onTimeout: LifecyclePolicy['onTimeout'],
+  ): Promise<boolean> {
+    const { policy, log } = this.options
+    if (waited.state === 'timed-out' && onTimeout === 'fail') {
+      const late = waited.batches.map((batch) => batch.id)
+      const all = run.allBatchIds
+      throw new UserError(
+        `${late.length === 1 ? 'Batch' : 'Batches'} ${late.join(', ')} did not end within max-wait (${formatDuration(policy.maxWaitMs)}). The batches ` +
+          'keep running and are billed for what they process; their results stay downloadable for 29 days. ' +
+          `Collect them with the batch-id input${all.length > late.length ? ` (all of the run's: ${all.join(', ')})` : ''}, ` +
+          'raise max-wait, or set on-timeout: detach or cancel.',
+      )
+    }
+    const cancel = waited.state === 'aborted' ? policy.cancelOnAbort : onTimeout === 'cancel'
+    if (!cancel) return false
+    const ids = waited.batches.filter((batch) => batch.processing_status !== 'ended').map((batch) => batch.id)
+    log(`Cancelling ${ids.join(', ')}; requests already processed keep their results.`)
+    await run.cancel(ids)
+    const maxWaitMs = waited.state === 'aborted' ? ABORT_CANCEL_WAIT_MS : CANCEL_WAIT_MS
+    const ended = await run.wait(ids, { maxWaitMs, signal: undefined })
+    return ended.state === 'ended'
+  }
+}
+
+/**
+ * Where the results of the outputs' batches go: to the grader, but for judge answers, which batches
+ * collected with `batch-id` may hold (when an earlier run was detached while its judge batch ran).
+ */
+export function outputsSink(grader: RunGrader, judge: JudgeBook): ResultSink {
+  return {
+    add: (line) =>
+      JudgeBook.owns(line.custom_id) && !grader.expects(line.custom_id) ? judge.add(line) : grader.add(line),
+    retryableCustomIds: () => grader.retryableCustomIds(),
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The action's interface, as `action.yml` declares it: every input it reads and every output it sets, by
+ * name. Inputs are read and outputs set only through here; `__tests__/github/action-interface.test.ts` fails
+ * when this table and action.yml drift apart.
+ */
+import * as core from '@actions/core'
+
+export const INPUTS = [
+  'suite',
+  'anthropic-api-key',
+  'anthropic-base-url',
+  'model',
+  'github-token',
+  'comment',
+  'max-wait',
+  'poll-interval',
+  'min-pass-rate',
+  'results-file',
+  'on-timeout',
+  'batch-id',
+  'retry-errored',
+  'comment-mode',
+  'comment-header',
+  'junit-file',
+  'cache',
+  'dry-run',
+  'max-cost',
+  'pricing',
+  'cancel-on-abort',
+  'repeat',
+  'repeat-min-pass',
+  'baseline',
+  'fail-on',
+  'allowed-paths',
+] as const
+export type InputName = (typeof INPUTS)[number]
+
+/**
+ * The defaults of `action.yml`, for runs that do not go through the Actions runner (which applies
+ * action.yml's own). `github-token`'s, an expression only the runner can evaluate, is not here.
+ */
+export const INPUT_DEFAULTS = {
+  comment: 'true',
+  'max-wait': '5h',
+  'poll-interval': '60s',
+  'min-pass-rate': '1',
+  'results-file': 'eval-results.json',
+  'on-timeout': 'fail',
+  'retry-errored': 'true',
+  'cancel-on-abort': 'false',
+  'comment-mode': 'update',
+  cache: 'auto',
+  'dry-run': 'false',
+  repeat: '1',
+  'fail-on': 'threshold',
+} as const satisfies Partial<Record<InputName, string>>
+
+/** An input's value, else its default, else empty. */
+export function readInput(name: InputName): string {
+  return core.getInput(name) || (INPUT_DEFAULTS as Partial<Record<InputName, string>>)[name] || ''
+}
+
+export const OUTPUTS = [
+  'status',
+  'batch-ids',
+  'total',
+  'passed',
+  'failed',
+  'errored',
+  'pass-rate',
+  'cost-batch-usd',
+  'cost-standard-usd',
+  'savings-usd',
+  'results-file',
+  'estimated-cost-batch-usd',
+  'comment-url',
+  'flaky',
+  'regressions',
+  'fixes',
+] as const
+export type OutputName = (typeof OUTPUTS)[number]
+
+export function setOutput(name: OutputName, value: string | number): void {
+  core.setOutput(name, value)
+}
+
+/** The values of the `status` output, as action.yml describes them. */
+export type RunStatus = 'passed' | 'failed' | 'pending' | 'dry-run' | 'over-budget' | 'error'
+
+/** How the run ended, in the `status` output. */
+export function setStatus(status: RunStatus): void {
+  setOutput('status', status)
+}
+
+/** The `batch-ids` output: every batch of the run so far, one per line. */
+export function setBatchIds(batchIds: readonly string[]): void {
+  setOutput('batch-ids', batchIds.join('\n'))
+}
