@@ -5,6 +5,7 @@
 import builtInJson from './prices.json' with { type: 'json' }
 import { didYouMean } from '../common/did-you-mean.js'
 import { formatOf, parseSource, type SourceDocument, type ValuePath } from '../suite/source.js'
+import { UserError } from '../common/user-error.js'
 
 /** A model's token prices in USD per million tokens; cache prices it omits follow `cache_multipliers`. */
 export interface TokenPrices {
@@ -74,7 +75,7 @@ export interface PricingProblem {
 }
 
 /** Thrown with every problem of a pricing file, so that one run shows them all. */
-export class PricingFileError extends Error {
+export class PricingFileError extends UserError {
   constructor(readonly problems: PricingProblem[]) {
     super(
       `The pricing file has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was submitted.\n` +

@@ -4,6 +4,7 @@
  */
 import type { TestStatus } from '../grading/run-grader.js'
 import { mcnemarExactP, wilsonInterval } from '../grading/statistics.js'
+import { UserError } from '../common/user-error.js'
 
 export interface BaselineTest {
   description: string | undefined
@@ -26,7 +27,7 @@ export interface Baseline {
 }
 
 /** Thrown for a baseline file that cannot be read, with what is wrong and how to fix it. */
-export class BaselineFileError extends Error {
+export class BaselineFileError extends UserError {
   constructor(file: string, problem: string, fix: string) {
     super(`baseline ${file} ${problem} — ${fix}`)
     this.name = 'BaselineFileError'

@@ -1,5 +1,6 @@
 /** `file://` references in suites: paths relative to the file that names them, and how their content is used. */
 import path from 'node:path'
+import { UserError } from '../common/user-error.js'
 
 const FILE_SCHEME = 'file://'
 
@@ -36,7 +37,7 @@ export type RefusalReason = 'outside' | 'not-a-file'
  * A file the action will not read: its real path (symlinks followed) lies outside the workspace and the
  * `allowed-paths` directories, or it is not a regular file (a FIFO or device, whose reading can hang).
  */
-export class FileRefusedError extends Error {
+export class FileRefusedError extends UserError {
   constructor(
     /** The path asked for. */
     readonly file: string,

@@ -12,6 +12,7 @@
  *   array and number methods, and the vars and nunjucks' globals (range, cycler, joiner) by name.
  */
 import nunjucks from 'nunjucks'
+import { UserError } from '../common/user-error.js'
 
 /** A node of nunjucks' parse tree (nunjucks/src/nodes.js): its `fields` name its children. */
 interface TemplateNode {
@@ -47,7 +48,7 @@ const internals = nunjucks as unknown as {
  * A lookup or call refused while rendering: `what` the template does, then `why` it may not and what to
  * write instead. Its line is known only to nunjucks' error around it, hence `located`.
  */
-export class TemplateRefusal extends Error {
+export class TemplateRefusal extends UserError {
   constructor(
     readonly what: string,
     readonly why: string,

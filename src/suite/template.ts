@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks'
 import { parseTemplate, refusedParts, SANDBOX_RUNTIME, TemplateRefusal } from './template-sandbox.js'
+import { UserError } from '../common/user-error.js'
 
 /**
  * Nunjucks, as promptfoo uses it, except that an undefined variable is an error instead of an empty string,
@@ -13,7 +14,7 @@ for (const table of [filters, tests, globals]) Object.setPrototypeOf(table, null
 const GLOBAL_NAMES = new Set(Object.keys(globals))
 
 /** A template that does not render; the message names the missing variable, the syntax fault or the refused key. */
-export class TemplateError extends Error {
+export class TemplateError extends UserError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'TemplateError'

@@ -18,12 +18,13 @@
  */
 import v8 from 'node:v8'
 import vm from 'node:vm'
+import { UserError } from '../../common/user-error.js'
 
 /** How long one pattern may run on one output. */
 export const REGEX_BUDGET_MS = 1000
 
 /** A pattern that ran past its budget on some text. */
-export class RegexBudgetError extends Error {
+export class RegexBudgetError extends UserError {
   constructor(source: string, budgetMs: number) {
     const shown = source.length > 80 ? `${source.slice(0, 80)}…` : source
     const budget = budgetMs >= 1000 ? `${budgetMs / 1000} s` : `${budgetMs} ms`

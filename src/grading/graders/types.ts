@@ -4,6 +4,7 @@ import type {
   MessageCreateParamsNonStreaming,
   ToolUnion,
 } from '@anthropic-ai/sdk/resources/messages/messages'
+import { UserError } from '../../common/user-error.js'
 
 /**
  * File access for `file://` references, injected so that the graders stay pure (and ncc leaves user files
@@ -21,7 +22,7 @@ export interface GraderIO {
  * offending key of the assertion (`type`, `value`, `threshold`...), and `path` leads to it from the
  * assertion as written (e.g. `['assert', 1, 'value']` inside an assert-set), for pointing at its line.
  */
-export class AssertionCompileError extends Error {
+export class AssertionCompileError extends UserError {
   readonly key: string | undefined
   readonly path: readonly (string | number)[]
 
