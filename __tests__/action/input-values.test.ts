@@ -1,5 +1,6 @@
 import { parseDuration, formatDuration } from '../../src/common/duration.js'
 import { parseBatchIds, parseBoolean, parseLines, parseRate } from '../../src/action/input-values.js'
+import { UserError } from '../../src/common/user-error.js'
 
 describe('parseDuration', () => {
   it.each([
@@ -67,4 +68,13 @@ describe('parseBatchIds', () => {
       /batch-id.*'https:\/\/x\/msgbatch_b'.*one id per line/,
     )
   })
+})
+
+describe('a wrong input value', () => {
+  it.each([
+    ['max-wait', () => parseDuration('max-wait', 'soon')],
+    ['comment', () => parseBoolean('comment', 'maybe')],
+    ['min-pass-rate', () => parseRate('min-pass-rate', '120%')],
+    ['batch-id', () => parseBatchIds('batch-id', 'not an id!')],
+  ])("is the user's to fix (%s)", (_input, parse) => expect(parse).toThrow(UserError))
 })

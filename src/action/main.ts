@@ -3,12 +3,10 @@
  * -> reports and outputs; or, when the batches outlast the wait, a report of where they are.
  */
 import path from 'node:path'
-import Anthropic from '@anthropic-ai/sdk'
 import { createAnthropicClient } from '../batch/client.js'
 import { applyPromptCache } from '../batch/prompt-cache.js'
 import { buildBatchRequests, type BatchRequest } from '../batch/requests.js'
 import { BatchRun } from '../batch/run.js'
-import { UserError } from '../common/user-error.js'
 import { assertionCompiler } from '../grading/assertion-compiler.js'
 import { JudgeBook } from '../grading/judging.js'
 import { RunGrader } from '../grading/run-grader.js'
@@ -23,6 +21,7 @@ import { allowedRoots, confinedSuiteIO, findSuiteFiles } from '../suite/file-sys
 import { loadSuites } from '../suite/loader.js'
 import { loadBaseline } from './baseline-input.js'
 import { withinBudget } from './budget-gate.js'
+import { describeFailure } from './failure.js'
 import { readInputs, type ActionInputs } from './inputs.js'
 import { Lifecycle, outputsSink } from './lifecycle.js'
 import { usePriceOverrides } from './price-overrides.js'
@@ -43,26 +42,14 @@ export async function run(): Promise<void> {
     await evaluate(readInputs(), abort.signal)
   } catch (error) {
     setStatus('error')
-    const message = failureMessage(error)
+    const { message, stack } = describeFailure(error)
+    if (stack) log.info(stack)
     log.setFailed(message)
     await explainFailureInSummary(message)
   } finally {
     process.off('SIGTERM', onSignal)
     process.off('SIGINT', onSignal)
   }
-}
-
-/**
- * What the step fails with. A user's mistake, a limit reached, or an API's refusal says what to do; any other
- * error is a bug in the action: its stack goes to the log, with where to report it.
- */
-function failureMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
-  if (error instanceof UserError || error instanceof Anthropic.APIError) return message
-  if (error instanceof Error && error.stack) log.info(error.stack)
-  const repository = process.env.GITHUB_ACTION_REPOSITORY
-  const issues = repository ? `https://github.com/${repository}/issues` : "the action's repository's issues"
-  return `${message}\nThis is a bug in Claude Batch Evals, not in your suite or inputs: please report it, with this log, at ${issues}.`
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Durations as people write them in workflow files (`2h30m`) and read them in logs (`3m 12s`). */
+import { UserError } from './user-error.js'
 
 const DURATION_UNITS_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 }
 
@@ -7,14 +8,14 @@ export function parseDuration(input: string, value: string): number {
   const text = value.trim()
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)]
   if (text === '' || parts.map((p) => p[0]).join('') !== text) {
-    throw new Error(
+    throw new UserError(
       `Input '${input}' is '${value}', which is not a duration. Write it like 45s, 20m or 2h30m.`,
     )
   }
   const ms = Math.round(
     parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * DURATION_UNITS_MS[unit], 0),
   )
-  if (ms <= 0) throw new Error(`Input '${input}' must be at least 1ms; it is '${value}'.`)
+  if (ms <= 0) throw new UserError(`Input '${input}' must be at least 1ms; it is '${value}'.`)
   return ms
 }
 
