@@ -3,6 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Ajv } from 'ajv'
 import { parse } from 'yaml'
+import { generatedValidators } from '../../scripts/generate-validators.js'
 import { ASSERTION_TYPES } from '../../src/grading/graders/index.js'
 import { SCHEMA_ASSERTION_TYPES, suiteSchemaProblems, testSchemaProblems } from '../../src/suite/schema.js'
 
@@ -11,7 +12,7 @@ const schema = JSON.parse(readFileSync(path.join(ROOT, 'schema/suite.schema.json
 const readYaml = (file: string) => parse(readFileSync(path.join(ROOT, file), 'utf8'))
 
 describe('the published suite schema', () => {
-  // Editors validate with standard JSON Schema tools; the action reads the same file (src/suite-schema.ts).
+  // Editors validate with standard JSON Schema tools; the action checks with ajv's code of the same file.
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema)
 
   it('is valid JSON Schema that accepts the example and fixture suites', () => {
@@ -30,8 +31,46 @@ describe('the published suite schema', () => {
     expect(validate(readYaml('__tests__/fixtures/suites/malformed/bad-assertions.yaml'))).toBe(false)
   })
 
+  it('is what the action checks with: src/suite/suite-schema-validator.ts is generated from it', () => {
+    const generated = generatedValidators().find((v) => v.file === 'src/suite/suite-schema-validator.ts')
+    const fix = 'stale: run `npx tsx scripts/generate-validators.ts`'
+    expect(readFileSync(path.join(ROOT, generated?.file ?? ''), 'utf8') === generated?.code || fix).toBe(true)
+  })
+
   it('lists exactly the assertion types the graders know, and latency (refused with a reason)', () => {
     expect([...SCHEMA_ASSERTION_TYPES].sort()).toEqual([...ASSERTION_TYPES, 'latency', 'not-latency'].sort())
+  })
+})
+
+describe('checking a suite against the schema', () => {
+  it.each([
+    [[], 'a suite must be a mapping with a `tests:` list at the top level'],
+    [{ prompts: 3, tests: [] }, 'prompts must be a file:// path or a list of prompts'],
+    [{ tests: ['hello.yaml'] }, 'tests[0] must be a file:// path'],
+    [{ model: 'claude haiku', tests: [] }, 'model must be a model id (a letter or digit, then letters'],
+    [{ providers: [{ label: 'x' }] }, "providers[0] needs 'id'"],
+    [
+      { promts: [], tests: [] },
+      "unknown key 'promts' in the suite (did you mean 'prompts'?); known keys: $schema,",
+    ],
+  ])('words each problem as the action always has (%#)', (suite, message) => {
+    expect(suiteSchemaProblems(suite).map((p) => p.message)).toEqual([expect.stringContaining(message)])
+  })
+
+  it('reports in the order the suite is written, a missing key before the entries', () => {
+    const suite = {
+      tests: [
+        { asert: [], assert: [{ value: 1, weight: 'x' }] },
+        { threshold: 'x', id: true },
+      ],
+    }
+    expect(suiteSchemaProblems(suite).map((p) => p.message)).toEqual([
+      expect.stringContaining("unknown key 'asert' in tests[0]"),
+      "tests[0].assert[0] needs 'type'",
+      'tests[0].assert[0].weight must be a number, not string',
+      'tests[1].threshold must be a number, not string',
+      'tests[1].id must be a string or a number, not boolean',
+    ])
   })
 })
 
