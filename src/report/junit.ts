@@ -5,16 +5,13 @@
  * report's. Model output is untrusted: every text is escaped, and the characters XML 1.0 cannot hold are
  * stripped.
  */
-import { createWriteStream } from 'node:fs'
-import { mkdir, rename, rm } from 'node:fs/promises'
-import path from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { reachesThreshold, type AssertionResult } from '../grading/graders/index.js'
 import type { SampleOutcome, TestOutcome } from '../grading/run-grader.js'
 import { usdString } from '../cost/pricing.js'
 import type { RunReport } from './report.js'
 import type { TestVerdict } from '../grading/verdicts.js'
+import { codePointHead } from '../common/cut-text.js'
+import { writeFileAtomically } from './atomic-file.js'
 import { redact } from '../common/redaction.js'
 
 export interface JunitOptions {
@@ -65,11 +62,11 @@ export function xmlText(text: string): string {
 }
 
 /** At most `max` characters (code points, so that no pair is split), and a marker saying how much was cut. */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text
-  const chars = Array.from(text)
-  if (chars.length <= max) return text
-  return `${chars.slice(0, max).join('')}\n… [cut: ${chars.length - max} more characters of ${chars.length}; the whole output is in the results file]`
+function cutOutput(text: string, max: number): string {
+  const head = codePointHead(text, max)
+  if (head.length === text.length) return text
+  const total = [...text].length
+  return `${head}\n… [cut: ${total - max} more characters of ${total}; the whole output is in the results file]`
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3)
@@ -160,7 +157,7 @@ function failureOf(outcome: TestOutcome): { message: string; body: string } {
       : undefined
   if (belowThreshold) lines.push(belowThreshold)
   const message = first ? `${first.type}: ${first.reason}` : (belowThreshold ?? 'the test failed')
-  const output = outcome.output === null ? '(no output)' : cut(outcome.output, MAX_OUTPUT_CHARS)
+  const output = outcome.output === null ? '(no output)' : cutOutput(outcome.output, MAX_OUTPUT_CHARS)
   return { message, body: `${lines.join('\n')}\n\nOutput:\n${output}` }
 }
 
@@ -241,7 +238,7 @@ export function* junitPieces(
   yield '</testsuites>\n'
 }
 
-/** The pieces gathered into chunks of about CHUNK_CHARS, so that the stream is not fed a piece per line. */
+/** The pieces gathered into chunks of about CHUNK_CHARS, so that the file is not written a piece per line. */
 function* chunked(pieces: Iterable<string>): Generator<string> {
   let buffer: string[] = []
   let size = 0
@@ -258,8 +255,7 @@ function* chunked(pieces: Iterable<string>): Generator<string> {
 }
 
 /**
- * Writes the JUnit XML file, streamed, and returns its absolute path. Like the results file, it is written
- * next to its final path and renamed into place, so that a failed write never leaves a truncated file.
+ * Writes the JUnit XML file, streamed and atomically, and returns its absolute path.
  */
 export async function writeJunitFile(
   file: string,
@@ -267,18 +263,5 @@ export async function writeJunitFile(
   outcomes: SampleOutcome[],
   options: JunitOptions = {},
 ): Promise<string> {
-  const absolute = path.resolve(file)
-  await mkdir(path.dirname(absolute), { recursive: true })
-  const partial = `${absolute}.partial`
-  try {
-    await pipeline(
-      Readable.from(chunked(junitPieces(report, outcomes, options))),
-      createWriteStream(partial, { encoding: 'utf8' }),
-    )
-    await rename(partial, absolute)
-  } catch (error) {
-    await rm(partial, { force: true })
-    throw error
-  }
-  return absolute
+  return writeFileAtomically(file, chunked(junitPieces(report, outcomes, options)))
 }

@@ -1,9 +1,8 @@
 /** The results file: every test with its prompt, output, grades, usage and cost, for people and tools. */
-import { mkdir, open, rename, rm } from 'node:fs/promises'
-import path from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Sample } from '../batch/requests.js'
 import type { OutcomeSpool, SampleOutcome, TestOutcome, TestStatus } from '../grading/run-grader.js'
+import { writeFileAtomically } from './atomic-file.js'
 import { PositionSpool } from './position-spool.js'
 import { redact } from '../common/redaction.js'
 import { usdString, type Cost } from '../cost/pricing.js'
@@ -322,9 +321,7 @@ export function* resultsText(
 }
 
 /**
- * Writes the results file, streamed (a 100,000-test run makes a file of hundreds of MB). It is written
- * next to its final path and renamed into place, so that a run that fails while writing never leaves a
- * truncated file where a complete one is expected.
+ * Writes the results file, streamed (a 100,000-test run makes a file of hundreds of MB), atomically.
  */
 export async function writeResultsFile(
   file: string,
@@ -332,24 +329,6 @@ export async function writeResultsFile(
   outcomes: SampleOutcome[],
   entries?: EntrySpool,
 ): Promise<string> {
-  const absolute = path.resolve(file)
-  await mkdir(path.dirname(absolute), { recursive: true })
   await entries?.written()
-  const partial = `${absolute}.partial`
-  try {
-    const handle = await open(partial, 'w')
-    try {
-      for (const chunk of resultsText(report, outcomes, new Date(), entries)) {
-        for (let written = 0; written < chunk.length;)
-          written += (await handle.write(chunk, written)).bytesWritten
-      }
-    } finally {
-      await handle.close()
-    }
-    await rename(partial, absolute)
-  } catch (error) {
-    await rm(partial, { force: true })
-    throw error
-  }
-  return absolute
+  return writeFileAtomically(file, resultsText(report, outcomes, new Date(), entries))
 }
