@@ -18,6 +18,7 @@
  */
 import v8 from 'node:v8'
 import vm from 'node:vm'
+import { cut } from '../../common/cut-text.js'
 import { UserError } from '../../common/user-error.js'
 
 /** How long one pattern may run on one output. */
@@ -26,7 +27,7 @@ export const REGEX_BUDGET_MS = 1000
 /** A pattern that ran past its budget on some text. */
 export class RegexBudgetError extends UserError {
   constructor(source: string, budgetMs: number) {
-    const shown = source.length > 80 ? `${source.slice(0, 80)}…` : source
+    const shown = cut(source, 80)
     const budget = budgetMs >= 1000 ? `${budgetMs / 1000} s` : `${budgetMs} ms`
     super(
       `the regular expression /${shown}/ ran past its ${budget} budget on this output (catastrophic ` +

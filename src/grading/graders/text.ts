@@ -3,6 +3,7 @@
  * a time budget: bounded-regex.ts).
  */
 import { isDeepStrictEqual } from 'node:util'
+import { cut } from '../../common/cut-text.js'
 import { boundedRegExp, RegexBudgetError, type BoundedRegExp } from './bounded-regex.js'
 import { phrased, type GraderDefinition } from './grader.js'
 import { AssertionCompileError, type Finding } from './types.js'
@@ -145,7 +146,7 @@ const regex: GraderDefinition = {
         'value',
       )
     }
-    const shown = `/${source.length > 80 ? `${source.slice(0, 80)}…` : source}/`
+    const shown = `/${cut(source, 80)}/`
     return ({ text }): Finding => {
       let matches: boolean
       try {

@@ -1,6 +1,7 @@
 /** Assertion values: `file://` references, lists, and how a value is shown in a reason. */
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
+import { cut } from '../../common/cut-text.js'
 import { FileRefusedError } from '../../suite/file-refs.js'
 import { AssertionCompileError, type GraderIO } from './types.js'
 
@@ -265,10 +266,10 @@ export function splitCommaSeparated(value: string): string[] {
 /** A value as a reason shows it: JSON-quoted (so on one line), cut at `max` characters. */
 export function show(value: unknown, max = 80): string {
   if (typeof value === 'string') {
-    return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value)
+    return JSON.stringify(cut(value, max))
   }
   const json = JSON.stringify(value) ?? String(value)
-  return json.length > max ? `${json.slice(0, max)}…` : json
+  return cut(json, max)
 }
 
 /** A list as a reason shows it: `"a", "b"`, cut after a few items. */
@@ -297,7 +298,7 @@ const LINE_BREAK = /[\r\n]/
 export function oneLine(text: string, max = 500): string {
   // The test first: most reasons have no line break, and the replace costs more than the test.
   const flat = (LINE_BREAK.test(text) ? text.replace(/\s*[\r\n]+\s*/g, ' ') : text).trim()
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat
+  return cut(flat, max)
 }
 
 /** A score as reasons show it. */
