@@ -13,6 +13,7 @@ import {
   type Sleep,
 } from '../../src/batch/client.js'
 import { formatDuration } from '../../src/common/duration.js'
+import { assertionCompiler } from '../../src/grading/assertion-compiler.js'
 import { loadSuites } from '../../src/suite/loader.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
 import { startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
@@ -37,6 +38,7 @@ async function loadRequests() {
     workspace,
     model: undefined,
     io: fileSystemSuiteIO,
+    assertions: assertionCompiler,
   })
   return buildBatchRequests(cases)
 }

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { assertionCompiler } from '../../src/grading/assertion-compiler.js'
 import { loadSuites, SuiteError, type EvalCase } from '../../src/suite/loader.js'
 import { allowedRoots, confinedSuiteIO, findSuiteFiles } from '../../src/suite/file-system.js'
 import { readInputs } from '../../src/action/inputs.js'
@@ -40,7 +41,12 @@ const link = (target: string, file: string) => symlinkSync(target, path.resolve(
 
 function load(suite: string, allowedPaths: string[] = []): Promise<EvalCase[]> {
   const io = confinedSuiteIO(allowedRoots(workspace, allowedPaths))
-  return loadSuites([path.resolve(workspace, suite)], { workspace, model: 'claude-haiku-4-5', io })
+  return loadSuites([path.resolve(workspace, suite)], {
+    workspace,
+    model: 'claude-haiku-4-5',
+    io,
+    assertions: assertionCompiler,
+  })
 }
 
 /** The problems of a suite that must be refused, as `file:line: message`, and the whole error's text. */

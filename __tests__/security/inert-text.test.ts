@@ -19,6 +19,7 @@ import { ReportComment } from '../../src/github/pr-comment.js'
 import { parseModelInput } from '../../src/suite/providers.js'
 import { addSecret, clearSecrets } from '../../src/common/redaction.js'
 import { buildReport } from '../../src/report/report.js'
+import { assertionCompiler } from '../../src/grading/assertion-compiler.js'
 import { loadSuites, SuiteError, type EvalCase } from '../../src/suite/loader.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
 import { suiteSchemaProblems } from '../../src/suite/schema.js'
@@ -325,7 +326,12 @@ describe('model ids', () => {
       const file = path.join(workspace, 'evals', 'suite.yml')
       mkdirSync(path.dirname(file), { recursive: true })
       writeFileSync(file, 'tests:\n  - vars: {}\n    model: "claude-haiku-4-5\\n::add-mask::x"\n')
-      const refused = loadSuites([file], { workspace, model: undefined, io: fileSystemSuiteIO })
+      const refused = loadSuites([file], {
+        workspace,
+        model: undefined,
+        io: fileSystemSuiteIO,
+        assertions: assertionCompiler,
+      })
       await expect(refused).rejects.toBeInstanceOf(SuiteError)
       const problems = ((await refused.catch((error: unknown) => error)) as SuiteError).problems
       expect(problems.map((p) => `${p.file}:${p.line}: ${p.message}`)).toEqual([

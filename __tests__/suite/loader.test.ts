@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { assertionCompiler } from '../../src/grading/assertion-compiler.js'
 import { DEFAULT_MAX_TOKENS, loadSuites, SuiteError, type EvalCase } from '../../src/suite/loader.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
@@ -28,7 +29,7 @@ function write(files: Record<string, string>): string[] {
 }
 
 const load = (suites: string[], model?: string, root = workspace) =>
-  loadSuites(suites, { workspace: root, model, io: fileSystemSuiteIO })
+  loadSuites(suites, { workspace: root, model, io: fileSystemSuiteIO, assertions: assertionCompiler })
 
 const loadText = (text: string, file = 'evals/suite.yml', model?: string) =>
   load(write({ [file]: text }).slice(0, 1), model)

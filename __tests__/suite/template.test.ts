@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { assertionCompiler } from '../../src/grading/assertion-compiler.js'
 import { loadSuites, SuiteError } from '../../src/suite/loader.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
 import { checkTemplate, renderTemplate, TemplateError } from '../../src/suite/template.js'
@@ -195,7 +196,12 @@ describe('refused templates in a suite', () => {
     )
     let problems: string[] = []
     try {
-      await loadSuites([file], { workspace, model: undefined, io: fileSystemSuiteIO })
+      await loadSuites([file], {
+        workspace,
+        model: undefined,
+        io: fileSystemSuiteIO,
+        assertions: assertionCompiler,
+      })
     } catch (error) {
       if (!(error instanceof SuiteError)) throw error
       problems = error.problems.map((p) => `${p.file}:${p.line}: ${p.message}`)

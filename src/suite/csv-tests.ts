@@ -6,23 +6,25 @@
  * own prompt template, so that a CSV file can be a suite by itself. A blank special cell is not written.
  */
 import { didYouMean } from '../common/did-you-mean.js'
-import { REFUSED_PROMPTFOO_TYPES } from '../grading/graders/index.js'
 import { SCHEMA_ASSERTION_TYPES } from './schema.js'
 
 const SPECIAL_COLUMNS = ['__expected', '__description', '__metric', '__threshold', '__prompt']
 const LIST_TYPES = ['contains-any', 'contains-all', 'icontains-any', 'icontains-all']
 
-// A cell that starts with a promptfoo type this action refuses is that assertion for promptfoo too: made one
-// here, it is refused with the reason when compiled, rather than compared as text with `equals`.
-const BASE_TYPES = [
-  ...SCHEMA_ASSERTION_TYPES.filter((type) => !type.startsWith('not-') && type !== 'assert-set'),
-  ...REFUSED_PROMPTFOO_TYPES,
-]
-  // Longest first, so that `similar:cosine:text` is similar:cosine, not similar with `cosine:text`.
-  .sort((a, b) => b.length - a.length)
-const EXPECTED = new RegExp(
-  `^(not-)?(${BASE_TYPES.join('|')})(?:\\((\\d+(?:\\.\\d+)?)\\))?(?::([\\s\\S]*))?$`,
-)
+/**
+ * How an `__expected` cell names its type. A cell that starts with a promptfoo type this action refuses
+ * (`refusedTypes`, the graders') is that assertion for promptfoo too: made one here, it is refused with the
+ * reason when compiled, rather than compared as text with `equals`.
+ */
+function expectedPattern(refusedTypes: readonly string[]): RegExp {
+  const baseTypes = [
+    ...SCHEMA_ASSERTION_TYPES.filter((type) => !type.startsWith('not-') && type !== 'assert-set'),
+    ...refusedTypes,
+  ]
+    // Longest first, so that `similar:cosine:text` is similar:cosine, not similar with `cosine:text`.
+    .sort((a, b) => b.length - a.length)
+  return new RegExp(`^(not-)?(${baseTypes.join('|')})(?:\\((\\d+(?:\\.\\d+)?)\\))?(?::([\\s\\S]*))?$`)
+}
 
 /** promptfoo's prefixes that name a type other than their own, and the type they stand for. */
 const PREFIXES: [prefix: string, type: string][] = [
@@ -35,14 +37,14 @@ const PREFIXES: [prefix: string, type: string][] = [
 ]
 
 /** One `__expected` cell -> an assertion, in promptfoo's shorthand. */
-export function assertionFromExpected(expected: string): Record<string, unknown> {
+function assertionFromExpected(expected: string, pattern: RegExp): Record<string, unknown> {
   for (const [prefix, type] of PREFIXES) {
     if (expected.startsWith(prefix)) return { type, value: expected.slice(prefix.length).trim() }
   }
   if (/^file:\/\/.+\.py(?::\w+)?$/.test(expected)) return { type: 'python', value: expected }
   if (/^file:\/\/.+\.(?:m?js|cjs|m?ts|cts)(?::\w+)?$/.test(expected))
     return { type: 'javascript', value: expected }
-  const match = EXPECTED.exec(expected)
+  const match = pattern.exec(expected)
   if (!match) return { type: 'equals', value: expected }
   const [, not = '', type, threshold, value] = match
   return {
@@ -54,14 +56,24 @@ export function assertionFromExpected(expected: string): Record<string, unknown>
   }
 }
 
-/** Columns -> a test object; throws an Error naming a misspelt special column. */
-export function testFromCsvRow(row: Record<string, string>): Record<string, unknown> {
+/**
+ * The reader of CSV rows for graders that refuse `refusedTypes`: columns -> a test object; it throws an Error
+ * naming a misspelt special column.
+ */
+export function csvTestReader(
+  refusedTypes: readonly string[],
+): (row: Record<string, string>) => Record<string, unknown> {
+  const pattern = expectedPattern(refusedTypes)
+  return (row) => testFromCsvRow(row, pattern)
+}
+
+function testFromCsvRow(row: Record<string, string>, pattern: RegExp): Record<string, unknown> {
   const vars: Record<string, string> = {}
   const assert: Record<string, unknown>[] = []
   const test: Record<string, unknown> = {}
   for (const [column, cell] of Object.entries(row)) {
     if (/^__expected\d*$/.test(column)) {
-      if (cell.trim() !== '') assert.push(assertionFromExpected(cell))
+      if (cell.trim() !== '') assert.push(assertionFromExpected(cell, pattern))
     } else if (SPECIAL_COLUMNS.includes(column)) {
       // A blank cell is not written, as in promptfoo: the test keeps the suite's prompts, and no threshold.
       if (cell.trim() !== '') test[column.slice(2)] = column === '__threshold' ? threshold(cell) : cell

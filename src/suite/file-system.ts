@@ -18,7 +18,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import * as glob from '@actions/glob'
 import { FileRefusedError } from './file-refs.js'
-import type { SuiteIO } from './loader.js'
+import type { SuiteIO } from './load-options.js'
 
 /**
  * Expands the `suite` input's paths and globs (one per line) into absolute paths, in a stable order. The

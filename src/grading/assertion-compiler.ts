@@ -1,0 +1,19 @@
+/** The graders' compiler as the suite stage takes it (`LoadOptions.assertions`), to compile as it reads. */
+import type { AssertionCompiler } from '../suite/load-options.js'
+import {
+  AssertionCompileError,
+  compileAssertion,
+  compileTransform,
+  isModelGraded,
+  parseTestThreshold,
+  REFUSED_PROMPTFOO_TYPES,
+} from './graders/index.js'
+
+export const assertionCompiler: AssertionCompiler = {
+  compileAssertion,
+  compileTransform,
+  parseTestThreshold,
+  isModelGraded,
+  isAssertionProblem: (error) => error instanceof AssertionCompileError,
+  refusedTypes: REFUSED_PROMPTFOO_TYPES,
+}

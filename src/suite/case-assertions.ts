@@ -1,0 +1,171 @@
+/**
+ * A test's assertions, threshold and transform, compiled by the grading stage's compiler as the suite is read,
+ * so that an assertion that cannot run is reported at its line before anything is submitted.
+ */
+import type { Config } from './documents.js'
+import type { EvalCase } from './eval-case.js'
+import { isFileRef } from './file-refs.js'
+import type { AssertionCompiler, SuiteIO } from './load-options.js'
+import { at, type Location, type ProblemLog } from './problems.js'
+import { renderTemplate, TemplateError } from './template.js'
+
+type CompiledAssertion = EvalCase['assertions'][number]
+type CompiledTransform = NonNullable<EvalCase['transform']>
+
+/** The judge settings of model-graded assertions that do not set their own, as `options` writes them. */
+export interface JudgeOptions {
+  provider?: unknown
+  rubricPrompt?: unknown
+}
+
+export class CaseAssertions {
+  private readonly compiledAssertions = new Map<string, Promise<CompiledAssertion>>()
+  /** The common `{ type, value }` assertion with a string value, by directory, type and value: no key to build. */
+  private readonly compiledTypeValues = new Map<
+    string,
+    Map<string, Map<string, Promise<CompiledAssertion>>>
+  >()
+
+  constructor(
+    private readonly log: ProblemLog,
+    private readonly compiler: AssertionCompiler,
+    private readonly io: SuiteIO,
+  ) {}
+
+  /** Assertions written at `location`, their values rendered with the test's vars (as promptfoo does). */
+  async assertions(
+    value: unknown,
+    location: Location,
+    vars: Record<string, unknown>,
+    judge: JudgeOptions,
+  ): Promise<CompiledAssertion[]> {
+    const compiled: CompiledAssertion[] = []
+    if (value === undefined || value === null) return compiled
+    const { directory } = location.source
+    const written = value as Config[]
+    for (let i = 0; i < written.length; i++) {
+      const raw = this.withJudgeOptions(written[i], judge)
+      try {
+        compiled.push(
+          await (isTypeValue(raw)
+            ? this.compiledTypeValue(raw.type, raw.value, vars, directory)
+            : this.compiled(renderAssertionValues(raw, vars), directory)),
+        )
+      } catch (error) {
+        if (this.compiler.isAssertionProblem(error)) {
+          this.log.report(at(location, i, ...error.path), error.message)
+        } else if (error instanceof TemplateError) this.log.report(at(location, i, 'value'), error.message)
+        else throw error
+      }
+    }
+    return compiled
+  }
+
+  /** The `threshold` of a test or of defaultTest (at `location`), checked; undefined when not written. */
+  threshold(value: unknown, location: Location): number | undefined {
+    try {
+      return this.compiler.parseTestThreshold(value)
+    } catch (error) {
+      if (!this.compiler.isAssertionProblem(error)) throw error
+      this.log.report(at(location, ...error.path), error.message)
+      return undefined
+    }
+  }
+
+  async transform(source: unknown, location: Location): Promise<CompiledTransform | undefined> {
+    if (typeof source !== 'string') return undefined
+    try {
+      return await this.compiler.compileTransform(source, location.source.directory, this.io)
+    } catch (error) {
+      if (!this.compiler.isAssertionProblem(error)) throw error
+      this.log.report(location, error.message)
+      return undefined
+    }
+  }
+
+  /**
+   * One compiled assertion per distinct assertion and directory: compiled assertions are immutable, and a
+   * suite of 100,000 tests repeats the same few, whose compiled forms (closures, regexes) would add up.
+   */
+  private compiled(raw: Config, directory: string): Promise<CompiledAssertion> {
+    const key = `${directory}\0${JSON.stringify(raw)}`
+    let compiled = this.compiledAssertions.get(key)
+    if (!compiled) {
+      compiled = this.compiler.compileAssertion(raw, directory, this.io)
+      this.compiledAssertions.set(key, compiled)
+    }
+    return compiled
+  }
+
+  /**
+   * `compiled` for an assertion that is exactly `{ type, value }` with string values, rendered as
+   * renderAssertionValues would; the rendered copy is made only when it is compiled.
+   */
+  private compiledTypeValue(type: string, value: string, vars: Record<string, unknown>, directory: string) {
+    const rendered = isFileRef(value) || type.endsWith('javascript') ? value : renderTemplate(value, vars)
+    let byType = this.compiledTypeValues.get(directory)
+    if (!byType) this.compiledTypeValues.set(directory, (byType = new Map()))
+    let byValue = byType.get(type)
+    if (!byValue) byType.set(type, (byValue = new Map()))
+    let compiled = byValue.get(rendered)
+    if (!compiled) {
+      compiled = this.compiler.compileAssertion({ type, value: rendered }, directory, this.io)
+      byValue.set(rendered, compiled)
+    }
+    return compiled
+  }
+
+  /**
+   * A model-graded assertion (also inside an assert-set) with the test's or defaultTest's judge options for
+   * the keys it does not set itself; any other assertion as written.
+   */
+  private withJudgeOptions(raw: Config, judge: JudgeOptions): Config {
+    if (judge.provider === undefined && judge.rubricPrompt === undefined) return raw
+    if (typeof raw !== 'object' || raw === null) return raw
+    if (Array.isArray(raw.assert)) {
+      return { ...raw, assert: raw.assert.map((inner: Config) => this.withJudgeOptions(inner, judge)) }
+    }
+    if (typeof raw.type !== 'string' || !this.compiler.isModelGraded(raw.type)) return raw
+    return { ...judge, ...raw }
+  }
+}
+
+export function judgeOptionsOf(options: unknown): JudgeOptions {
+  if (typeof options !== 'object' || options === null) return {}
+  const { provider, rubricPrompt } = options as Config
+  return {
+    ...(provider !== undefined && { provider }),
+    ...(rubricPrompt !== undefined && { rubricPrompt }),
+  }
+}
+
+/**
+ * An assertion with the `{{ var }}` templates of its values rendered (nested assert-set entries too).
+ * JavaScript is left as written: its braces are code.
+ */
+function renderAssertionValues(raw: Config, vars: Record<string, unknown>): Config {
+  const render = (value: unknown): unknown => {
+    if (typeof value === 'string' && !isFileRef(value)) return renderTemplate(value, vars)
+    if (Array.isArray(value)) return value.map(render)
+    return value
+  }
+  const rendered: Config = { ...raw }
+  if (raw.value !== undefined && !String(raw.type).endsWith('javascript')) rendered.value = render(raw.value)
+  if (Array.isArray(raw.assert))
+    rendered.assert = raw.assert.map((inner: Config) => renderAssertionValues(inner, vars))
+  return rendered
+}
+
+/** An assertion written as exactly `{ type, value }`, both strings: most of a large suite's. */
+function isTypeValue(raw: Config): raw is { type: string; value: string } {
+  if (
+    typeof raw !== 'object' ||
+    raw === null ||
+    typeof raw.type !== 'string' ||
+    typeof raw.value !== 'string'
+  ) {
+    return false
+  }
+  const keys = Object.keys(raw)
+  return keys.length === 2 && keys[0] === 'type' && keys[1] === 'value'
+}

@@ -1,0 +1,225 @@
+/**
+ * A suite's prompts: read from `prompts:` (templates, prompt files, chat files) or a test's own `prompt` or
+ * `messages`, and rendered with each case's vars into the turns of its request, file:// images read.
+ */
+import path from 'node:path'
+import type { ContentBlockParam, MessageParam } from '@anthropic-ai/sdk/resources/messages/messages'
+import type { Config } from './documents.js'
+import { imageMediaType, isFileRef, resolveFileRef } from './file-refs.js'
+import { at, sourceOf, type Location, type ProblemLog } from './problems.js'
+import { chatMessages, chatOf, chatProblem, promptTurns, splitPromptFile, type ChatTurn } from './prompts.js'
+import type { References } from './references.js'
+import type { RequestParams } from './request-params.js'
+import { parseSource, type SourceProblem } from './source.js'
+import { renderTemplate } from './template.js'
+
+/**
+ * A prompt: a template rendered whole, then read as turns (a JSON chat list, else one user turn), or chat
+ * turns whose texts are rendered one by one (a test's `messages`, a chat prompt file, a template that is a
+ * JSON chat list as written), so that a var holding quotes or line breaks cannot break the JSON.
+ */
+export type PromptTemplate = { label: string; location: Location } & (
+  { template: string; chatFile?: ChatTemplateFile } | { turns: unknown[] }
+)
+
+/** A `prompts:` entry as written: a template or file:// path, or an object naming one. */
+type PromptEntry = string | { raw?: string; id?: string; label?: string }
+
+/** A .json prompt file that is JSON only once rendered (its turns written by {% for %}, say). */
+interface ChatTemplateFile {
+  file: string
+  /** Why it does not parse as written. */
+  problem: SourceProblem
+}
+
+const CHAT_FILE_FIX =
+  '; a .json or .yaml prompt file holds a list of chat turns, such as ' +
+  '[{"role": "system", "content": "You are terse."}, {"role": "user", "content": "{{ question }}"}]; ' +
+  'a text prompt goes in a .txt file'
+
+export class PromptTemplates {
+  constructor(
+    private readonly log: ProblemLog,
+    private readonly refs: References,
+  ) {}
+
+  /** The suite's `prompts:`. */
+  prompts(value: unknown, location: Location): PromptTemplate[] {
+    const entries = isFileRef(value) ? [value] : (value as PromptEntry[])
+    const isUnique = this.log.labelCheck('prompts')
+    return entries.flatMap((entry, i) => {
+      const entryAt = isFileRef(value) ? location : at(location, i)
+      const prompts = this.promptsOfEntry(entry, i, entryAt)
+      const ref = typeof entry === 'string' && isFileRef(entry) ? entry : undefined
+      // A string entry takes a label only once written as an object.
+      const fix = ref ? `, writing it as {id: ${ref}, label: …}` : ''
+      for (const prompt of prompts) if (!isUnique(prompt.label, entryAt, fix)) break
+      return prompts
+    })
+  }
+
+  /** A test's prompts: its own `prompt` or `messages`, else the suite's (a test with none is reported). */
+  testPrompts(
+    test: Config,
+    location: Location,
+    suitePrompts: PromptTemplate[] | undefined,
+  ): PromptTemplate[] {
+    if (typeof test.prompt === 'string') return [promptOf('', test.prompt, at(location, 'prompt'))]
+    if (Array.isArray(test.messages))
+      return [{ label: '', turns: test.messages, location: at(location, 'messages') }]
+    // With `prompts:` written but unreadable, that problem is reported already.
+    if (suitePrompts === undefined) {
+      this.log.report(
+        location,
+        'this test has no prompt: add `prompt:` or `messages:`, or a top-level `prompts:` list',
+      )
+    }
+    return suitePrompts ?? []
+  }
+
+  /**
+   * The prompts of one `prompts:` entry: a template, or a file:// path (written as the entry, or as an object's
+   * `id` or `raw`, as promptfoo reads both) to a text file of prompts separated by `---` lines or a chat file.
+   */
+  private promptsOfEntry(entry: PromptEntry, i: number, location: Location): PromptTemplate[] {
+    if (typeof entry === 'string') return this.promptsOf(entry, undefined, i, location)
+    const source = entry.raw ?? entry.id
+    if (source === undefined) {
+      this.log.report(location, "a prompt object needs 'id' (a file://path) or 'raw' (the template itself)")
+      return []
+    }
+    // Beside `raw`, an id that is not a path names the prompt, as it did before ids could be paths.
+    const label = entry.label ?? (entry.raw !== undefined && !isFileRef(entry.id) ? entry.id : undefined)
+    return this.promptsOf(source, label, i, location)
+  }
+
+  /** The prompts of a template or file:// path, with `label` (else the file's name, or the entry's number). */
+  private promptsOf(
+    source: string,
+    label: string | undefined,
+    i: number,
+    location: Location,
+  ): PromptTemplate[] {
+    if (!isFileRef(source)) return [promptOf(label ?? `prompt ${i + 1}`, source, location)]
+    const name = label ?? path.basename(source)
+    if (/\.(?:json|ya?ml)$/i.test(source)) return this.chatPromptFile(source, name, location)
+    const text = this.refs.readText(source, location)
+    if (text === undefined) return []
+    const prompts = splitPromptFile(text)
+    return prompts.map((template, n) =>
+      promptOf(prompts.length > 1 ? `${name} #${n + 1}` : name, template, location),
+    )
+  }
+
+  /**
+   * A .json, .yaml or .yml prompt file, which holds chat turns (as in promptfoo), each at its line there; one
+   * that does not is a problem, not a prompt sent as text.
+   */
+  private chatPromptFile(ref: string, label: string, location: Location): PromptTemplate[] {
+    const text = this.refs.readText(ref, location)
+    if (text === undefined) return []
+    const file = resolveFileRef(ref, location.source.file)
+    const format = /\.json$/i.test(ref) ? 'json' : 'yaml'
+    const { document, problems } = parseSource(text, format)
+    if (!document) {
+      if (format === 'json' && /\{[{%]/.test(text)) {
+        return [{ label, template: text, location, chatFile: { file, problem: problems[0] } }]
+      }
+      for (const problem of problems) {
+        this.log.reportAt(file, problem.line, `${problem.message}${CHAT_FILE_FIX}`)
+      }
+      return []
+    }
+    const source = sourceOf(file, format, document)
+    const problem = chatProblem(document.value)
+    if (problem) {
+      const turnAt = { source, path: problem.turn === undefined ? [] : [problem.turn] }
+      this.log.report(turnAt, `${ref} ${problem.message}${CHAT_FILE_FIX}`)
+      return []
+    }
+    return [{ label, turns: document.value as unknown[], location: { source, path: [] } }]
+  }
+
+  /** A prompt's turns for a test's vars, or undefined (reported) when it does not render. */
+  render(
+    prompt: PromptTemplate,
+    vars: Record<string, unknown>,
+  ): { messages: MessageParam[]; system?: string } | undefined {
+    if ('turns' in prompt) return this.renderTurns(prompt.turns, vars, prompt.location)
+    const rendered = this.renderText(prompt.template, vars, prompt.location)
+    if (rendered === undefined) return undefined
+    if (!prompt.chatFile) return promptTurns(rendered)
+    const chat = chatOf(rendered)
+    if (chat) return chatMessages(chat)
+    // Its problem as written says where to look; the rendered text's would differ from test to test.
+    const { file, problem } = prompt.chatFile
+    this.log.reportAt(
+      file,
+      problem.line,
+      `${problem.message}, and rendered it is not a list of chat turns either${CHAT_FILE_FIX}`,
+    )
+    return undefined
+  }
+
+  renderSystem(system: RequestParams['system'], vars: Record<string, unknown>, location: Location) {
+    return typeof system === 'string' ? this.renderText(system, vars, location) : system
+  }
+
+  private renderText(
+    template: string,
+    vars: Record<string, unknown>,
+    location: Location,
+  ): string | undefined {
+    try {
+      return renderTemplate(template, vars)
+    } catch (error) {
+      this.log.report(location, (error as Error).message)
+      return undefined
+    }
+  }
+
+  /**
+   * Chat turns with their text rendered and file:// image sources read as base64 image blocks; `system`
+   * turns become the system prompt.
+   */
+  private renderTurns(turns: unknown[], vars: Record<string, unknown>, location: Location) {
+    const problemsBefore = this.log.problems.length
+    const rendered = turns.map((turn, i): ChatTurn => {
+      const { role, content } = turn as { role: ChatTurn['role']; content: string | Config[] }
+      const contentAt = at(location, i, 'content')
+      if (typeof content === 'string')
+        return { role, content: this.renderText(content, vars, contentAt) ?? '' }
+      const blocks = content.map((block, j) => this.renderBlock(block, vars, at(contentAt, j)))
+      return { role, content: blocks as unknown as ContentBlockParam[] }
+    })
+    return this.log.problems.length > problemsBefore ? undefined : chatMessages(rendered)
+  }
+
+  private renderBlock(block: Config, vars: Record<string, unknown>, location: Location): Config {
+    if (block.type === 'text' && typeof block.text === 'string') {
+      return { ...block, text: this.renderText(block.text, vars, location) ?? '' }
+    }
+    if (block.type === 'image' && isFileRef(block.source)) {
+      const mediaType = imageMediaType(block.source)
+      if (!mediaType) {
+        this.log.report(
+          location,
+          `${block.source} is not an image the API takes: use .png, .jpg, .jpeg, .gif or .webp`,
+        )
+        return block
+      }
+      const data = this.refs.readBinary(block.source, location)
+      return {
+        type: 'image',
+        source: { type: 'base64', media_type: mediaType, data: Buffer.from(data ?? []).toString('base64') },
+      }
+    }
+    return block
+  }
+}
+
+/** A prompt template; one that is a JSON list of chat turns as written is read as those turns. */
+function promptOf(label: string, template: string, location: Location): PromptTemplate {
+  const turns = chatOf(template)
+  return turns ? { label, turns, location } : { label, template, location }
+}

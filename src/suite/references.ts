@@ -1,0 +1,107 @@
+/**
+ * The file:// references of a suite read where they are written: vars (text, or base64 for images), tools
+ * files, prompt files and images. A file that cannot be read is reported at the reference, and reads as
+ * nothing, so that what uses it reports nothing more.
+ */
+import { parse as parseYaml } from 'yaml'
+import { FileRefusedError, imageMediaType, isFileRef, resolveFileRef } from './file-refs.js'
+import type { SuiteIO } from './load-options.js'
+import { at, type Location, type ProblemLog } from './problems.js'
+
+export class References {
+  constructor(
+    private readonly log: ProblemLog,
+    private readonly io: SuiteIO,
+  ) {}
+
+  /** The contents of a file:// reference written at `location`, or undefined (reported) when it is missing. */
+  read<T>(ref: string, location: Location, read: (file: string) => T): T | undefined {
+    const file = resolveFileRef(ref, location.source.file)
+    try {
+      return read(file)
+    } catch (error) {
+      this.log.report(location, this.unreadableMessage(ref, file, error))
+      return undefined
+    }
+  }
+
+  readText(ref: string, location: Location): string | undefined {
+    return this.read(ref, location, (file) => this.io.readText(file))
+  }
+
+  readBinary(ref: string, location: Location): Uint8Array | undefined {
+    return this.read(ref, location, (file) => this.io.readBinary(file))
+  }
+
+  /**
+   * Why the file a file:// reference names (or one its glob matches) could not be read: it is refused, or a
+   * directory, else it does not exist.
+   */
+  unreadableMessage(ref: string, file: string, error: unknown): string {
+    if (error instanceof FileRefusedError) {
+      return error.about(isGlob(ref) ? `${ref} matches ${this.log.display(file)}, which` : ref)
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
+      return `${ref} is a directory (${this.log.display(file)}): name a file in it`
+    }
+    return `${ref} does not exist (looked for ${this.log.display(file)}); paths are relative to the file that names them`
+  }
+
+  /** A referenced JSON or YAML file's value (a tools file), or undefined (reported). */
+  readStructured<T>(ref: string, location: Location): T | undefined {
+    const text = this.readText(ref, location)
+    if (text === undefined) return undefined
+    try {
+      return parseYaml(text) as T
+    } catch (error) {
+      this.log.report(
+        location,
+        `the referenced file is neither JSON nor YAML: ${(error as Error).message.split('\n')[0]}`,
+      )
+      return undefined
+    }
+  }
+
+  /**
+   * Vars written at `location`, over those of `base`; a string value file://path becomes the file's text
+   * (images: base64), and so does each file:// item of a list that is to be expanded (`expand`).
+   */
+  vars(
+    value: unknown,
+    location: Location,
+    base: Record<string, unknown>,
+    expand: boolean,
+  ): Record<string, unknown> {
+    const written = (value ?? {}) as Record<string, unknown>
+    const vars = { ...base, ...written }
+    for (const [name, var_] of Object.entries(written)) {
+      const varAt = at(location, name)
+      if (isFileRef(var_)) vars[name] = this.readVar(var_, varAt)
+      else if (expand && isExpandable(var_) && var_.some(isFileRef)) {
+        vars[name] = var_.map((item, i) => (isFileRef(item) ? this.readVar(item, at(varAt, i)) : item))
+      }
+    }
+    return vars
+  }
+
+  /** A file:// var's content; empty when it cannot be read (reported), so that templates report nothing more. */
+  private readVar(ref: string, location: Location): string {
+    const text = imageMediaType(ref)
+      ? this.read(ref, location, (file) => Buffer.from(this.io.readBinary(file)).toString('base64'))
+      : this.readText(ref, location)
+    return text ?? ''
+  }
+}
+
+/** Whether a file:// reference is a glob: `*`, `?` or `[…]` in its path. */
+export function isGlob(ref: string): boolean {
+  return /[*?[]/.test(ref)
+}
+
+/**
+ * Whether promptfoo expands a var's value into one test per item: a list whose first item is a string. Other
+ * lists (of numbers, of objects, or empty) stay lists, as does any list under `disableVarExpansion`.
+ */
+export function isExpandable(value: unknown): value is unknown[] {
+  return Array.isArray(value) && typeof value[0] === 'string'
+}
