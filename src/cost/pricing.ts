@@ -374,8 +374,12 @@ export function usdNumber(femto: bigint): number {
   return Number(femto) / Number(FEMTO_PER_USD)
 }
 
-/** USD for people: cents from a dollar up, four significant digits below it. */
-export function formatUsd(femto: bigint): string {
+/**
+ * USD for people: cents from a dollar up, four significant digits below it. `amount` is in femtodollars, or
+ * in USD when a number (a `cost` assertion's threshold and a test's cost as the assertion reads it).
+ */
+export function formatUsd(amount: bigint | number): string {
+  const femto = typeof amount === 'bigint' ? amount : BigInt(Math.round(amount * Number(FEMTO_PER_USD)))
   if (femto === 0n) return '$0'
   const sign = femto < 0n ? '-' : ''
   const magnitude = femto < 0n ? -femto : femto

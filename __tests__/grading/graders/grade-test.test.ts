@@ -413,6 +413,15 @@ describe('cost', () => {
     expect((await grade({ type: 'not-cost', threshold: 0.0005 }, 'x', { costUsd: 0.000512 })).pass).toBe(true)
   })
 
+  it('shows amounts as the report does: four significant digits below a dollar, cents from a dollar up', async () => {
+    expect(await grade({ type: 'cost', threshold: 2.5 }, 'x', { costUsd: 0.00012345 })).toMatchObject({
+      reason: 'cost $0.0001235 is within $2.50',
+    })
+    expect(await grade({ type: 'cost', threshold: 1 }, 'x', { costUsd: 12.344 })).toMatchObject({
+      reason: 'expected cost at most $1.00 at batch prices; it was $12.34',
+    })
+  })
+
   it('fails when the cost is unknown, whatever the form, and says why', async () => {
     const unknown = { costUsd: null, costUnknownReason: "no price for model 'claude-x'" }
     expect(await grade({ type: 'cost', threshold: 1 }, 'x', unknown)).toMatchObject({

@@ -1,13 +1,7 @@
 /** The cost grader: the test's cost at batch price against a ceiling. An unknown cost never passes. */
+import { formatUsd } from '../../cost/pricing.js'
 import type { GraderDefinition } from './grader.js'
 import type { Finding } from './types.js'
-
-const usd = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 })
-
-/** `$0.000123`: three significant digits, never an exponent. */
-export function formatUsd(amount: number): string {
-  return `$${usd.format(amount)}`
-}
 
 const cost: GraderDefinition = {
   value: 'none',
