@@ -123,7 +123,8 @@ describe('BatchRun', () => {
       },
     })
     const requests = [0, 1, 2].map(request)
-    const run = newRun(memoryStore())
+    const logs: string[] = []
+    const run = newRun(memoryStore(), undefined, { log: (line) => logs.push(line) })
     await run.submit(requests)
     const grader = new RunGrader(casesOf(requests))
     await run.wait()
@@ -135,6 +136,7 @@ describe('BatchRun', () => {
     const followUps = emulator.createdBatches().slice(1)
     expect(followUps).toHaveLength(MAX_RETRY_ROUNDS)
     expect(followUps.map((b) => b.requests.map((r) => r.custom_id))).toEqual([['t1'], ['t1']])
+    expect(logs.join('\n')).toContain('Retrying 1 request(s) that errored')
     const graded = await grader.finish()
     expect(whole(graded.outcomes).map((o) => [o.customId, o.status, o.error?.type ?? null])).toEqual([
       ['t0', 'passed', null],
@@ -142,6 +144,73 @@ describe('BatchRun', () => {
       ['t2', 'errored', 'invalid_request_error'],
     ])
     expect(graded.unexpectedCustomIds).toEqual([])
+  })
+
+  it('rides out 429s on create and 5xx and resets while polling and downloading', async () => {
+    await startEmulator({ processingMs: 200 })
+    const retrieve = /^\/v1\/messages\/batches\/msgbatch_\w+$/
+    emulator.failNext('POST', /^\/v1\/messages\/batches$/, 'rate_limit_error', 1, { retryAfterSeconds: 1 })
+    // The SDK retries a poll on its own clock: a reset first (its shortest backoff), then two short retry-afters.
+    emulator.resetNext('GET', retrieve)
+    emulator.failNext('GET', retrieve, 'overloaded_error', 2, { retryAfterSeconds: 0.01 })
+    emulator.cutResultsAfter(1)
+    const logs: string[] = []
+    const requests = [0, 1, 2].map(request)
+    const run = newRun(memoryStore(), undefined, { log: (line) => logs.push(line) })
+    const grader = new RunGrader(casesOf(requests))
+    await run.submit(requests)
+    expect((await run.wait()).state).toBe('ended')
+    await run.collect(grader)
+    const graded = await grader.finish()
+    expect(graded.outcomes.map((o) => [o.customId, o.status])).toEqual([
+      ['t0', 'passed'],
+      ['t1', 'passed'],
+      ['t2', 'passed'],
+    ])
+    expect(logs.join('\n')).toMatch(/The API refused the batch for load \(429: .*\); trying again in 1s\./)
+    expect(logs.join('\n')).toMatch(/The results of msgbatch_\w+ broke off after 1 lines/)
+    expect(emulator.createdBatches()).toHaveLength(1)
+    // The SDK's retries rode out the poll's faults: 3 polls (at 0, 100 and 200 ms of processing), 3 tries
+    // that met a fault, and a look at the batch before each of the 2 downloads.
+    expect(logs.join('\n')).not.toMatch(/Polling .* failed/)
+    expect(emulator.calls.filter((c) => c.method === 'GET' && retrieve.test(c.path))).toHaveLength(8)
+  })
+
+  it('goes on when a cancel is refused (the batch may have ended since), and reports what it returns', async () => {
+    await startEmulator({ processingMs: 1_000 })
+    emulator.failNext('POST', /\/cancel$/, 'invalid_request_error')
+    const logs: string[] = []
+    const requests = [0, 1, 2].map(request)
+    const run = newRun(memoryStore(), undefined, { log: (line) => logs.push(line) })
+    await run.submit(requests)
+    await run.cancel(run.batchIds)
+    expect(logs.at(-1)).toMatch(/^Could not cancel msgbatch_\w+ \(400 .*\); it may have ended already\.$/)
+    expect((await run.wait()).state).toBe('ended')
+    const grader = new RunGrader(casesOf(requests))
+    await run.collect(grader)
+    expect((await grader.finish()).outcomes.map((o) => o.status)).toEqual(['passed', 'passed', 'passed'])
+  })
+
+  it('explains a batch-id that does not exist, and results that cannot be downloaded', async () => {
+    await startEmulator({ processingMs: 100 })
+    const unknown = newRun(memoryStore())
+    unknown.adopt(['msgbatch_doesnotexist'])
+    await expect(unknown.wait()).rejects.toThrow(
+      /^Batch msgbatch_doesnotexist was not found \(404\).*check the id/,
+    )
+
+    const requests = [0, 1, 2].map(request)
+    const run = newRun(memoryStore())
+    await run.submit(requests)
+    expect((await run.wait()).state).toBe('ended')
+    emulator.cutResultsAfter(1, 5)
+    const started = clock.now()
+    const collecting = run.collect(new RunGrader(casesOf(requests)))
+    await expect(collecting).rejects.toThrow(
+      /^The results of msgbatch_\w+ could not be downloaded \(.*\) after 5 attempts.*a re-run of this job resumes it/,
+    )
+    // Backing off between the attempts: 1 + 2 + 4 + 8 s, on the run's clock.
+    expect(clock.now() - started).toBe(15_000)
   })
 
   describe('one max-wait bounds all the waiting of a run, on its clock', () => {

@@ -75,7 +75,7 @@ let github: FakeGitHub
 let workspace: string
 
 beforeEach(async () => {
-  emulator = await startBatchEmulator({ processingMs: 200, replies: REPLIES })
+  emulator = await startBatchEmulator({ processingMs: 1, replies: REPLIES })
   github = await startFakeGitHub({ token: 'gh-token' })
   workspace = await mkdtemp(path.join(tmpdir(), 'judge-'))
   await writeFile(path.join(workspace, 'suite.yml'), SUITE)
@@ -186,17 +186,6 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
         .filter((t: { id: string }) => t.id === 'refund-window')
         .map((t: { verdict: string }) => t.verdict),
     ).toEqual(['failed', 'failed', 'failed'])
-  })
-
-  it.each([
-    ['threshold', '0.5', 'passed'],
-    ['threshold', '0.75', 'failed'],
-    ['regression', '0', 'failed'],
-    ['both', '0', 'failed'],
-  ])('gates with fail-on %s and min-pass-rate %s: %s', async (failOn, minPassRate, status) => {
-    const result = await run({ baseline: 'baseline.json', 'fail-on': failOn, 'min-pass-rate': minPassRate })
-    expect(result.outputs.status).toBe(status)
-    expect(result.exitCode).toBe(status === 'passed' ? 0 : 1)
   })
 
   it('lets repeat-min-pass accept 2 of 3, and runs every test with the repeat input', async () => {
