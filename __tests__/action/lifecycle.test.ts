@@ -3,6 +3,7 @@ import type { BatchRequest } from '../../src/batch/requests.js'
 import { BatchRun } from '../../src/batch/run.js'
 import type { RunState, RunStateStore } from '../../src/batch/run-state.js'
 import { UserError } from '../../src/common/user-error.js'
+import { JudgeBook } from '../../src/grading/judging.js'
 import { RunGrader } from '../../src/grading/run-grader.js'
 import type { EvalCase } from '../../src/suite/loader.js'
 import { Lifecycle, type LifecyclePolicy } from '../../src/action/lifecycle.js'
@@ -118,5 +119,52 @@ describe('Lifecycle, on a manual clock shared with the emulator', () => {
       ['t1', 'errored'],
       ['t2', 'errored'],
     ])
+  })
+
+  describe('the judge', () => {
+    const rubric = {
+      model: 'claude-haiku-4-5',
+      max_tokens: 100,
+      messages: [{ role: 'user' as const, content: '<Rubric>polite</Rubric>' }],
+    }
+
+    it('is not asked once max-wait has run out with on-timeout: cancel: its assertions error', async () => {
+      const run = await submitted(3_000)
+      const grader = new RunGrader(onceEach(cases))
+      expect(await lifecycle('cancel').waitAndGrade(run, grader, requestOf)).toBeUndefined()
+      const judge = new JudgeBook()
+      judge.answer(rubric)
+      expect(await lifecycle('cancel').judgeOutputs(run.judgeRun(), judge, grader)).toBeUndefined()
+      expect(logs).toContain(
+        'Model-graded assertions: 1 judge requests are not sent: max-wait ran out before the judge was asked (on-timeout: cancel).',
+      )
+      expect(emulator.createdBatches()).toHaveLength(1)
+      expect(judge.answer(rubric)).toEqual({
+        state: 'errored',
+        message: 'max-wait ran out before the judge was asked (on-timeout: cancel)',
+      })
+    })
+
+    it('is asked in a batch of its own while max-wait lasts', async () => {
+      const run = await submitted(500)
+      const grader = new RunGrader(onceEach(cases))
+      expect(await lifecycle('cancel').waitAndGrade(run, grader, requestOf)).toBeUndefined()
+      const judge = new JudgeBook()
+      judge.answer(rubric)
+      const submittedIds: string[][] = []
+      const asking = new Lifecycle({
+        policy: { maxWaitMs: 2_000, onTimeout: 'cancel', cancelOnAbort: false, retryErrored: true },
+        log: (line) => logs.push(line),
+        onSubmitted: (ids) => submittedIds.push(ids),
+      })
+      expect(await asking.judgeOutputs(run.judgeRun(), judge, grader)).toBeUndefined()
+      // The outputs' batch, two retry rounds of t1, then the judge's batch.
+      expect(emulator.createdBatches()).toHaveLength(4)
+      expect(emulator.createdBatches()[3].requests.map((r) => r.custom_id)).toEqual([
+        expect.stringMatching(/^judge_/),
+      ])
+      expect(submittedIds.at(-1)).toEqual(run.allBatchIds)
+      expect(judge.answer(rubric)).toMatchObject({ state: 'answered' })
+    })
   })
 })
