@@ -1,17 +1,18 @@
 /** is-json and contains-json, with an optional JSON Schema (inline, or a file:// .json/.yaml file). */
 import type { ValidateFunction } from 'ajv'
 import { parse as parseYaml } from 'yaml'
+import { isFileRef } from '../../suite/file-refs.js'
 import type { GraderDefinition } from './grader.js'
 import { schemaCompiler, schemaErrors } from './json-schema.js'
 import { AssertionCompileError, type Finding } from './types.js'
-import { isFileRef, loadDataFile, messageOf, oneLine, show, type CompileContext } from './values.js'
+import { loadDataFile, messageOf, oneLine, show, type CompileContext } from './values.js'
 
 /** The schema of the assertion's value, compiled (an invalid schema is the author's error, found at once). */
 async function schemaOf(c: CompileContext): Promise<ValidateFunction | undefined> {
   if (c.value === undefined || c.value === null || c.value === '') return undefined
   let schema: unknown = c.value
   if (isFileRef(c.value)) {
-    schema = loadDataFile(c.value as string, c.baseDir, c.io)
+    schema = loadDataFile(c.value, c.baseDir, c.io)
   } else if (typeof c.value === 'string') {
     // promptfoo also takes the schema as a YAML (or JSON) string.
     try {

@@ -39,6 +39,7 @@
  * object, or with more than one, is unparseable (e.g. "It passes." or two candidate objects).
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
+import { isFileRef } from '../../suite/file-refs.js'
 import { parseProvider } from '../../suite/providers.js'
 import { refusedParams } from '../../suite/request-params.js'
 import { checkTemplate, renderTemplate } from '../../suite/template.js'
@@ -47,7 +48,6 @@ import { findJson } from './json.js'
 import { AssertionCompileError, type Check, type Finding, type JudgeReply, type Subject } from './types.js'
 import {
   fixed,
-  isFileRef,
   loadDataFile,
   messageOf,
   oneLine,
@@ -294,7 +294,7 @@ function judgePrompt(c: CompileContext, type: JudgeType): JudgePrompt {
       ...path,
     ])
   }
-  if (isFileRef(raw)) raw = loadDataFile(raw as string, c.baseDir, c.io, 'rubricPrompt')
+  if (isFileRef(raw)) raw = loadDataFile(raw, c.baseDir, c.io, 'rubricPrompt')
   if (typeof raw === 'string' && raw.trim().startsWith('[')) {
     try {
       raw = JSON.parse(raw) as unknown

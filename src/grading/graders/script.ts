@@ -3,7 +3,8 @@
  * multi-line function body (with its own `return`), or `file://module.js[:functionName]`. Either way the
  * code is called as (output, context) and may return a Promise.
  */
-import { importFunction, isErrorLike, isFileRef, oneLine, show } from './values.js'
+import { isFileRef } from '../../suite/file-refs.js'
+import { importFunction, isErrorLike, oneLine, show } from './values.js'
 import { AssertionCompileError, type GraderIO } from './types.js'
 
 export type ScriptFunction = (output: unknown, context: unknown) => Promise<unknown>
@@ -73,11 +74,11 @@ export async function compileScript(
       key,
     )
   }
+  const code = source.trimEnd()
   if (isFileRef(source)) {
     const fn = await importFunction(source.trim(), baseDir, io, key)
     return { label: source.trim(), isBody: false, run: async (output, context) => fn(output, context) }
   }
-  const code = source.trimEnd()
   let fn: (...args: unknown[]) => Promise<unknown>
   try {
     fn = new AsyncFunction('output', 'context', functionBody(code))

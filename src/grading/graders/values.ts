@@ -2,7 +2,7 @@
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { cut } from '../../common/cut-text.js'
-import { FileRefusedError } from '../../suite/file-refs.js'
+import { FileRefusedError, isFileRef } from '../../suite/file-refs.js'
 import { AssertionCompileError, type GraderIO } from './types.js'
 
 /** What a grader's compile step gets: the assertion as written, checked for the common keys. */
@@ -22,13 +22,9 @@ export interface CompileContext {
   io: GraderIO
 }
 
+/** As suite/file-refs.ts's isFileRef recognises a reference. */
 const FILE_PREFIX = 'file://'
 const SCRIPT_EXTENSIONS = /\.(?:js|cjs|mjs)$/i
-
-/** Whether a value is a `file://` reference (a string starting with file://). */
-export function isFileRef(value: unknown): boolean {
-  return typeof value === 'string' && value.startsWith(FILE_PREFIX)
-}
 
 /**
  * `file://path`, or `file://path.js:functionName` as promptfoo writes it: the part after the last colon
@@ -160,11 +156,9 @@ export function loadDataFile(ref: string, baseDir: string, io: GraderIO, key = '
 
 /** The value with `file://` references (itself, or the items of a list) replaced by the files' contents. */
 export function resolveDataValue(c: CompileContext): unknown {
-  if (isFileRef(c.value)) return loadDataFile(c.value as string, c.baseDir, c.io)
+  if (isFileRef(c.value)) return loadDataFile(c.value, c.baseDir, c.io)
   if (Array.isArray(c.value)) {
-    return c.value.map((item: unknown) =>
-      isFileRef(item) ? loadDataFile(item as string, c.baseDir, c.io) : item,
-    )
+    return c.value.map((item: unknown) => (isFileRef(item) ? loadDataFile(item, c.baseDir, c.io) : item))
   }
   return c.value
 }
