@@ -5,10 +5,10 @@ import type { RunState, RunStateStore } from '../../src/batch/run-state.js'
 import { UserError } from '../../src/common/user-error.js'
 import { JudgeBook } from '../../src/grading/judging.js'
 import { RunGrader } from '../../src/grading/run-grader.js'
-import type { EvalCase } from '../../src/suite/loader.js'
 import { Lifecycle, type LifecyclePolicy } from '../../src/action/lifecycle.js'
 import { startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
 import { manualClock, type ManualClock } from '../../test-servers/manual-clock.js'
+import { bareCase } from '../fixtures/cases.js'
 import { onceEach, whole } from '../fixtures/messages.js'
 
 /** Three tests; the second's first answer is an overloaded error, which a retry round sends again. */
@@ -19,18 +19,7 @@ const requests: BatchRequest[] = [0, 1, 2].map((i) => ({
 const requestOf = (customId: string) => requests.find((r) => r.custom_id === customId) as BatchRequest
 const overloaded = { q1: { error: { type: 'overloaded_error' as const, message: 'Overloaded' } } }
 
-const cases = requests.map((r): EvalCase => ({
-  id: r.custom_id,
-  description: undefined,
-  file: 's.yml',
-  line: 1,
-  vars: {},
-  prompt: 'q',
-  params: r.params,
-  assertions: [],
-  threshold: undefined,
-  transform: undefined,
-}))
+const cases = requests.map(bareCase)
 
 const noStore: RunStateStore = {
   name: 'nowhere',
@@ -60,11 +49,11 @@ describe('Lifecycle, on a manual clock shared with the emulator', () => {
     return run
   }
 
-  const lifecycle = (onTimeout: LifecyclePolicy['onTimeout']) =>
+  const lifecycle = (onTimeout: LifecyclePolicy['onTimeout'], onSubmitted = (_ids: string[]) => {}) =>
     new Lifecycle({
       policy: { maxWaitMs: 2_000, onTimeout, cancelOnAbort: false, retryErrored: true },
       log: (line) => logs.push(line),
-      onSubmitted: () => undefined,
+      onSubmitted,
     })
 
   const graded = async (grader: RunGrader) =>
@@ -128,12 +117,18 @@ describe('Lifecycle, on a manual clock shared with the emulator', () => {
       messages: [{ role: 'user' as const, content: '<Rubric>polite</Rubric>' }],
     }
 
-    it('is not asked once max-wait has run out with on-timeout: cancel: its assertions error', async () => {
-      const run = await submitted(3_000)
+    /** The outputs graded with on-timeout: cancel, and one question for the judge. */
+    async function outputsGraded(processingMs: number) {
+      const run = await submitted(processingMs)
       const grader = new RunGrader(onceEach(cases))
       expect(await lifecycle('cancel').waitAndGrade(run, grader, requestOf)).toBeUndefined()
       const judge = new JudgeBook()
       judge.answer(rubric)
+      return { run, grader, judge }
+    }
+
+    it('is not asked once max-wait has run out with on-timeout: cancel: its assertions error', async () => {
+      const { run, grader, judge } = await outputsGraded(3_000)
       expect(await lifecycle('cancel').judgeOutputs(run.judgeRun(), judge, grader)).toBeUndefined()
       expect(logs).toContain(
         'Model-graded assertions: 1 judge requests are not sent: max-wait ran out before the judge was asked (on-timeout: cancel).',
@@ -146,17 +141,9 @@ describe('Lifecycle, on a manual clock shared with the emulator', () => {
     })
 
     it('is asked in a batch of its own while max-wait lasts', async () => {
-      const run = await submitted(500)
-      const grader = new RunGrader(onceEach(cases))
-      expect(await lifecycle('cancel').waitAndGrade(run, grader, requestOf)).toBeUndefined()
-      const judge = new JudgeBook()
-      judge.answer(rubric)
+      const { run, grader, judge } = await outputsGraded(500)
       const submittedIds: string[][] = []
-      const asking = new Lifecycle({
-        policy: { maxWaitMs: 2_000, onTimeout: 'cancel', cancelOnAbort: false, retryErrored: true },
-        log: (line) => logs.push(line),
-        onSubmitted: (ids) => submittedIds.push(ids),
-      })
+      const asking = lifecycle('cancel', (ids) => submittedIds.push(ids))
       expect(await asking.judgeOutputs(run.judgeRun(), judge, grader)).toBeUndefined()
       // The outputs' batch, two retry rounds of t1, then the judge's batch.
       expect(emulator.createdBatches()).toHaveLength(4)

@@ -3,13 +3,13 @@ import { createAnthropicClient } from '../../src/batch/client.js'
 import { BatchRun, MAX_RETRY_ROUNDS } from '../../src/batch/run.js'
 import { RunGrader } from '../../src/grading/run-grader.js'
 import type { RunState, RunStateStore } from '../../src/batch/run-state.js'
-import type { EvalCase } from '../../src/suite/loader.js'
 import {
   startBatchEmulator,
   type BatchEmulator,
   type BatchEmulatorOptions,
 } from '../../test-servers/batch-emulator.js'
 import { manualClock } from '../../test-servers/manual-clock.js'
+import { bareCase } from '../fixtures/cases.js'
 import { onceEach, whole } from '../fixtures/messages.js'
 
 const request = (i: number): BatchRequest => ({
@@ -18,20 +18,7 @@ const request = (i: number): BatchRequest => ({
 })
 
 function casesOf(requests: BatchRequest[]): Map<string, Sample> {
-  return onceEach(
-    requests.map((r): EvalCase => ({
-      id: r.custom_id,
-      description: undefined,
-      file: 's.yml',
-      line: 1,
-      vars: {},
-      prompt: 'q',
-      params: r.params,
-      assertions: [],
-      threshold: undefined,
-      transform: undefined,
-    })),
-  )
+  return onceEach(requests.map(bareCase))
 }
 
 /** A store that keeps states in memory and lists what was saved, as a re-run would find it. */
@@ -137,6 +124,7 @@ describe('BatchRun', () => {
     expect(followUps).toHaveLength(MAX_RETRY_ROUNDS)
     expect(followUps.map((b) => b.requests.map((r) => r.custom_id))).toEqual([['t1'], ['t1']])
     expect(logs.join('\n')).toContain('Retrying 1 request(s) that errored')
+    expect(logs).toContain(`Created batch ${followUps[0].id} with 1 request.`)
     const graded = await grader.finish()
     expect(whole(graded.outcomes).map((o) => [o.customId, o.status, o.error?.type ?? null])).toEqual([
       ['t0', 'passed', null],

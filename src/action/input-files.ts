@@ -1,0 +1,54 @@
+/**
+ * The files inputs name beside the suites: `pricing` (prices over the built-in table) and `baseline` (an
+ * earlier run's results to compare with). Both are read as the suites are, confined to the workspace and
+ * the allowed-paths directories.
+ */
+import path from 'node:path'
+import { UserError } from '../common/user-error.js'
+import { createPricer, loadPriceOverrides, setPricer } from '../cost/pricing.js'
+import * as log from '../github/log.js'
+import { readBaseline, type Baseline } from '../report/baseline.js'
+import { FileRefusedError } from '../suite/file-refs.js'
+import type { SuiteIO } from '../suite/loader.js'
+
+/** Prices from the `pricing` file, over the built-in table, for every cost this run computes. */
+export function usePriceOverrides(file: string, io: SuiteIO): void {
+  const text = readInputFile('pricing', file, file, io)
+  if (text === undefined)
+    throw new UserError(
+      `The pricing file ${file} does not exist or cannot be read. Check the 'pricing' input.`,
+    )
+  const pricer = createPricer(loadPriceOverrides(text, file))
+  setPricer(pricer)
+  const { changed = [], added = [] } = pricer.overrides ?? {}
+  log.info(`Prices from ${file}: ${added.length} model(s) added, ${changed.length} changed.`)
+}
+
+/** The `baseline` results file; a missing one is a warning (a first run has none), a malformed one an error. */
+export function loadBaseline(workspace: string, input: string, io: SuiteIO): Baseline | undefined {
+  const absolute = path.resolve(workspace, input)
+  // Named as the workspace has it: the runner's absolute path means nothing to a reviewer.
+  const file = path.relative(workspace, absolute)
+  const text = readInputFile('baseline', absolute, file, io)
+  if (text === undefined) {
+    log.warning(
+      `No baseline results file at ${file}, so the report has no comparison. Check the 'baseline' input, and that ` +
+        'the step that downloads or restores it ran.',
+    )
+    return undefined
+  }
+  const baseline = readBaseline(text, file)
+  log.info(`Comparing with the baseline ${file} (${baseline.total} tests, written ${baseline.generatedAt}).`)
+  return baseline
+}
+
+/** The file's text, or undefined when it cannot be read; a file the IO refuses is the input's error. */
+function readInputFile(input: string, absolute: string, shown: string, io: SuiteIO): string | undefined {
+  try {
+    return io.readText(absolute)
+  } catch (error) {
+    if (error instanceof FileRefusedError)
+      throw new UserError(`The '${input}' input: ${error.about(shown)}.`, { cause: error })
+    return undefined
+  }
+}
