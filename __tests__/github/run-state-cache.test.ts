@@ -269,6 +269,20 @@ describe('actionsCacheRunStateStore without the cache service', () => {
       expect(fake.calls).toEqual([])
     },
   )
+
+  it('says once that the cache is not available, however often the run saves and loads', async () => {
+    useEnv({})
+    const store = actionsCacheRunStateStore()
+    const log = await logOf(async () => {
+      expect(await store.load(RUN_A)).toBeUndefined()
+      await store.save(state(RUN_A, ['msgbatch_01']))
+      await store.save(state(RUN_A, ['msgbatch_01', 'msgbatch_02']))
+    })
+    expect(log.match(/The actions cache is not available/g)).toHaveLength(1)
+    expect(log).toContain(
+      "the batches are not recorded there, and no earlier attempt's batches can be found there",
+    )
+  })
 })
 
 describe('the fake cache service', () => {

@@ -109,12 +109,16 @@ export class BatchRun {
         `Resuming ${earlierIds.join(', ')}, created by an earlier attempt of this run (found in the ${store.name}).`,
       )
     }
-    const what = this.role === 'judge' ? 'judge requests' : 'requests'
     if (slices.length > 1)
       log(
-        `${requests.length} ${what} go into ${slices.length} batches (at most 100,000 requests and 256 MB each).`,
+        `${this.counted(requests.length)} go into ${slices.length} batches (at most 100,000 requests and 256 MB each).`,
       )
     for (let i = this.batchIds.length; i < slices.length; i++) await this.create(slices[i])
+  }
+
+  /** `n` of this role's requests, in words: "1 request", "4 judge requests". */
+  private counted(n: number): string {
+    return `${n} ${this.role === 'judge' ? 'judge ' : ''}request${n === 1 ? '' : 's'}`
   }
 
   /** Collects batches created elsewhere (the `batch-id` input): nothing is submitted. */
@@ -163,8 +167,7 @@ export class BatchRun {
       )
     }
     this.batchIds.push(batch.id)
-    const what = this.role === 'judge' ? 'judge requests' : 'requests'
-    this.options.log(`Created batch ${batch.id} with ${slice.requests.length} ${what}.`)
+    this.options.log(`Created batch ${batch.id} with ${this.counted(slice.requests.length)}.`)
     await this.options.store.save(this.state())
     return batch
   }

@@ -81,16 +81,23 @@ export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOpti
     return path.join(directory, 'claude-batch-evals', `run-state-${name}.json`)
   }
 
-  /** `@actions/cache` when its service is available, else undefined (said in the log). */
-  async function available(doing: string): Promise<typeof ActionsCache | undefined> {
+  /** Whether the log has said the cache is not available: once is enough, however often the run saves. */
+  let saidUnavailable = false
+
+  /** `@actions/cache` when its service is available, else undefined (said in the log, once). */
+  async function available(): Promise<typeof ActionsCache | undefined> {
     // isFeatureAvailable needs one of these URLs: without both, the module need not be loaded to know.
     if (process.env.ACTIONS_RESULTS_URL || process.env.ACTIONS_CACHE_URL) {
       const cache = await (actionsCache ??= import('@actions/cache'))
       if (cache.isFeatureAvailable()) return cache
     }
-    log.info(
-      `The actions cache is not available (no ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL in the environment), so ${doing}.`,
-    )
+    if (!saidUnavailable) {
+      saidUnavailable = true
+      log.info(
+        'The actions cache is not available (no ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL in the environment), so ' +
+          "the batches are not recorded there, and no earlier attempt's batches can be found there.",
+      )
+    }
     return undefined
   }
 
@@ -98,7 +105,7 @@ export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOpti
     name: 'actions cache',
 
     async load(runKey) {
-      const cache = await available("no earlier attempt's batches can be found there")
+      const cache = await available()
       if (!cache) return undefined
       const file = stateFile(runKey)
       const prefix = `${keyPrefix}${runKey}-`
@@ -130,7 +137,7 @@ export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOpti
     },
 
     async save(state) {
-      const cache = await available('the batches are not recorded there')
+      const cache = await available()
       if (!cache) return
       const file = stateFile(state.runKey)
       const key = `${keyPrefix}${state.runKey}-${uniqueMillis()}`
