@@ -66,11 +66,17 @@ export function suiteSchemaForAction(schema: Schema): Schema {
   return transform(schema) as Schema
 }
 
-function standalone(schema: Schema, exports: Record<string, string>, source: string) {
+function standalone(
+  schema: Schema,
+  exports: Record<string, string>,
+  source: string,
+  options: { strictNumbers?: boolean } = {},
+) {
   const ajv = new Ajv({
     allErrors: true,
     verbose: true,
     strict: false,
+    ...options,
     code: { source: true, esm: true, lines: true },
   })
   ajv.addSchema(schema)
@@ -103,6 +109,8 @@ export function generatedValidators(): Generated[] {
         prices,
         { validatePrices: pricesId, validatePriceTable: `${pricesId}#/definitions/built_in_table` },
         'schema/prices.schema.json',
+        // A price is finite: YAML's .nan and 1e400 (Infinity) are refused.
+        { strictNumbers: true },
       ),
     },
   ]

@@ -1,3 +1,8 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Ajv } from 'ajv'
+import { generatedValidators } from '../../scripts/generate-validators.js'
 import {
   BUILT_IN_TABLE,
   loadPriceOverrides,
@@ -5,6 +10,9 @@ import {
   PricingFileError,
   resolveModel,
 } from '../../src/cost/price-table.js'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const readJson = (file: string) => JSON.parse(readFileSync(path.join(ROOT, file), 'utf8'))
 
 /** The problems a pricing file is refused with, as `file:line: message` lines. */
 function problems(text: string, file = 'prices.yml'): string[] {
@@ -16,6 +24,28 @@ function problems(text: string, file = 'prices.yml'): string[] {
   }
   throw new Error('the file was accepted')
 }
+
+describe('the published price schema', () => {
+  const schema = readJson('schema/prices.schema.json')
+  // Editors validate with standard JSON Schema tools; the action checks with ajv's code of the same file.
+  const ajv = new Ajv({ allErrors: true, strict: false }).addSchema(schema)
+
+  it('accepts the built-in table as a table and as a pricing file, and refuses a misspelt key', () => {
+    const table = ajv.getSchema(`${schema.$id}#/definitions/built_in_table`)
+    const file = ajv.getSchema(schema.$id)
+    const prices = readJson('src/cost/prices.json')
+    expect([table?.(prices), table?.errors]).toEqual([true, null])
+    expect([file?.(prices), file?.errors]).toEqual([true, null])
+    expect(file?.({ models: { acme: { input: 1, output: 2, ouptut: 2 } } })).toBe(false)
+    expect(table?.({ models: {}, aliases: {} })).toBe(false)
+  })
+
+  it('is what the action checks with: src/cost/prices-schema-validator.ts is generated from it', () => {
+    const generated = generatedValidators().find((v) => v.file === 'src/cost/prices-schema-validator.ts')
+    const fix = 'stale: run `npx tsx scripts/generate-validators.ts`'
+    expect(readFileSync(path.join(ROOT, generated?.file ?? ''), 'utf8') === generated?.code || fix).toBe(true)
+  })
+})
 
 describe('the built-in table', () => {
   it('has its date and source', () => {
@@ -147,7 +177,7 @@ describe('loadPriceOverrides', () => {
     ])
   })
 
-  it('names the model and the key of every bad entry', () => {
+  it('names the model and the key of every bad entry, in the order the file is written', () => {
     const text = [
       'models:', // 1
       '  acme-a: 3', // 2
@@ -166,8 +196,8 @@ describe('loadPriceOverrides', () => {
     expect(problems(text)).toEqual([
       "prices.yml:2: model 'acme-a' must be a mapping (got 3)",
       "prices.yml:4: model 'acme-b': 'input' must be a number of USD per million tokens, 0 or more (got -1)",
-      "prices.yml:7: model 'acme-b': long_context: 'above_input_tokens' must be a whole number of input tokens above 0 (got 1.5)",
       "prices.yml:6: model 'acme-b': long_context: 'output' is missing: give its price in USD per million tokens",
+      "prices.yml:7: model 'acme-b': long_context: 'above_input_tokens' must be a whole number of input tokens above 0 (got 1.5)",
       "prices.yml:12: model 'acme-c': inference_geo 'us' must be a number of times the price, above 0 (got 0)",
       "prices.yml:13: model 'acme-c': server_tools: unknown key 'web_search_request' (did you mean 'web_search_requests'?); the keys are web_search_requests, web_fetch_requests",
     ])
@@ -180,9 +210,9 @@ describe('loadPriceOverrides', () => {
       ),
     ).toEqual([
       'prices.yml:2: \'server_tool_batch_multiplier\' must be a number of times the standard fee (or null), above 0 (got "half")',
+      "prices.yml:3: 'batch_multiplier' must be a number of times the standard price, above 0 (got 0)",
       "prices.yml:4: cache_multipliers 'cache_write_5m' must be a number of times the input price, above 0 (got nothing)",
       "prices.yml:4: cache_multipliers 'cache_write_1h' must be a number of times the input price, above 0 (got nothing)",
-      "prices.yml:3: 'batch_multiplier' must be a number of times the standard price, above 0 (got 0)",
     ])
     // YAML's .nan and a number past a double's range, which JSON would show as null.
     expect(problems('models:\n  acme: { input: .nan, output: 1e400 }\n')).toEqual([
@@ -195,6 +225,16 @@ describe('loadPriceOverrides', () => {
       aliases: {},
       server_tool_batch_multiplier: null,
     })
+  })
+
+  it('refuses a note that is not text and an alias that names no model id', () => {
+    expect(
+      problems('models:\n  acme: { input: 1, output: 2, note: 5 }\naliases:\n  a: ""\n  b: [acme]\n'),
+    ).toEqual([
+      "prices.yml:2: model 'acme': 'note' must be text (got 5)",
+      'prices.yml:4: alias \'a\' must be a model id (got "")',
+      "prices.yml:5: alias 'b' must be a model id (got a list)",
+    ])
   })
 
   it('lets aliases name the table’s models and the file’s', () => {

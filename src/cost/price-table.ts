@@ -1,10 +1,22 @@
 /**
  * The price table: the built-in `prices.json` (checked when this module loads) and the `pricing` input's file,
- * which overrides or adds models. Pure: the caller reads the file and passes its text.
+ * which overrides or adds models, both checked against schema/prices.schema.json by ajv's code of it
+ * (`prices-schema-validator.ts`, generated at build time). Pure: the caller reads the file and passes its text.
  */
+import pricesSchema from '../../schema/prices.schema.json' with { type: 'json' }
 import builtInJson from './prices.json' with { type: 'json' }
 import { didYouMean } from '../common/did-you-mean.js'
+import {
+  expectation,
+  inValueOrder,
+  keyOf,
+  valuePathOf,
+  type SchemaError,
+  type SchemaNode,
+  type Validator,
+} from '../suite/schema-errors.js'
 import { formatOf, parseSource, type SourceDocument, type ValuePath } from '../suite/source.js'
+import { validatePrices, validatePriceTable } from './prices-schema-validator.js'
 import { UserError } from '../common/user-error.js'
 
 /** A model's token prices in USD per million tokens; cache prices it omits follow `cache_multipliers`. */
@@ -26,8 +38,7 @@ export interface LongContextTier extends TokenPrices {
 }
 
 /** The fields of `usage.server_tool_use` (the SDK's `ServerToolUsage`) that have a fee per request. */
-export const SERVER_TOOL_FIELDS = ['web_search_requests', 'web_fetch_requests'] as const
-export type ServerToolField = (typeof SERVER_TOOL_FIELDS)[number]
+export type ServerToolField = 'web_search_requests' | 'web_fetch_requests'
 /** USD per request. */
 export type ServerToolFees = Partial<Record<ServerToolField, number>>
 
@@ -85,217 +96,10 @@ export class PricingFileError extends UserError {
   }
 }
 
-const TOKEN_KEYS = ['input', 'output', 'cache_write_5m', 'cache_write_1h', 'cache_read'] as const
-const ENTRY_KEYS = [...TOKEN_KEYS, 'long_context', 'inference_geo', 'server_tools', 'note']
-const TIER_KEYS = ['above_input_tokens', ...TOKEN_KEYS]
-const CACHE_MULTIPLIER_KEYS = ['cache_write_5m', 'cache_write_1h', 'cache_read'] as const
-const INFO_KEYS = ['date', 'source', 'sources', 'unit', 'notes']
-const OVERRIDE_KEYS = [
-  'models',
-  'aliases',
-  'server_tools',
-  'server_tool_batch_multiplier',
-  'cache_multipliers',
-  'batch_multiplier',
-  ...INFO_KEYS,
-]
-
 /** The line of the value at a path: its key's line, where it has one. */
 type Where = (path: ValuePath) => number
 
-/** Checks a parsed table or pricing file, collecting problems instead of stopping at the first. */
-class Checker {
-  readonly problems: { line: number; message: string }[] = []
-  constructor(private readonly where: Where) {}
-
-  problem(path: ValuePath, message: string) {
-    this.problems.push({ line: this.where(path), message })
-  }
-
-  mapping(value: unknown, path: ValuePath, what: string): Record<string, unknown> | undefined {
-    if (isRecord(value)) return value
-    this.problem(path, `${what} must be a mapping (got ${describe(value)})`)
-    return undefined
-  }
-
-  unknownKeys(value: Record<string, unknown>, known: readonly string[], path: ValuePath, what: string) {
-    for (const key of Object.keys(value)) {
-      if (known.includes(key)) continue
-      this.problem(
-        [...path, key],
-        `${what}unknown key '${key}'${didYouMean(key, known)}; the keys are ${known.join(', ')}`,
-      )
-    }
-  }
-
-  /** A number of USD (or a multiplier): finite and 0 or more (above 0 when `positive`). */
-  amount(value: unknown, path: ValuePath, what: string, unit: string, positive = false): number | undefined {
-    if (typeof value === 'number' && Number.isFinite(value) && (positive ? value > 0 : value >= 0)) {
-      return value
-    }
-    const bound = positive ? 'above 0' : '0 or more'
-    this.problem(path, `${what} must be a number of ${unit}, ${bound} (got ${describe(value)})`)
-    return undefined
-  }
-
-  tokenPrices(value: Record<string, unknown>, path: ValuePath, what: string): TokenPrices | undefined {
-    const prices: Record<string, number> = {}
-    let complete = true
-    for (const key of TOKEN_KEYS) {
-      if (value[key] === undefined) {
-        if (key === 'input' || key === 'output') {
-          this.problem(path, `${what}'${key}' is missing: give its price in USD per million tokens`)
-          complete = false
-        }
-        continue
-      }
-      const price = this.amount(value[key], [...path, key], `${what}'${key}'`, 'USD per million tokens')
-      if (price === undefined) complete = false
-      else prices[key] = price
-    }
-    return complete ? (prices as unknown as TokenPrices) : undefined
-  }
-
-  entry(value: unknown, path: ValuePath, model: string): PriceEntry | undefined {
-    const what = `model '${model}': `
-    const entry = this.mapping(value, path, `model '${model}'`)
-    if (!entry) return undefined
-    this.unknownKeys(entry, ENTRY_KEYS, path, what)
-    const prices = this.tokenPrices(entry, path, what)
-    let ok = prices !== undefined
-    const result: PriceEntry = { ...(prices ?? { input: 0, output: 0 }) }
-
-    if (entry.long_context !== undefined) {
-      const tierPath = [...path, 'long_context']
-      const tier = this.mapping(entry.long_context, tierPath, `${what}'long_context'`)
-      if (tier) {
-        this.unknownKeys(tier, TIER_KEYS, tierPath, `${what}long_context: `)
-        const above = tier.above_input_tokens
-        if (typeof above !== 'number' || !Number.isSafeInteger(above) || above <= 0) {
-          ok = false
-          this.problem(
-            [...tierPath, 'above_input_tokens'],
-            `${what}long_context: 'above_input_tokens' must be a whole number of input tokens above 0 ` +
-              `(got ${describe(above)})`,
-          )
-        }
-        const tierPrices = this.tokenPrices(tier, tierPath, `${what}long_context: `)
-        if (tierPrices && typeof above === 'number') {
-          result.long_context = { above_input_tokens: above, ...tierPrices }
-        } else ok = false
-      } else ok = false
-    }
-
-    if (entry.inference_geo !== undefined) {
-      const geoPath = [...path, 'inference_geo']
-      const geos = this.mapping(entry.inference_geo, geoPath, `${what}'inference_geo'`)
-      if (geos) {
-        result.inference_geo = {}
-        for (const [geo, multiplier] of Object.entries(geos)) {
-          const checked = this.amount(
-            multiplier,
-            [...geoPath, geo],
-            `${what}inference_geo '${geo}'`,
-            'times the price',
-            true,
-          )
-          if (checked === undefined) ok = false
-          else result.inference_geo[geo] = checked
-        }
-      } else ok = false
-    }
-
-    if (entry.server_tools !== undefined) {
-      const fees = this.serverTools(entry.server_tools, [...path, 'server_tools'], what)
-      if (fees) result.server_tools = fees
-      else ok = false
-    }
-
-    if (entry.note !== undefined) {
-      if (typeof entry.note === 'string') result.note = entry.note
-      else this.problem([...path, 'note'], `${what}'note' must be text`)
-    }
-    return ok ? result : undefined
-  }
-
-  serverTools(value: unknown, path: ValuePath, what = ''): ServerToolFees | undefined {
-    const fees = this.mapping(value, path, `${what}'server_tools'`)
-    if (!fees) return undefined
-    this.unknownKeys(fees, SERVER_TOOL_FIELDS, path, `${what}server_tools: `)
-    const result: ServerToolFees = {}
-    let ok = true
-    for (const field of SERVER_TOOL_FIELDS) {
-      if (fees[field] === undefined) continue
-      const fee = this.amount(
-        fees[field],
-        [...path, field],
-        `${what}server_tools '${field}'`,
-        'USD per request',
-      )
-      if (fee === undefined) ok = false
-      else result[field] = fee
-    }
-    return ok ? result : undefined
-  }
-
-  models(value: unknown, path: ValuePath): Record<string, PriceEntry> {
-    const models = this.mapping(value, path, "'models'")
-    const result: Record<string, PriceEntry> = {}
-    for (const [model, entry] of Object.entries(models ?? {})) {
-      const checked = this.entry(entry, [...path, model], model)
-      if (checked) result[model] = checked
-    }
-    return result
-  }
-
-  aliases(value: unknown, path: ValuePath): Record<string, string> {
-    const aliases = this.mapping(value, path, "'aliases'")
-    const result: Record<string, string> = {}
-    for (const [alias, target] of Object.entries(aliases ?? {})) {
-      if (typeof target === 'string' && target !== '') result[alias] = target
-      else this.problem([...path, alias], `alias '${alias}' must name a model id (got ${describe(target)})`)
-    }
-    return result
-  }
-
-  cacheMultipliers(value: unknown, path: ValuePath): PriceTable['cache_multipliers'] | undefined {
-    const multipliers = this.mapping(value, path, "'cache_multipliers'")
-    if (!multipliers) return undefined
-    this.unknownKeys(multipliers, CACHE_MULTIPLIER_KEYS, path, 'cache_multipliers: ')
-    const result: Record<string, number> = {}
-    let complete = true
-    for (const key of CACHE_MULTIPLIER_KEYS) {
-      const checked = this.amount(
-        multipliers[key],
-        [...path, key],
-        `cache_multipliers '${key}'`,
-        'times the input price',
-        true,
-      )
-      // Every key is checked, so that all their problems are reported at once.
-      if (checked === undefined) complete = false
-      else result[key] = checked
-    }
-    return complete ? (result as PriceTable['cache_multipliers']) : undefined
-  }
-
-  /** Every alias must name a model of `models` (the table's and the file's together). */
-  aliasTargets(
-    aliases: Record<string, string>,
-    models: Record<string, unknown>,
-    path: ValuePath,
-    where: string,
-  ) {
-    for (const [alias, target] of Object.entries(aliases)) {
-      if (models[target]) continue
-      const hint = didYouMean(target, Object.keys(models))
-      this.problem(
-        [...path, alias],
-        `alias '${alias}' names '${target}', which is not a model ${where}${hint}`,
-      )
-    }
-  }
-}
+type Problem = { line: number; message: string }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -311,41 +115,118 @@ function describe(value: unknown): string {
   return JSON.stringify(value)
 }
 
-/** The built-in table, checked once: a mistake in `prices.json` is a bug that must fail every test. */
-function checkBuiltIn(value: unknown): PriceTable {
-  const checker = new Checker(() => 0)
-  const table = checker.mapping(value, [], 'prices.json') ?? {}
-  const models = checker.models(table.models, ['models'])
-  const aliases = checker.aliases(table.aliases, ['aliases'])
-  checker.aliasTargets(aliases, models, ['aliases'], 'of the table')
-  const cacheMultipliers = checker.cacheMultipliers(table.cache_multipliers, ['cache_multipliers'])
-  const batchMultiplier = checker.amount(
-    table.batch_multiplier,
-    ['batch_multiplier'],
-    "'batch_multiplier'",
-    'times the standard price',
-    true,
-  )
-  const serverTools = checker.serverTools(table.server_tools, ['server_tools'])
-  const toolBatch = table.server_tool_batch_multiplier
-  if (toolBatch !== null) {
-    checker.amount(toolBatch, [], "'server_tool_batch_multiplier'", 'times the standard fee (or null)', true)
+/** `model 'acme': ` before the keys of a model's entry, `model 'acme': long_context: ` in its tier. */
+function scopeOf(path: ValuePath): string {
+  const [first, model, ...rest] = path.map(String)
+  const parts = first === 'models' && model !== undefined ? [`model '${model}'`, ...rest] : path.map(String)
+  return parts.map((part) => `${part}: `).join('')
+}
+
+/** `model 'acme': long_context: 'input'`, `model 'acme': inference_geo 'us'`, `alias 'a'`, `'batch_multiplier'`. */
+function nameOf(path: ValuePath): string {
+  const [first, second, ...rest] = path.map(String)
+  if (first === undefined) return 'the file'
+  if (first === 'aliases' && second !== undefined) return `alias '${second}'`
+  const isModel = first === 'models' && second !== undefined
+  const model = isModel ? `model '${second}'` : ''
+  const member = isModel ? rest : [first, second].filter((part) => part !== undefined)
+  if (member.length === 0) return model
+  const [scope, key] = member
+  const named =
+    key === undefined
+      ? `'${scope}'`
+      : scope === 'long_context'
+        ? `long_context: '${key}'`
+        : `${scope} '${key}'`
+  return isModel ? `${model}: ${named}` : named
+}
+
+/** Token prices name what a missing one is in; every other missing key is a value of nothing. */
+const TOKEN_PRICE = '#/definitions/usd_per_million_tokens'
+
+function problemOf(error: SchemaError, root: unknown, where: Where): Problem {
+  const path = valuePathOf(root, error.instancePath)
+  const node = error.parentSchema
+  const key = keyOf(error)
+  if (error.keyword === 'additionalProperties' && key !== undefined) {
+    const known = Object.keys(node.properties ?? {})
+    const fix =
+      path.length === 0 && key.startsWith('claude')
+        ? "; model prices go under 'models:'"
+        : didYouMean(key, known)
+    const message = `${scopeOf(path)}unknown key '${key}'${fix}; the keys are ${known.join(', ')}`
+    return { line: where([...path, key]), message }
   }
-  for (const key of ['date', 'source'] as const) {
-    if (typeof table[key] !== 'string') checker.problem([key], `'${key}' must be text`)
-  }
-  if (checker.problems.length > 0 || !cacheMultipliers || batchMultiplier === undefined || !serverTools) {
-    throw new Error(
-      `src/prices.json is not a valid price table:\n${checker.problems.map((p) => `  ${p.message}`).join('\n')}`,
-    )
+  if (error.keyword === 'required' && key !== undefined) {
+    const property = (node.properties ?? {})[key] as { $ref?: string }
+    if (property.$ref === TOKEN_PRICE) {
+      const message = `${scopeOf(path)}'${key}' is missing: give its price in USD per million tokens`
+      return { line: where(path), message }
+    }
+    const title = expectation(definitionOf(property))
+    return {
+      line: where([...path, key]),
+      message: `${nameOf([...path, key])} must be ${title} (got nothing)`,
+    }
   }
   return {
-    date: table.date as string,
-    source: table.source as string,
-    cache_multipliers: cacheMultipliers,
-    batch_multiplier: batchMultiplier,
-    server_tools: serverTools,
-    server_tool_batch_multiplier: toolBatch as number | null,
+    line: where(path),
+    message: `${nameOf(path)} must be ${expectation(node)} (got ${describe(error.data)})`,
+  }
+}
+
+/** A property's schema node, through its `$ref`. */
+function definitionOf(property: { $ref?: string }): SchemaNode {
+  const definitions = pricesSchema.definitions as Record<string, SchemaNode>
+  return property.$ref ? definitions[property.$ref.replace('#/definitions/', '')] : (property as SchemaNode)
+}
+
+/** The value's problems against a validator of schema/prices.schema.json, in the order the file is written. */
+function schemaProblems(validate: Validator, value: unknown, where: Where): Problem[] {
+  if (validate(value)) return []
+  return inValueOrder(value, validate.errors ?? []).map((error) => problemOf(error, value, where))
+}
+
+/** Every alias must name a model of `models` (the table's and the file's together). */
+function aliasTargetProblems(
+  aliases: unknown,
+  models: Record<string, unknown>,
+  of: string,
+  where: Where,
+): Problem[] {
+  const problems: Problem[] = []
+  for (const [alias, target] of Object.entries(isRecord(aliases) ? aliases : {})) {
+    if (typeof target !== 'string' || target === '' || Object.hasOwn(models, target)) continue
+    const hint = didYouMean(target, Object.keys(models))
+    const message = `alias '${alias}' names '${target}', which is not a model ${of}${hint}`
+    problems.push({ line: where(['aliases', alias]), message })
+  }
+  return problems
+}
+
+/** The built-in table, checked once: a mistake in `prices.json` is a bug that must fail every test. */
+function checkBuiltIn(value: unknown): PriceTable {
+  const where = () => 0
+  const table = value as PriceTable
+  const problems = [
+    ...schemaProblems(validatePriceTable as Validator, value, where),
+    ...aliasTargetProblems(table.aliases, table.models ?? {}, 'of the table', where),
+  ]
+  if (problems.length > 0) {
+    throw new Error(
+      `src/prices.json is not a valid price table:\n${problems.map((p) => `  ${p.message}`).join('\n')}`,
+    )
+  }
+  // Without the keys for people (sources, unit, notes).
+  const { date, source, cache_multipliers, batch_multiplier, server_tools, models, aliases } = table
+  const { server_tool_batch_multiplier } = table
+  return {
+    date,
+    source,
+    cache_multipliers,
+    batch_multiplier,
+    server_tools,
+    server_tool_batch_multiplier,
     models,
     aliases,
   }
@@ -353,11 +234,19 @@ function checkBuiltIn(value: unknown): PriceTable {
 
 export const BUILT_IN_TABLE: Readonly<PriceTable> = checkBuiltIn(builtInJson)
 
+/** The file-wide rules a pricing file may set (its other keys are for people). */
+const OVERRIDE_RULES = [
+  'server_tools',
+  'server_tool_batch_multiplier',
+  'cache_multipliers',
+  'batch_multiplier',
+] as const
+
 /**
- * A `pricing` file's text (JSON or YAML, by its extension; YAML when it has none), checked: the same shape as
- * `prices.json`, with `models` and/or `aliases` (and, optionally, `server_tools`,
- * `server_tool_batch_multiplier`, `cache_multipliers` and `batch_multiplier`). Throws `PricingFileError`
- * naming the file, the line and the model of every problem.
+ * A `pricing` file's text (JSON or YAML, by its extension; YAML when it has none), checked against
+ * schema/prices.schema.json: the same shape as `prices.json`, with `models` and/or `aliases` (and, optionally,
+ * `server_tools`, `server_tool_batch_multiplier`, `cache_multipliers` and `batch_multiplier`). Throws
+ * `PricingFileError` naming the file, the line and the model of every problem.
  */
 export function loadPriceOverrides(text: string, file: string): PriceOverrides {
   const format = formatOf(file) ?? 'yaml'
@@ -367,15 +256,13 @@ export function loadPriceOverrides(text: string, file: string): PriceOverrides {
     ])
   }
   const parsed = parseSource(text, format)
-  const fail = (problems: { line: number; message: string }[]) =>
-    new PricingFileError(problems.map((p) => ({ file, ...p })))
+  const fail = (problems: Problem[]) => new PricingFileError(problems.map((p) => ({ file, ...p })))
   if (!parsed.document) throw fail(parsed.problems)
   const document: SourceDocument = parsed.document
-  const checker = new Checker((path) =>
+  const where: Where = (path) =>
     path.length === 0
       ? document.lineOf(path)
-      : document.keyLineOf(path.slice(0, -1), String(path[path.length - 1])),
-  )
+      : document.keyLineOf(path.slice(0, -1), String(path[path.length - 1]))
 
   const value = document.value
   if (value === null || value === undefined) {
@@ -383,55 +270,25 @@ export function loadPriceOverrides(text: string, file: string): PriceOverrides {
       { line: 1, message: "the file is empty: give the prices under 'models:' (and any 'aliases:')" },
     ])
   }
-  const top = checker.mapping(value, [], 'the file')
-  if (!top) throw fail(checker.problems)
-  for (const key of Object.keys(top)) {
-    if (OVERRIDE_KEYS.includes(key)) continue
-    const fix = key.startsWith('claude')
-      ? "; model prices go under 'models:'"
-      : didYouMean(key, OVERRIDE_KEYS)
-    checker.problem([key], `unknown key '${key}'${fix}; the keys are ${OVERRIDE_KEYS.join(', ')}`)
+  if (!isRecord(value)) {
+    throw fail([{ line: where([]), message: `the file must be a mapping (got ${describe(value)})` }])
   }
-  if (top.models === undefined && top.aliases === undefined) {
-    checker.problem([], "the file sets no prices: give them under 'models:' (and any 'aliases:')")
+  const problems = schemaProblems(validatePrices as Validator, value, where)
+  if (value.models === undefined && value.aliases === undefined) {
+    problems.push({
+      line: where([]),
+      message: "the file sets no prices: give them under 'models:' (and any 'aliases:')",
+    })
   }
+  const modelsAfter = { ...BUILT_IN_TABLE.models, ...(isRecord(value.models) ? value.models : {}) }
+  problems.push(...aliasTargetProblems(value.aliases, modelsAfter, `of the price table or of ${file}`, where))
+  if (problems.length > 0) throw fail(problems)
 
-  const overrides: PriceOverrides = {
-    file,
-    models: top.models === undefined ? {} : checker.models(top.models, ['models']),
-    aliases: top.aliases === undefined ? {} : checker.aliases(top.aliases, ['aliases']),
+  const { models = {}, aliases = {}, ...rules } = value as Partial<PriceTable>
+  const overrides: PriceOverrides = { file, models, aliases }
+  for (const rule of OVERRIDE_RULES) {
+    if (rules[rule] !== undefined) Object.assign(overrides, { [rule]: rules[rule] })
   }
-  const modelsAfter = { ...BUILT_IN_TABLE.models, ...(isRecord(top.models) ? top.models : {}) }
-  checker.aliasTargets(overrides.aliases, modelsAfter, ['aliases'], `of the price table or of ${file}`)
-  if (top.server_tools !== undefined) {
-    overrides.server_tools = checker.serverTools(top.server_tools, ['server_tools'])
-  }
-  if (top.server_tool_batch_multiplier !== undefined) {
-    const given = top.server_tool_batch_multiplier
-    overrides.server_tool_batch_multiplier =
-      given === null
-        ? null
-        : checker.amount(
-            given,
-            ['server_tool_batch_multiplier'],
-            "'server_tool_batch_multiplier'",
-            'times the standard fee (or null)',
-            true,
-          )
-  }
-  if (top.cache_multipliers !== undefined) {
-    overrides.cache_multipliers = checker.cacheMultipliers(top.cache_multipliers, ['cache_multipliers'])
-  }
-  if (top.batch_multiplier !== undefined) {
-    overrides.batch_multiplier = checker.amount(
-      top.batch_multiplier,
-      ['batch_multiplier'],
-      "'batch_multiplier'",
-      'times the standard price',
-      true,
-    )
-  }
-  if (checker.problems.length > 0) throw fail(checker.problems)
   return overrides
 }
 
