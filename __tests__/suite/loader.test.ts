@@ -2,6 +2,7 @@ import path from 'node:path'
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import { DEFAULT_MAX_TOKENS, type EvalCase } from '../../src/suite/loader.js'
 import { gradeTest } from '../../src/grading/graders/index.js'
+import { UserError } from '../../src/common/user-error.js'
 import { message } from '../fixtures/messages.js'
 import { FIXTURES, load, loadText, problemsOfText, write } from './suite-workspace.js'
 
@@ -369,6 +370,12 @@ describe('loadSuites', () => {
     await expect(loadText('tests: []')).rejects.toThrow(
       /^The suite has 1 problem; nothing was submitted\.\n {2}evals\/suite.yml:1: /,
     )
+  })
+
+  it("is a UserError named SuiteError, which the action prints as the user's to fix, not as a bug", async () => {
+    const error = await loadText('tests: []').catch((error: unknown) => error)
+    expect(error).toBeInstanceOf(UserError)
+    expect((error as Error).name).toBe('SuiteError')
   })
 })
 

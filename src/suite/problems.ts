@@ -3,6 +3,7 @@
  * an author sees every problem of every file at once, before anything is submitted.
  */
 import path from 'node:path'
+import { UserError } from '../common/user-error.js'
 import type { SourceFormat, SourceLines, SourceProblem, ValuePath } from './source.js'
 
 export interface SuiteProblem {
@@ -11,14 +12,13 @@ export interface SuiteProblem {
   message: string
 }
 
-/** Thrown with every problem found, so that one run shows them all. */
-export class SuiteError extends Error {
+/** Thrown with every problem found, so that one run shows them all: the user's to fix, not a bug. */
+export class SuiteError extends UserError {
   constructor(readonly problems: SuiteProblem[]) {
     super(
       `The suite has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was submitted.\n` +
         problems.map((p) => `  ${p.file}:${p.line}: ${p.message}`).join('\n'),
     )
-    this.name = 'SuiteError'
   }
 }
 
