@@ -8,7 +8,7 @@
  * four letters or more do. A criterion containing `[garbled]` gets a reply no type can parse.
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
-import { judgeTypeOf, type JudgeType } from '../src/grading/graders/model-graded.js'
+import { judgeTypeOf, type JudgeType } from '../src/grading/graders/judge-prompts.js'
 
 /** Where each default prompt puts the output and the criterion it is graded against. */
 const SECTIONS: Record<JudgeType, { output: RegExp; criterion: RegExp }> = {

@@ -36,16 +36,15 @@ export {
   type ScriptContext,
   type TestGrade,
 } from './types.js'
+export { DEFAULT_JUDGE_MAX_TOKENS, DEFAULT_JUDGE_MODEL } from './judge-check.js'
 export {
-  DEFAULT_JUDGE_MAX_TOKENS,
-  DEFAULT_JUDGE_MODEL,
   DEFAULT_JUDGE_PROMPTS,
-  DEFAULT_SCORE_THRESHOLD,
   JUDGE_MARKER,
   judgeTypeOf,
   type JudgePrompt,
   type JudgeType,
-} from './model-graded.js'
+} from './judge-prompts.js'
+export { DEFAULT_SCORE_THRESHOLD } from './model-graded.js'
 export { findJson } from './json.js'
 export { editDistance } from '../../common/edit-distance.js'
 export { rougeN, tokenize } from './similarity.js'
