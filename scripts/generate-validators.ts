@@ -77,7 +77,7 @@ function standalone(
     verbose: true,
     strict: false,
     ...options,
-    code: { source: true, esm: true, lines: true },
+    code: { source: true, esm: true },
   })
   ajv.addSchema(schema)
   const code = standaloneCode.default(ajv, exports)
