@@ -20,6 +20,47 @@ console.log(
     : `ANTHROPIC_API_KEY is set: submitting to the real Batch API${process.env.ANTHROPIC_BASE_URL ? ` at ${process.env.ANTHROPIC_BASE_URL}` : ''}\n`,
 )
 
+/**
+ * What the runner shows of the action's output: workflow commands are processed, not printed. A runner hides
+ * `::add-mask::` lines and prints *** for the values they mask, shows `::debug::` lines only in debug mode,
+ * and shows `::error::`, `::warning::` and `::notice::` as annotations: here, the level, title and suite line,
+ * then the message, unescaped. Fed the output chunk by chunk; `rest()` gives what is left at the end.
+ */
+function runnerView(): ((chunk: string) => string) & { rest: () => string } {
+  const masked: string[] = []
+  let pending = ''
+  const unescape = (text: string) => text.replace(/%(0D|0A|3A|2C|25)/g, (code) => decodeURIComponent(code))
+  const mask = (text: string) => masked.reduce((line, secret) => line.split(secret).join('***'), text)
+  const annotation = (level: string, properties: string, message: string) => {
+    const { title, file, line } = Object.fromEntries(
+      properties.split(',').map((property) => property.split('=').map(unescape)),
+    ) as Record<string, string | undefined>
+    const at = file ? ` (${file}${line ? `:${line}` : ''})` : ''
+    const text = unescape(message)
+    return title || at
+      ? `${level}: ${title ?? ''}${at}\n  ${text.replace(/\n/g, '\n  ')}`
+      : `${level}: ${text}`
+  }
+  const line = (text: string): string => {
+    const command = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(text)
+    const [, name, properties = '', value = ''] = command ?? []
+    if (name === 'add-mask') {
+      if (value !== '') masked.push(value)
+      return ''
+    }
+    if (name === 'debug') return ''
+    const level = { error: 'Error', warning: 'Warning', notice: 'Notice' }[name ?? '']
+    return `${mask(level ? annotation(level, properties, value) : text)}\n`
+  }
+  const view = (chunk: string) => {
+    const lines = (pending + chunk).split('\n')
+    pending = lines.pop() ?? ''
+    return lines.map(line).join('')
+  }
+  return Object.assign(view, { rest: () => (pending === '' ? '' : line(pending)) })
+}
+const shown = runnerView()
+
 try {
   const run = await runAction({
     workspace: PROJECT_ROOT,
@@ -29,9 +70,9 @@ try {
       ...(emulator && { 'anthropic-base-url': emulator.url, 'poll-interval': '1s' }),
       'results-file': '.demo/eval-results.json',
     },
-    // ::debug:: lines show only in a runner's debug mode; keep the demo's log as a normal run shows it.
-    onOutput: (chunk) => process.stdout.write(chunk.replace(/^::debug::.*\n/gm, '')),
+    onOutput: (chunk) => process.stdout.write(shown(chunk)),
   })
+  process.stdout.write(shown.rest())
   console.log('\n---------------- job summary ----------------\n')
   console.log(run.summary || '(empty)')
   console.log('---------------- step outputs ----------------\n')
