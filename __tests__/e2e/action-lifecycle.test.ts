@@ -227,16 +227,6 @@ describe('the batch lifecycle, run from dist/', () => {
     expect(rerun.outputs).toMatchObject({ status: 'passed', total: '3', passed: '3' })
     expect(creates()).toBe(2)
   })
-
-  it('collects each batch of the batch-id input once, whatever separates the ids', async () => {
-    emulator = await startBatchEmulator({ processingMs: 1, replies: REPLIES })
-    const submitted = await run({})
-    const batchId = submitted.outputs['batch-ids']
-    const collected = await run({ 'batch-id': `${batchId}\n${batchId}, ${batchId}` })
-    expect(collected.log).toContain(`Collecting ${batchId} (the batch-id input)`)
-    expect(collected.outputs).toMatchObject({ status: 'passed', passed: '3', 'batch-ids': batchId })
-  })
-
   it('creates no batch once the job is cancelled, and says nothing was submitted', async () => {
     emulator = await startBatchEmulator({ processingMs: 1, replies: REPLIES })
     // A wait no run of this test outlasts: the job is cancelled during it.
