@@ -298,12 +298,4 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
       })
     }
   })
-
-  it('does not create a judge batch only to cancel it when max-wait ran out with on-timeout: cancel', async () => {
-    emulator.scriptNextBatches({ processed: 4 })
-    const result = await run({ 'max-wait': '1s', 'on-timeout': 'cancel', 'retry-errored': 'false' })
-    expect(emulator.createdBatches()).toHaveLength(1)
-    expect(result.log).toContain('max-wait ran out before the judge was asked (on-timeout: cancel)')
-    expect(result.outputs['results-file']).not.toBe('')
-  })
 })
