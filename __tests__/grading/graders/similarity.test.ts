@@ -136,6 +136,19 @@ describe('rouge-n', () => {
       reason: 'expected ROUGE-N to reach threshold; ROUGE-N 0.43 < threshold 0.75',
     })
     expect(partial.score).toBeCloseTo(3 / 7, 10)
+    expect(await grade({ type: 'not-rouge-n', value: reference }, 'Refunds: thirty days.')).toMatchObject({
+      pass: true,
+      reason: 'ROUGE-N 0.43 < threshold 0.75',
+    })
+    expect(
+      await grade(
+        { type: 'not-rouge-n', value: reference },
+        'The refund window is thirty days from delivery!',
+      ),
+    ).toMatchObject({
+      pass: false,
+      reason: 'expected ROUGE-N below threshold; ROUGE-N 0.89 >= threshold 0.75',
+    })
     expect(
       (await grade({ type: 'rouge-n', value: reference, threshold: 0.4 }, 'Refunds: thirty days.')).pass,
     ).toBe(true)

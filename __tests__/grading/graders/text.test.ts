@@ -57,6 +57,26 @@ describe('text graders', () => {
     )
   })
 
+  it('explains each outcome of a list of values, with what was found or missing', async () => {
+    const reason = async (type: string, output: string) =>
+      (await grade({ type, value: ['Paris', 'France'] }, output)).reason
+    expect(await reason('contains-any', 'Paris, Texas')).toBe('output contains "Paris"')
+    expect(await reason('contains-any', 'Rome')).toBe('expected output to contain any of "Paris", "France"')
+    expect(await reason('not-contains-any', 'Rome')).toBe('output contains none of "Paris", "France"')
+    expect(await reason('not-contains-any', 'France')).toBe(
+      'expected output not to contain any of "Paris", "France"; found "France"',
+    )
+    expect(await reason('contains-all', 'Paris, France')).toBe('output contains all of "Paris", "France"')
+    expect(await reason('contains-all', 'Paris')).toBe(
+      'expected output to contain all of "Paris", "France"; missing "France"',
+    )
+    expect(await reason('not-contains-all', 'Paris')).toBe('output does not contain "France"')
+    expect(await reason('not-contains-all', 'Paris, France')).toBe(
+      'expected output not to contain all of "Paris", "France"',
+    )
+    expect(await reason('icontains-any', 'PARIS')).toBe('output contains "Paris" (ignoring case)')
+  })
+
   it('grades a regex that backtracks for ever on the output within a time budget', async () => {
     // Exponential in V8's usual engine; its linear-time engine answers at once.
     const words = await grade({ type: 'regex', value: '^(\\w+\\s?)*$' }, 'a'.repeat(40) + '!')

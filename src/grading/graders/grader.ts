@@ -1,6 +1,6 @@
 /** The shape every grader module exports, and the phrasing helpers they share. */
 import type { Check, Finding } from './types.js'
-import type { CompileContext } from './values.js'
+import { fixed, type CompileContext } from './values.js'
 
 /** What a `threshold` means for a grader, which decides the values it accepts. */
 export type ThresholdKind =
@@ -70,4 +70,25 @@ export function phrased(
 /** The negated third person of a verb phrase: "does not contain", but "is not JSON equal to". */
 function negated(infinitive: string): string {
   return infinitive.startsWith('be ') ? `is not ${infinitive.slice(3)}` : `does not ${infinitive}`
+}
+
+/**
+ * A score against a threshold, phrased: "ROUGE-N 0.80 >= threshold 0.75", and when the assertion fails
+ * "expected ROUGE-N to reach threshold; ROUGE-N 0.60 < threshold 0.75" (for the not- form, "below
+ * threshold"). `shortName` names the score after the semicolon; `digits` are the score's decimals.
+ */
+export function scoredAgainstThreshold(
+  score: number,
+  threshold: number,
+  negate: boolean,
+  name: string,
+  { shortName = name, digits = 2 }: { shortName?: string; digits?: number } = {},
+): { holds: boolean; reason: string } {
+  const holds = reachesThreshold(score, threshold)
+  const comparison = holds ? `>= threshold ${threshold}` : `< threshold ${threshold}`
+  const head =
+    holds !== negate
+      ? name
+      : `expected ${name} ${negate ? 'below threshold' : 'to reach threshold'}; ${shortName}`
+  return { holds, reason: `${head} ${fixed(score, digits)} ${comparison}` }
 }

@@ -1,8 +1,8 @@
 /** Similarity graders with promptfoo's semantics: levenshtein (edit distance) and rouge-n (ROUGE-1 F1). */
 import { editDistance } from '../../common/edit-distance.js'
-import { reachesThreshold, type GraderDefinition } from './grader.js'
+import { scoredAgainstThreshold, type GraderDefinition } from './grader.js'
 import { AssertionCompileError, type Finding } from './types.js'
-import { fixed, resolveDataValue, show, textValue } from './values.js'
+import { resolveDataValue, show, textValue } from './values.js'
 
 /** promptfoo's default: at most 5 edits. */
 export const DEFAULT_LEVENSHTEIN_THRESHOLD = 5
@@ -107,15 +107,8 @@ const rouge: GraderDefinition = {
     const threshold = c.threshold ?? DEFAULT_ROUGE_THRESHOLD
     return ({ text }): Finding => {
       const score = rougeN(text, reference)
-      const holds = reachesThreshold(score, threshold)
-      const pass = holds !== negate
-      const comparison = holds ? `>= threshold ${threshold}` : `< threshold ${threshold}`
-      const head = pass
-        ? 'ROUGE-N'
-        : negate
-          ? 'expected ROUGE-N below threshold; ROUGE-N'
-          : 'expected ROUGE-N to reach threshold; ROUGE-N'
-      return { pass: holds, score, reason: `${head} ${fixed(score)} ${comparison}` }
+      const { holds, reason } = scoredAgainstThreshold(score, threshold, negate, 'ROUGE-N')
+      return { pass: holds, score, reason }
     }
   },
 }

@@ -44,24 +44,35 @@ const equals: GraderDefinition = {
   },
 }
 
-function containsGrader(ignoreCase: boolean): GraderDefinition {
-  const verb = ignoreCase
-    ? (['contain (ignoring case)', 'contains (ignoring case)'] as const)
-    : (['contain', 'contains'] as const)
+/**
+ * A grader that checks the output against one text: `holds(output, value)`, both folded first with `fold`
+ * when given (the value once, at compile).
+ */
+function textGrader(
+  help: string,
+  verb: readonly [infinitive: string, thirdPerson: string],
+  holds: (text: string, expected: string) => boolean,
+  options: { fold?: (text: string) => string; detail?: (text: string) => string } = {},
+): GraderDefinition {
   return {
     value: 'required',
-    valueHelp: 'the text the output must contain',
+    valueHelp: help,
     readsOutput: true,
     compile(c) {
       const { negate } = c
-      const expected = textValue(c, resolveDataValue(c), 'the text the output must contain')
+      const expected = textValue(c, resolveDataValue(c), help)
       const shown = show(expected)
-      if (!ignoreCase) return ({ text }) => phrased(text.includes(expected), negate, verb, shown)
-      const needle = fold(expected)
-      return ({ text }) => phrased(fold(text).includes(needle), negate, verb, shown)
+      const { fold: folded, detail } = options
+      if (folded) {
+        const needle = folded(expected)
+        return ({ text }) => phrased(holds(folded(text), needle), negate, verb, shown, detail?.(text))
+      }
+      return ({ text }) => phrased(holds(text, expected), negate, verb, shown, detail?.(text))
     },
   }
 }
+
+const includes = (text: string, expected: string) => text.includes(expected)
 
 function containsListGrader(mode: 'any' | 'all', ignoreCase: boolean): GraderDefinition {
   const how = ignoreCase ? ' (ignoring case)' : ''
@@ -78,56 +89,30 @@ function containsListGrader(mode: 'any' | 'all', ignoreCase: boolean): GraderDef
         const haystack = ignoreCase ? fold(text) : text
         const found = items.filter((_, i) => haystack.includes(needles[i]))
         const missing = items.filter((_, i) => !haystack.includes(needles[i]))
-        if (mode === 'any') {
-          const holds = found.length > 0
-          const pass = holds !== negate
-          let reason: string
-          if (negate) {
-            reason = pass
-              ? `output contains none of ${all}${how}`
-              : `expected output not to contain any of ${all}${how}; found ${showList(found)}`
-          } else {
-            reason = pass
-              ? `output contains ${showList(found)}${how}`
-              : `expected output to contain any of ${all}${how}`
-          }
-          return { pass: holds, score: holds ? 1 : 0, reason }
-        }
-        const holds = missing.length === 0
+        const holds = mode === 'any' ? found.length > 0 : missing.length === 0
         const pass = holds !== negate
         let reason: string
-        if (negate) {
-          reason = pass
-            ? `output does not contain ${showList(missing)}${how}`
-            : `expected output not to contain all of ${all}${how}`
+        if (!pass) {
+          const detail =
+            mode === 'any' && negate
+              ? `; found ${showList(found)}`
+              : mode === 'all' && !negate
+                ? `; missing ${showList(missing)}`
+                : ''
+          reason = `expected output ${negate ? 'not ' : ''}to contain ${mode} of ${all}${how}${detail}`
+        } else if (mode === 'any') {
+          reason = negate
+            ? `output contains none of ${all}${how}`
+            : `output contains ${showList(found)}${how}`
         } else {
-          reason = pass
-            ? `output contains all of ${all}${how}`
-            : `expected output to contain all of ${all}${how}; missing ${showList(missing)}`
+          reason = negate
+            ? `output does not contain ${showList(missing)}${how}`
+            : `output contains all of ${all}${how}`
         }
         return { pass: holds, score: holds ? 1 : 0, reason }
       }
     },
   }
-}
-
-const startsWith: GraderDefinition = {
-  value: 'required',
-  valueHelp: 'the text the output must start with',
-  readsOutput: true,
-  compile(c) {
-    const { negate } = c
-    const expected = textValue(c, resolveDataValue(c), 'the text the output must start with')
-    const shown = show(expected)
-    return ({ text }) =>
-      phrased(
-        text.startsWith(expected),
-        negate,
-        ['start with', 'starts with'],
-        shown,
-        `it starts ${show(text.slice(0, 40))}`,
-      )
-  },
 }
 
 const regex: GraderDefinition = {
@@ -162,12 +147,22 @@ const regex: GraderDefinition = {
 
 export const TEXT_GRADERS: Record<string, GraderDefinition> = {
   equals,
-  contains: containsGrader(false),
-  icontains: containsGrader(true),
+  contains: textGrader('the text the output must contain', ['contain', 'contains'], includes),
+  icontains: textGrader(
+    'the text the output must contain',
+    ['contain (ignoring case)', 'contains (ignoring case)'],
+    includes,
+    { fold },
+  ),
   'contains-any': containsListGrader('any', false),
   'contains-all': containsListGrader('all', false),
   'icontains-any': containsListGrader('any', true),
   'icontains-all': containsListGrader('all', true),
-  'starts-with': startsWith,
+  'starts-with': textGrader(
+    'the text the output must start with',
+    ['start with', 'starts with'],
+    (text, expected) => text.startsWith(expected),
+    { detail: (text) => `it starts ${show(text.slice(0, 40))}` },
+  ),
   regex,
 }

@@ -1,6 +1,6 @@
 /** Graders of the message's tool_use blocks: is-valid-tool-call, and promptfoo's tool-call-f1. */
 import type { ToolUnion, ToolUseBlock } from '@anthropic-ai/sdk/resources/messages/messages'
-import { reachesThreshold, type GraderDefinition } from './grader.js'
+import { scoredAgainstThreshold, type GraderDefinition } from './grader.js'
 import { schemaCompiler, schemaErrors, type CompileSchema } from './json-schema.js'
 import { toolUses } from './message.js'
 import type { Finding } from './types.js'
@@ -99,16 +99,13 @@ const toolCallF1: GraderDefinition = {
       const precision = called.size > 0 ? hits / called.size : 0
       const recall = hits / expected.size
       const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0
-      const holds = reachesThreshold(f1, threshold)
-      const pass = holds !== negate
-      const comparison = holds ? `>= threshold ${threshold}` : `< threshold ${threshold}`
-      const head = pass
-        ? 'tool-call F1'
-        : negate
-          ? 'expected tool-call F1 below threshold; F1'
-          : 'expected tool-call F1 to reach threshold; F1'
+      const scored = scoredAgainstThreshold(f1, threshold, negate, 'tool-call F1', {
+        shortName: 'F1',
+        digits: 3,
+      })
+      const holds = scored.holds
       const reason =
-        `${head} ${fixed(f1, 3)} ${comparison} (precision ${fixed(precision, 3)}, recall ${fixed(recall, 3)}): ` +
+        `${scored.reason} (precision ${fixed(precision, 3)}, recall ${fixed(recall, 3)}): ` +
         `expected [${[...expected].sort().join(', ')}], called [${[...called].sort().join(', ') || 'none'}]`
       return { pass: holds, score: f1, reason }
     }
