@@ -11,6 +11,7 @@ import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resource
 import type { BatchRequest } from './requests.js'
 import type { BatchSlice } from './split.js'
 import { formatDuration } from '../common/duration.js'
+import { UserError } from '../common/user-error.js'
 
 /** Retries of idempotent calls (retrieve, list, cancel, results); the SDK backs off and honours retry-after. */
 const READ_RETRIES = 5
@@ -183,7 +184,7 @@ export async function createBatch(
       return await postBatch(client, slice)
     } catch (error) {
       if (error instanceof Anthropic.RateLimitError && isLastingRefusal(error)) {
-        throw new Error(
+        throw new UserError(
           `The API refused the batch (429: ${error.apiMessage ?? error.message}): a limit that waiting does not ` +
             'lift, such as a spend limit; nothing was created. Raise the limit in the Anthropic Console, or run ' +
             'again once it resets.',
@@ -197,7 +198,7 @@ export async function createBatch(
         const waitedOut =
           options.giveUpAt === undefined ? refusals === CREATE_ATTEMPTS : now() + wait > options.giveUpAt
         if (waitedOut) {
-          throw new Error(
+          throw new UserError(
             `${refused}, and max-wait would run out before the next try; nothing was created. ` +
               "Raise max-wait, or run when the workspace's processing queue has room.",
             { cause: error },
@@ -299,7 +300,7 @@ export async function waitForBatches(
     if (aborted || remaining <= 0) {
       // Without each batch's latest state there is nothing to report as pending or to cancel.
       if (failure && batches.length < batchIds.length) {
-        throw new Error(
+        throw new UserError(
           `Polling ${failure.batchId} kept failing (${failure.error.message}) until ` +
             `${aborted ? 'the job was cancelled' : 'max-wait ran out'}. The batches keep running: collect ` +
             `them later with the batch-id input (${batchIds.join(', ')}).`,
@@ -328,7 +329,7 @@ async function pollOnce(
       latest.set(batchId, await client.messages.batches.retrieve(batchId))
     } catch (error) {
       if (error instanceof Anthropic.NotFoundError) {
-        throw new Error(
+        throw new UserError(
           `Batch ${batchId} was not found (404): it was deleted, or it belongs to another workspace than the ` +
             "API key's. If it came from the batch-id input, check the id.",
           { cause: error },
@@ -382,7 +383,7 @@ export async function* streamResults(
     } catch (error) {
       if (!isTransient(error)) throw error
       if (attempt === RESULTS_ATTEMPTS) {
-        throw new Error(
+        throw new UserError(
           `The results of ${batchId} could not be downloaded (${(error as Error).message}) after ` +
             `${RESULTS_ATTEMPTS} attempts. The batch has ended, and its results stay downloadable for 29 days: a re-run of this ` +
             'job resumes it, or collect it with the batch-id input.',

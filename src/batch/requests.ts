@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { BatchCreateParams } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { EvalCase } from '../suite/loader.js'
+import { UserError } from '../common/user-error.js'
 
 export type BatchRequest = BatchCreateParams.Request
 
@@ -54,7 +55,7 @@ export function buildBatchRequests(
       const customId = sampleCustomId(evalCase.id, index, of)
       const clash = sampleByCustomId.get(customId)
       if (clash) {
-        throw new Error(
+        throw new UserError(
           `Tests '${clash.evalCase.id}' and '${evalCase.id}' map to the same custom_id '${customId}'; rename one.`,
         )
       }

@@ -22,6 +22,7 @@ import {
 import type { BatchRequest } from './requests.js'
 import { splitIntoBatches, type BatchLimits, type BatchSlice } from './split.js'
 import type { RunState, RunStateStore } from './run-state.js'
+import { UserError } from '../common/user-error.js'
 
 /** Where a batch's results go as they download; it also names what is worth sending again. */
 export interface ResultSink {
@@ -158,7 +159,7 @@ export class BatchRun {
     } catch (error) {
       if (!(error instanceof CreateAbortedError)) throw error
       const created = this.allBatchIds
-      throw new Error(
+      throw new UserError(
         'The job was cancelled before all the batches were created, so no more were. ' +
           (created.length > 0
             ? `A re-run of this job resumes ${created.join(', ')} and creates the rest.`

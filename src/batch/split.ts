@@ -1,5 +1,6 @@
 /** Splitting a run's requests into batches the API accepts: at most 100,000 requests and 256 MB each. */
 import type { BatchRequest } from './requests.js'
+import { UserError } from '../common/user-error.js'
 
 export interface BatchLimits {
   maxRequests: number
@@ -40,7 +41,7 @@ export function splitIntoBatches(
     const request = requests[i]
     const size = bytesOf ? bytesOf[i] : serializedBytes(request)
     if (ENVELOPE_BYTES + size > limits.maxBytes) {
-      throw new Error(
+      throw new UserError(
         `Test '${request.custom_id}' makes a request of ${size} bytes, more than a batch may hold ` +
           `(${limits.maxBytes} bytes); make its prompt, images or tools smaller.`,
       )

@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url'
 import * as glob from '@actions/glob'
 import { FileRefusedError } from './file-refs.js'
 import type { SuiteIO } from './load-options.js'
+import { UserError } from '../common/user-error.js'
 
 /**
  * Expands the `suite` input's paths and globs (one per line) into absolute paths, in a stable order. The
@@ -31,7 +32,7 @@ export async function findSuiteFiles(patterns: string[], workspace: string): Pro
     // A directory given as `suite` stands for the files under it.
     const matches = await sortedMatches(path.resolve(workspace, pattern), true)
     if (matches.length === 0) {
-      throw new Error(
+      throw new UserError(
         `Suite '${pattern}' matches no file under ${workspace}. Check the 'suite' input: paths are relative ` +
           'to the workspace, and the repository must be checked out (actions/checkout) before this step.',
       )
@@ -67,13 +68,13 @@ export function allowedRoots(workspace: string, allowedPaths: readonly string[])
     try {
       real = realpathSync(absolute)
     } catch {
-      throw new Error(
+      throw new UserError(
         `allowed-paths: '${allowed}' (${absolute}) does not exist. List directories that exist, one per line, ` +
           'relative to the workspace or absolute.',
       )
     }
     if (!statSync(real).isDirectory()) {
-      throw new Error(
+      throw new UserError(
         `allowed-paths: '${allowed}' (${real}) is not a directory: list the directory that holds it.`,
       )
     }

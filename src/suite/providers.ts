@@ -1,6 +1,7 @@
 /** promptfoo `providers`: the Anthropic ones become models (with request parameters) a test runs on. */
 import schema from '../../schema/suite.schema.json' with { type: 'json' }
 import { pickParams, type RequestParams } from './request-params.js'
+import { UserError } from '../common/user-error.js'
 
 export interface Provider {
   label: string
@@ -19,7 +20,7 @@ export function parseProvider(
   const { id, label, config = {} } = typeof entry === 'string' ? { id: entry } : entry
   const model = ANTHROPIC_ID.exec(id)?.[1]
   if (!model) {
-    throw new Error(
+    throw new UserError(
       `provider '${id}' cannot run in an Anthropic Message Batch; use anthropic:messages:<model> ` +
         '(for example anthropic:messages:claude-sonnet-4-5), or run other providers with promptfoo itself',
     )
@@ -37,7 +38,7 @@ const MODEL_ID = new RegExp(schema.definitions.model.pattern)
 export function parseModelInput(input: string, value: string): string | undefined {
   if (value === '') return undefined
   if (!MODEL_ID.test(value)) {
-    throw new Error(
+    throw new UserError(
       `Input '${input}' is ${JSON.stringify(value)}, which is not ${schema.definitions.model.title}. ` +
         'Give the model id alone, on one line.',
     )
