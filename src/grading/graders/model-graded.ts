@@ -39,6 +39,9 @@ import { fixed, show, type CompileContext } from './values.js'
 /** g-eval's and answer-relevance's threshold when the assertion sets none, as in promptfoo. */
 export const DEFAULT_SCORE_THRESHOLD = 0.7
 
+/** What every model-graded grader reads: the output, and the keys that choose and prompt its judge. */
+const JUDGED = { readsOutput: true, extraKeys: ['provider', 'rubricPrompt'] } as const
+
 const llmRubric: GraderDefinition = {
   value: 'required',
   valueHelp: 'the rubric: what the judge model checks the output for, in words',
@@ -46,8 +49,7 @@ const llmRubric: GraderDefinition = {
     kind: 'score',
     help: "the score the judge's reply must reach besides pass: true, between 0 and 1",
   },
-  readsOutput: true,
-  extraKeys: ['provider', 'rubricPrompt'],
+  ...JUDGED,
   compile(c) {
     const rubric = criterionOf(c, 'the rubric the judge model checks the output for')
     return judgeCheck(c, 'llm-rubric', [rubric], {
@@ -87,8 +89,7 @@ const llmRubric: GraderDefinition = {
 const closedQa: GraderDefinition = {
   value: 'required',
   valueHelp: 'the criterion the judge model checks the output against, answered yes or no',
-  readsOutput: true,
-  extraKeys: ['provider', 'rubricPrompt'],
+  ...JUDGED,
   compile(c) {
     const criterion = criterionOf(c, 'the criterion the judge model checks the output against')
     return judgeCheck(c, 'model-graded-closedqa', [criterion], {
@@ -152,9 +153,8 @@ function categoryScores(c: CompileContext): Record<Category, number> {
 const factuality: GraderDefinition = {
   value: 'required',
   valueHelp: 'the reference answer whose facts the output must agree with',
-  readsOutput: true,
+  ...JUDGED,
   takesConfig: true,
-  extraKeys: ['provider', 'rubricPrompt'],
   compile(c) {
     const reference = criterionOf(c, 'the reference answer whose facts the output must agree with')
     const scores = categoryScores(c)
@@ -192,8 +192,7 @@ const gEval: GraderDefinition = {
     kind: 'score',
     help: `the score (the judge's 0-${G_EVAL_MAX_SCORE}, divided by ${G_EVAL_MAX_SCORE}) to reach, between 0 and 1 (default ${DEFAULT_SCORE_THRESHOLD})`,
   },
-  readsOutput: true,
-  extraKeys: ['provider', 'rubricPrompt'],
+  ...JUDGED,
   compile(c) {
     const criteria = criteriaOf(c, 'evaluation criteria the judge model scores the output on')
     return judgeCheck(c, 'g-eval', criteria, {
@@ -239,8 +238,7 @@ const answerRelevance: GraderDefinition = {
     kind: 'score',
     help: `the relevance score the judge's reply must reach, between 0 and 1 (default ${DEFAULT_SCORE_THRESHOLD})`,
   },
-  readsOutput: true,
-  extraKeys: ['provider', 'rubricPrompt'],
+  ...JUDGED,
   compile(c) {
     return judgeCheck(c, 'answer-relevance', undefined, {
       format: 'one JSON object {"reason": string, "score": number 0..1}',
