@@ -8,7 +8,6 @@ import { gradeResult } from '../../src/grading/run-grader.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
 import {
   COMMENT_SURFACE,
-  inertCell,
   renderReport,
   SUMMARY_SURFACE,
   type RenderOptions,
@@ -622,17 +621,7 @@ describe('report', () => {
   })
 })
 
-describe('inertCell', () => {
-  it('renders hostile output as plain text on one row', () => {
-    const hostile =
-      '<img src=x onerror=alert(1)> | col\n@octocat see #12 **bold** `code` <!-- claude-batch-evals:report -->'
-    const cell = inertCell(hostile, 500)
-    expect(cell).not.toMatch(/<|\n|(?<!\\)\||@octocat|#12|(?<!\\)\*\*|(?<!\\)`/)
-    expect(cell).toContain(
-      '&lt;img src=x onerror=alert(1)&gt; \\| col ↵ @\u200boctocat see #\u200b12 \\*\\*bold\\*\\* \\`code\\`',
-    )
-  })
-
+describe('untrusted text in the rendered report', () => {
   it('keeps a hostile output inert in the report: no HTML, no fence breaks, no mentions, no fake marker', async () => {
     const hostile =
       '</pre><img src=x onerror=alert(1)>\n```\n# Heading\n@octocat fixes #12\n<!-- claude-batch-evals:report -->\n</details>'
@@ -649,10 +638,6 @@ describe('inertCell', () => {
     )
     expect(markdown.match(/<\/details>/g)).toHaveLength(1)
     expect(markdown).not.toContain('<!-- claude-batch-evals')
-  })
-
-  it('treats a lone carriage return as the line ending CommonMark takes it for', () => {
-    expect(inertCell('a\rb\r\nc\nd\n\re', 100)).toBe('a ↵ b ↵ c ↵ d ↵  ↵ e')
   })
 
   it('keeps text with lone carriage returns from starting a heading or a table row in the report', async () => {
@@ -682,15 +667,5 @@ describe('inertCell', () => {
     ])
     expect(lines.some((line) => line.startsWith('| fake'))).toBe(false)
     expect(markdown).not.toContain('\r')
-  })
-
-  it('shows control characters and bidi controls as escapes, and a lone surrogate as U+FFFD', () => {
-    expect(inertCell('a\u001b[2Jb\u0000c\u009bd\u202ee\u2067f\ud800g', 100)).toBe(
-      'a\\\\x1b\\[2Jb\\\\x00c\\\\x9bd\\\\u202ee\\\\u2067f\ufffdg',
-    )
-  })
-
-  it('cuts long text with a marker, counting characters not UTF-16 units', () => {
-    expect(inertCell('😀'.repeat(10), 3)).toBe('😀😀😀…')
   })
 })
