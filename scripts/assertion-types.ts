@@ -1,6 +1,7 @@
 /**
  * Writes the suite schema's `assertion_type` enum from the graders' registry, the one source of the
- * assertion types: `npx tsx scripts/assertion-types.ts` after adding a grader.
+ * assertion types: `npx tsx scripts/assertion-types.ts` after adding a grader (then
+ * `npx tsx scripts/generate-validators.ts`, which compiles the schema into the action's validator).
  * __tests__/grading/graders/registry.test.ts fails while the enum differs from the registry.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -34,6 +35,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (written === text) console.log(`${SUITE_SCHEMA}: the assertion_type enum is the registry's already`)
   else {
     writeFileSync(SUITE_SCHEMA, written)
-    console.log(`${SUITE_SCHEMA}: the assertion_type enum written from the registry`)
+    console.log(
+      `${SUITE_SCHEMA}: the assertion_type enum written from the registry; ` +
+        'now run npx tsx scripts/generate-validators.ts, which compiles the schema',
+    )
   }
 }
