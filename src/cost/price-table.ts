@@ -1,7 +1,7 @@
 /**
  * The price table: the built-in `prices.json` (checked when this module loads) and the `pricing` input's file,
  * which overrides or adds models, both checked against schema/prices.schema.json by ajv's code of it
- * (`prices-schema-validator.ts`, generated at build time). Pure: the caller reads the file and passes its text.
+ * (`prices-schema-validator.js`, generated at build time). Pure: the caller reads the file and passes its text.
  */
 import pricesSchema from '../../schema/prices.schema.json' with { type: 'json' }
 import builtInJson from './prices.json' with { type: 'json' }
@@ -209,7 +209,7 @@ function checkBuiltIn(value: unknown): PriceTable {
   const where = () => 0
   const table = value as PriceTable
   const problems = [
-    ...schemaProblems(validatePriceTable as Validator, value, where),
+    ...schemaProblems(validatePriceTable, value, where),
     ...aliasTargetProblems(table.aliases, table.models ?? {}, 'of the table', where),
   ]
   if (problems.length > 0) {
@@ -273,7 +273,7 @@ export function loadPriceOverrides(text: string, file: string): PriceOverrides {
   if (!isRecord(value)) {
     throw fail([{ line: where([]), message: `the file must be a mapping (got ${describe(value)})` }])
   }
-  const problems = schemaProblems(validatePrices as Validator, value, where)
+  const problems = schemaProblems(validatePrices, value, where)
   if (value.models === undefined && value.aliases === undefined) {
     problems.push({
       line: where([]),

@@ -1,6 +1,6 @@
 /**
  * Checks a suite against the published JSON Schema (schema/suite.schema.json, the one editors complete
- * from), with ajv's validator compiled at build time (`suite-schema-validator.ts`), and words each of ajv's
+ * from), with ajv's validator compiled at build time (`suite-schema-validator.js`), and words each of ajv's
  * errors as a sentence with a path and, for misspelt keys and values, a did-you-mean.
  */
 import schema from '../../schema/suite.schema.json' with { type: 'json' }
@@ -89,12 +89,12 @@ export function suiteSchemaProblems(value: unknown): SchemaProblem[] {
   if (typeOf(value) !== 'object') {
     return [{ path: [], message: 'a suite must be a mapping with a `tests:` list at the top level' }]
   }
-  return problemsOf(validateSuite as Validator, value, [])
+  return problemsOf(validateSuite, value, [])
 }
 
 /** Problems of one test loaded from a tests file, its path prefixed with `at`. */
 export function testSchemaProblems(value: unknown, at: ValuePath): SchemaProblem[] {
-  return problemsOf(validateTest as Validator, value, at)
+  return problemsOf(validateTest, value, at)
 }
 
 /** Every assertion type the schema accepts (for did-you-mean and docs). */
