@@ -1,5 +1,4 @@
 import { createAnthropicClient } from '../../src/batch/client.js'
-import type { BatchRequest } from '../../src/batch/requests.js'
 import { BatchRun } from '../../src/batch/run.js'
 import type { RunState, RunStateStore } from '../../src/batch/run-state.js'
 import { UserError } from '../../src/common/user-error.js'
@@ -10,6 +9,7 @@ import { startBatchEmulator, type BatchEmulator } from '../../test-servers/batch
 import { manualClock, type ManualClock } from '../../test-servers/manual-clock.js'
 import { bareCase } from '../fixtures/cases.js'
 import { onceEach, whole } from '../fixtures/messages.js'
+import type { BatchRequest } from '../../src/model.js'
 
 /** Three tests; the second's first answer is an overloaded error, which a retry round sends again. */
 const requests: BatchRequest[] = [0, 1, 2].map((i) => ({

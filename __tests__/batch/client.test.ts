@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { buildBatchRequests, type BatchRequest } from '../../src/batch/requests.js'
+import { buildBatchRequests } from '../../src/batch/requests.js'
 import { splitIntoBatches } from '../../src/batch/split.js'
 import {
   createAnthropicClient,
@@ -20,6 +20,7 @@ import { startBatchEmulator, type BatchEmulator } from '../../test-servers/batch
 import { manualClock } from '../../test-servers/manual-clock.js'
 import { whole } from '../fixtures/messages.js'
 import { gradeAll } from '../fixtures/grading.js'
+import type { BatchRequest } from '../../src/model.js'
 
 const suite = [
   'model: claude-haiku-4-5',

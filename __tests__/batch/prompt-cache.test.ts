@@ -1,5 +1,5 @@
-import type { BatchRequest } from '../../src/batch/requests.js'
 import { applyPromptCache, minCacheableTokens } from '../../src/batch/prompt-cache.js'
+import type { BatchRequest } from '../../src/model.js'
 
 const LONG = 'You are a meticulous support agent. '.repeat(600) // about 5,400 tokens at 4 characters a token
 const request = (id: string, params: Partial<BatchRequest['params']>): BatchRequest => ({

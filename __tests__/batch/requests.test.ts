@@ -1,5 +1,5 @@
 import { buildBatchRequests, customIdFor } from '../../src/batch/requests.js'
-import type { EvalCase } from '../../src/suite/loader.js'
+import type { EvalCase } from '../../src/model.js'
 
 const evalCase = (id: string): EvalCase => ({
   id,

@@ -1,4 +1,3 @@
-import type { BatchRequest, Sample } from '../../src/batch/requests.js'
 import { createAnthropicClient } from '../../src/batch/client.js'
 import { BatchRun, MAX_RETRY_ROUNDS } from '../../src/batch/run.js'
 import { RunGrader } from '../../src/grading/run-grader.js'
@@ -11,6 +10,7 @@ import {
 import { manualClock } from '../../test-servers/manual-clock.js'
 import { bareCase } from '../fixtures/cases.js'
 import { onceEach, whole } from '../fixtures/messages.js'
+import type { BatchRequest, Sample } from '../../src/model.js'
 
 const request = (i: number): BatchRequest => ({
   custom_id: `t${i}`,

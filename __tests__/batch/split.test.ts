@@ -1,5 +1,5 @@
-import type { BatchRequest } from '../../src/batch/requests.js'
 import { BATCH_LIMITS, splitIntoBatches } from '../../src/batch/split.js'
+import type { BatchRequest } from '../../src/model.js'
 
 const request = (id: string, text = 'x'): BatchRequest => ({
   custom_id: id,

@@ -1,4 +1,3 @@
-import type { BatchRequest } from '../../src/batch/requests.js'
 import {
   estimateCost,
   estimateSummary,
@@ -8,6 +7,7 @@ import {
 import { renderEstimate } from '../../src/report/markdown.js'
 import type { CachePlan } from '../../src/batch/prompt-cache.js'
 import { usdString } from '../../src/cost/pricing.js'
+import type { BatchRequest } from '../../src/model.js'
 
 const request = (id: string, text: string, model = 'claude-haiku-4-5', maxTokens = 1_000): BatchRequest => ({
   custom_id: id,

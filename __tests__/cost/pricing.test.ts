@@ -12,9 +12,9 @@ import {
   PricingFileError,
   setPricer,
   usdString,
-  type Cost,
   type Pricer,
 } from '../../src/cost/pricing.js'
+import type { Cost } from '../../src/model.js'
 
 /** Usage with no tokens but those given. */
 const usage = (parts: Partial<Usage>) => baseUsage({ input_tokens: 0, output_tokens: 0, ...parts })

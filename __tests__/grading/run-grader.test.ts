@@ -5,7 +5,7 @@ import { annotationOf } from '../../src/github/annotations.js'
 import { compileAssertion } from '../../src/grading/graders/index.js'
 import { failureWithoutAssertion, gradeResult } from '../../src/grading/run-grader.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
-import type { EvalCase } from '../../src/suite/loader.js'
+import type { EvalCase } from '../../src/model.js'
 
 async function evalCase(asserts: Record<string, unknown>[], threshold?: number): Promise<EvalCase> {
   return {

@@ -5,9 +5,9 @@ import {
   type Baseline,
   type CurrentRun,
 } from '../../src/report/baseline.js'
-import type { TestStatus } from '../../src/grading/run-grader.js'
 import { usdString } from '../../src/cost/pricing.js'
 import { wilsonInterval } from '../../src/grading/statistics.js'
+import type { TestStatus } from '../../src/model.js'
 
 const fixture = (name: string) => new URL(`../fixtures/baselines/${name}`, import.meta.url)
 

@@ -7,11 +7,10 @@ import { message, text, onceEach, whole } from '../fixtures/messages.js'
 import { gradeAll } from '../fixtures/grading.js'
 import { compileAssertion } from '../../src/grading/graders/index.js'
 import { buildBatchRequests } from '../../src/batch/requests.js'
-import type { SampleOutcome, TestOutcome } from '../../src/grading/run-grader.js'
 import { junitPieces, MAX_OUTPUT_CHARS, writeJunitFile, type JunitOptions } from '../../src/report/junit.js'
 import { buildReport, type RunReport } from '../../src/report/report.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
-import type { EvalCase } from '../../src/suite/loader.js'
+import type { EvalCase, SampleOutcome, TestOutcome } from '../../src/model.js'
 
 /**
  * A strict reader of the XML subset JUnit files use (a declaration, elements, attributes, text), which

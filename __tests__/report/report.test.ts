@@ -3,7 +3,7 @@ import type { Message } from '@anthropic-ai/sdk/resources/messages/messages'
 import { message, once, onceEach, text, whole } from '../fixtures/messages.js'
 import { gradeAll } from '../fixtures/grading.js'
 import { compileAssertion, outputText } from '../../src/grading/graders/index.js'
-import { buildBatchRequests, type Sample } from '../../src/batch/requests.js'
+import { buildBatchRequests } from '../../src/batch/requests.js'
 import { gradeResult } from '../../src/grading/run-grader.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
 import {
@@ -16,7 +16,7 @@ import { buildReport, percent, type RunReport } from '../../src/report/report.js
 import { createPricer, loadPriceOverrides, setPricer } from '../../src/cost/pricing.js'
 import { readBaseline } from '../../src/report/baseline.js'
 import { resultsDocument } from '../../src/report/results-file.js'
-import type { EvalCase } from '../../src/suite/loader.js'
+import type { EvalCase, Sample } from '../../src/model.js'
 
 async function evalCase(
   id: string,

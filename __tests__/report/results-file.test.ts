@@ -5,11 +5,11 @@ import type { MessageBatchResult } from '@anthropic-ai/sdk/resources/messages/ba
 import { message, text, usage, once, onceEach } from '../fixtures/messages.js'
 import { resultsChunks, writtenText } from '../fixtures/results.js'
 import { compileAssertion } from '../../src/grading/graders/index.js'
-import { gradeResult, RunGrader, type TestOutcome } from '../../src/grading/run-grader.js'
+import { gradeResult, RunGrader } from '../../src/grading/run-grader.js'
 import { buildReport } from '../../src/report/report.js'
 import { EntrySpool, resultsDocument, writeResultsFile } from '../../src/report/results-file.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
-import type { EvalCase } from '../../src/suite/loader.js'
+import type { EvalCase, TestOutcome } from '../../src/model.js'
 
 async function evalCase(id: string, model = 'claude-haiku-4-5'): Promise<EvalCase> {
   return {

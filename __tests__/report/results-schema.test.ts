@@ -14,14 +14,14 @@ import { writtenText } from '../fixtures/results.js'
 import { readBaseline } from '../../src/report/baseline.js'
 import { buildBatchRequests } from '../../src/batch/requests.js'
 import { compileAssertion } from '../../src/grading/graders/index.js'
-import { RunGrader, type SampleOutcome } from '../../src/grading/run-grader.js'
+import { RunGrader } from '../../src/grading/run-grader.js'
 import { JudgeBook } from '../../src/grading/judging.js'
 import { buildReport, type RunReport } from '../../src/report/report.js'
 import { resultsDocument } from '../../src/report/results-file.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
-import type { EvalCase } from '../../src/suite/loader.js'
 import { PROJECT_ROOT, runAction } from '../../test-servers/action-runner.js'
 import { loadReplies, startBatchEmulator } from '../../test-servers/batch-emulator.js'
+import type { EvalCase, SampleOutcome } from '../../src/model.js'
 
 const schema = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'schema/results.schema.json'), 'utf8'))
 // Strict: the schema must be clean for standard tools, not only accepted by a lenient validator.

@@ -8,9 +8,10 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { assertionCompiler } from '../../src/grading/assertion-compiler.js'
-import { loadSuites, SuiteError, type EvalCase } from '../../src/suite/loader.js'
+import { loadSuites, SuiteError } from '../../src/suite/loader.js'
 import { allowedRoots, confinedSuiteIO, findSuiteFiles } from '../../src/suite/file-system.js'
 import { readInputs } from '../../src/action/inputs.js'
+import type { EvalCase } from '../../src/model.js'
 
 const SECRET = 'TOP SECRET OUTSIDE THE WORKSPACE'
 const PASSWD_LINE = /root:.*:0:0:/

@@ -20,10 +20,11 @@ import { parseModelInput } from '../../src/suite/providers.js'
 import { addSecret, clearSecrets } from '../../src/common/redaction.js'
 import { buildReport } from '../../src/report/report.js'
 import { assertionCompiler } from '../../src/grading/assertion-compiler.js'
-import { loadSuites, SuiteError, type EvalCase } from '../../src/suite/loader.js'
+import { loadSuites, SuiteError } from '../../src/suite/loader.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
 import { suiteSchemaProblems } from '../../src/suite/schema.js'
 import { visibleText } from '../../src/common/visible-text.js'
+import type { EvalCase } from '../../src/model.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 

@@ -1,10 +1,11 @@
 import path from 'node:path'
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
-import { DEFAULT_MAX_TOKENS, type EvalCase } from '../../src/suite/loader.js'
+import { DEFAULT_MAX_TOKENS } from '../../src/suite/loader.js'
 import { gradeTest } from '../../src/grading/graders/index.js'
 import { UserError } from '../../src/common/user-error.js'
 import { message } from '../fixtures/messages.js'
 import { FIXTURES, load, loadText, problemsOfText, write } from './suite-workspace.js'
+import type { EvalCase } from '../../src/model.js'
 
 describe('loadSuites', () => {
   it('resolves model, system, max_tokens and vars from test, suite and defaults', async () => {

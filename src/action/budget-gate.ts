@@ -5,7 +5,6 @@
 import type Anthropic from '@anthropic-ai/sdk'
 import { tokenCounter } from '../batch/client.js'
 import type { CachePlan } from '../batch/prompt-cache.js'
-import type { BatchRequest } from '../batch/requests.js'
 import { estimateCost, estimateSummary } from '../cost/estimate.js'
 import { formatUsd, usdNumber, usdString } from '../cost/pricing.js'
 import { needsJudge } from '../grading/graders/index.js'
@@ -14,8 +13,8 @@ import * as log from '../github/log.js'
 import { commentOnPullRequest, writeJobSummary } from '../github/publish.js'
 import type { ReportComment } from '../github/pr-comment.js'
 import { renderEstimate } from '../report/markdown.js'
-import type { EvalCase } from '../suite/loader.js'
 import type { ActionInputs } from './inputs.js'
+import type { BatchRequest, EvalCase } from '../model.js'
 
 export interface BudgetGateRun {
   inputs: Pick<ActionInputs, 'dryRun' | 'maxCostUsd' | 'commentHeader'>

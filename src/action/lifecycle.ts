@@ -4,13 +4,13 @@
  * clock (BatchRun's `wait.now` and `wait.sleep`), which tests set to a manual clock.
  */
 import type { Log, WaitOutcome } from '../batch/client.js'
-import type { BatchRequest } from '../batch/requests.js'
 import type { BatchRun, ResultSink } from '../batch/run.js'
 import { formatDuration } from '../common/duration.js'
 import { UserError } from '../common/user-error.js'
 import { JudgeBook } from '../grading/judging.js'
 import type { RunGrader } from '../grading/run-grader.js'
 import type { ActionInputs } from './inputs.js'
+import type { BatchRequest } from '../model.js'
 
 /** How long a cancelled batch may take to end before the run reports without its results. */
 const CANCEL_WAIT_MS = 10 * 60_000

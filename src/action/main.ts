@@ -5,7 +5,7 @@
 import path from 'node:path'
 import { createAnthropicClient } from '../batch/client.js'
 import { applyPromptCache } from '../batch/prompt-cache.js'
-import { buildBatchRequests, type BatchRequest } from '../batch/requests.js'
+import { buildBatchRequests } from '../batch/requests.js'
 import { BatchRun } from '../batch/run.js'
 import { assertionCompiler } from '../grading/assertion-compiler.js'
 import { JudgeBook } from '../grading/judging.js'
@@ -26,6 +26,7 @@ import { readInputs, type ActionInputs } from './inputs.js'
 import { Lifecycle, outputsSink } from './lifecycle.js'
 import { publishReport, reportPending } from './reports.js'
 import { runKeyFor, runStateStores } from './run-record.js'
+import type { BatchRequest } from '../model.js'
 
 export async function run(): Promise<void> {
   const abort = new AbortController()

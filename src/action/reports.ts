@@ -3,7 +3,6 @@ import type { WaitOutcome } from '../batch/client.js'
 import type { RunState } from '../batch/run-state.js'
 import path from 'node:path'
 import { formatDuration } from '../common/duration.js'
-import type { SampleOutcome } from '../grading/run-grader.js'
 import { annotateProblems } from '../github/annotations.js'
 import { setBatchIds, setStatus } from '../github/action-interface.js'
 import * as log from '../github/log.js'
@@ -21,6 +20,7 @@ import { COMMENT_SURFACE, renderPending, renderReport, SUMMARY_SURFACE } from '.
 import type { RunReport } from '../report/report.js'
 import { writeResultsFile, type EntrySpool } from '../report/results-file.js'
 import type { ActionInputs } from './inputs.js'
+import type { SampleOutcome } from '../model.js'
 
 type ReportInputs = Pick<ActionInputs, 'resultsFile' | 'junitFile' | 'commentHeader' | 'workspace'>
 

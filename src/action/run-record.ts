@@ -1,9 +1,9 @@
 /** Where a run's batches are recorded for a re-run to resume, and under which key. */
-import type { BatchRequest } from '../batch/requests.js'
 import { runKeyOf, type RunStateStore } from '../batch/run-state.js'
 import type { ReportComment } from '../github/pr-comment.js'
 import { actionsCacheRunStateStore } from '../github/run-state-cache.js'
 import { pullRequestCommentStore } from '../github/run-state-comment.js'
+import type { BatchRequest } from '../model.js'
 
 /**
  * The run's key (its requests, commit and workflow run), recording into `bytes` the size of each request as

@@ -8,10 +8,10 @@ import type {
   MessageBatchIndividualResponse,
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
-import type { BatchRequest } from './requests.js'
 import type { BatchSlice } from './split.js'
 import { formatDuration } from '../common/duration.js'
 import { UserError } from '../common/user-error.js'
+import type { BatchRequest } from '../model.js'
 
 /** Retries of idempotent calls (retrieve, list, cancel, results); the SDK backs off and honours retry-after. */
 const READ_RETRIES = 5

@@ -9,8 +9,8 @@ import type {
   MessageParam,
   TextBlockParam,
 } from '@anthropic-ai/sdk/resources/messages/messages'
-import type { BatchRequest } from './requests.js'
 import { heuristicTokens } from '../common/token-heuristic.js'
+import type { BatchRequest } from '../model.js'
 
 const BREAKPOINT = { type: 'ephemeral', ttl: '1h' } as const
 

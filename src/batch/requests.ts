@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { BatchCreateParams } from '@anthropic-ai/sdk/resources/messages/batches'
-import type { EvalCase } from '../suite/loader.js'
 import { UserError } from '../common/user-error.js'
-
-export type BatchRequest = BatchCreateParams.Request
+import type { BatchRequest, EvalCase, Sample } from '../model.js'
 
 const CUSTOM_ID_RULE = /^[A-Za-z0-9_-]{1,64}$/
 
@@ -16,16 +13,6 @@ export function customIdFor(testId: string): string {
   const readable = testId.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 48)
   const hash = createHash('sha256').update(testId).digest('hex').slice(0, 12)
   return `${readable}-${hash}`
-}
-
-/** One of the requests a test sends: the test is sent `of` times (its `repeat`), this is number `index`. */
-export interface Sample {
-  evalCase: EvalCase
-  /** 1-based. */
-  index: number
-  of: number
-  /** Where the sample comes among the run's (0-based): its request's, and its entry's in the results file. */
-  position: number
 }
 
 /**

@@ -19,10 +19,10 @@ import {
   type WaitOptions,
   type WaitOutcome,
 } from './client.js'
-import type { BatchRequest } from './requests.js'
 import { splitIntoBatches, type BatchLimits, type BatchSlice } from './split.js'
 import type { RunState, RunStateStore } from './run-state.js'
 import { UserError } from '../common/user-error.js'
+import type { BatchRequest } from '../model.js'
 
 /** Where a batch's results go as they download; it also names what is worth sending again. */
 export interface ResultSink {

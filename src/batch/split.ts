@@ -1,6 +1,6 @@
 /** Splitting a run's requests into batches the API accepts: at most 100,000 requests and 256 MB each. */
-import type { BatchRequest } from './requests.js'
 import { UserError } from '../common/user-error.js'
+import type { BatchRequest } from '../model.js'
 
 export interface BatchLimits {
   maxRequests: number

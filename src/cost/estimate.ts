@@ -6,9 +6,9 @@
  * out of both ends and listed, so that nobody reads the priced part as the run's cost.
  */
 import type { MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
-import type { BatchRequest } from '../batch/requests.js'
-import { addCosts, costOf, formatUsd, NO_COST, type Cost, type CostResult } from './pricing.js'
+import { addCosts, costOf, formatUsd, NO_COST, type CostResult } from './pricing.js'
 import { heuristicTokens } from '../common/token-heuristic.js'
+import type { BatchRequest, Cost } from '../model.js'
 
 /** Distinct requests counted with `count_tokens` at most; the rest are scaled from them. */
 export const MAX_COUNTED_REQUESTS = 500

@@ -13,6 +13,7 @@ import {
   type PriceTable,
   type TokenPrices,
 } from './price-table.js'
+import type { Cost } from '../model.js'
 
 export { loadPriceOverrides, PricingFileError, type PriceOverrides } from './price-table.js'
 
@@ -28,12 +29,6 @@ export interface TokenCounts {
   cacheWrite1h: number
   cacheRead: number
   output: number
-}
-
-/** Cost of one request or a sum of them, in femtodollars. */
-export interface Cost {
-  standard: bigint
-  batch: bigint
 }
 
 export type CostResult = { cost: Cost } | { unknown: string }

@@ -1,6 +1,7 @@
 /** Error annotations at the suite line of each failing or errored test, as GitHub shows them on the diff. */
 import * as log from './log.js'
-import { failureWithoutAssertion, sampleLabel, type TestOutcome } from '../grading/run-grader.js'
+import { failureWithoutAssertion, sampleLabel } from '../grading/run-grader.js'
+import type { TestOutcome } from '../model.js'
 
 /**
  * GitHub shows at most 10 error annotations per step, and the step's own failure ("Evals failed: ...") is

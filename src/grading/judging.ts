@@ -8,11 +8,11 @@ import type {
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
-import type { BatchRequest } from '../batch/requests.js'
 import { outputText, type Judge, type JudgeAnswer } from './graders/index.js'
 import type { ResultSink } from '../batch/run.js'
 import { worthRetrying } from './run-grader.js'
 import { billedCall, type BilledCall } from '../cost/pricing.js'
+import type { BatchRequest } from '../model.js'
 
 /** custom_ids of judge requests start with this; the rest is a hash of the request. */
 const JUDGE_CUSTOM_ID_PREFIX = 'judge_'

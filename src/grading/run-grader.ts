@@ -3,60 +3,10 @@ import type {
   MessageBatchIndividualResponse,
   MessageBatchResult,
 } from '@anthropic-ai/sdk/resources/messages/batches'
-import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
-import type { Sample } from '../batch/requests.js'
 import type { ResultSink } from '../batch/run.js'
-import { gradeTest, outputText, type AssertionResult, type Judge } from './graders/index.js'
-import { billedCall, costOf, NO_COST, usdNumber, type BilledCall, type Cost } from '../cost/pricing.js'
-import type { EvalCase } from '../suite/loader.js'
-
-export type TestStatus = 'passed' | 'failed' | 'errored'
-/** The API's result type, or `missing` when the batch returned nothing for the test. */
-export type ResultType = MessageBatchResult['type'] | 'missing'
-
-/** The graded result of one request: one sample of a test. */
-export interface TestOutcome {
-  evalCase: EvalCase
-  customId: string
-  /** Which of the test's samples this is (1-based), and how many it has. */
-  sample: number
-  samples: number
-  status: TestStatus
-  resultType: ResultType
-  output: string | null
-  stopReason: string | null
-  /** The API's error for errored, canceled, expired and missing results. */
-  error: { type: string; message: string } | null
-  /** The weighted score of the assertions (0..1), null without an output to grade. */
-  score: number | null
-  /**
-   * Why the sample passed or failed, in one line, null without an output to grade: with the test's threshold,
-   * the weighted score against it ("weighted score 0.50 < threshold 0.8"), else the first failed assertion
-   * or that all passed. When the sample fell short of its threshold with every assertion passing, nothing
-   * else says why (see failureWithoutAssertion).
-   */
-  reason: string | null
-  assertions: AssertionResult[]
-  /** Score per named metric (`metric:` of the assertions). */
-  metrics: Record<string, number>
-  usage: Usage | null
-  /** Known cost (zero for results that are not billed), or null with the reason in `costUnknown`. */
-  cost: Cost | null
-  costUnknown: string | null
-}
-
-/**
- * What is kept in memory of a sample that passed once its results-file entry is spooled (see OutcomeSpool):
- * what the report counts and costs. A run of 100,000 tests mostly passes, and its outputs and assertion
- * results, held until the end, were most of its memory.
- */
-export type PassedSample = Pick<
-  TestOutcome,
-  'evalCase' | 'customId' | 'sample' | 'samples' | 'resultType' | 'metrics' | 'usage' | 'cost' | 'costUnknown'
-> & { status: 'passed'; spooled: true }
-
-/** A graded sample: whole, or passed and spooled. Those that did not pass are always whole. */
-export type SampleOutcome = TestOutcome | PassedSample
+import { gradeTest, outputText, type Judge } from './graders/index.js'
+import { billedCall, costOf, NO_COST, usdNumber, type BilledCall } from '../cost/pricing.js'
+import type { PassedSample, ResultType, Sample, SampleOutcome, TestOutcome, TestStatus } from '../model.js'
 
 /** Where the results-file entries of passed samples go as they are graded, by the sample's position. */
 export interface OutcomeSpool {

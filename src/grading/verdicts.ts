@@ -3,9 +3,8 @@
  * say together: pass@k, pass^k and the flaky ones. The gate counts tests by verdict, so that one test
  * dropping from 3/3 to 2/3 is a failed test, not a dent in an average.
  */
-import type { SampleOutcome, TestStatus } from './run-grader.js'
 import { passAtK, passHatK } from './statistics.js'
-import type { EvalCase } from '../suite/loader.js'
+import type { EvalCase, SampleOutcome, TestStatus } from '../model.js'
 
 export interface TestVerdict {
   evalCase: EvalCase

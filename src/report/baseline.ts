@@ -2,9 +2,9 @@
  * Comparison with an earlier run's results file (the `baseline` input: a PR run against main's nightly run):
  * which tests flipped, which are new or gone, and whether the flips are more than noise.
  */
-import type { TestStatus } from '../grading/run-grader.js'
 import { mcnemarExactP, wilsonInterval } from '../grading/statistics.js'
 import { UserError } from '../common/user-error.js'
+import type { TestStatus } from '../model.js'
 
 export interface BaselineTest {
   description: string | undefined

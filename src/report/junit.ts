@@ -5,14 +5,14 @@
  * report's. Model output is untrusted: every text is escaped, and the characters XML 1.0 cannot hold are
  * stripped.
  */
-import { reachesThreshold, type AssertionResult } from '../grading/graders/index.js'
-import type { SampleOutcome, TestOutcome } from '../grading/run-grader.js'
+import { reachesThreshold } from '../grading/graders/index.js'
 import { usdString } from '../cost/pricing.js'
 import type { RunReport } from './report.js'
 import type { TestVerdict } from '../grading/verdicts.js'
 import { codePointHead } from '../common/cut-text.js'
 import { writeFileAtomically } from './atomic-file.js'
 import { redact } from '../common/redaction.js'
+import type { AssertionResult, SampleOutcome, TestOutcome } from '../model.js'
 
 export interface JunitOptions {
   /** The `name` of <testsuites>. */

@@ -3,7 +3,7 @@
  * surface holds. Its fixed sections are in report-sections.ts, the reports of a run without grades in
  * status-markdown.ts, and how untrusted text is made inert in inert-text.ts.
  */
-import { failureWithoutAssertion, sampleLabel, type TestOutcome } from '../grading/run-grader.js'
+import { failureWithoutAssertion, sampleLabel } from '../grading/run-grader.js'
 import { formatDuration } from '../common/duration.js'
 import { inertBlock, inertCell, link } from './inert-text.js'
 import { baselineSection, costSection, repeatsSection } from './report-sections.js'
@@ -19,6 +19,7 @@ export {
   type EstimateView,
   type PendingRun,
 } from './status-markdown.js'
+import type { TestOutcome } from '../model.js'
 
 /** Where a report is shown, and how much of it GitHub takes there. */
 export interface Surface {

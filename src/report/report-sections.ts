@@ -2,19 +2,12 @@
  * The sections of a report whose content is fixed by the run: the comparison with the baseline, the
  * repeated tests and the cost. Their lists of tests show at most `listItems` entries each.
  */
-import {
-  addCosts,
-  addTokens,
-  formatUsd,
-  NO_COST,
-  NO_TOKENS,
-  type Cost,
-  type TokenCounts,
-} from '../cost/pricing.js'
+import { addCosts, addTokens, formatUsd, NO_COST, NO_TOKENS, type TokenCounts } from '../cost/pricing.js'
 import { passAtK, passHatK } from '../grading/statistics.js'
 import type { BaselineComparison } from './baseline.js'
 import { inertCell } from './inert-text.js'
 import { percent, type RunReport } from './report.js'
+import type { Cost } from '../model.js'
 
 /** Up to `max` items as list lines, and how many more the results file has. */
 function listed<T>(items: T[], max: number, line: (item: T) => string): string[] {

@@ -1,7 +1,7 @@
 /** The report model: the verdict, counts and costs of a graded run, from which every surface is rendered. */
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import { compareWithBaseline, type Baseline, type BaselineComparison } from './baseline.js'
-import type { GradedRun, TestOutcome } from '../grading/run-grader.js'
+import type { GradedRun } from '../grading/run-grader.js'
 import type { JudgeCall } from '../grading/judging.js'
 import {
   addCosts,
@@ -12,10 +12,10 @@ import {
   NO_TOKENS,
   PRICE_TABLE_DATE,
   tokenCountsOf,
-  type Cost,
   type TokenCounts,
 } from '../cost/pricing.js'
 import { repeatSummaryOf, verdictsOf, type RepeatSummary, type TestVerdict } from '../grading/verdicts.js'
+import type { Cost, TestOutcome } from '../model.js'
 
 /** What a model's requests were for: the tests' outputs, or the judge's grades of model-graded assertions. */
 export type CostRole = 'outputs' | 'judge'

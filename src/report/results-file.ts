@@ -1,14 +1,13 @@
 /** The results file: every test with its prompt, output, grades, usage and cost, for people and tools. */
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { Sample } from '../batch/requests.js'
-import type { OutcomeSpool, SampleOutcome, TestOutcome, TestStatus } from '../grading/run-grader.js'
+import type { OutcomeSpool } from '../grading/run-grader.js'
 import { writeFileAtomically } from './atomic-file.js'
 import { PositionSpool } from './position-spool.js'
 import { redact } from '../common/redaction.js'
-import { usdString, type Cost } from '../cost/pricing.js'
+import { usdString } from '../cost/pricing.js'
 import type { RunReport } from './report.js'
 import type { BaselineComparison } from './baseline.js'
-import type { EvalCase } from '../suite/loader.js'
+import type { Cost, EvalCase, Sample, SampleOutcome, TestOutcome, TestStatus } from '../model.js'
 
 export const RESULTS_SCHEMA_VERSION = 1
 

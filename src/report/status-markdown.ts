@@ -4,9 +4,10 @@
  */
 import { MAX_COUNTED_REQUESTS, theOthers, unpricedPhrases, type CostEstimate } from '../cost/estimate.js'
 import type { CachePlan } from '../batch/prompt-cache.js'
-import { formatUsd, usdNumber, type Cost } from '../cost/pricing.js'
+import { formatUsd, usdNumber } from '../cost/pricing.js'
 import { CHARS_PER_TOKEN } from '../common/token-heuristic.js'
 import { inertBlock, inertCell } from './inert-text.js'
+import type { Cost } from '../model.js'
 
 /** An error's text in a report (the log has all of it): even escaped, well within a PR comment. */
 const MAX_ERROR_CHARS = 10_000

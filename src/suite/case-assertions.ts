@@ -3,14 +3,11 @@
  * so that an assertion that cannot run is reported at its line before anything is submitted.
  */
 import type { Config } from './documents.js'
-import type { EvalCase } from './eval-case.js'
 import { isFileRef } from './file-refs.js'
 import type { AssertionCompiler, SuiteIO } from './load-options.js'
 import { at, type Location, type ProblemLog } from './problems.js'
 import { renderTemplate, TemplateError } from './template.js'
-
-type CompiledAssertion = EvalCase['assertions'][number]
-type CompiledTransform = NonNullable<EvalCase['transform']>
+import type { CompiledAssertion, CompiledTransform } from '../model.js'
 
 /** The judge settings of model-graded assertions that do not set their own, as `options` writes them. */
 export interface JudgeOptions {

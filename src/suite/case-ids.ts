@@ -5,8 +5,8 @@
  */
 import { hash } from 'node:crypto'
 import path from 'node:path'
-import type { EvalCase } from './eval-case.js'
 import { at, type Location, type ProblemLog, type SuiteProblem } from './problems.js'
+import type { EvalCase } from '../model.js'
 
 /** A case before its id is final (`evalCase.id` is set last): derived ids are made unique over all suites. */
 export interface PendingCase {

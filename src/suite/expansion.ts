@@ -6,13 +6,16 @@ import { judgeOptionsOf, type CaseAssertions, type JudgeOptions } from './case-a
 import type { CaseIds, PendingCase } from './case-ids.js'
 import type { CaseParams, TestModel } from './case-params.js'
 import type { Config, WrittenTest } from './documents.js'
-import { DEFAULT_MAX_TOKENS, type EvalCase } from './eval-case.js'
 import { at, type Location, type ProblemLog } from './problems.js'
 import type { PromptTemplate, PromptTemplates } from './prompt-templates.js'
 import { lastUserText } from './prompts.js'
 import type { References } from './references.js'
 import type { RequestParams } from './request-params.js'
 import { varCombinations, type VarCombination } from './var-combinations.js'
+import type { EvalCase } from '../model.js'
+
+/** A test's `max_tokens` when neither it nor its suite sets one (the Messages API requires one). */
+export const DEFAULT_MAX_TOKENS = 1024
 
 /** What a suite's tests share: its top-level settings and its defaultTest. */
 export interface SuiteDefaults {

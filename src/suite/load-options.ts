@@ -1,5 +1,5 @@
 /** What loading suites is given: where paths are relative to, how files are read, and how assertions compile. */
-import type { EvalCase } from './eval-case.js'
+import type { CompiledAssertion, CompiledTransform } from '../model.js'
 
 /**
  * How the loader reads what suites reference; absolute paths in, errors thrown for missing files, and a
@@ -26,12 +26,8 @@ export type AssertionProblem = Error & { readonly path: readonly (string | numbe
  * passes grading's compiler in; the suite carries what it makes to the graders unread.
  */
 export interface AssertionCompiler {
-  compileAssertion(
-    raw: Record<string, unknown>,
-    baseDir: string,
-    io: SuiteIO,
-  ): Promise<EvalCase['assertions'][number]>
-  compileTransform(source: string, baseDir: string, io: SuiteIO): Promise<NonNullable<EvalCase['transform']>>
+  compileAssertion(raw: Record<string, unknown>, baseDir: string, io: SuiteIO): Promise<CompiledAssertion>
+  compileTransform(source: string, baseDir: string, io: SuiteIO): Promise<CompiledTransform>
   /** A test's `threshold`, checked: an AssertionProblem (path `threshold`) for one out of range. */
   parseTestThreshold(value: unknown): number | undefined
   /** Whether an assertion of `type` is graded by a judge model, and so takes a test's judge options. */

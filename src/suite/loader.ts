@@ -8,7 +8,6 @@ import { CaseAssertions } from './case-assertions.js'
 import { assignIds, CaseIds, type PendingCase } from './case-ids.js'
 import { CaseParams } from './case-params.js'
 import { Documents, type Config } from './documents.js'
-import type { EvalCase } from './eval-case.js'
 import { TestExpander } from './expansion.js'
 import type { LoadOptions } from './load-options.js'
 import { at, inReadingOrder, ProblemLog, sourceOf, SuiteError, type Location } from './problems.js'
@@ -24,8 +23,9 @@ import {
   type SourceFormat,
   type SourceProblem,
 } from './source.js'
+import type { EvalCase } from '../model.js'
 
-export { DEFAULT_MAX_TOKENS, type EvalCase } from './eval-case.js'
+export { DEFAULT_MAX_TOKENS } from './expansion.js'
 export type { AssertionCompiler, LoadOptions, SuiteIO } from './load-options.js'
 export { SuiteError, type SuiteProblem } from './problems.js'
 

@@ -10,11 +10,11 @@ import {
   compileAssertion,
   compileTransform,
   gradeTest,
-  type AssertionResult,
   type GraderIO,
   type GradingInput,
   type TestGrade,
 } from '../../../src/grading/graders/index.js'
+import type { AssertionResult } from '../../../src/model.js'
 
 export function gradingInput(content: Block[] | string, extra: Partial<GradingInput> = {}): GradingInput {
   return {

@@ -1,6 +1,5 @@
 import {
   AssertionCompileError,
-  type AssertionResult,
   type Judge,
   compileAssertion,
   compileTransform,
@@ -22,6 +21,7 @@ import {
   thinking,
   toolUse,
 } from './fixtures.js'
+import type { AssertionResult } from '../../../src/model.js'
 
 describe('reachesThreshold', () => {
   it('is score >= threshold, allowing for the rounding of sums of floats', () => {

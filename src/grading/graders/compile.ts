@@ -6,40 +6,14 @@
 import { didYouMean } from '../../common/did-you-mean.js'
 import type { GraderDefinition, ThresholdKind } from './grader.js'
 import { ASSERT_SET_KEYS, ASSERTION_KEYS, graderOf, isModelGraded, MODEL_GRADED_TYPES } from './registry.js'
-import { compileScript, type CompiledScript } from './script.js'
-import { AssertionCompileError, type Check, type GraderIO } from './types.js'
+import type { Internals, Transform } from './internals.js'
+import { compileScript } from './script.js'
+import { AssertionCompileError, type GraderIO } from './types.js'
 import { TYPE_LIST, unknownTypeMessage } from './unknown-types.js'
+import type { CompiledAssertion } from '../../model.js'
 
 /** The `extra` of the graders that read no extra keys (nearly all): one object shared by every compile. */
 const NO_EXTRA: Record<string, unknown> = Object.freeze({})
-
-/** An opaque, compiled output transform (a test's `options.transform` or an assertion's `transform`). */
-export interface CompiledTransform {
-  readonly label: string
-  readonly script: CompiledScript
-}
-
-/** How a compiled assertion is graded (grade-test.ts reads it). */
-export interface Internals {
-  negate: boolean
-  readsOutput: boolean
-  check?: Check
-  transform?: CompiledTransform
-}
-
-export interface CompiledAssertion {
-  /** As written, e.g. `not-contains` or `assert-set`. */
-  type: string
-  /** As written (a file:// reference stays one); undefined for an assert-set. */
-  value: unknown
-  weight: number
-  metric?: string
-  threshold?: number
-  /** An assert-set's assertions. */
-  assert?: CompiledAssertion[]
-  /** Internal: how to grade it. */
-  readonly internals: Internals
-}
 
 /** Whether grading these assertions asks a judge model (a model-graded one, also inside an assert-set). */
 export function needsJudge(assertions: readonly CompiledAssertion[]): boolean {
@@ -49,11 +23,7 @@ export function needsJudge(assertions: readonly CompiledAssertion[]): boolean {
 }
 
 /** Compiles a test's or an assertion's `transform`: a JS expression, a multi-line body, or file://module.js[:fn]. */
-export async function compileTransform(
-  source: string,
-  baseDir: string,
-  io: GraderIO,
-): Promise<CompiledTransform> {
+export async function compileTransform(source: string, baseDir: string, io: GraderIO): Promise<Transform> {
   const script = await compileScript(source, baseDir, io, 'transform', 'transform')
   return { label: script.label, script }
 }
@@ -102,7 +72,7 @@ export async function compileAssertion(
       'config',
     )
   }
-  let transform: CompiledTransform | undefined
+  let transform: Transform | undefined
   if (raw.transform !== undefined) {
     if (!grader.readsOutput) {
       throw new AssertionCompileError(
@@ -131,13 +101,19 @@ export async function compileAssertion(
     baseDir,
     io,
   })
+  const internals: Internals = {
+    negate,
+    readsOutput: grader.readsOutput,
+    check,
+    ...(transform && { transform }),
+  }
   return {
     type,
     value: raw.value,
     weight,
     ...(metric !== undefined && { metric }),
     ...(threshold !== undefined && { threshold }),
-    internals: { negate, readsOutput: grader.readsOutput, check, ...(transform && { transform }) },
+    internals,
   }
 }
 
@@ -182,6 +158,7 @@ async function compileSet(
       throw error
     }
   }
+  const internals: Internals = { negate: false, readsOutput: true }
   return {
     type: 'assert-set',
     value: undefined,
@@ -189,7 +166,7 @@ async function compileSet(
     ...(metric !== undefined && { metric }),
     ...(threshold !== undefined && { threshold }),
     assert,
-    internals: { negate: false, readsOutput: true },
+    internals,
   }
 }
 

@@ -2,20 +2,13 @@
  * Grading one test from its compiled assertions: the test's transform, each assertion's transform and
  * check, and the results combined as promptfoo's are. Pure but for what user scripts do.
  */
-import type { CompiledAssertion, CompiledTransform, Internals } from './compile.js'
+import { opened, type Internals, type Transform } from './internals.js'
 import { outputText } from './message.js'
 import { combine, metricsOf, NO_METRICS } from './scoring.js'
 import { describeError } from './script.js'
-import type {
-  AssertionResult,
-  Check,
-  Finding,
-  GradingInput,
-  ScriptContext,
-  Subject,
-  TestGrade,
-} from './types.js'
+import type { Check, Finding, GradingInput, ScriptContext, Subject, TestGrade } from './types.js'
 import { messageOf, oneLine } from './values.js'
+import type { AssertionResult, CompiledAssertion, CompiledTransform } from '../../model.js'
 
 function contextOf(input: GradingInput, text: string): ScriptContext {
   return {
@@ -34,7 +27,7 @@ function contextOf(input: GradingInput, text: string): ScriptContext {
 
 /** Runs a transform; throws an Error whose message is a reason ("transform "..." threw TypeError: ..."). */
 async function applyTransform(
-  transform: CompiledTransform,
+  transform: Transform,
   output: unknown,
   context: ScriptContext,
 ): Promise<unknown> {
@@ -148,7 +141,7 @@ function gradeAssertion(
   }
   let finding: Finding | Promise<Finding>
   try {
-    finding = findingOf(assertion.internals, graded)
+    finding = findingOf(opened(assertion.internals), graded)
   } catch (error) {
     finding = couldNotGrade(error)
   }
@@ -183,7 +176,7 @@ function couldNotGrade(error: unknown): Finding {
 }
 
 function resultOf(assertion: CompiledAssertion, finding: Finding, graded: Graded): AssertionResult {
-  const { negate } = assertion.internals
+  const { negate } = opened(assertion.internals)
   const score = Math.min(1, Math.max(0, Number.isFinite(finding.score) ? finding.score : 0))
   const reason = oneLine(finding.reason)
   if (finding.pending) graded.pending += 1
@@ -209,7 +202,7 @@ export async function gradeTest(
   const graded = new Graded(input, outputText(input.message))
   if (options.transform) {
     try {
-      graded.output = await applyTransform(options.transform, graded.output, graded.scriptContext())
+      graded.output = await applyTransform(opened(options.transform), graded.output, graded.scriptContext())
     } catch (error) {
       graded.failure = `the test's ${messageOf(error)}`
     }

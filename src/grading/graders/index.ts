@@ -14,25 +14,16 @@ export {
   SCHEMA_ENUM_ASSERTION_TYPES,
 } from './registry.js'
 export { REFUSED_PROMPTFOO_TYPES } from './unknown-types.js'
-export {
-  compileAssertion,
-  compileTransform,
-  needsJudge,
-  parseTestThreshold,
-  type CompiledAssertion,
-  type CompiledTransform,
-} from './compile.js'
+export { compileAssertion, compileTransform, needsJudge, parseTestThreshold } from './compile.js'
 export { gradeTest } from './grade-test.js'
 export { reachesThreshold } from './grader.js'
 export { outputText } from './message.js'
 export {
   AssertionCompileError,
-  type AssertionResult,
   type GraderIO,
   type GradingInput,
   type Judge,
   type JudgeAnswer,
-  type JudgeReply,
   type ScriptContext,
   type TestGrade,
 } from './types.js'

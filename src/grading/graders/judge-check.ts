@@ -18,8 +18,9 @@ import {
   type JudgeType,
 } from './judge-prompts.js'
 import { findJson } from './json.js'
-import { AssertionCompileError, type Check, type Finding, type JudgeReply } from './types.js'
+import { AssertionCompileError, type Check, type Finding } from './types.js'
 import { messageOf, resolveDataValue, show, textValue, type CompileContext } from './values.js'
+import type { JudgeReply } from '../../model.js'
 
 /** The judge model when an assertion names no `provider`. */
 export const DEFAULT_JUDGE_MODEL = 'claude-sonnet-4-6'

@@ -3,8 +3,9 @@
  * assert-set), and the test's metrics.
  */
 import { reachesThreshold } from './grader.js'
-import type { AssertionResult, TestGrade } from './types.js'
+import type { TestGrade } from './types.js'
 import { fixed } from './values.js'
+import type { AssertionResult } from '../../model.js'
 
 /** Made once per count: every passing test keeps this reason, and a run has few distinct counts. */
 const passedReasons: string[] = []

@@ -5,6 +5,7 @@ import type {
   ToolUnion,
 } from '@anthropic-ai/sdk/resources/messages/messages'
 import { UserError } from '../../common/user-error.js'
+import type { AssertionResult, JudgeReply } from '../../model.js'
 
 /**
  * File access for `file://` references, injected so that the graders stay pure (and ncc leaves user files
@@ -56,12 +57,6 @@ export interface Judge {
   answer(params: MessageCreateParamsNonStreaming): JudgeAnswer
 }
 
-/** Which judge model graded a model-graded assertion, and its raw reply (null when it gave none). */
-export interface JudgeReply {
-  model: string
-  reply: string | null
-}
-
 /** Everything a test's grading may look at, for one succeeded result. */
 export interface GradingInput {
   /** The succeeded result's message. */
@@ -78,30 +73,6 @@ export interface GradingInput {
   test?: Record<string, unknown>
   /** Answers model-graded assertions; without one, they are errored. */
   judge?: Judge
-}
-
-export interface AssertionResult {
-  /** The type as written, e.g. `not-contains`, or `assert-set`. */
-  type: string
-  /** The value as written (a `file://` reference stays a reference). */
-  value: unknown
-  pass: boolean
-  /** 0..1; a not- form scores 1 - score. */
-  score: number
-  /** One line a reviewer can read. */
-  reason: string
-  /** 0 = informational: shown, but neither gates the test nor weighs in its score. */
-  weight: number
-  metric?: string
-  /** An assert-set's own results. */
-  results?: AssertionResult[]
-  /** A model-graded assertion's judge and its reply. */
-  judge?: JudgeReply
-  /**
-   * The grade could not be made (code that threw, an unknown cost, a judge's reply that did not parse or a
-   * judge request that failed): the assertion fails, whatever its form.
-   */
-  errored?: true
 }
 
 export interface TestGrade {
