@@ -4,7 +4,7 @@
 #
 #   scripts/test-loop.sh [RUNS] [-- JEST_ARGS...]     RUNS defaults to 5; LOAD (default 1) busy processes
 #
-# e.g. scripts/test-loop.sh 3 -- __tests__/action-lifecycle.test.ts   (only some test files)
+# e.g. scripts/test-loop.sh 3 -- __tests__/e2e/action-lifecycle.test.ts   (only some test files)
 set -euo pipefail
 
 runs=5

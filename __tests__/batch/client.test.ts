@@ -3,15 +3,10 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { buildBatchRequests } from '../../src/batch/requests.js'
 import { splitIntoBatches } from '../../src/batch/split.js'
-import {
-  createAnthropicClient,
-  createBatch,
-  pollDelays,
-  realSleep,
-  streamResults,
-  waitForBatches,
-  type Sleep,
-} from '../../src/batch/client.js'
+import { createAnthropicClient, realSleep, type Sleep } from '../../src/batch/client.js'
+import { createBatch } from '../../src/batch/create.js'
+import { streamResults } from '../../src/batch/results.js'
+import { pollDelays, waitForBatches } from '../../src/batch/wait.js'
 import { formatDuration } from '../../src/common/duration.js'
 import { assertionCompiler } from '../../src/grading/assertion-compiler.js'
 import { loadSuites } from '../../src/suite/loader.js'

@@ -3,7 +3,8 @@
  * what happens when a wait ends before the batches do (on-timeout, cancel-on-abort). Time is the batch run's
  * clock (BatchRun's `wait.now` and `wait.sleep`), which tests set to a manual clock.
  */
-import type { Log, WaitOutcome } from '../batch/client.js'
+import type { Log } from '../batch/client.js'
+import type { WaitOutcome } from '../batch/wait.js'
 import type { BatchRun, ResultSink } from '../batch/run.js'
 import { formatDuration } from '../common/duration.js'
 import { UserError } from '../common/user-error.js'

@@ -1,5 +1,5 @@
 /** The run's ends as the user sees them: the graded report, or where the batches are when the run detaches. */
-import type { WaitOutcome } from '../batch/client.js'
+import type { WaitOutcome } from '../batch/wait.js'
 import type { RunState } from '../batch/run-state.js'
 import path from 'node:path'
 import { formatDuration } from '../common/duration.js'

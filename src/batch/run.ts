@@ -9,16 +9,10 @@ import type {
   MessageBatch,
   MessageBatchIndividualResponse,
 } from '@anthropic-ai/sdk/resources/messages/batches'
-import {
-  cancelBatch,
-  createBatch,
-  CreateAbortedError,
-  streamResults,
-  waitForBatches,
-  type Log,
-  type WaitOptions,
-  type WaitOutcome,
-} from './client.js'
+import { cancelBatch, type Log } from './client.js'
+import { createBatch, CreateAbortedError } from './create.js'
+import { streamResults } from './results.js'
+import { waitForBatches, type WaitOptions, type WaitOutcome } from './wait.js'
 import { splitIntoBatches, type BatchLimits, type BatchSlice } from './split.js'
 import type { RunState, RunStateStore } from './run-state.js'
 import { UserError } from '../common/user-error.js'
