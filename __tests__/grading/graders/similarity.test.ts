@@ -107,13 +107,30 @@ describe('rouge-n', () => {
     expect(tokenize('  ')).toEqual([])
   })
 
+  it('keeps hyphenated words whole, as the Treebank tokenizer does', () => {
+    expect(tokenize('A state-of-the-art, COVID-19-safe 3-day plan - not')).toEqual([
+      'A',
+      'state-of-the-art',
+      ',',
+      'COVID-19-safe',
+      '3-day',
+      'plan',
+      '-',
+      'not',
+    ])
+    expect(rougeN('a state-of-the-art model', 'state-of-the-art')).toBeCloseTo(0.5, 10)
+    expect(rougeN('the art of the state', 'state-of-the-art')).toBe(0)
+  })
+
   it('is the ROUGE-1 F1 with clipped counts, as promptfoo computes it', () => {
     expect(rougeN('the cat sat on the mat', 'the cat sat on the mat')).toBe(1)
     // 3 shared of 3 candidate and 6 reference unigrams: P = 1, R = 0.5
     expect(rougeN('the cat sat', 'the cat sat on the mat')).toBeCloseTo(2 / 3, 10)
     // "the" twice in the candidate, once in the reference: counted once
     expect(rougeN('the the cat', 'the cat')).toBeCloseTo(0.8, 10)
-    expect(rougeN('Hello World', 'hello world')).toBe(0)
+    // promptfoo's ROUGE lower-cases both texts
+    expect(rougeN('Hello World', 'hello world')).toBe(1)
+    expect(rougeN('THE CAT', 'the cat sat on the mat')).toBeCloseTo(0.5, 10)
     expect(rougeN('', 'reference')).toBe(0)
     expect(rougeN('the cat sat', 'the cat sat on the mat', 2)).toBeCloseTo((2 * 1 * 0.4) / 1.4, 10)
   })

@@ -44,15 +44,18 @@ const levenshtein: GraderDefinition = {
 
 const CLITIC = /^(.+?)(n't|'s|'m|'d|'ll|'re|'ve)$/i
 
+/** A number with its separators (12,000 and 12:30), or a word with its clitics ("don't"). */
+const WORD = String.raw`\p{N}+(?:[.,:]\p{N}+)*|[\p{L}\p{M}\p{N}_]+(?:'[\p{L}\p{M}]+)*`
+/** Words joined by single hyphens ("state-of-the-art", "COVID-19") are one token; any other mark is one. */
+const TOKEN = new RegExp(String.raw`(?:${WORD})(?:-(?:${WORD}))*|[^\s\p{L}\p{M}\p{N}_]`, 'gu')
+
 /**
  * Words and punctuation, close to the Penn Treebank tokenizer that promptfoo's ROUGE uses: punctuation marks
- * are tokens of their own, numbers keep their separators (12,000 and 12:30), and clitics split off
- * ("don't" -> "do", "n't"). Case is kept.
+ * are tokens of their own, hyphenated words and numbers with their separators stay whole, and clitics split
+ * off ("don't" -> "do", "n't"). Case is kept (rougeN folds it).
  */
 export function tokenize(text: string): string[] {
-  const raw = text
-    .replace(/’/g, "'")
-    .match(/\p{N}+(?:[.,:]\p{N}+)*|[\p{L}\p{M}\p{N}_]+(?:'[\p{L}\p{M}]+)*|[^\s\p{L}\p{M}\p{N}_]/gu)
+  const raw = text.replace(/’/g, "'").match(TOKEN)
   if (!raw) return []
   return raw.flatMap((token) => {
     const clitic = CLITIC.exec(token)
@@ -71,11 +74,12 @@ function ngramCounts(tokens: string[], n: number): Map<string, number> {
 
 /**
  * ROUGE-N as promptfoo computes it (js-rouge's `n`): the F1 of n-gram overlap between candidate and
- * reference, each shared n-gram counted up to the smaller of its two frequencies. 0 when either is empty.
+ * reference, both lower-cased, each shared n-gram counted up to the smaller of its two frequencies. 0 when
+ * either is empty.
  */
 export function rougeN(candidate: string, reference: string, n = 1): number {
-  const cand = ngramCounts(tokenize(candidate), n)
-  const ref = ngramCounts(tokenize(reference), n)
+  const cand = ngramCounts(tokenize(candidate.toLowerCase()), n)
+  const ref = ngramCounts(tokenize(reference.toLowerCase()), n)
   let candTotal = 0
   let refTotal = 0
   let overlap = 0
