@@ -23,7 +23,6 @@ describe('javascript', () => {
     ['7', 'x', true, 1],
     ["({ pass: true, score: 0.25, reason: 'a quarter' })", 'x', true, 0.25],
     ["({ pass: false, reason: 'nope' })", 'x', false, 0],
-    ['({ score: 0.5 })', 'x', true, 0.5],
     ['Promise.resolve(output === "x")', 'x', true, 1],
     ['context.vars.city === "Paris" && context.prompt.startsWith("What")', 'x', true, 1],
   ])('%s on %j: pass %s, score %d', async (value, output, pass, score) => {
@@ -84,14 +83,37 @@ describe('javascript', () => {
       pass: true,
       score: 1,
     })
-    const below = await grade(
-      { type: 'javascript', value: '({ pass: true, score: 0.3 })', threshold: 0.5 },
-      'x',
-    )
-    expect(below).toMatchObject({
-      pass: false,
+  })
+
+  it('leaves a returned object to decide by its own pass, whatever the threshold (as promptfoo does)', async () => {
+    const object = '({ pass: true, score: 0.3 })'
+    expect(await grade({ type: 'javascript', value: object, threshold: 0.5 }, 'x')).toMatchObject({
+      pass: true,
       score: 0.3,
-      reason: 'score 0.3 < threshold 0.5: "({ pass: true, score: 0.3 })" returned pass: true',
+      reason: `"${object}" returned pass: true`,
+    })
+    expect(
+      await grade({ type: 'javascript', value: '({ pass: false, score: 0.9 })', threshold: 0.5 }, 'x'),
+    ).toMatchObject({ pass: false, score: 0.9 })
+  })
+
+  it('errs on a returned object without a boolean pass, rather than passing it', async () => {
+    expect(await grade({ type: 'javascript', value: '({ score: 0.5 })' }, 'x')).toMatchObject({
+      pass: false,
+      score: 0,
+      errored: true,
+      reason:
+        '"({ score: 0.5 })" returned {"score":0.5}; an object result needs \'pass\' (true or false); ' +
+        'return a number to be scored against a threshold',
+    })
+    expect(await grade({ type: 'not-javascript', value: '({ reason: "fine" })' }, 'x')).toMatchObject({
+      pass: false,
+      errored: true,
+    })
+    expect(await grade({ type: 'javascript', value: '({ pass: "yes" })' }, 'x')).toMatchObject({
+      pass: false,
+      errored: true,
+      reason: '"({ pass: \\"yes\\" })" returned {"pass":"yes"}; its \'pass\' is "yes", not true or false',
     })
   })
 

@@ -11,7 +11,9 @@ const javascript: GraderDefinition = {
     'or file://grader.js[:functionName]',
   threshold: {
     kind: 'number',
-    help: 'the lowest returned score that passes (without it, a score passes when > 0)',
+    help:
+      'the lowest returned number that passes (without it, a number passes when > 0); a returned ' +
+      '{pass, score, reason} decides by its own pass',
   },
   readsOutput: true,
   takesConfig: true,
@@ -36,7 +38,8 @@ const clamp = (score: number) => Math.min(1, Math.max(0, score))
 
 /**
  * promptfoo's reading of a result: a boolean passes when true; a number is the score and passes when
- * >= threshold, or > 0 without one; an object gives pass (and score, reason), and fails below a threshold.
+ * >= threshold, or > 0 without one; an object is a grading result that carries its own `pass` (the
+ * threshold is not applied to it) and may give score and reason; an object without `pass` is an error.
  * Scores outside 0..1 are clamped for the report (the comparison uses the number returned).
  */
 export function interpret(result: unknown, script: CompiledScript, threshold: number | undefined): Finding {
@@ -50,23 +53,18 @@ export function interpret(result: unknown, script: CompiledScript, threshold: nu
   }
   if (result !== null && typeof result === 'object' && !Array.isArray(result)) {
     const { pass, score, reason } = result as Record<string, unknown>
+    if (typeof pass !== 'boolean') {
+      const hint =
+        pass === undefined
+          ? "an object result needs 'pass' (true or false); return a number to be scored against a threshold"
+          : `its 'pass' is ${show(pass, 30)}, not true or false`
+      return invalid(result, script, hint)
+    }
     if (score !== undefined && (typeof score !== 'number' || !Number.isFinite(score)))
-      return invalid(result, script)
+      return invalid(result, script, `its 'score' is ${show(score, 30)}, not a finite number`)
     const told = typeof reason === 'string' && reason.trim() !== '' ? oneLine(reason) : undefined
-    if (typeof pass === 'boolean') {
-      const value = typeof score === 'number' ? score : pass ? 1 : 0
-      const below = threshold !== undefined && !reachesThreshold(value, threshold)
-      const base = told ?? `${label} returned pass: ${pass}`
-      return {
-        pass: pass && !below,
-        score: clamp(value),
-        reason: below ? `score ${value} < threshold ${threshold}: ${base}` : base,
-      }
-    }
-    if (pass === undefined && typeof score === 'number') {
-      const finding = scored(score, threshold, `${label} returned score ${score}`)
-      return told ? { ...finding, reason: `${finding.reason}: ${told}` } : finding
-    }
+    const value = typeof score === 'number' ? score : pass ? 1 : 0
+    return { pass, score: clamp(value), reason: told ?? `${label} returned pass: ${pass}` }
   }
   return invalid(result, script)
 }
@@ -82,18 +80,14 @@ function scored(value: number, threshold: number | undefined, said: string): Fin
   return { pass, score: clamp(value), reason: `${said}${rule}` }
 }
 
-function invalid(result: unknown, script: CompiledScript): Finding {
+function invalid(result: unknown, script: CompiledScript, problem?: string): Finding {
   const got = result === undefined ? 'undefined' : show(result, 60)
   const hint =
     script.isBody && result === undefined
       ? ' (a multi-line value is a function body: end it with return)'
       : ''
-  return {
-    pass: false,
-    score: 0,
-    reason: `${script.label} returned ${got}; return a boolean, a number or {pass, score, reason}${hint}`,
-    error: true,
-  }
+  const fix = problem ?? `return a boolean, a number or {pass, score, reason}${hint}`
+  return { pass: false, score: 0, reason: `${script.label} returned ${got}; ${fix}`, error: true }
 }
 
 export const JAVASCRIPT_GRADERS: Record<string, GraderDefinition> = { javascript }
