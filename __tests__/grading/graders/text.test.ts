@@ -137,6 +137,28 @@ describe('text graders', () => {
     expect((await grade({ type: 'equals', value: [1, 2] }, '[1,2]')).pass).toBe(true)
   })
 
+  it('compares a null value with JSON null, as promptfoo does', async () => {
+    expect(await grade({ type: 'equals', value: null }, ' null\n')).toMatchObject({
+      pass: true,
+      score: 1,
+      reason: 'output is JSON equal to null',
+    })
+    expect(await grade({ type: 'equals', value: null }, 'None')).toMatchObject({
+      pass: false,
+      reason: 'expected output to be JSON equal to null; output is not JSON',
+    })
+    expect(await grade({ type: 'equals', value: null }, '{}')).toMatchObject({
+      pass: false,
+      reason: 'expected output to be JSON equal to null; got {}',
+    })
+    expect((await grade({ type: 'not-equals', value: null }, '"null"')).pass).toBe(true)
+    // Only equals reads null as a value: elsewhere it is a missing one.
+    expect((await compileError({ type: 'contains', value: null })).message).toBe(
+      "contains needs a 'value': the text the output must contain",
+    )
+    expect((await compileError({ type: 'equals' })).key).toBe('value')
+  })
+
   describe('contains-any, contains-all and their case-insensitive forms', () => {
     it.each([
       ['contains-any', ['Paris', 'Lyon'], 'I love Lyon', true],

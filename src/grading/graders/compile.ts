@@ -59,7 +59,10 @@ export async function compileAssertion(
   checkKeys(raw, extraKeys ? [...ASSERTION_KEYS, ...extraKeys] : ASSERTION_KEYS, type)
   const weight = weightOf(raw)
   const metric = metricOf(raw)
-  if (grader.value === 'required' && (raw.value === undefined || raw.value === null)) {
+  if (
+    grader.value === 'required' &&
+    (raw.value === undefined || (raw.value === null && !grader.acceptsNull))
+  ) {
     throw new AssertionCompileError(`${type} needs a 'value': ${grader.valueHelp}`, 'value')
   }
   if (grader.value === 'none' && raw.value !== undefined) {

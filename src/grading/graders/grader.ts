@@ -16,6 +16,8 @@ export type ThresholdKind =
 export interface GraderDefinition {
   /** Whether the grader takes a `value`. */
   value: 'required' | 'optional' | 'none'
+  /** Whether `value: null` is a value (equals compares it with JSON null), rather than a missing one. */
+  acceptsNull?: boolean
   /** What `value` holds, for the error when one is missing or refused. */
   valueHelp: string
   /** Whether, and how, the grader reads `threshold`. */

@@ -15,12 +15,14 @@ const fold = (text: string) => text.normalize('NFC').toLowerCase()
 const equals: GraderDefinition = {
   value: 'required',
   valueHelp:
-    'the exact expected output (a string; or an object or list, compared with the output parsed as JSON)',
+    'the exact expected output (a string; or an object, list or null, compared with the output parsed as JSON)',
+  acceptsNull: true,
   readsOutput: true,
   compile(c) {
     const { negate } = c
     const value = resolveDataValue(c)
-    if (value !== null && typeof value === 'object') {
+    // null too, as in promptfoo: `equals: null` passes when the output is the JSON `null`.
+    if (typeof value === 'object') {
       const shown = show(value)
       return ({ text }) => {
         let parsed: unknown
