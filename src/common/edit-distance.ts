@@ -4,6 +4,8 @@
  * a band of width 2 * limit + 1 around the diagonal is filled, so long texts stay cheap.
  */
 export function editDistance(a: string, b: string, limit = Infinity): number {
+  // Distances are whole: a limit of 2.5 bounds as 2 does (and keeps the band's indices whole).
+  limit = Math.floor(limit)
   const s = Array.from(a)
   const t = Array.from(b)
   if (s.length > t.length) return editDistanceOf(t, s, limit)

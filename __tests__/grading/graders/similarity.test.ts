@@ -81,10 +81,21 @@ describe('levenshtein', () => {
     })
   })
 
-  it('needs a whole number of edits as threshold', async () => {
-    expect(await compileError({ type: 'levenshtein', value: 'x', threshold: 1.5 })).toMatchObject({
+  it('takes any threshold of 0 or more, as promptfoo does: 2.5 passes 2 edits, not 3', async () => {
+    const grade25 = (output: string) =>
+      grade({ type: 'levenshtein', value: 'abcdef', threshold: 2.5 }, output)
+    expect(await grade25('abcd')).toMatchObject({
+      pass: true,
+      reason: 'edit distance to "abcdef" is 2 (threshold 2.5)',
+    })
+    expect(await grade25('abc')).toMatchObject({
+      pass: false,
+      reason: 'expected edit distance to "abcdef" of at most 2.5; it is more than 2.5',
+    })
+    expect(editDistance('abcdef', 'abc', 2.5)).toBeGreaterThan(2.5)
+    expect(await compileError({ type: 'levenshtein', value: 'x', threshold: -1 })).toMatchObject({
       key: 'threshold',
-      message: "levenshtein has an invalid 'threshold' 1.5: the most edits that pass (default 5)",
+      message: "levenshtein has an invalid 'threshold' -1: the most edits that pass (default 5)",
     })
   })
 })

@@ -253,8 +253,7 @@ function thresholdValue(value: unknown, type: string, kind: ThresholdKind, help:
     Number.isFinite(value) &&
     (kind === 'number' ||
       (kind === 'score' && value >= 0 && value <= 1) ||
-      (kind === 'distance' && Number.isInteger(value) && value >= 0) ||
-      (kind === 'usd' && value >= 0))
+      ((kind === 'distance' || kind === 'usd') && value >= 0))
   if (!ok)
     throw new AssertionCompileError(
       `${type} has an invalid 'threshold' ${JSON.stringify(value)}: ${help}`,

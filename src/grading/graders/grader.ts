@@ -8,7 +8,7 @@ export type ThresholdKind =
   | 'score'
   /** any finite number (a javascript score may be on its own scale) */
   | 'number'
-  /** a whole number of edits, 0 or more */
+  /** a number of edits, 0 or more (promptfoo takes 2.5 too: it passes 2 edits) */
   | 'distance'
   /** US dollars, 0 or more */
   | 'usd'
