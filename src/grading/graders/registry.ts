@@ -4,18 +4,22 @@
  * (__tests__/grading/graders/registry.test.ts).
  */
 import { COST_GRADERS } from './cost.js'
+import { COUNT_GRADERS } from './counts.js'
 import type { GraderDefinition } from './grader.js'
 import { JAVASCRIPT_GRADERS } from './javascript.js'
 import { JSON_GRADERS } from './json.js'
 import { MODEL_GRADED_GRADERS } from './model-graded.js'
 import { SIMILARITY_GRADERS } from './similarity.js'
+import { STOP_REASON_GRADERS } from './stop-reason.js'
 import { TEXT_GRADERS } from './text.js'
 import { TOOL_CALL_GRADERS } from './tool-calls.js'
 
 const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...TEXT_GRADERS,
+  ...COUNT_GRADERS,
   ...JSON_GRADERS,
   ...TOOL_CALL_GRADERS,
+  ...STOP_REASON_GRADERS,
   ...SIMILARITY_GRADERS,
   ...JAVASCRIPT_GRADERS,
   ...COST_GRADERS,
