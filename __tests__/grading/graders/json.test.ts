@@ -141,6 +141,21 @@ describe('contains-json', () => {
     )
   })
 
+  it('finds an object matching an object schema inside a JSON array, as promptfoo does', async () => {
+    const output = 'Results: [{"town": "Lyon"}, [{"city": "Paris", "note": "capital"}]]'
+    expect(await grade({ type: 'contains-json', value: citySchema }, output)).toMatchObject({
+      pass: true,
+      reason: 'output contains JSON matching the schema: "{\\"city\\":\\"Paris\\",\\"note\\":\\"capital\\"}"',
+    })
+    expect((await grade({ type: 'not-contains-json', value: citySchema }, output)).pass).toBe(false)
+    // An array schema still matches the array itself, and an object inside another object is not searched.
+    const arraySchema = { type: 'array', items: { type: 'object' } }
+    expect((await grade({ type: 'contains-json', value: arraySchema }, '[{"a": 1}]')).pass).toBe(true)
+    expect(
+      (await grade({ type: 'contains-json', value: citySchema }, '{"data": {"city": "Paris"}}')).pass,
+    ).toBe(false)
+  })
+
   it('reads JSON split across text blocks, ignoring thinking', async () => {
     const content = [thinking('{"city": 1}'), text('```json\n{"city": '), text('"Paris"}\n```')]
     expect((await grade({ type: 'contains-json', value: citySchema }, content)).pass).toBe(true)

@@ -100,7 +100,7 @@ const containsJson: GraderDefinition = {
           : `output contains JSON: ${show(found[0].text, 60)}`
         return { pass: true, score: 1, reason }
       }
-      const match = found.find((candidate) => validate(candidate.value))
+      const match = found.flatMap(withObjectsInArrays).find((candidate) => validate(candidate.value))
       if (match) {
         const reason = negate
           ? `expected output not to contain JSON matching the schema; found ${show(match.text, 60)}`
@@ -120,6 +120,24 @@ const containsJson: GraderDefinition = {
 export const JSON_GRADERS: Record<string, GraderDefinition> = {
   'is-json': isJson,
   'contains-json': containsJson,
+}
+
+/**
+ * A found JSON value, and when it is an array the objects in it (through nested arrays): promptfoo looks for
+ * every JSON object in the text, so an object schema matches `[{"city": "Paris"}]` by its element.
+ */
+function withObjectsInArrays(found: FoundJson): FoundJson[] {
+  if (!Array.isArray(found.value)) return [found]
+  const all = [found]
+  const visit = (items: unknown[]) => {
+    for (const item of items) {
+      if (Array.isArray(item)) visit(item)
+      else if (item !== null && typeof item === 'object')
+        all.push({ text: JSON.stringify(item), value: item })
+    }
+  }
+  visit(found.value)
+  return all
 }
 
 export interface FoundJson {
