@@ -5,7 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { assertionCompiler } from '../../src/grading/assertion-compiler.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
-import { loadSuites, SuiteError } from '../../src/suite/loader.js'
+import { loadSuiteRun, loadSuites, SuiteError, type LoadOptions } from '../../src/suite/loader.js'
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'suites')
 
@@ -28,6 +28,12 @@ export function write(files: Record<string, string>): string[] {
 
 export const load = (suites: string[], model?: string, root = workspace) =>
   loadSuites(suites, { workspace: root, model, io: fileSystemSuiteIO, assertions: assertionCompiler })
+
+/** Loads as the action does, with its `model` and `provider-override` inputs: the cases and the warnings. */
+export const loadRun = (
+  suites: string[],
+  inputs: Pick<LoadOptions, 'model' | 'providerOverride'> = { model: undefined },
+) => loadSuiteRun(suites, { workspace, ...inputs, io: fileSystemSuiteIO, assertions: assertionCompiler })
 
 export const loadText = (text: string, file = 'evals/suite.yml', model?: string) =>
   load(write({ [file]: text }).slice(0, 1), model)

@@ -12,7 +12,7 @@ import {
   parseRate,
   parseUsd,
 } from './input-values.js'
-import { parseModelInput } from '../suite/providers.js'
+import { parseModelInput, parseProviderOverride, type ProviderOverride } from '../suite/providers.js'
 
 export const ON_TIMEOUT = ['fail', 'detach', 'cancel'] as const
 export const COMMENT_MODES = ['update', 'new'] as const
@@ -27,6 +27,8 @@ export interface ActionInputs {
   apiKey: string
   baseURL: string | undefined
   model: string | undefined
+  /** The models non-Anthropic providers run as (`provider-override`); undefined when not given. */
+  providerOverride: ProviderOverride | undefined
   githubToken: string
   comment: boolean
   maxWaitMs: number
@@ -95,6 +97,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     apiKey,
     baseURL: input('anthropic-base-url') || env.ANTHROPIC_BASE_URL || undefined,
     model: parseModelInput('model', input('model')),
+    providerOverride: parseProviderOverride('provider-override', input('provider-override')),
     githubToken,
     comment: parseBoolean('comment', input('comment')),
     maxWaitMs: parseDuration('max-wait', input('max-wait')),

@@ -18,7 +18,7 @@ import { renderError } from '../report/markdown.js'
 import { buildReport } from '../report/report.js'
 import { EntrySpool } from '../report/results-file.js'
 import { allowedRoots, confinedSuiteIO, findSuiteFiles } from '../suite/file-system.js'
-import { loadSuites } from '../suite/loader.js'
+import { loadSuiteRun } from '../suite/loader.js'
 import { loadBaseline, usePriceOverrides } from './input-files.js'
 import { withinBudget } from './budget-gate.js'
 import { describeFailure } from './failure.js'
@@ -86,12 +86,14 @@ async function evaluateRun(
   const io = confinedSuiteIO(allowedRoots(workspace, inputs.allowedPaths))
   if (inputs.pricingFile) usePriceOverrides(path.resolve(workspace, inputs.pricingFile), io)
   const files = await findSuiteFiles(inputs.suitePatterns, workspace)
-  const cases = await loadSuites(files, {
+  const { cases, warnings } = await loadSuiteRun(files, {
     workspace,
     model: inputs.model,
+    providerOverride: inputs.providerOverride,
     io,
     assertions: assertionCompiler,
   })
+  for (const warning of warnings) log.warning(warning)
   const built = buildBatchRequests(cases, inputs.repeat)
   const { sampleByCustomId } = built
   const samples =

@@ -32,6 +32,7 @@ export const INPUTS = [
   'baseline',
   'fail-on',
   'allowed-paths',
+  'provider-override',
 ] as const
 export type InputName = (typeof INPUTS)[number]
 

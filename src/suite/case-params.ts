@@ -5,16 +5,41 @@
 import type { Config } from './documents.js'
 import { isFileRef } from './file-refs.js'
 import { at, type Location, type ProblemLog } from './problems.js'
-import { parseProvider } from './providers.js'
+import { planProvider, type ProviderEntry, type ProviderOverride } from './providers.js'
 import type { References } from './references.js'
-import { maxTokensProblem, pickParams, refusedParams, type RequestParams } from './request-params.js'
+import {
+  maxTokensProblem,
+  pickParams,
+  refusedParams,
+  SAMPLING_PARAMS,
+  samplingParams,
+  type RequestParams,
+} from './request-params.js'
 
 /** A model a test runs on, with the request parameters of its provider. */
 export interface TestModel {
   label: string
   model: string | undefined
   params: RequestParams
+  /** The sampling parameters its provider's config sets, which are not sent. */
+  sampling?: string[]
+  /** The provider id it stands in for, and which input put it there. */
+  replaced?: { from: string; by: 'provider-override' | 'model' }
 }
+
+/** A suite's providers: the models its tests run on, and the providers skipped, where they are written. */
+export interface SuiteProviders {
+  models: TestModel[]
+  skipped: { id: string; location: Location }[]
+}
+
+/** How this run maps providers that are not Anthropic: the `provider-override` and `model` inputs. */
+export interface ProviderMapping {
+  override: ProviderOverride | undefined
+  model: string | undefined
+}
+
+const isSampling = (key: string) => (SAMPLING_PARAMS as readonly string[]).includes(key)
 
 export class CaseParams {
   private readonly ownModelLists = new Map<string, TestModel[]>()
@@ -22,11 +47,17 @@ export class CaseParams {
   constructor(
     private readonly log: ProblemLog,
     private readonly refs: References,
+    private readonly mapping: ProviderMapping,
   ) {}
 
-  /** Request parameters written at `location` (suite, provider config or test); refused ones are reported. */
+  /**
+   * Request parameters written at `location` (suite, provider config or test); refused ones are reported,
+   * sampling ones left out (the expander counts the tests that set them, for one warning).
+   */
   requestParams(config: Config, location: Location): RequestParams {
-    for (const { key, message } of refusedParams(config)) this.log.report(location, message, key)
+    for (const { key, message } of refusedParams(config)) {
+      if (!isSampling(key)) this.log.report(location, message, key)
+    }
     const tooFew = maxTokensProblem(config.max_tokens)
     if (tooFew) this.log.report(at(location, 'max_tokens'), tooFew)
     const params = pickParams(config)
@@ -36,24 +67,30 @@ export class CaseParams {
     return params
   }
 
-  /** The suite's `providers:`, each with the request parameters of its config. */
-  providers(value: unknown, location: Location): TestModel[] {
-    const entries = (Array.isArray(value) ? value : [value]) as Parameters<typeof parseProvider>[0][]
+  /** The suite's `providers:`, each with the request parameters of its config, and the ones skipped. */
+  providers(value: unknown, location: Location): SuiteProviders {
+    const entries = (Array.isArray(value) ? value : [value]) as ProviderEntry[]
     const isUnique = this.log.labelCheck('providers')
-    return entries.flatMap((entry, i) => {
+    const providers: SuiteProviders = { models: [], skipped: [] }
+    entries.forEach((entry, i) => {
       const entryAt = Array.isArray(value) ? at(location, i) : location
-      try {
-        const provider = parseProvider(entry)
-        isUnique(provider.label, entryAt)
-        const configAt = at(entryAt, 'config')
-        return [
-          { ...provider, params: { ...provider.params, ...this.requestParams(provider.config, configAt) } },
-        ]
-      } catch (error) {
-        this.log.report(entryAt, (error as Error).message)
-        return []
+      const plan = planProvider(entry, this.mapping.override, this.mapping.model)
+      if (plan.kind === 'skip') {
+        providers.skipped.push({ id: plan.id, location: entryAt })
+        return
       }
+      const { provider, replaced } = plan
+      isUnique(provider.label, entryAt)
+      const sampling = samplingParams(provider.config)
+      providers.models.push({
+        label: provider.label,
+        model: provider.model,
+        params: { ...provider.params, ...this.requestParams(provider.config, at(entryAt, 'config')) },
+        ...(sampling.length > 0 && { sampling }),
+        ...(replaced && { replaced }),
+      })
     })
+    return providers
   }
 
   /** A test's models: the one it names, else the suite's (`models`); a test with none is reported. */

@@ -4,13 +4,14 @@
  */
 import { judgeOptionsOf, type CaseAssertions, type JudgeOptions } from './case-assertions.js'
 import type { CaseIds, PendingCase } from './case-ids.js'
-import type { CaseParams, TestModel } from './case-params.js'
+import type { CaseParams, SuiteProviders, TestModel } from './case-params.js'
 import type { Config, WrittenTest } from './documents.js'
+import type { LoadWarnings } from './load-warnings.js'
 import { at, type Location, type ProblemLog } from './problems.js'
 import type { PromptTemplate, PromptTemplates } from './prompt-templates.js'
 import { lastUserText } from './prompts.js'
 import type { References } from './references.js'
-import type { RequestParams } from './request-params.js'
+import { samplingParams, type RequestParams } from './request-params.js'
 import { varCombinations, type VarCombination } from './var-combinations.js'
 import type { EvalCase } from '../model.js'
 
@@ -23,6 +24,10 @@ export interface SuiteDefaults {
   prompts: PromptTemplate[] | undefined
   /** The providers, else the suite's model (or the action's). */
   models: TestModel[]
+  /** The providers no test runs on: not Anthropic, and no input maps them. */
+  skippedProviders: SuiteProviders['skipped']
+  /** The sampling parameters the suite sets at its top, which are not sent. */
+  sampling: string[]
   /** defaultTest's vars, read once for each way a test expands lists (`disableVarExpansion`), as needed. */
   varsFor(expand: boolean): Record<string, unknown>
   /** defaultTest's vars as written, for the labels of combinations. */
@@ -62,6 +67,7 @@ export interface TestReaders {
   prompts: PromptTemplates
   assertions: CaseAssertions
   ids: CaseIds
+  warnings: LoadWarnings
 }
 
 export class TestExpander {
@@ -93,14 +99,17 @@ export class TestExpander {
     }
     // Read now, so that a problem in defaultTest's vars is reported even for a suite with no tests.
     varsFor(expandVars)
+    const providers: SuiteProviders =
+      config.providers === undefined
+        ? { models: [{ label: '', model, params: {} }], skipped: [] }
+        : params.providers(config.providers, at(root, 'providers'))
     return {
       params: params.requestParams(config, root),
       prompts:
         config.prompts === undefined ? undefined : prompts.prompts(config.prompts, at(root, 'prompts')),
-      models:
-        config.providers === undefined
-          ? [{ label: '', model, params: {} }]
-          : params.providers(config.providers, at(root, 'providers')),
+      models: providers.models,
+      skippedProviders: providers.skipped,
+      sampling: samplingParams(config),
       varsFor,
       writtenVars: { value: defaultTest.vars, location: at(defaultAt, 'vars') },
       expandVars,
@@ -151,6 +160,7 @@ export class TestExpander {
       prompts: prompts.testPrompts(test, location, defaults.prompts),
       models: params.testModels(test, location, defaults.models),
     }
+    this.noteChanges(crossing)
     const id =
       givenId ??
       ids.derive(crossing.file, test.description as string | undefined, () => [
@@ -168,6 +178,27 @@ export class TestExpander {
       }
     }
     return cases
+  }
+
+  /** What the run sends this test otherwise than written: counted, for one warning each in the run. */
+  private noteChanges({ test, defaults, models, file, line }: TestCrossing): void {
+    const { warnings } = this.read
+    const where = `${file}:${line}`
+    if (models.length > 0) {
+      const sampling = [
+        ...defaults.sampling,
+        ...samplingParams(test),
+        ...models.flatMap((m) => m.sampling ?? []),
+      ]
+      warnings.samplingDropped(new Set(sampling), where)
+    }
+    // A test that names its own model is not crossed with the suite's providers.
+    if (models !== defaults.models) return
+    for (const { replaced, model } of models) {
+      if (replaced && model) warnings.providerReplaced(replaced.from, model, replaced.by, where)
+    }
+    for (const skipped of defaults.skippedProviders)
+      warnings.providerSkipped(skipped.id, skipped.location, where)
   }
 
   /** The cases of one combination of a test's vars: one per prompt and model, with the labels that tell them apart. */

@@ -1,5 +1,6 @@
 /** What loading suites is given: where paths are relative to, how files are read, and how assertions compile. */
 import type { CompiledAssertion, CompiledTransform } from '../model.js'
+import type { ProviderOverride } from './providers.js'
 
 /**
  * How the loader reads what suites reference; absolute paths in, errors thrown for missing files, and a
@@ -41,8 +42,10 @@ export interface AssertionCompiler {
 export interface LoadOptions {
   /** Paths in messages and results are relative to it. */
   workspace: string
-  /** The action's `model` input, for tests that name none. */
+  /** The action's `model` input, for tests that name none, and for providers that are not Anthropic. */
   model: string | undefined
+  /** The action's `provider-override` input: the models non-Anthropic providers run as. */
+  providerOverride?: ProviderOverride
   io: SuiteIO
   assertions: AssertionCompiler
 }

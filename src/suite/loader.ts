@@ -10,6 +10,7 @@ import { CaseParams } from './case-params.js'
 import { Documents, type Config } from './documents.js'
 import { TestExpander } from './expansion.js'
 import type { LoadOptions } from './load-options.js'
+import { LoadWarnings } from './load-warnings.js'
 import { at, inReadingOrder, ProblemLog, sourceOf, SuiteError, type Location } from './problems.js'
 import { PromptTemplates } from './prompt-templates.js'
 import { References } from './references.js'
@@ -29,15 +30,27 @@ export { DEFAULT_MAX_TOKENS } from './expansion.js'
 export type { AssertionCompiler, LoadOptions, SuiteIO } from './load-options.js'
 export { SuiteError, type SuiteProblem } from './problems.js'
 
+/** The run's cases, and what the load changed of the suites as written, one warning each for the run. */
+export interface LoadedSuites {
+  cases: EvalCase[]
+  warnings: string[]
+}
+
 /** Loads every suite into one run; throws a SuiteError listing every problem in every file. */
-export async function loadSuites(files: string[], options: LoadOptions): Promise<EvalCase[]> {
+export async function loadSuiteRun(files: string[], options: LoadOptions): Promise<LoadedSuites> {
   const loader = new SuiteLoader(options)
   const pending: PendingCase[] = []
   // One push per case: spreading 100,000s of cases into push's arguments overflows the stack.
   for (const file of files) for (const testCase of await loader.casesOfFile(file)) pending.push(testCase)
+  if (pending.length === 0 && loader.warnings.anySkipped) loader.warnings.reportNothingLeft()
   const problems = loader.problems()
   if (problems.length > 0) throw new SuiteError(problems)
-  return assignIds(pending)
+  return { cases: assignIds(pending), warnings: loader.warnings.messages() }
+}
+
+/** loadSuiteRun's cases alone, for callers that log no warnings. */
+export async function loadSuites(files: string[], options: LoadOptions): Promise<EvalCase[]> {
+  return (await loadSuiteRun(files, options)).cases
 }
 
 /** The run's suites, read one file at a time, with the problems of all of them. */
@@ -46,9 +59,11 @@ class SuiteLoader {
   private readonly ids: CaseIds
   private readonly documents: Documents
   private readonly expander: TestExpander
+  readonly warnings: LoadWarnings
 
   constructor(private readonly options: LoadOptions) {
     const log = (this.log = new ProblemLog(options.workspace))
+    const warnings = (this.warnings = new LoadWarnings(log))
     const refs = new References(log, options.io)
     this.ids = new CaseIds(log)
     this.documents = new Documents(log, refs, options.io, options.assertions.refusedTypes)
@@ -56,10 +71,11 @@ class SuiteLoader {
       {
         log,
         refs,
-        params: new CaseParams(log, refs),
+        params: new CaseParams(log, refs, { override: options.providerOverride, model: options.model }),
         prompts: new PromptTemplates(log, refs),
         assertions: new CaseAssertions(log, options.assertions, options.io),
         ids: this.ids,
+        warnings,
       },
       options.model,
     )

@@ -1,4 +1,7 @@
-/** promptfoo `providers`: the Anthropic ones become models (with request parameters) a test runs on. */
+/**
+ * promptfoo `providers`: the Anthropic ones become models (with request parameters) a test runs on; the
+ * others run as the model the `provider-override` or `model` input gives them, or are skipped.
+ */
 import schema from '../../schema/suite.schema.json' with { type: 'json' }
 import { pickParams, type RequestParams } from './request-params.js'
 import { UserError } from '../common/user-error.js'
@@ -11,12 +14,15 @@ export interface Provider {
   config: Record<string, unknown>
 }
 
+export type ProviderEntry = string | { id: string; label?: string; config?: Record<string, unknown> }
+
 const ANTHROPIC_ID = /^anthropic:(?:messages:)?(claude-[\w.-]+)$/
 
+/** promptfoo's provider that returns the prompt as its output, with no model. */
+export const ECHO_PROVIDER = 'echo'
+
 /** A provider entry (an id, or {id, label, config}) -> a provider, or an error that says what runs here. */
-export function parseProvider(
-  entry: string | { id: string; label?: string; config?: Record<string, unknown> },
-): Provider {
+export function parseProvider(entry: ProviderEntry): Provider {
   const { id, label, config = {} } = typeof entry === 'string' ? { id: entry } : entry
   const model = ANTHROPIC_ID.exec(id)?.[1]
   if (!model) {
@@ -26,6 +32,44 @@ export function parseProvider(
     )
   }
   return { label: label ?? model, model, params: pickParams(config), config }
+}
+
+/** What the `provider-override` input says: one model for every non-Anthropic provider, or one per id. */
+export interface ProviderOverride {
+  /** The model every non-Anthropic provider but echo runs as (the one-line form). */
+  all?: string
+  /** Provider id -> the model it runs as (the `FROM=TO` form); Anthropic providers may be remapped too. */
+  byId: ReadonlyMap<string, string>
+}
+
+/** How a suite's provider runs: as a model (maybe another than it names), or not at all. */
+export type ProviderPlan =
+  | { kind: 'run'; provider: Provider; replaced?: { from: string; by: 'provider-override' | 'model' } }
+  | { kind: 'skip'; id: string }
+
+/**
+ * A provider entry as this run takes it: a provider the override's map names runs as the model it maps to;
+ * an Anthropic one as itself; another (but echo, which is no model) as the override's model, else the `model`
+ * input's; any other is skipped. A replaced provider keeps its id as its label, so its tests keep their ids.
+ */
+export function planProvider(
+  entry: ProviderEntry,
+  override: ProviderOverride | undefined,
+  modelInput: string | undefined,
+): ProviderPlan {
+  const { id, label, config = {} } = typeof entry === 'string' ? { id: entry } : entry
+  const replaced = (model: string, by: 'provider-override' | 'model'): ProviderPlan => ({
+    kind: 'run',
+    provider: { label: label ?? id, model, params: pickParams(config), config },
+    replaced: { from: id, by },
+  })
+  const mapped = override?.byId.get(id)
+  if (mapped !== undefined) return replaced(mapped, 'provider-override')
+  if (ANTHROPIC_ID.test(id)) return { kind: 'run', provider: parseProvider(entry) }
+  if (id === ECHO_PROVIDER) return { kind: 'skip', id }
+  if (override?.all !== undefined) return replaced(override.all, 'provider-override')
+  if (modelInput !== undefined) return replaced(modelInput, 'model')
+  return { kind: 'skip', id }
 }
 
 /**
@@ -44,4 +88,43 @@ export function parseModelInput(input: string, value: string): string | undefine
     )
   }
   return value
+}
+
+const OVERRIDE_HELP =
+  'write one Anthropic provider for every other provider (anthropic:messages:claude-haiku-4-5, or the model id ' +
+  'alone: claude-haiku-4-5), or one FROM=TO per line (openai:gpt-4o-mini=claude-haiku-4-5)'
+
+/**
+ * The `provider-override` input: one Anthropic provider (or bare model id), or lines `FROM=TO` mapping provider
+ * ids to one; undefined when empty.
+ */
+export function parseProviderOverride(input: string, value: string): ProviderOverride | undefined {
+  const lines = value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+  if (lines.length === 0) return undefined
+  const modelOf = (text: string, line: string): string => {
+    const model = text.includes(':') ? ANTHROPIC_ID.exec(text)?.[1] : MODEL_ID.test(text) ? text : undefined
+    if (model === undefined) {
+      throw new UserError(
+        `Input '${input}' has ${JSON.stringify(line)}: ${JSON.stringify(text)} is not an Anthropic provider or ` +
+          `model id; ${OVERRIDE_HELP}.`,
+      )
+    }
+    return model
+  }
+  if (lines.length === 1 && !lines[0].includes('='))
+    return { all: modelOf(lines[0], lines[0]), byId: new Map() }
+  const byId = new Map<string, string>()
+  for (const line of lines) {
+    const match = /^([^=\s]+)\s*=\s*(\S+)$/.exec(line)
+    if (!match) throw new UserError(`Input '${input}' has ${JSON.stringify(line)}; ${OVERRIDE_HELP}.`)
+    const [, from, to] = match
+    if (byId.has(from)) {
+      throw new UserError(`Input '${input}' maps '${from}' twice; give each provider id one line.`)
+    }
+    byId.set(from, modelOf(to, line))
+  }
+  return { byId }
 }

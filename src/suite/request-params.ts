@@ -1,6 +1,7 @@
 /**
- * Messages API parameters a suite may set at the top, per provider and per test, and the ones a batch
- * request cannot carry, refused with the reason before anything is submitted.
+ * Messages API parameters a suite may set at the top, per provider and per test; the ones a batch request
+ * cannot carry, refused with the reason before anything is submitted; and the sampling parameters, which
+ * the suite drops (with one warning for the run) rather than refuse.
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 
@@ -18,6 +19,16 @@ export type RequestParams = Partial<
   Pick<MessageCreateParamsNonStreaming, (typeof PASS_THROUGH_PARAMS)[number]>
 >
 
+/**
+ * promptfoo configs set these almost everywhere, but the API version the SDK sends refuses them: a suite's
+ * are left out of its requests (the loader warns once), a judge's are refused (judge-check.ts).
+ */
+export const SAMPLING_PARAMS = ['temperature', 'top_p', 'top_k'] as const
+
+/** Why sampling parameters are not sent, as the loader's warning gives it. */
+export const SAMPLING_DROPPED =
+  "the Messages API version this action uses (2026-10-21) refuses sampling parameters; outputs use the model's defaults"
+
 const SAMPLING_REFUSED =
   'the API version the Anthropic SDK sends (2026-10-21) refuses temperature, top_p and top_k, batches included; remove it'
 
@@ -34,6 +45,11 @@ export function refusedParams(source: Record<string, unknown>): { key: string; m
   return Object.keys(source)
     .filter((key) => key in REFUSED_PARAMS)
     .map((key) => ({ key, message: `${key} is refused: ${REFUSED_PARAMS[key]}` }))
+}
+
+/** The sampling parameters `source` sets. */
+export function samplingParams(source: Record<string, unknown>): string[] {
+  return SAMPLING_PARAMS.filter((key) => source[key] !== undefined)
 }
 
 /** max_tokens below 1 is refused by the Batch API; the schema only checks it is a whole number. */

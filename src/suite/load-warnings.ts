@@ -1,0 +1,114 @@
+/**
+ * What a load changed of the suite as written, said once for the run rather than once per test: sampling
+ * parameters left out of the requests, providers that run as another model, and providers skipped. A
+ * promptfoo config of 1,000 tests would otherwise print 1,000 alike lines.
+ */
+import type { Location, ProblemLog } from './problems.js'
+import { ECHO_PROVIDER } from './providers.js'
+import { SAMPLING_DROPPED } from './request-params.js'
+
+/** How many tests something concerns, and the first of them. */
+interface Tally {
+  tests: number
+  first: string
+}
+
+export class LoadWarnings {
+  private readonly sampling = new Set<string>()
+  private samplingTests: Tally | undefined
+  private readonly skipped = new Map<string, Tally & { at: Location }>()
+  private readonly replaced = new Map<string, Tally & { model: string; by: 'provider-override' | 'model' }>()
+  private readonly others = new Set<string>()
+
+  constructor(private readonly log: ProblemLog) {}
+
+  /** A test whose requests leave out the sampling parameters `keys` (set by it, its suite or provider). */
+  samplingDropped(keys: Iterable<string>, where: string): void {
+    let any = false
+    for (const key of keys) {
+      this.sampling.add(key)
+      any = true
+    }
+    if (any) this.samplingTests = count(this.samplingTests, where)
+  }
+
+  /** A test that does not run on the provider `id`, written at `location`: no mapping gives it a model. */
+  providerSkipped(id: string, location: Location, where: string): void {
+    this.skipped.set(id, { ...count(this.skipped.get(id), where), at: this.skipped.get(id)?.at ?? location })
+  }
+
+  /** A test that runs on `model` in place of the provider `from`, by the `by` input. */
+  providerReplaced(from: string, model: string, by: 'provider-override' | 'model', where: string): void {
+    const key = `${from}\n${model}`
+    this.replaced.set(key, { ...count(this.replaced.get(key), where), model, by })
+  }
+
+  /** Any other warning of the load, given once however often it is said (say, once per test). */
+  warn(message: string): void {
+    this.others.add(message)
+  }
+
+  /** Whether a provider was skipped: a run with no test left then says which and how to map them. */
+  get anySkipped(): boolean {
+    return this.skipped.size > 0
+  }
+
+  /** The run's warnings, one line each. */
+  messages(): string[] {
+    const messages: string[] = []
+    if (this.samplingTests) {
+      const keys = [...this.sampling].sort()
+      messages.push(
+        `${andList(keys)} ${keys.length === 1 ? 'is' : 'are'} set by ${tests(this.samplingTests)} and ` +
+          `${keys.length === 1 ? 'is' : 'are'} not sent: ${SAMPLING_DROPPED}.`,
+      )
+    }
+    for (const by of ['model', 'provider-override'] as const) {
+      const lines = [...this.replaced].filter(([, r]) => r.by === by)
+      if (lines.length === 0) continue
+      const what = lines.map(([key, r]) => `${key.split('\n')[0]} as ${r.model} (${tests(r)})`)
+      messages.push(
+        by === 'model'
+          ? `The model input replaces the suite's non-Anthropic providers: ${what.join('; ')}.`
+          : `provider-override runs ${what.join('; ')}.`,
+      )
+    }
+    const skipped = [...this.skipped].filter(([id]) => id !== ECHO_PROVIDER)
+    if (skipped.length > 0) {
+      messages.push(
+        `Skipped: ${skipped.map(([id, s]) => `${id} (${tests(s)})`).join('; ')}, not an Anthropic provider. ` +
+          'Run them on Claude with the provider-override input (one model for all, e.g. claude-haiku-4-5, or ' +
+          `one FROM=TO per line, e.g. ${skipped[0][0]}=claude-haiku-4-5) or the model input.`,
+      )
+    }
+    const echo = this.skipped.get(ECHO_PROVIDER)
+    if (echo) {
+      messages.push(
+        `Skipped: echo (${tests(echo)}), promptfoo's provider that returns the prompt, is not run here; ` +
+          'map it with provider-override (echo=claude-haiku-4-5) to run those tests on Claude.',
+      )
+    }
+    return messages.concat([...this.others])
+  }
+
+  /** When skipping providers left no test: a problem at each skipped provider, with the fix. */
+  reportNothingLeft(): void {
+    for (const [id, s] of this.skipped) {
+      this.log.report(
+        s.at,
+        `no test runs: provider '${id}' is not an Anthropic provider and nothing maps it (${tests(s)}); set the ` +
+          `provider-override input (claude-haiku-4-5, or ${id}=claude-haiku-4-5) or the model input, or use ` +
+          'anthropic:messages:<model>',
+      )
+    }
+  }
+}
+
+function count(tally: Tally | undefined, where: string): Tally {
+  return tally ? { tests: tally.tests + 1, first: tally.first } : { tests: 1, first: where }
+}
+
+const tests = ({ tests: n, first }: Tally) => `${n} test${n === 1 ? '' : 's'} (e.g. ${first})`
+
+const andList = (items: string[]) =>
+  items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`
