@@ -51,8 +51,12 @@ export class CaseAssertions {
       } catch (error) {
         if (this.compiler.isAssertionProblem(error)) {
           this.log.report(at(location, i, ...error.path), error.message)
-        } else if (error instanceof TemplateError) this.log.report(at(location, i, 'value'), error.message)
-        else throw error
+        } else if (error instanceof TemplateError) {
+          this.log.report(
+            at(location, i, error instanceof MetricTemplateError ? 'metric' : 'value'),
+            error.message,
+          )
+        } else throw error
       }
     }
     return compiled
@@ -99,7 +103,7 @@ export class CaseAssertions {
    * renderAssertionValues would; the rendered copy is made only when it is compiled.
    */
   private compiledTypeValue(type: string, value: string, vars: Record<string, unknown>, directory: string) {
-    const rendered = isFileRef(value) || type.endsWith('javascript') ? value : renderTemplate(value, vars)
+    const rendered = isFileRef(value) ? value : renderTemplate(value, vars)
     let byType = this.compiledTypeValues.get(directory)
     if (!byType) this.compiledTypeValues.set(directory, (byType = new Map()))
     let byValue = byType.get(type)
@@ -137,8 +141,9 @@ export function judgeOptionsOf(options: unknown): JudgeOptions {
 }
 
 /**
- * An assertion with the `{{ var }}` templates of its values rendered (nested assert-set entries too).
- * JavaScript is left as written: its braces are code.
+ * An assertion with the `{{ var }}` templates of its values and metric rendered (nested assert-set entries
+ * too). JavaScript code is rendered as well, as promptfoo renders every string value: a `{{` in code that is
+ * not a template is an error at its line (a missing var is one too), rather than code run with a hole in it.
  */
 function renderAssertionValues(raw: Config, vars: Record<string, unknown>): Config {
   const render = (value: unknown): unknown => {
@@ -147,10 +152,25 @@ function renderAssertionValues(raw: Config, vars: Record<string, unknown>): Conf
     return value
   }
   const rendered: Config = { ...raw }
-  if (raw.value !== undefined && !String(raw.type).endsWith('javascript')) rendered.value = render(raw.value)
+  if (raw.value !== undefined) rendered.value = render(raw.value)
+  if (typeof raw.metric === 'string') {
+    try {
+      rendered.metric = renderTemplate(raw.metric, vars)
+    } catch (error) {
+      if (error instanceof TemplateError) throw new MetricTemplateError(error)
+      throw error
+    }
+  }
   if (Array.isArray(raw.assert))
     rendered.assert = raw.assert.map((inner: Config) => renderAssertionValues(inner, vars))
   return rendered
+}
+
+/** A template error in an assertion's `metric`, reported at that key. */
+class MetricTemplateError extends TemplateError {
+  constructor(error: TemplateError) {
+    super(error.message, { cause: error })
+  }
 }
 
 /** An assertion written as exactly `{ type, value }`, both strings: most of a large suite's. */
