@@ -155,6 +155,21 @@ describe('renderEstimate', () => {
     )
   })
 
+  it("lists the suite load's warnings, inert, before anything is billed", async () => {
+    const estimate = await estimateCost([request('a', 'x')], async () => 10)
+    const warnings = [
+      'temperature is set by 3 tests (e.g. evals/x.yml:4) and is not sent',
+      'Skipped: <b>@team</b>',
+    ]
+    const markdown = renderEstimate({ ...view(estimate), warnings }, 'dry run')
+    expect(markdown).toContain(
+      '**Warnings**\n\n- temperature is set by 3 tests (e.g. evals/x.yml:4) and is not sent\n- Skipped: ',
+    )
+    expect(markdown).not.toContain('<b>')
+    expect(markdown).not.toContain('@team')
+    expect(renderEstimate(view(estimate), 'dry run')).not.toContain('Warnings')
+  })
+
   it('says the low end reads every cached prefix from the cache', async () => {
     const requests = ['a', 'b', 'c'].map((id) => request(id, id))
     const plan = { model: 'claude-haiku-4-5', prefix: 'system', prefixTokens: 8_000, requests: 3 }

@@ -21,6 +21,8 @@ export interface BudgetGateRun {
   cases: EvalCase[]
   requests: BatchRequest[]
   plans: CachePlan[]
+  /** The suite load's warnings, which the estimate's report lists. */
+  warnings: string[]
   client: Anthropic
   comment: ReportComment | undefined
 }
@@ -34,6 +36,7 @@ export async function withinBudget({
   cases,
   requests,
   plans,
+  warnings,
   client,
   comment,
 }: BudgetGateRun): Promise<boolean> {
@@ -56,6 +59,7 @@ export async function withinBudget({
     plans,
     maxCostUsd: inputs.maxCostUsd,
     judgedTests,
+    warnings,
     title: inputs.commentHeader || undefined,
   }
   const markdown = renderEstimate(view, inputs.dryRun ? 'dry run' : 'over budget')

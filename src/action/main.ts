@@ -112,7 +112,8 @@ async function evaluateRun(
 
   const client = createAnthropicClient(inputs)
   const collecting = inputs.batchIds.length > 0
-  if (!collecting && !(await withinBudget({ inputs, cases, requests, plans, client, comment }))) return
+  if (!collecting && !(await withinBudget({ inputs, cases, requests, plans, warnings, client, comment })))
+    return
   const requestBytes: number[] = []
   const run = new BatchRun({
     client,

@@ -89,6 +89,8 @@ export interface EstimateView {
   maxCostUsd: number | undefined
   /** Tests with model-graded assertions, whose judge requests the estimate cannot include. */
   judgedTests: number
+  /** The suite load's warnings (sampling parameters not sent, providers replaced or skipped), shown before any spend. */
+  warnings?: string[]
   title?: string
 }
 
@@ -133,6 +135,9 @@ export function renderEstimate(view: EstimateView, status: string): string {
       `Prompt caching: the ${plan.prefix} that ${n(plan.requests)} ${inertCell(plan.model, 80)} requests share ` +
         `(about ${n(plan.prefixTokens)} tokens) carries a 1-hour cache breakpoint.`,
     )
+  }
+  if (view.warnings?.length) {
+    lines.push('', '**Warnings**', '', ...view.warnings.map((warning) => `- ${inertCell(warning, 2_000)}`))
   }
   return lines.join('\n').concat('\n')
 }
