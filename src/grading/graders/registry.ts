@@ -11,6 +11,7 @@ import { JSON_GRADERS } from './json.js'
 import { MODEL_GRADED_GRADERS } from './model-graded.js'
 import { SIMILARITY_GRADERS } from './similarity.js'
 import { STOP_REASON_GRADERS } from './stop-reason.js'
+import { STRUCTURE_GRADERS } from './structure.js'
 import { TEXT_GRADERS } from './text.js'
 import { TOOL_CALL_GRADERS } from './tool-calls.js'
 
@@ -18,6 +19,7 @@ const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...TEXT_GRADERS,
   ...COUNT_GRADERS,
   ...JSON_GRADERS,
+  ...STRUCTURE_GRADERS,
   ...TOOL_CALL_GRADERS,
   ...STOP_REASON_GRADERS,
   ...SIMILARITY_GRADERS,
