@@ -69,6 +69,8 @@ describe('ASSERTION_TYPES', () => {
       'is-refusal',
       'levenshtein',
       'rouge-n',
+      'bleu',
+      'gleu',
       'javascript',
       'cost',
       'llm-rubric',

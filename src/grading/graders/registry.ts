@@ -9,6 +9,7 @@ import type { GraderDefinition } from './grader.js'
 import { JAVASCRIPT_GRADERS } from './javascript.js'
 import { JSON_GRADERS } from './json.js'
 import { MODEL_GRADED_GRADERS } from './model-graded.js'
+import { NGRAM_OVERLAP_GRADERS } from './ngram-overlap.js'
 import { SIMILARITY_GRADERS } from './similarity.js'
 import { STOP_REASON_GRADERS } from './stop-reason.js'
 import { STRUCTURE_GRADERS } from './structure.js'
@@ -23,6 +24,7 @@ const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...TOOL_CALL_GRADERS,
   ...STOP_REASON_GRADERS,
   ...SIMILARITY_GRADERS,
+  ...NGRAM_OVERLAP_GRADERS,
   ...JAVASCRIPT_GRADERS,
   ...COST_GRADERS,
   ...MODEL_GRADED_GRADERS,
