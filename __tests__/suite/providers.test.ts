@@ -4,7 +4,9 @@
  * gives them, or are skipped with one warning.
  */
 import { UserError } from '../../src/common/user-error.js'
+import { LoadWarnings } from '../../src/suite/load-warnings.js'
 import { SuiteError } from '../../src/suite/loader.js'
+import { ProblemLog } from '../../src/suite/problems.js'
 import { parseProviderOverride } from '../../src/suite/providers.js'
 import { loadRun, write } from './suite-workspace.js'
 
@@ -216,5 +218,18 @@ describe('parseProviderOverride', () => {
     expect(parse).toThrow(UserError)
     expect(parse).toThrow(/^Input 'provider-override' /)
     expect(parse).toThrow(message)
+  })
+})
+
+describe('LoadWarnings', () => {
+  it('gives any other warning once, after its own, however often it is said', () => {
+    const warnings = new LoadWarnings(new ProblemLog('/w'))
+    warnings.warn('showThinking changes nothing in a batch request; it is ignored')
+    warnings.warn('showThinking changes nothing in a batch request; it is ignored')
+    warnings.samplingDropped(['top_k'], 'a.yml:3')
+    expect(warnings.messages()).toEqual([
+      expect.stringMatching(/^top_k is set by 1 test \(e.g. a.yml:3\) and is not sent: /),
+      'showThinking changes nothing in a batch request; it is ignored',
+    ])
   })
 })
