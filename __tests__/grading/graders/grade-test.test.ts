@@ -456,16 +456,30 @@ describe('compile errors', () => {
     await expect(attempt).rejects.toMatchObject({ name: 'AssertionCompileError', key: 'value' })
   })
 
-  it('refuses latency, which a batch cannot measure, and suggests cost', async () => {
-    for (const type of ['latency', 'not-latency']) {
-      expect(await compileError({ type, threshold: 5000 })).toEqual({
-        key: 'type',
-        path: ['type'],
-        message:
-          "latency has no meaning in a batch: requests wait in Anthropic's queue for minutes to hours before they run, " +
-          "so the time to an answer measures the queue, not the model. Remove it, or bound what a test may spend with 'type: cost' and a threshold in USD",
-      })
+  it('compiles latency and perplexity, which a batch cannot measure: each is an errored grade per test', async () => {
+    for (const raw of [
+      { type: 'latency', threshold: 5000 },
+      { type: 'not-latency', threshold: 5000 },
+      { type: 'perplexity', threshold: 10 },
+      { type: 'perplexity-score', threshold: 0.5 },
+      { type: 'not-perplexity-score', value: 'x', transform: 'output' },
+    ]) {
+      const grade = await gradeAll([{ type: 'contains', value: 'Paris' }, raw], 'Paris')
+      expect(grade.pass).toBe(false)
+      expect(grade.results[0].pass).toBe(true)
+      const result = grade.results[1]
+      expect(result).toMatchObject({ type: raw.type, pass: false, score: 0, errored: true })
+      expect(result.reason).toMatch(/^not measurable in batch mode: /)
     }
+    expect((await gradeAll([{ type: 'latency', threshold: 1 }], 'x')).results[0].reason).toBe(
+      "not measurable in batch mode: a batch request waits in Anthropic's queue for minutes to hours before it " +
+        "runs, so its latency measures the queue, not the model; bound what a test may spend with 'type: cost' instead",
+    )
+    expect((await gradeAll([{ type: 'perplexity' }], 'x')).results[0].reason).toContain(
+      'not measurable in batch mode: perplexity needs the log-probabilities of the output tokens, which the Messages API does not return',
+    )
+    // a threshold of 0 cannot turn the error into a pass
+    expect((await gradeAll([{ type: 'latency' }], 'x', { threshold: 0 })).pass).toBe(false)
   })
 
   it('names the closest type for a typo, and the types otherwise', async () => {

@@ -15,6 +15,7 @@ import { STOP_REASON_GRADERS } from './stop-reason.js'
 import { STRUCTURE_GRADERS } from './structure.js'
 import { TEXT_GRADERS } from './text.js'
 import { TOOL_CALL_GRADERS } from './tool-calls.js'
+import { UNMEASURABLE_GRADERS } from './unmeasurable.js'
 
 const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...TEXT_GRADERS,
@@ -30,9 +31,14 @@ const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...MODEL_GRADED_GRADERS,
 }
 
-/** The grader of a type without its not- prefix, or undefined for a type no grader grades. */
+/**
+ * The grader of a type without its not- prefix, or undefined for a type no grader grades. promptfoo's types
+ * that a batch cannot measure (latency, perplexity) have one that gives an errored grade with the reason; they
+ * are left out of the type lists, which say what a suite may use.
+ */
 export function graderOf(base: string): GraderDefinition | undefined {
-  return Object.hasOwn(GRADERS, base) ? GRADERS[base] : undefined
+  if (Object.hasOwn(GRADERS, base)) return GRADERS[base]
+  return Object.hasOwn(UNMEASURABLE_GRADERS, base) ? UNMEASURABLE_GRADERS[base] : undefined
 }
 
 /** The types a judge model grades: they take `provider` and `rubricPrompt`. */
@@ -54,7 +60,7 @@ export const ASSERTION_TYPES: readonly string[] = [
 
 /**
  * The enum of the suite schema's `assertion_type`: every type an assertion may have, and latency, which the
- * schema lets through so that the graders refuse it with its reason rather than as an unknown type.
+ * schema lets through for editors: its assertions load, and each is an errored grade with its reason.
  */
 export const SCHEMA_ENUM_ASSERTION_TYPES: readonly string[] = [
   ...ASSERTION_TYPES.filter((type) => type !== 'assert-set'),

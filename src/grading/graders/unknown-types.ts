@@ -4,11 +4,7 @@
  */
 import { didYouMean } from '../../common/did-you-mean.js'
 import { ASSERTION_TYPES, BASE_ASSERTION_TYPES } from './registry.js'
-
-const LATENCY_REFUSAL =
-  "latency has no meaning in a batch: requests wait in Anthropic's queue for minutes to hours before they run, " +
-  'so the time to an answer measures the queue, not the model. Remove it, or bound what a test may spend ' +
-  "with 'type: cost' and a threshold in USD"
+import { UNMEASURABLE_GRADERS } from './unmeasurable.js'
 
 /** promptfoo's model-graded types that have no grader here (those in MODEL_GRADED_GRADERS do). */
 const OTHER_MODEL_GRADED = [
@@ -32,8 +28,6 @@ const OTHER_LANGUAGES = ['python', 'ruby']
 const OPENAI_CALLS = ['is-valid-function-call', 'is-valid-openai-function-call', 'is-valid-openai-tools-call']
 const OTHER_PROMPTFOO = [
   'meteor',
-  'perplexity',
-  'perplexity-score',
   'is-sql',
   'contains-sql',
   'guardrails',
@@ -50,9 +44,12 @@ const OTHER_PROMPTFOO = [
   'trajectory:tool-used',
 ]
 
-/** promptfoo's assertion types that this action refuses, each with its reason and what to write instead. */
+/**
+ * promptfoo's assertion types without a grader of their own here: refused when the suite loads, each with its
+ * reason and what to write instead, or (latency, perplexity) an errored grade per test with its reason.
+ */
 export const REFUSED_PROMPTFOO_TYPES: readonly string[] = [
-  'latency',
+  ...Object.keys(UNMEASURABLE_GRADERS),
   ...OTHER_MODEL_GRADED,
   ...OTHER_LANGUAGES,
   ...OPENAI_CALLS,
@@ -74,7 +71,6 @@ export function unknownTypeMessage(type: string, base: string): string {
 }
 
 function refusalOf(base: string): string | undefined {
-  if (base === 'latency') return LATENCY_REFUSAL
   if (OTHER_MODEL_GRADED.includes(base)) {
     return (
       `'${base}' is a promptfoo model-graded type that this action does not run; write the check as ` +
