@@ -1,4 +1,5 @@
-import { bleuScore, gleuScore } from '../../../src/grading/graders/ngram-overlap.js'
+import { bleuScore, gleuScore, meteorScore } from '../../../src/grading/graders/ngram-overlap.js'
+import { stem } from '../../../src/grading/graders/porter-stemmer.js'
 import { compileError, grade } from './fixtures.js'
 
 const CANDIDATE = 'the cat sat on the mat'
@@ -77,15 +78,79 @@ describe('bleu and gleu assertions', () => {
   })
 })
 
-describe('meteor', () => {
-  it('is refused with what to use instead, in both forms', async () => {
-    for (const type of ['meteor', 'not-meteor']) {
-      const error = await compileError({ type, value: 'x' })
-      expect(error.message).toBe(
-        "'meteor' needs a stemmer and WordNet's synonyms, which this action does not ship; score the overlap " +
-          'with bleu, gleu or rouge-n instead, or write the check as a javascript assertion',
-      )
-      expect(error.key).toBe('type')
-    }
+describe('meteorScore', () => {
+  it('is near 1 for the reference itself: one chunk of n matches costs gamma / n^3', () => {
+    expect(meteorScore(CANDIDATE, [CANDIDATE])).toBeCloseTo(1 - 0.5 / 216, 12)
+  })
+
+  it('weights recall over precision and penalizes matches out of order', () => {
+    // 6 matches of 6 and 7 words, in 2 chunks ("the cat sat on the" and "mat")
+    const fmean = 6 / 7 / (0.9 + 0.1 * (6 / 7))
+    expect(meteorScore(CANDIDATE, [REFERENCE])).toBeCloseTo(fmean * (1 - 0.5 * Math.pow(2 / 6, 3)), 12)
+    // every word matches, none next to its neighbour: the most penalty, gamma
+    expect(meteorScore('mat the on sat cat', ['cat sat on the mat'])).toBeCloseTo(0.5, 12)
+  })
+
+  it('matches word forms by their Porter stem after exact matches', () => {
+    // the, cats~cat and running match; were and was do not: 3 of 4 each side, in 2 chunks
+    expect(meteorScore('the cats were running', ['the cat was running'])).toBeCloseTo(
+      0.75 * (1 - 0.5 * Math.pow(2 / 3, 3)),
+      12,
+    )
+  })
+
+  it('takes the best reference, its parameters, and scores an empty output 0', () => {
+    expect(meteorScore(CANDIDATE, ['dogs bark', CANDIDATE])).toBeCloseTo(1 - 0.5 / 216, 12)
+    expect(meteorScore(CANDIDATE, [CANDIDATE], { alpha: 0.5, beta: 3, gamma: 0 })).toBe(1)
+    expect(meteorScore(' ', [CANDIDATE])).toBe(0)
+    expect(meteorScore('a b', ['c d'])).toBe(0)
+  })
+})
+
+describe('stem', () => {
+  it.each([
+    ['caresses', 'caress'],
+    ['ponies', 'poni'],
+    ['cats', 'cat'],
+    ['feed', 'feed'],
+    ['agreed', 'agre'],
+    ['hopping', 'hop'],
+    ['falling', 'fall'],
+    ['filing', 'file'],
+    ['happy', 'happi'],
+    ['relational', 'relat'],
+    ['generalization', 'gener'],
+    ['connection', 'connect'],
+    ['replacement', 'replac'],
+    ['cement', 'cement'],
+    ['controlling', 'control'],
+    ['is', 'is'],
+  ])('stems %s to %s, as Porter does', (word, stemmed) => {
+    expect(stem(word)).toBe(stemmed)
+  })
+})
+
+describe('meteor assertions', () => {
+  it.each([
+    ['meteor', REFERENCE, undefined, true],
+    ['meteor', REFERENCE, 0.9, false],
+    ['not-meteor', 'nothing alike here', undefined, true],
+    ['not-meteor', REFERENCE, undefined, false],
+  ])('%s %j (threshold %s) passes: %s', async (type, value, threshold, pass) => {
+    const result = await grade({ type, value, ...(threshold !== undefined && { threshold }) }, CANDIDATE)
+    expect(result.pass).toBe(pass)
+  })
+
+  it('reads alpha, beta and gamma as promptfoo does, and refuses them out of bounds', async () => {
+    const perfect = await grade({ type: 'meteor', value: CANDIDATE, gamma: 0, threshold: 1 }, CANDIDATE)
+    expect(perfect.pass).toBe(true)
+    expect(perfect.reason).toBe('METEOR 1.0000 >= threshold 1')
+    const error = await compileError({ type: 'meteor', value: 'x', alpha: 2 })
+    expect(error).toMatchObject({
+      key: 'alpha',
+      message: "meteor needs 'alpha' that is a number between 0 and 1",
+    })
+    expect((await compileError({ type: 'meteor', value: 'x', beta: 'big' })).key).toBe('beta')
+    expect((await compileError({ type: 'bleu', value: 'x', alpha: 0.5 })).message).toContain("'alpha'")
   })
 })

@@ -71,6 +71,7 @@ describe('ASSERTION_TYPES', () => {
       'rouge-n',
       'bleu',
       'gleu',
+      'meteor',
       'javascript',
       'cost',
       'llm-rubric',

@@ -1,10 +1,11 @@
 /**
- * n-gram overlap scores with promptfoo's definitions and defaults: bleu (BLEU-4 with a brevity penalty) and
- * gleu (Google-BLEU), against one reference or the best of several. Both read words as promptfoo does: the
- * lower-cased text split on whitespace.
+ * Overlap scores with promptfoo's definitions and defaults: bleu (BLEU-4 with a brevity penalty), gleu
+ * (Google-BLEU) and meteor (word matches, exact then by stem, with a fragmentation penalty), against one
+ * reference or the best of several. All read words as promptfoo does: the lower-cased text split on whitespace.
  */
 import { scoredAgainstThreshold, type GraderDefinition } from './grader.js'
 import { AssertionCompileError, type Finding } from './types.js'
+import { stem } from './porter-stemmer.js'
 import { resolveDataValue, textValue, type CompileContext } from './values.js'
 
 /** promptfoo's default threshold for both. */
@@ -85,6 +86,87 @@ export function gleuScore(candidate: string, references: readonly string[]): num
   return Math.max(...scores)
 }
 
+/** METEOR's parameters, promptfoo's defaults: precision's weight in the mean, the penalty's shape and size. */
+export interface MeteorParams {
+  alpha: number
+  beta: number
+  gamma: number
+}
+export const DEFAULT_METEOR: MeteorParams = { alpha: 0.9, beta: 3, gamma: 0.5 }
+
+/**
+ * Pairs candidate and reference words that are equal under `key`, each word used once, scanning both from
+ * the end as promptfoo does; the unpaired words are left in the lists.
+ */
+function pairUp(candidate: [number, string][], reference: [number, string][], key: (word: string) => string) {
+  const pairs: [number, number][] = []
+  const refKeys = reference.map(([, word]) => key(word))
+  for (let i = candidate.length - 1; i >= 0; i--) {
+    const wanted = key(candidate[i][1])
+    const j = refKeys.lastIndexOf(wanted)
+    if (j === -1) continue
+    pairs.push([candidate[i][0], reference[j][0]])
+    candidate.splice(i, 1)
+    reference.splice(j, 1)
+    refKeys.splice(j, 1)
+  }
+  return pairs
+}
+
+/**
+ * METEOR as promptfoo computes it, without its WordNet synonyms: words (trailing periods dropped) matched
+ * exactly, then by Porter stem; the harmonic mean of precision and recall weighted by alpha, times 1 minus
+ * gamma * (chunks / matches)^beta, where chunks are the runs of matches adjacent in both texts. The best over
+ * the references; 0 for an empty candidate.
+ */
+export function meteorScore(
+  candidate: string,
+  references: readonly string[],
+  { alpha, beta, gamma }: MeteorParams = DEFAULT_METEOR,
+): number {
+  const strip = (text: string) => words(text).map((word) => word.replace(/\.+$/, ''))
+  const cand = strip(candidate)
+  if (cand.length === 0) return 0
+  const scores = references.map((text) => {
+    const ref = strip(text)
+    const restCand = cand.map((word, i): [number, string] => [i, word])
+    const restRef = ref.map((word, i): [number, string] => [i, word])
+    const pairs = [...pairUp(restCand, restRef, (word) => word), ...pairUp(restCand, restRef, stem)]
+    const matches = pairs.length
+    if (matches === 0 || ref.length === 0) return 0
+    const precision = matches / cand.length
+    const recall = matches / ref.length
+    const fmean = (precision * recall) / (alpha * precision + (1 - alpha) * recall)
+    pairs.sort((a, b) => a[0] - b[0])
+    let chunks = 1
+    for (let i = 1; i < matches; i++) {
+      if (pairs[i][0] !== pairs[i - 1][0] + 1 || pairs[i][1] !== pairs[i - 1][1] + 1) chunks++
+    }
+    return (1 - gamma * Math.pow(chunks / matches, beta)) * fmean
+  })
+  return Math.max(...scores)
+}
+
+/** An `alpha`, `beta` or `gamma` the suite wrote: a number within its bounds, else the default. */
+function meteorParams(c: CompileContext): MeteorParams {
+  const bounds: Record<keyof MeteorParams, [number, number, string]> = {
+    alpha: [0, 1, 'between 0 and 1'],
+    beta: [0, Infinity, '0 or more'],
+    gamma: [0, 1, 'between 0 and 1'],
+  }
+  const params = { ...DEFAULT_METEOR }
+  for (const key of Object.keys(bounds) as (keyof MeteorParams)[]) {
+    const value = c.extra[key]
+    if (value === undefined) continue
+    const [min, max, help] = bounds[key]
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      throw new AssertionCompileError(`${c.type} needs '${key}' that is a number ${help}`, key)
+    }
+    params[key] = value
+  }
+  return params
+}
+
 /** The references: one text, or a list of them (never split on commas: a sentence has commas). */
 function referencesOf(c: CompileContext): string[] {
   const value = resolveDataValue(c)
@@ -100,8 +182,12 @@ function referencesOf(c: CompileContext): string[] {
   return references
 }
 
-function overlapGrader(name: string, score: (candidate: string, references: readonly string[]) => number) {
+/** Makes, once per assertion, the score of an output against the references. */
+type Scorer = (references: readonly string[], c: CompileContext) => (text: string) => number
+
+function overlapGrader(name: string, scorer: Scorer, extraKeys?: readonly string[]) {
   const grader: GraderDefinition = {
+    ...(extraKeys && { extraKeys }),
     value: 'required',
     valueHelp: 'the reference text, or a list of references (the best one counts)',
     threshold: {
@@ -113,8 +199,9 @@ function overlapGrader(name: string, score: (candidate: string, references: read
       const { negate } = c
       const references = referencesOf(c)
       const threshold = c.threshold ?? DEFAULT_NGRAM_THRESHOLD
+      const score = scorer(references, c)
       return ({ text }): Finding => {
-        const value = score(text, references)
+        const value = score(text)
         const { holds, reason } = scoredAgainstThreshold(value, threshold, negate, name, { digits: 4 })
         return { pass: holds, score: value, reason }
       }
@@ -124,6 +211,14 @@ function overlapGrader(name: string, score: (candidate: string, references: read
 }
 
 export const NGRAM_OVERLAP_GRADERS: Record<string, GraderDefinition> = {
-  bleu: overlapGrader('BLEU', bleuScore),
-  gleu: overlapGrader('GLEU', gleuScore),
+  bleu: overlapGrader('BLEU', (references) => (text) => bleuScore(text, references)),
+  gleu: overlapGrader('GLEU', (references) => (text) => gleuScore(text, references)),
+  meteor: overlapGrader(
+    'METEOR',
+    (references, c) => {
+      const params = meteorParams(c)
+      return (text) => meteorScore(text, references, params)
+    },
+    ['alpha', 'beta', 'gamma'],
+  ),
 }

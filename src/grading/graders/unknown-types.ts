@@ -27,7 +27,6 @@ const OTHER_MODEL_GRADED = [
 const OTHER_LANGUAGES = ['python', 'ruby']
 const OPENAI_CALLS = ['is-valid-function-call', 'is-valid-openai-function-call', 'is-valid-openai-tools-call']
 const OTHER_PROMPTFOO = [
-  'meteor',
   'is-sql',
   'contains-sql',
   'guardrails',
@@ -75,12 +74,6 @@ function refusalOf(base: string): string | undefined {
     return (
       `'${base}' is a promptfoo model-graded type that this action does not run; write the check as ` +
       'llm-rubric, model-graded-closedqa, factuality, g-eval or answer-relevance, or as a javascript assertion'
-    )
-  }
-  if (base === 'meteor') {
-    return (
-      "'meteor' needs a stemmer and WordNet's synonyms, which this action does not ship; score the overlap " +
-      'with bleu, gleu or rouge-n instead, or write the check as a javascript assertion'
     )
   }
   if (OTHER_LANGUAGES.includes(base))
