@@ -443,6 +443,9 @@ describe('cost', () => {
         "cost needs a 'threshold': the most the test may cost in USD at batch prices, e.g. 'threshold: 0.01'",
     })
     expect((await compileError({ type: 'cost', threshold: -1 })).key).toBe('threshold')
+    expect((await compileError({ type: 'cost', threshold: 1, transform: 'output' })).message).toBe(
+      "cost does not read the output text (it looks at the cost), so a 'transform' has no effect; remove it",
+    )
     expect((await compileError({ type: 'cost', value: 0.01 })).message).toBe(
       "cost takes no 'value': put the most the test may cost in 'threshold' (USD at batch prices), e.g. 'threshold: 0.01'",
     )

@@ -61,6 +61,11 @@ describe('finish-reason', () => {
     expect(error.message).toContain('content_filter')
     expect(error.key).toBe('value')
     expect((await compileError({ type: 'finish-reason' })).message).toContain("needs a 'value'")
+    expect(await compileError({ type: 'finish-reason', value: 'stop', transform: 'output' })).toMatchObject({
+      key: 'transform',
+      message:
+        "finish-reason does not read the output text (it looks at the message's stop_reason), so a 'transform' has no effect; remove it",
+    })
   })
 })
 

@@ -79,7 +79,7 @@ export async function compileAssertion(
   if (raw.transform !== undefined) {
     if (!grader.readsOutput) {
       throw new AssertionCompileError(
-        `${type} does not read the output text (it looks at the ${base === 'cost' ? 'cost' : "message's tool calls"}), so a 'transform' has no effect; remove it`,
+        `${type} does not read the output text (it looks at the ${grader.looksAt ?? 'message'}), so a 'transform' has no effect; remove it`,
         'transform',
       )
     }

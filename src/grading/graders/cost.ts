@@ -12,6 +12,7 @@ const cost: GraderDefinition = {
     help: "the most the test may cost in USD at batch prices, e.g. 'threshold: 0.01'",
   },
   readsOutput: false,
+  looksAt: 'cost',
   compile(c) {
     const { negate } = c
     const ceiling = c.threshold as number

@@ -24,6 +24,8 @@ export interface GraderDefinition {
   threshold?: { kind: ThresholdKind; required?: boolean; help: string }
   /** False for graders that look at the message or the cost rather than the output text (transforms do not apply). */
   readsOutput: boolean
+  /** What a grader that does not read the output looks at ("cost"), for the error about a transform beside it. */
+  looksAt?: string
   /** Whether `config` is handed to the grader (javascript's `context.config`, factuality's category scores). */
   takesConfig?: boolean
   /** Keys the grader reads beyond the common ones (model-graded: provider, rubricPrompt), in CompileContext.extra. */

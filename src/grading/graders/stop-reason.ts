@@ -35,6 +35,7 @@ const finishReason: GraderDefinition = {
   value: 'required',
   valueHelp: FINISH_HELP,
   readsOutput: false,
+  looksAt: "message's stop_reason",
   compile(c) {
     const { negate } = c
     const written = textValue(c, resolveDataValue(c), FINISH_HELP)

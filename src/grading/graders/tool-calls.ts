@@ -40,6 +40,7 @@ const isValidToolCall: GraderDefinition = {
   value: 'optional',
   valueHelp: 'optionally, a tool name or a list of tool names that must be among the calls',
   readsOutput: false,
+  looksAt: "message's tool calls",
   async compile(c) {
     const { negate } = c
     const value = resolveDataValue(c)
@@ -87,6 +88,7 @@ const toolCallF1: GraderDefinition = {
   valueHelp: 'the expected tool names: a list, or a comma-separated string',
   threshold: { kind: 'score', help: 'the lowest F1 that passes, between 0 and 1 (default 1)' },
   readsOutput: false,
+  looksAt: "message's tool calls",
   compile(c) {
     const { negate } = c
     const expected = new Set(
