@@ -4,7 +4,8 @@
  */
 import type { Config } from './documents.js'
 import { isFileRef } from './file-refs.js'
-import type { AssertionCompiler, SuiteIO } from './load-options.js'
+import type { AssertionCompiler, AssertionWarning, SuiteIO } from './load-options.js'
+import type { LoadWarnings } from './load-warnings.js'
 import { at, type Location, type ProblemLog } from './problems.js'
 import { renderTemplate, TemplateError } from './template.js'
 import type { CompiledAssertion, CompiledTransform } from '../model.js'
@@ -27,6 +28,7 @@ export class CaseAssertions {
     private readonly log: ProblemLog,
     private readonly compiler: AssertionCompiler,
     private readonly io: SuiteIO,
+    private readonly warnings: LoadWarnings,
   ) {}
 
   /** Assertions written at `location`, their values rendered with the test's vars (as promptfoo does). */
@@ -42,11 +44,14 @@ export class CaseAssertions {
     const written = value as Config[]
     for (let i = 0; i < written.length; i++) {
       const raw = this.withJudgeOptions(written[i], judge)
+      // Said by the first compile of an assertion only (later alike ones reuse it): one example is enough.
+      const warn = (warning: AssertionWarning) =>
+        this.warnings.ignoredThreshold(warning.ignoredThreshold, at(location, i, ...warning.path))
       try {
         compiled.push(
           await (isTypeValue(raw)
             ? this.compiledTypeValue(raw.type, raw.value, vars, directory)
-            : this.compiled(renderAssertionValues(raw, vars), directory)),
+            : this.compiled(renderAssertionValues(raw, vars), directory, warn)),
         )
       } catch (error) {
         if (this.compiler.isAssertionProblem(error)) {
@@ -88,11 +93,15 @@ export class CaseAssertions {
    * One compiled assertion per distinct assertion and directory: compiled assertions are immutable, and a
    * suite of 100,000 tests repeats the same few, whose compiled forms (closures, regexes) would add up.
    */
-  private compiled(raw: Config, directory: string): Promise<CompiledAssertion> {
+  private compiled(
+    raw: Config,
+    directory: string,
+    warn: (warning: AssertionWarning) => void,
+  ): Promise<CompiledAssertion> {
     const key = `${directory}\0${JSON.stringify(raw)}`
     let compiled = this.compiledAssertions.get(key)
     if (!compiled) {
-      compiled = this.compiler.compileAssertion(raw, directory, this.io)
+      compiled = this.compiler.compileAssertion(raw, directory, this.io, warn)
       this.compiledAssertions.set(key, compiled)
     }
     return compiled

@@ -5,7 +5,9 @@
 import path from 'node:path'
 import { csvTestReader } from './csv-tests.js'
 import { FileRefusedError, isFileRef, resolveFileRef } from './file-refs.js'
+import { ignoredSettingsOfSuite, ignoredSettingsOfTest } from './ignored-settings.js'
 import type { SuiteIO } from './load-options.js'
+import type { LoadWarnings } from './load-warnings.js'
 import { isGlob, type References } from './references.js'
 import { at, sourceOf, type Location, type ProblemLog, type Source } from './problems.js'
 import { testSchemaProblems, type SchemaProblem } from './schema.js'
@@ -29,6 +31,7 @@ export class Documents {
     private readonly io: SuiteIO,
     /** The assertion types the graders refuse, which a CSV cell may name. */
     refusedTypes: readonly string[],
+    private readonly warnings: LoadWarnings,
   ) {
     this.testFromCsvRow = csvTestReader(refusedTypes)
   }
@@ -75,6 +78,11 @@ export class Documents {
     for (const problem of relevant)
       this.log.report({ source, path: problem.path }, problem.message, problem.key)
     return relevant
+  }
+
+  /** Notes the promptfoo settings a suite file's value writes that change nothing, for the run's warning. */
+  ignoredSettingsOfSuite(value: unknown, source: Source): void {
+    ignoredSettingsOfSuite(value, (path, key) => this.warnings.ignoredSetting(key, { source, path }))
   }
 
   /** The suite's `tests`: inline tests and the tests of the files it references (a glob: every file it matches). */
@@ -166,6 +174,9 @@ export class Documents {
       }
     }
     const problems = this.schemaProblems(testSchemaProblems(test, location.path), source)
+    ignoredSettingsOfTest(test, location.path, (path, key) =>
+      this.warnings.ignoredSetting(key, { source, path }),
+    )
     return problems.some((problem) => problem.key === undefined) ? undefined : test
   }
 }

@@ -22,12 +22,28 @@ export interface SuiteIO {
 export type AssertionProblem = Error & { readonly path: readonly (string | number)[] }
 
 /**
+ * Something an assertion says that changes nothing, dropped with a warning rather than refused (as promptfoo
+ * ignores it too): so far, a `threshold` on the assertion type `ignoredThreshold`, which passes or fails.
+ * `path` leads from the assertion to the key.
+ */
+export interface AssertionWarning {
+  ignoredThreshold: string
+  path: readonly (string | number)[]
+}
+
+/**
  * What the suite needs of the grading stage, which comes after it: assertions and transforms are compiled as
  * the suite is read, so that a wrong one is reported at its line before anything is submitted. The caller
  * passes grading's compiler in; the suite carries what it makes to the graders unread.
  */
 export interface AssertionCompiler {
-  compileAssertion(raw: Record<string, unknown>, baseDir: string, io: SuiteIO): Promise<CompiledAssertion>
+  /** Compiles one assertion; what it drops as meaning nothing (but loads) is told to `warn`. */
+  compileAssertion(
+    raw: Record<string, unknown>,
+    baseDir: string,
+    io: SuiteIO,
+    warn?: (warning: AssertionWarning) => void,
+  ): Promise<CompiledAssertion>
   compileTransform(source: string, baseDir: string, io: SuiteIO): Promise<CompiledTransform>
   /** A test's `threshold`, checked: an AssertionProblem (path `threshold`) for one out of range. */
   parseTestThreshold(value: unknown): number | undefined

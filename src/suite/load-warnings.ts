@@ -19,6 +19,9 @@ export class LoadWarnings {
   private readonly skipped = new Map<string, Tally & { at: Location }>()
   private readonly replaced = new Map<string, Tally & { model: string; by: 'provider-override' | 'model' }>()
   private readonly others = new Set<string>()
+  /** Keys that change nothing in a batch run, and assertion types whose threshold was dropped: the first place. */
+  private readonly ignoredKeys = new Map<string, string>()
+  private readonly ignoredThresholds = new Map<string, string>()
 
   constructor(private readonly log: ProblemLog) {}
 
@@ -41,6 +44,16 @@ export class LoadWarnings {
   providerReplaced(from: string, model: string, by: 'provider-override' | 'model', where: string): void {
     const key = `${from}\n${model}`
     this.replaced.set(key, { ...count(this.replaced.get(key), where), model, by })
+  }
+
+  /** A promptfoo setting `key` of the mapping at `location` that changes nothing in a batch run. */
+  ignoredSetting(key: string, location: Location): void {
+    if (!this.ignoredKeys.has(key)) this.ignoredKeys.set(key, this.where(location, key))
+  }
+
+  /** A `threshold` (at `location`) on an assertion of `type`, which passes or fails: dropped, as promptfoo does. */
+  ignoredThreshold(type: string, location: Location): void {
+    if (!this.ignoredThresholds.has(type)) this.ignoredThresholds.set(type, this.where(location))
   }
 
   /** Any other warning of the load, given once however often it is said (say, once per test). */
@@ -88,7 +101,21 @@ export class LoadWarnings {
           'map it with provider-override (echo=claude-haiku-4-5) to run those tests on Claude.',
       )
     }
+    if (this.ignoredKeys.size > 0) {
+      messages.push(`ignored: ${examples(this.ignoredKeys)}: they change nothing in a batch run.`)
+    }
+    if (this.ignoredThresholds.size > 0) {
+      messages.push(
+        `threshold ignored on ${examples(this.ignoredThresholds)}: these assertions pass or fail, so a ` +
+          'threshold changes nothing (promptfoo ignores it too); to let a test pass with some assertions ' +
+          "failing, give the test a threshold, or the assertion a 'weight'.",
+      )
+    }
     return messages.concat([...this.others])
+  }
+
+  private where(location: Location, key?: string): string {
+    return `${this.log.display(location.source.file)}:${this.log.lineOf(location, key)}`
   }
 
   /** When skipping providers left no test: a problem at each skipped provider, with the fix. */
@@ -109,6 +136,10 @@ function count(tally: Tally | undefined, where: string): Tally {
 }
 
 const tests = ({ tests: n, first }: Tally) => `${n} test${n === 1 ? '' : 's'} (e.g. ${first})`
+
+/** `name (file:line)` for each, in the order first met. */
+const examples = (first: Map<string, string>) =>
+  [...first].map(([name, where]) => `${name} (${where})`).join(', ')
 
 const andList = (items: string[]) =>
   items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`

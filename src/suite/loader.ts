@@ -66,14 +66,14 @@ class SuiteLoader {
     const warnings = (this.warnings = new LoadWarnings(log))
     const refs = new References(log, options.io)
     this.ids = new CaseIds(log)
-    this.documents = new Documents(log, refs, options.io, options.assertions.refusedTypes)
+    this.documents = new Documents(log, refs, options.io, options.assertions.refusedTypes, warnings)
     this.expander = new TestExpander(
       {
         log,
         refs,
         params: new CaseParams(log, refs, { override: options.providerOverride, model: options.model }),
         prompts: new PromptTemplates(log, refs),
-        assertions: new CaseAssertions(log, options.assertions, options.io),
+        assertions: new CaseAssertions(log, options.assertions, options.io, warnings),
         ids: this.ids,
         warnings,
       },
@@ -116,6 +116,7 @@ class SuiteLoader {
       else fatal = true
     }
     if (fatal) return []
+    this.documents.ignoredSettingsOfSuite(value, source)
     const config = value as Config
     const defaults = await this.expander.suiteDefaults(config, root)
     const tests = (await this.documents.testsOfSuite(config.tests, at(root, 'tests'))).filter(

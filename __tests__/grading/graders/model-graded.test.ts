@@ -1,5 +1,6 @@
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import {
+  compileAssertion,
   DEFAULT_JUDGE_MAX_TOKENS,
   DEFAULT_JUDGE_MODEL,
   DEFAULT_JUDGE_PROMPTS,
@@ -8,7 +9,7 @@ import {
   type JudgeAnswer,
   type JudgeType,
 } from '../../../src/grading/graders/index.js'
-import { compileError, grade, gradeAll, tempDir } from './fixtures.js'
+import { BASE_DIR, compileError, grade, gradeAll, io, tempDir } from './fixtures.js'
 
 /** A first-pass judge: records what it is asked and answers pending. */
 function recordingJudge(): Judge & { asked: MessageCreateParamsNonStreaming[] } {
@@ -299,7 +300,13 @@ describe('compiling model-graded assertions', () => {
       "has an empty list in 'value'",
     )
     expect((await compileError({ type: 'g-eval', value: 'x', threshold: 7 })).key).toBe('threshold')
-    expect((await compileError({ type: 'factuality', value: 'x', threshold: 0.5 })).key).toBe('threshold')
+    // factuality passes by its categories: a threshold is dropped with a warning, as promptfoo ignores it.
+    const warnings: unknown[] = []
+    const factuality = { type: 'factuality', value: 'x', threshold: 0.5 }
+    expect(
+      (await compileAssertion(factuality, BASE_DIR, io, (w) => warnings.push(w))).threshold,
+    ).toBeUndefined()
+    expect(warnings).toEqual([{ ignoredThreshold: 'factuality', path: ['threshold'] }])
     expect((await compileError({ type: 'llm-rubric', value: 'x', config: {} })).key).toBe('config')
     expect(await compileError({ type: 'factuality', value: 'x', config: { disagre: 0 } })).toMatchObject({
       key: 'config',

@@ -1,4 +1,16 @@
-import { grade, tempDir, text, thinking, toolUse, compileError } from './fixtures.js'
+import { compileAssertion, gradeTest } from '../../../src/grading/graders/index.js'
+import type { AssertionWarning } from '../../../src/suite/load-options.js'
+import {
+  BASE_DIR,
+  compileError,
+  grade,
+  gradingInput,
+  io,
+  tempDir,
+  text,
+  thinking,
+  toolUse,
+} from './fixtures.js'
 
 describe('text graders', () => {
   it.each([
@@ -256,11 +268,31 @@ describe('text graders', () => {
     expect((await compileError({ type: 'contains', value: 'file://check.js' })).message).toBe(
       'file://check.js: only a javascript assertion runs a script; give the value itself, or a .txt, .json or .yaml file',
     )
-    expect(await compileError({ type: 'contains', value: 'x', threshold: 0.5 })).toMatchObject({
-      key: 'threshold',
-      message:
-        "'threshold' has no meaning for contains, which passes or fails; to let a test pass with some assertions " +
-        "failing, give the test a threshold, or this assertion a 'weight'",
-    })
+  })
+
+  it('drops a threshold on a type that passes or fails, and says so, as promptfoo ignores it', async () => {
+    const warnings: AssertionWarning[] = []
+    const warn = (warning: AssertionWarning) => warnings.push(warning)
+    const compiled = await compileAssertion(
+      { type: 'contains', value: 'x', threshold: 0.5 },
+      BASE_DIR,
+      io,
+      warn,
+    )
+    expect(compiled.threshold).toBeUndefined()
+    expect(warnings).toEqual([{ ignoredThreshold: 'contains', path: ['threshold'] }])
+    expect((await gradeTest([compiled], gradingInput('no match'))).pass).toBe(false)
+    expect((await gradeTest([compiled], gradingInput('x marks'))).pass).toBe(true)
+
+    warnings.length = 0
+    const set = {
+      type: 'assert-set',
+      assert: [
+        { type: 'equals', value: 'a' },
+        { type: 'regex', value: 'a', threshold: 1 },
+      ],
+    }
+    await compileAssertion(set, BASE_DIR, io, warn)
+    expect(warnings).toEqual([{ ignoredThreshold: 'regex', path: ['assert', 1, 'threshold'] }])
   })
 })

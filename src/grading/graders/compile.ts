@@ -11,6 +11,7 @@ import { compileScript } from './script.js'
 import { AssertionCompileError, type GraderIO } from './types.js'
 import { TYPE_LIST, unknownTypeMessage } from './unknown-types.js'
 import type { CompiledAssertion } from '../../model.js'
+import type { AssertionWarning } from '../../suite/load-options.js'
 
 /** The `extra` of the graders that read no extra keys (nearly all): one object shared by every compile. */
 const NO_EXTRA: Record<string, unknown> = Object.freeze({})
@@ -36,6 +37,7 @@ export async function compileAssertion(
   raw: Record<string, unknown>,
   baseDir: string,
   io: GraderIO,
+  warn: (warning: AssertionWarning) => void = () => {},
 ): Promise<CompiledAssertion> {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new AssertionCompileError('an assertion is a mapping with a type (and usually a value)')
@@ -44,7 +46,7 @@ export async function compileAssertion(
   if (typeof type !== 'string' || type.trim() === '') {
     throw new AssertionCompileError(`an assertion needs a 'type': one of ${TYPE_LIST}`, 'type')
   }
-  if (type === 'assert-set') return compileSet(raw, baseDir, io)
+  if (type === 'assert-set') return compileSet(raw, baseDir, io, warn)
   const negate = type.startsWith('not-')
   const base = negate ? type.slice(4) : type
   if (base === 'assert-set') {
@@ -68,7 +70,7 @@ export async function compileAssertion(
   if (grader.value === 'none' && raw.value !== undefined) {
     throw new AssertionCompileError(`${type} takes no 'value': ${grader.valueHelp}`, 'value')
   }
-  const threshold = thresholdOf(raw, type, grader)
+  const threshold = thresholdOf(raw, type, grader, warn)
   if (raw.config !== undefined && !grader.takesConfig) {
     throw new AssertionCompileError(
       `'config' is read by javascript and factuality assertions only; remove it from ${type}`,
@@ -124,6 +126,7 @@ async function compileSet(
   raw: Record<string, unknown>,
   baseDir: string,
   io: GraderIO,
+  warn: (warning: AssertionWarning) => void,
 ): Promise<CompiledAssertion> {
   checkKeys(raw, ASSERT_SET_KEYS, 'assert-set')
   const weight = weightOf(raw)
@@ -155,7 +158,9 @@ async function compileSet(
       )
     }
     try {
-      assert.push(await compileAssertion(item as Record<string, unknown>, baseDir, io))
+      const inner = (warning: AssertionWarning) =>
+        warn({ ...warning, path: ['assert', index, ...warning.path] })
+      assert.push(await compileAssertion(item as Record<string, unknown>, baseDir, io, inner))
     } catch (error) {
       if (error instanceof AssertionCompileError) throw error.within('assert', index)
       throw error
@@ -230,6 +235,7 @@ function thresholdOf(
   raw: Record<string, unknown>,
   type: string,
   grader: GraderDefinition,
+  warn: (warning: AssertionWarning) => void,
 ): number | undefined {
   const spec = grader.threshold
   if (raw.threshold === undefined || raw.threshold === null) {
@@ -237,12 +243,10 @@ function thresholdOf(
       throw new AssertionCompileError(`${type} needs a 'threshold': ${spec.help}`, 'threshold')
     return undefined
   }
+  // promptfoo ignores it too: the assertion grades as written, and the suite loads with a warning.
   if (!spec) {
-    throw new AssertionCompileError(
-      `'threshold' has no meaning for ${type}, which passes or fails; to let a test pass with some ` +
-        "assertions failing, give the test a threshold, or this assertion a 'weight'",
-      'threshold',
-    )
+    warn({ ignoredThreshold: type, path: ['threshold'] })
+    return undefined
   }
   return thresholdValue(raw.threshold, type, spec.kind, spec.help)
 }
