@@ -75,6 +75,14 @@ describe('the config key tables of docs/coming-from-promptfoo.md', () => {
     return properties[key].$ref === '#/definitions/ignored_setting' ? 'ignored with a warning' : 'accepted'
   }
 
+  it('name every setting that the schema loads and warns is ignored', () => {
+    const ignored = Object.values(schema.definitions as Record<string, object>)
+      .flatMap((definition) => ignoredKeys(definition))
+      .concat(ignoredKeys(schema.properties))
+    expect(ignored).toContain('runSerially')
+    expect(ignored.filter((key) => !page.includes(`\`${key}\``))).toEqual([])
+  })
+
   for (const [header, properties] of Object.entries(accepted)) {
     it(`say of each ${header} what the suite schema does with it`, () => {
       const rows = tableRows(page, header)
@@ -96,6 +104,14 @@ describe('links to docs/coming-from-promptfoo.md', () => {
     expect(firstBullet).toContain('(docs/coming-from-promptfoo.md)')
   })
 })
+
+/** The keys of the properties anywhere in `node` that refer to the schema's ignored_setting. */
+function ignoredKeys(node: unknown): string[] {
+  if (typeof node !== 'object' || node === null) return []
+  return Object.entries(node).flatMap(([key, value]) =>
+    (value as { $ref?: unknown })?.$ref === '#/definitions/ignored_setting' ? [key] : ignoredKeys(value),
+  )
+}
 
 /** The text of the `## ` section of `markdown` whose heading has the GitHub anchor `anchor`. */
 function sectionText(markdown: string, anchor: string): string {
