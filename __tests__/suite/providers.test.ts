@@ -7,7 +7,7 @@ import { UserError } from '../../src/common/user-error.js'
 import { LoadWarnings } from '../../src/suite/load-warnings.js'
 import { SuiteError } from '../../src/suite/loader.js'
 import { ProblemLog } from '../../src/suite/problems.js'
-import { parseProviderOverride } from '../../src/suite/providers.js'
+import { parseProviderOverride, planJudge } from '../../src/suite/providers.js'
 import { loadRun, write } from './suite-workspace.js'
 
 /** A suite of `tests` tests crossed with `providers`. */
@@ -230,6 +230,106 @@ describe('LoadWarnings', () => {
     expect(warnings.messages()).toEqual([
       expect.stringMatching(/^top_k is set by 1 test \(e.g. a.yml:3\) and is not sent: /),
       'showThinking changes nothing in a batch request; it is ignored',
+    ])
+  })
+})
+
+describe('the judge provider of model-graded assertions', () => {
+  const oneLine = parseProviderOverride('p', 'claude-haiku-4-5')
+  const map = parseProviderOverride('p', 'openai:gpt-4o=claude-opus-4-1\nopenai:o3=claude-haiku-4-5')
+
+  it('is replaced by the one-line override, the map entry for it, else the model input', () => {
+    expect(planJudge('openai:gpt-4o', oneLine, 'claude-sonnet-4-5')).toEqual({
+      provider: 'anthropic:messages:claude-haiku-4-5',
+      replaced: { from: 'openai:gpt-4o', model: 'claude-haiku-4-5', by: 'provider-override' },
+      sampling: [],
+    })
+    expect(planJudge({ id: 'openai:gpt-4o' }, map, 'claude-sonnet-4-5')).toMatchObject({
+      provider: { id: 'anthropic:messages:claude-opus-4-1' },
+      replaced: { by: 'provider-override' },
+    })
+    expect(planJudge('openai:gpt-4.1-mini', map, 'claude-sonnet-4-5')).toMatchObject({
+      provider: 'anthropic:messages:claude-sonnet-4-5',
+      replaced: { from: 'openai:gpt-4.1-mini', by: 'model' },
+    })
+  })
+
+  it('is left out, for the default judge, when nothing maps it', () => {
+    expect(planJudge('openai:gpt-4o', undefined, undefined)).toEqual({
+      provider: undefined,
+      unmapped: 'openai:gpt-4o',
+      sampling: [],
+    })
+  })
+
+  it('loses its sampling parameters, keeping the rest of its config', () => {
+    const written = { id: 'openai:gpt-4.1-mini', config: { temperature: 0, max_tokens: 300 } }
+    expect(planJudge(written, oneLine, undefined)).toMatchObject({
+      provider: { id: 'anthropic:messages:claude-haiku-4-5', config: { max_tokens: 300 } },
+      sampling: ['temperature'],
+    })
+    const anthropic = { id: 'anthropic:messages:claude-opus-4-1', config: { top_p: 0.5 } }
+    expect(planJudge(anthropic, undefined, undefined)).toEqual({
+      provider: { id: 'anthropic:messages:claude-opus-4-1', config: {} },
+      sampling: ['top_p'],
+    })
+  })
+
+  it('is unchanged when Anthropic', () => {
+    const written = { id: 'anthropic:messages:claude-opus-4-1', config: { max_tokens: 100 } }
+    expect(planJudge(written, oneLine, 'claude-haiku-4-5')).toEqual({ provider: written, sampling: [] })
+  })
+
+  const judged = (options: string, assertion: string) =>
+    write({
+      'evals/j.yml': [
+        'providers: [anthropic:messages:claude-haiku-4-5]',
+        "prompts: ['Say {{ word }}']",
+        `defaultTest: { options: ${options} }`,
+        'tests:',
+        '  - vars: { word: hi }',
+        `    assert: [${assertion}]`,
+        '  - vars: { word: ho }',
+        `    assert: [${assertion}]`,
+      ].join('\n'),
+    })
+
+  it('loads mapped from defaultTest options, said once', async () => {
+    const { cases, warnings } = await loadRun(
+      judged("{ provider: 'openai:gpt-4o' }", "{ type: llm-rubric, value: 'is polite' }"),
+      { model: undefined, providerOverride: map },
+    )
+    expect(cases).toHaveLength(2)
+    expect(cases[0].assertions).toHaveLength(1)
+    expect(warnings).toEqual([
+      'The judge openai:gpt-4o of model-graded assertions runs as claude-opus-4-1 (by the provider-override input).',
+    ])
+  })
+
+  it('loads unmapped with the default judge and one warning, and drops its temperature', async () => {
+    const { cases, warnings } = await loadRun(
+      judged(
+        '{}',
+        "{ type: llm-rubric, value: 'is polite', provider: { id: openai:gpt-4.1-mini, config: { temperature: 0 } } }",
+      ),
+    )
+    expect(cases).toHaveLength(2)
+    expect(warnings).toEqual([
+      'The judge openai:gpt-4.1-mini of model-graded assertions is not an Anthropic provider and nothing maps ' +
+        'it: claude-sonnet-4-6 judges in its place, where promptfoo would ask openai:gpt-4.1-mini. To choose ' +
+        'the judge, map it with the provider-override input (openai:gpt-4.1-mini=claude-sonnet-4-5) or set the ' +
+        'model input, or give the assertion provider: anthropic:messages:<model>.',
+    ])
+    const withModel = await loadRun(
+      judged(
+        '{}',
+        "{ type: llm-rubric, value: 'is polite', provider: { id: openai:gpt-4.1-mini, config: { temperature: 0 } } }",
+      ),
+      { model: 'claude-haiku-4-5' },
+    )
+    expect(withModel.warnings).toEqual([
+      expect.stringMatching(/^temperature is set by 2 tests \(e\.g\. evals\/j\.yml:6\) and is not sent: /),
+      'The judge openai:gpt-4.1-mini of model-graded assertions runs as claude-haiku-4-5 (by the model input).',
     ])
   })
 })

@@ -8,6 +8,7 @@ import {
   parseTestThreshold,
   REFUSED_PROMPTFOO_TYPES,
 } from './graders/index.js'
+import { DEFAULT_JUDGE_MODEL } from './graders/judge-check.js'
 
 export const assertionCompiler: AssertionCompiler = {
   compileAssertion,
@@ -16,4 +17,5 @@ export const assertionCompiler: AssertionCompiler = {
   isModelGraded,
   isAssertionProblem: (error) => error instanceof AssertionCompileError,
   refusedTypes: REFUSED_PROMPTFOO_TYPES,
+  defaultJudgeModel: DEFAULT_JUDGE_MODEL,
 }

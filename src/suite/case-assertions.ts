@@ -7,6 +7,7 @@ import { isFileRef } from './file-refs.js'
 import type { AssertionCompiler, AssertionWarning, SuiteIO } from './load-options.js'
 import type { LoadWarnings } from './load-warnings.js'
 import { at, type Location, type ProblemLog } from './problems.js'
+import { planJudge, type ProviderOverride } from './providers.js'
 import { renderTemplate, TemplateError } from './template.js'
 import type { CompiledAssertion, CompiledTransform } from '../model.js'
 
@@ -29,6 +30,8 @@ export class CaseAssertions {
     private readonly compiler: AssertionCompiler,
     private readonly io: SuiteIO,
     private readonly warnings: LoadWarnings,
+    /** The `provider-override` and `model` inputs, which map a non-Anthropic judge as they map a test's provider. */
+    private readonly inputs: { override?: ProviderOverride; model?: string } = {},
   ) {}
 
   /** Assertions written at `location`, their values rendered with the test's vars (as promptfoo does). */
@@ -43,7 +46,7 @@ export class CaseAssertions {
     const { directory } = location.source
     const written = value as Config[]
     for (let i = 0; i < written.length; i++) {
-      const raw = this.withJudgeOptions(written[i], judge)
+      const raw = this.withJudgeProvider(this.withJudgeOptions(written[i], judge), location)
       // Said by the first compile of an assertion only (later alike ones reuse it): one example is enough.
       const warn = (warning: AssertionWarning) =>
         this.warnings.ignoredThreshold(warning.ignoredThreshold, at(location, i, ...warning.path))
@@ -123,6 +126,40 @@ export class CaseAssertions {
       byValue.set(rendered, compiled)
     }
     return compiled
+  }
+
+  /**
+   * A model-graded assertion (also inside an assert-set) with its judge `provider` mapped as planJudge says,
+   * the change said once among the load's warnings; any other assertion as written.
+   */
+  private withJudgeProvider(raw: Config, location: Location): Config {
+    if (typeof raw !== 'object' || raw === null) return raw
+    if (Array.isArray(raw.assert)) {
+      return { ...raw, assert: raw.assert.map((inner: Config) => this.withJudgeProvider(inner, location)) }
+    }
+    if (raw.provider === undefined || typeof raw.type !== 'string' || !this.compiler.isModelGraded(raw.type))
+      return raw
+    const plan = planJudge(raw.provider, this.inputs.override, this.inputs.model)
+    const where = `${this.log.display(location.source.file)}:${this.log.lineOf(location)}`
+    if (plan.sampling.length > 0) this.warnings.samplingDropped(plan.sampling, where)
+    if (plan.replaced) {
+      const { from, model, by } = plan.replaced
+      this.warnings.warn(
+        `The judge ${from} of model-graded assertions runs as ${model} (by the ${by} input).`,
+      )
+    }
+    if (plan.unmapped !== undefined) {
+      const id = plan.unmapped
+      this.warnings.warn(
+        `The judge ${id} of model-graded assertions is not an Anthropic provider and nothing ` +
+          `maps it: ${this.compiler.defaultJudgeModel} judges in its place, where promptfoo would ask ${id}. ` +
+          `To choose the judge, map it with the provider-override input (${id}=claude-sonnet-4-5) or set the ` +
+          'model input, or give the assertion provider: anthropic:messages:<model>.',
+      )
+    }
+    const mapped: Config = { ...raw, provider: plan.provider }
+    if (plan.provider === undefined) delete mapped.provider
+    return mapped
   }
 
   /**

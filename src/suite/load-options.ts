@@ -53,6 +53,8 @@ export interface AssertionCompiler {
   isAssertionProblem(error: unknown): error is AssertionProblem
   /** promptfoo's assertion types the graders refuse: a CSV `__expected` cell may start with one too. */
   refusedTypes: readonly string[]
+  /** The judge model of a model-graded assertion that names no Anthropic provider nothing maps. */
+  defaultJudgeModel: string
 }
 
 export interface LoadOptions {

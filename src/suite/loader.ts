@@ -73,7 +73,10 @@ class SuiteLoader {
         refs,
         params: new CaseParams(log, refs, { override: options.providerOverride, model: options.model }),
         prompts: new PromptTemplates(log, refs),
-        assertions: new CaseAssertions(log, options.assertions, options.io, warnings),
+        assertions: new CaseAssertions(log, options.assertions, options.io, warnings, {
+          override: options.providerOverride,
+          model: options.model,
+        }),
         ids: this.ids,
         warnings,
       },

@@ -3,7 +3,7 @@
  * others run as the model the `provider-override` or `model` input gives them, or are skipped.
  */
 import schema from '../../schema/suite.schema.json' with { type: 'json' }
-import { pickParams, type RequestParams } from './request-params.js'
+import { pickParams, samplingParams, type RequestParams } from './request-params.js'
 import { UserError } from '../common/user-error.js'
 
 export interface Provider {
@@ -70,6 +70,57 @@ export function planProvider(
   if (override?.all !== undefined) return replaced(override.all, 'provider-override')
   if (modelInput !== undefined) return replaced(modelInput, 'model')
   return { kind: 'skip', id }
+}
+
+/** What becomes of a model-graded assertion's judge `provider` (see planJudge). */
+export interface JudgePlan {
+  /** The provider to compile: undefined for the default judge. */
+  provider: unknown
+  /** The judge provider replaced by another model, and by which input. */
+  replaced?: { from: string; model: string; by: 'provider-override' | 'model' }
+  /** The non-Anthropic judge provider nothing maps: the default judge grades in its place. */
+  unmapped?: string
+  /** The sampling parameters dropped from its config. */
+  sampling: string[]
+}
+
+/**
+ * A model-graded assertion's judge `provider` by the test providers' rule (planProvider): a non-Anthropic one
+ * runs as the model the override or the `model` input gives it, or, when nothing maps it, is left out so the
+ * default judge grades. Sampling parameters are dropped from its config, as from the tests' requests. Anything
+ * that is not a provider entry is returned as written, for the compiler to report.
+ */
+export function planJudge(
+  raw: unknown,
+  override: ProviderOverride | undefined,
+  modelInput: string | undefined,
+): JudgePlan {
+  const object =
+    raw !== null && typeof raw === 'object' && !Array.isArray(raw)
+      ? (raw as Record<string, unknown>)
+      : undefined
+  const id = object ? object.id : raw
+  const config = object?.config
+  if (typeof id !== 'string') return { provider: raw, sampling: [] }
+  const settings =
+    config !== null && typeof config === 'object' && !Array.isArray(config)
+      ? (config as Record<string, unknown>)
+      : undefined
+  const sampling = settings ? samplingParams(settings) : []
+  const kept = settings
+    ? Object.fromEntries(Object.entries(settings).filter(([key]) => !sampling.includes(key)))
+    : config
+  const entry = (judgeId: string) =>
+    object ? { ...object, id: judgeId, ...(kept !== undefined && { config: kept }) } : judgeId
+  const plan = planProvider(id, override, modelInput)
+  if (plan.kind === 'skip') return { provider: undefined, unmapped: id, sampling: [] }
+  if (!plan.replaced) return { provider: sampling.length > 0 ? entry(id) : raw, sampling }
+  const { model } = plan.provider
+  return {
+    provider: entry(`anthropic:messages:${model}`),
+    replaced: { from: id, model, by: plan.replaced.by },
+    sampling,
+  }
 }
 
 /**

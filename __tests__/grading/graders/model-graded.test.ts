@@ -4,12 +4,15 @@ import {
   DEFAULT_JUDGE_MAX_TOKENS,
   DEFAULT_JUDGE_MODEL,
   DEFAULT_JUDGE_PROMPTS,
+  gradeTest,
   judgeTypeOf,
   type Judge,
   type JudgeAnswer,
   type JudgeType,
 } from '../../../src/grading/graders/index.js'
-import { BASE_DIR, compileError, grade, gradeAll, io, tempDir } from './fixtures.js'
+import { parseProviderOverride } from '../../../src/suite/providers.js'
+import { loadRun, write } from '../../suite/suite-workspace.js'
+import { BASE_DIR, compileError, grade, gradeAll, gradingInput, io, tempDir } from './fixtures.js'
 
 /** A first-pass judge: records what it is asked and answers pending. */
 function recordingJudge(): Judge & { asked: MessageCreateParamsNonStreaming[] } {
@@ -648,5 +651,44 @@ describe('judge answers', () => {
       pending: false,
       pass: true,
     })
+  })
+})
+
+describe('a non-Anthropic judge provider, as the loader maps it', () => {
+  /** The judge models asked for the loaded suite's one test, whose judge is `provider`. */
+  async function judgeModels(provider: string, inputs: Parameters<typeof loadRun>[1]) {
+    const files = write({
+      'evals/judge.yml': [
+        'providers: [anthropic:messages:claude-haiku-4-5]',
+        "prompts: ['Say hi']",
+        `defaultTest: { options: { provider: ${JSON.stringify(provider)} } }`,
+        'tests:',
+        "  - assert: [{ type: llm-rubric, value: 'is polite' }]",
+      ].join('\n'),
+    })
+    const { cases } = await loadRun(files, inputs)
+    const judge = recordingJudge()
+    await gradeTest(cases[0].assertions, gradingInput(OUTPUT, { judge }))
+    return judge.asked.map((params) => params.model)
+  }
+
+  it('is judged by the model provider-override or the model input maps it to', async () => {
+    const override = parseProviderOverride('provider-override', 'openai:gpt-4o=claude-opus-4-1')
+    expect(await judgeModels('openai:gpt-4o', { model: undefined, providerOverride: override })).toEqual([
+      'claude-opus-4-1',
+    ])
+    expect(await judgeModels('openai:gpt-4.1-mini', { model: 'claude-haiku-4-5' })).toEqual([
+      'claude-haiku-4-5',
+    ])
+  })
+
+  it('is judged by the default judge when nothing maps it; an Anthropic judge stays', async () => {
+    expect(await judgeModels('openai:gpt-4o', { model: undefined })).toEqual([DEFAULT_JUDGE_MODEL])
+    expect(
+      await judgeModels('anthropic:messages:claude-opus-4-1', {
+        model: 'claude-haiku-4-5',
+        providerOverride: parseProviderOverride('p', 'claude-haiku-4-5'),
+      }),
+    ).toEqual(['claude-opus-4-1'])
   })
 })

@@ -5,7 +5,8 @@
  *
  * The judge model is DEFAULT_JUDGE_MODEL unless the assertion's `provider` names an Anthropic model:
  * `anthropic:messages:<model>`, or {id, config: {max_tokens}}. No temperature is sent: the API version the
- * SDK speaks refuses sampling parameters.
+ * SDK speaks refuses sampling parameters. A suite's non-Anthropic judge (and sampling parameters) reach here
+ * already mapped by the loader, as its test providers are (suite/providers.ts: planJudge).
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import { parseProvider } from '../../suite/providers.js'
