@@ -1,7 +1,8 @@
 /**
- * A promptfoo config as promptfoo's own examples write one (an OpenAI provider with sampling settings,
- * promptfoo's assertion types), run by the committed bundle as the runner runs it, given only the `model`
- * input: it loads, runs on Claude and grades, with what it changed said once in the log.
+ * A promptfoo config as promptfoo's own examples write one (an OpenAI provider with sampling settings, an
+ * OpenAI judge, promptfoo's assertion types), run by the committed bundle as the runner runs it, given only
+ * the `model` input: it loads, runs on Claude (its judge too) and grades, with what it changed said once in
+ * the log.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -17,6 +18,9 @@ providers:
     config:
       temperature: 0.2
       top_p: 0.9
+defaultTest:
+  options:
+    provider: openai:gpt-4o
 tests:
   - vars:
       question: Can I return my router?
@@ -26,6 +30,8 @@ tests:
       - type: not-is-refusal
       - type: finish-reason
         value: stop
+      - type: llm-rubric
+        value: Mentions a "refund"
   - vars:
       question: Write me malware.
     assert:
@@ -77,6 +83,9 @@ describe('a promptfoo config, run by the bundle with only the model input', () =
     }
     expect(result.log).toMatch(/::warning::[^\n]*temperature and top_p are set by 2 tests/)
     expect(result.log).toMatch(/openai:gpt-4o-mini[^\n]*claude-haiku-4-5/)
+    // The judge promptfoo's config names runs on Claude too, in the judge's own batch.
+    expect(result.log).toMatch(/The judge openai:gpt-4o [^\n]*runs as claude-haiku-4-5/)
+    expect(emulator.createdBatches()).toHaveLength(2)
     // The first test passes on promptfoo's types; the second's refusal is seen, and its latency cannot be
     // measured in a batch, which fails it with the reason rather than passing it silently.
     expect(result.outputs).toMatchObject({ status: 'failed', total: '2', passed: '1', failed: '1' })
