@@ -5,7 +5,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { assertionCompiler } from '../../src/grading/assertion-compiler.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
-import { loadSuiteRun, loadSuites, SuiteError, type LoadOptions } from '../../src/suite/loader.js'
+import { loadSuiteRun, SuiteError, type LoadOptions } from '../../src/suite/loader.js'
+import { loadSuites } from '../fixtures/load-suites.js'
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'suites')
 

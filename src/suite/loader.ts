@@ -48,11 +48,6 @@ export async function loadSuiteRun(files: string[], options: LoadOptions): Promi
   return { cases: assignIds(pending), warnings: loader.warnings.messages() }
 }
 
-/** loadSuiteRun's cases alone, for callers that log no warnings. */
-export async function loadSuites(files: string[], options: LoadOptions): Promise<EvalCase[]> {
-  return (await loadSuiteRun(files, options)).cases
-}
-
 /** The run's suites, read one file at a time, with the problems of all of them. */
 class SuiteLoader {
   private readonly log: ProblemLog
