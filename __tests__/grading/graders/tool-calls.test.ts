@@ -140,3 +140,26 @@ describe('tool-call-f1', () => {
     })
   })
 })
+
+describe("promptfoo's OpenAI-named tool call checks", () => {
+  const types = ['is-valid-openai-tools-call', 'is-valid-openai-function-call', 'is-valid-function-call']
+
+  it.each(types)('%s grades the tool_use blocks against the request tools', async (type) => {
+    const valid = await grade({ type }, [toolUse('get_weather', { city: 'Paris' })], { tools })
+    expect(valid).toMatchObject({ pass: true, reason: 'the message makes 1 valid tool call ("get_weather")' })
+    const invalid = await grade({ type }, [toolUse('get_weather', { town: 'Paris' })], { tools })
+    expect(invalid).toMatchObject({
+      pass: false,
+      reason:
+        "expected valid tool calls: 'get_weather' input does not match its input_schema: must have required property 'city'",
+    })
+    expect((await grade({ type: `not-${type}` }, 'No call.', { tools })).pass).toBe(true)
+  })
+
+  it.each(types)('%s takes no value, as promptfoo reads none', async (type) => {
+    expect(await compileError({ type, value: 'get_weather' })).toMatchObject({
+      key: 'value',
+      message: `${type} takes no 'value': the message's tool_use blocks are checked against the request's tools`,
+    })
+  })
+})

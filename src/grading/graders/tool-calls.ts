@@ -1,4 +1,7 @@
-/** Graders of the message's tool_use blocks: is-valid-tool-call, and promptfoo's tool-call-f1. */
+/**
+ * Graders of the message's tool_use blocks: is-valid-tool-call (with promptfoo's OpenAI-named forms of it),
+ * and promptfoo's tool-call-f1.
+ */
 import type { ToolUnion, ToolUseBlock } from '@anthropic-ai/sdk/resources/messages/messages'
 import { scoredAgainstThreshold, type GraderDefinition } from './grader.js'
 import { schemaCompiler, schemaErrors, type CompileSchema } from './json-schema.js'
@@ -114,7 +117,22 @@ const toolCallF1: GraderDefinition = {
   },
 }
 
+/**
+ * promptfoo's is-valid-openai-tools-call, is-valid-openai-function-call and is-valid-function-call check the
+ * provider's tool or function calls against the tools or functions it declared. A Claude message's calls are
+ * its tool_use blocks and the declarations are the request's tools, so each is is-valid-tool-call; promptfoo
+ * reads no value for them, so none is taken.
+ */
+const isValidCallAsPromptfooNamesIt: GraderDefinition = {
+  ...isValidToolCall,
+  value: 'none',
+  valueHelp: "the message's tool_use blocks are checked against the request's tools",
+}
+
 export const TOOL_CALL_GRADERS: Record<string, GraderDefinition> = {
   'is-valid-tool-call': isValidToolCall,
+  'is-valid-openai-tools-call': isValidCallAsPromptfooNamesIt,
+  'is-valid-openai-function-call': isValidCallAsPromptfooNamesIt,
+  'is-valid-function-call': isValidCallAsPromptfooNamesIt,
   'tool-call-f1': toolCallF1,
 }
