@@ -50,14 +50,16 @@ const overloaded: MessageBatchResult = {
 }
 
 describe('grading', () => {
-  it('grades the text blocks only, ignoring thinking and tool use', async () => {
+  it('grades the text blocks and the tool calls as JSON, ignoring thinking', async () => {
     const m = message([
       { type: 'thinking', thinking: 'Lyon? no, Paris', signature: 's' },
       text('It is '),
       { type: 'tool_use', id: 't', name: 'lookup', input: {}, caller: { type: 'direct' } },
       text('Paris.'),
     ] as Message['content'])
-    expect(outputText(m)).toBe('It is Paris.')
+    expect(outputText(m)).toBe(
+      'It is \n\n{"type":"tool_use","id":"t","name":"lookup","input":{},"caller":{"type":"direct"}}\n\nParis.',
+    )
     const { outcome } = await gradeResult(
       once(await evalCase('a', 'claude-haiku-4-5', [['not-contains', 'Lyon']])),
       'a',

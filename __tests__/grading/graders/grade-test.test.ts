@@ -35,9 +35,25 @@ describe('reachesThreshold', () => {
 })
 
 describe('outputText', () => {
-  it('joins the text blocks and skips thinking and tool_use blocks', () => {
-    expect(outputText(message([thinking('x'), text('a'), toolUse('t', {}), text('b')]))).toBe('ab')
+  it('joins the text blocks, and leaves out thinking', () => {
+    expect(outputText(message([thinking('x'), text('a'), text('b')]))).toBe('ab')
     expect(outputText(message([]))).toBe('')
+  })
+
+  it("appends a tool call as its JSON, one part per block joined by blank lines, as promptfoo's provider does", () => {
+    const call = toolUse('get_weather', { city: 'Paris' })
+    expect(outputText(message([thinking('x'), text('Let me look.'), call, text('')]))).toBe(
+      `Let me look.\n\n${JSON.stringify(call)}`,
+    )
+    expect(outputText(message([call]))).toBe(
+      '{"type":"tool_use","id":"toolu_get_weather","name":"get_weather","input":{"city":"Paris"},"caller":{"type":"direct"}}',
+    )
+  })
+
+  it('lets a text assertion see the tool call', async () => {
+    const content = [text('Checking.'), toolUse('get_weather', { city: 'Paris' })]
+    expect((await gradeAll([{ type: 'contains', value: '"name":"get_weather"' }], content)).pass).toBe(true)
+    expect((await gradeAll([{ type: 'contains', value: '"city":"Paris"' }], 'Checking.')).pass).toBe(false)
   })
 })
 
@@ -500,15 +516,26 @@ describe('compile errors', () => {
     )
   })
 
-  it('explains promptfoo types this action does not run, and what to use instead', async () => {
-    expect((await compileError({ type: 'context-recall', value: 'Paris' })).message).toBe(
-      "'context-recall' is a promptfoo model-graded type that this action does not run; write the check as llm-rubric, model-graded-closedqa, factuality, g-eval or answer-relevance, or as a javascript assertion",
+  it("grades promptfoo's types that are not supported here as an error of their own test, with the reason", async () => {
+    const warnings: unknown[] = []
+    await compileAssertion({ type: 'not-similar', value: 'Paris', threshold: 0.8 }, BASE_DIR, io, (w) =>
+      warnings.push(w),
     )
-    expect((await compileError({ type: 'is-valid-openai-tools-call' })).message).toBe(
-      "'is-valid-openai-tools-call' checks OpenAI calls; use is-valid-tool-call, which checks the message's tool_use blocks against the request's tools",
-    )
-    expect((await compileError({ type: 'python', value: 'True' })).message).toBe(
-      "'python' assertions do not run here; write the check in JavaScript (type: javascript)",
+    expect(warnings).toEqual([{ kind: 'ungradable', type: 'similar', path: ['type'] }])
+    for (const raw of [
+      { type: 'similar', value: 'Paris', threshold: 0.8 },
+      { type: 'classifier', value: 'positive', provider: 'huggingface:text-classification:x' },
+      { type: 'trajectory:tool-used', value: 'search' },
+    ]) {
+      const grade = await gradeAll([{ type: 'contains', value: 'Paris' }, raw], 'Paris')
+      expect(grade.pass).toBe(false)
+      expect(grade.results[1]).toMatchObject({ type: raw.type, pass: false, score: 0, errored: true })
+      expect(grade.results[1].reason).toMatch(new RegExp(`^'${raw.type}' is not supported by this action: `))
+    }
+    expect((await gradeAll([{ type: 'similar', value: 'x' }], 'x')).results[0].reason).toBe(
+      "'similar' is not supported by this action: it compares embeddings, and the Anthropic API has no " +
+        'embeddings endpoint; grade the meaning with llm-rubric or factuality, or compare the words with ' +
+        'rouge-n, bleu or levenshtein',
     )
   })
 

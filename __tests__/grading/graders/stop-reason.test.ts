@@ -98,8 +98,10 @@ describe('is-refusal', () => {
     expect(stopped.pass).toBe(true)
     expect(stopped.reason).toBe('the model stopped with stop_reason refusal')
     expect((await grade({ type: 'is-refusal' }, '  \n')).reason).toBe('the output is empty')
-    // a tool call alone has no text
-    expect((await grade({ type: 'is-refusal' }, [toolUse('get_weather', { city: 'Paris' })])).pass).toBe(true)
+    // a tool call alone is its JSON, as in promptfoo: an answer, not a refusal
+    expect((await grade({ type: 'is-refusal' }, [toolUse('get_weather', { city: 'Paris' })])).pass).toBe(
+      false,
+    )
     const answered = await grade({ type: 'not-is-refusal' }, [text('')])
     expect(answered.pass).toBe(false)
     expect(answered.reason).toBe('expected output not to be a refusal; the output is empty')

@@ -108,17 +108,17 @@ describe('text graders', () => {
     expect((await grade({ type: 'regex', value: '^(a+)+\\1$' }, 'aaaa')).pass).toBe(true)
   })
 
-  it('grades the text blocks joined, ignoring thinking and tool_use blocks', async () => {
-    const content = [
-      thinking('Lyon? No: the capital is Paris'),
-      text('The capital '),
-      toolUse('lookup', { q: 'capital of France' }),
-      text('is Paris.'),
-    ]
+  it('grades the text blocks joined, ignoring thinking, and sees a tool call as promptfoo shows it', async () => {
+    const content = [thinking('Lyon? No: the capital is Paris'), text('The capital '), text('is Paris.')]
     expect((await grade({ type: 'equals', value: 'The capital is Paris.' }, content)).pass).toBe(true)
     expect((await grade({ type: 'not-contains', value: 'Lyon' }, content)).pass).toBe(true)
-    expect((await grade({ type: 'not-icontains', value: 'capital of france' }, content)).pass).toBe(true)
-    expect((await grade({ type: 'equals', value: '' }, [thinking('hmm'), toolUse('x', {})])).pass).toBe(true)
+    const call = toolUse('lookup', { q: 'capital of France' })
+    const calling = [thinking('hmm'), text('Looking it up.'), call]
+    expect(
+      (await grade({ type: 'equals', value: `Looking it up.\n\n${JSON.stringify(call)}` }, calling)).pass,
+    ).toBe(true)
+    expect((await grade({ type: 'icontains', value: 'capital of france' }, calling)).pass).toBe(true)
+    expect((await grade({ type: 'not-contains', value: 'hmm' }, calling)).pass).toBe(true)
   })
 
   it('compares an object or list value with the output parsed as JSON, deeply', async () => {
