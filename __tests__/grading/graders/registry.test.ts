@@ -68,6 +68,8 @@ describe('ASSERTION_TYPES', () => {
       'is-valid-openai-tools-call',
       'is-valid-openai-function-call',
       'is-valid-function-call',
+      'is-sql',
+      'contains-sql',
       'finish-reason',
       'is-refusal',
       'levenshtein',

@@ -11,17 +11,20 @@ import { JSON_GRADERS } from './json.js'
 import { MODEL_GRADED_GRADERS } from './model-graded.js'
 import { NGRAM_OVERLAP_GRADERS } from './ngram-overlap.js'
 import { SIMILARITY_GRADERS } from './similarity.js'
+import { SQL_GRADERS } from './sql.js'
 import { STOP_REASON_GRADERS } from './stop-reason.js'
 import { STRUCTURE_GRADERS } from './structure.js'
 import { TEXT_GRADERS } from './text.js'
 import { TOOL_CALL_GRADERS } from './tool-calls.js'
-import { UNMEASURABLE_GRADERS } from './unmeasurable.js'
+import { UNGRADABLE_GRADERS } from './ungradable.js'
+import { UNGRADABLE_TYPES } from './unsupported-types.js'
 
 const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...TEXT_GRADERS,
   ...COUNT_GRADERS,
   ...JSON_GRADERS,
   ...STRUCTURE_GRADERS,
+  ...SQL_GRADERS,
   ...TOOL_CALL_GRADERS,
   ...STOP_REASON_GRADERS,
   ...SIMILARITY_GRADERS,
@@ -33,12 +36,12 @@ const GRADERS: Readonly<Record<string, GraderDefinition>> = {
 
 /**
  * The grader of a type without its not- prefix, or undefined for a type no grader grades. promptfoo's types
- * that a batch cannot measure (latency, perplexity) have one that gives an errored grade with the reason; they
- * are left out of the type lists, which say what a suite may use.
+ * that this action cannot grade (latency, similar, ...) have one that gives an errored grade with the reason;
+ * they are left out of the type lists, which say what a suite may use.
  */
 export function graderOf(base: string): GraderDefinition | undefined {
   if (Object.hasOwn(GRADERS, base)) return GRADERS[base]
-  return Object.hasOwn(UNMEASURABLE_GRADERS, base) ? UNMEASURABLE_GRADERS[base] : undefined
+  return Object.hasOwn(UNGRADABLE_GRADERS, base) ? UNGRADABLE_GRADERS[base] : undefined
 }
 
 /** The types a judge model grades: they take `provider` and `rubricPrompt`. */
@@ -59,13 +62,13 @@ export const ASSERTION_TYPES: readonly string[] = [
 ]
 
 /**
- * The enum of the suite schema's `assertion_type`: every type an assertion may have, and latency, which the
- * schema lets through for editors: its assertions load, and each is an errored grade with its reason.
+ * The enum of the suite schema's `assertion_type`: every type an assertion may have, and promptfoo's types
+ * that are not graded here, which the schema lets through: their assertions load, and each is an errored
+ * grade with its reason.
  */
 export const SCHEMA_ENUM_ASSERTION_TYPES: readonly string[] = [
   ...ASSERTION_TYPES.filter((type) => type !== 'assert-set'),
-  'latency',
-  'not-latency',
+  ...UNGRADABLE_TYPES.filter((type) => !Object.hasOwn(GRADERS, type)).flatMap((type) => [type, `not-${type}`]),
   'assert-set',
 ]
 
