@@ -1,7 +1,7 @@
 /**
  * Writes the table of promptfoo's assertion types and their status here into docs/coming-from-promptfoo.md,
  * between its markers: `npx tsx scripts/promptfoo-coverage.ts` after adding, refusing or changing a type.
- * The statuses come from the graders' registry and from unknown-types.ts; only promptfoo's own type list and
+ * The statuses come from the graders' registry and from unsupported-types.ts; only promptfoo's own type list and
  * the types that grade differently on purpose are kept here by hand. __tests__/docs/promptfoo-page.test.ts
  * fails while the page's table is not the one this script writes.
  */
@@ -9,8 +9,12 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as prettier from 'prettier'
-import { BASE_ASSERTION_TYPES, graderOf } from '../src/grading/graders/registry.js'
-import { REFUSED_PROMPTFOO_TYPES, unknownTypeMessage } from '../src/grading/graders/unknown-types.js'
+import { BASE_ASSERTION_TYPES } from '../src/grading/graders/registry.js'
+import {
+  isUnmeasurable,
+  UNGRADABLE_TYPES,
+  ungradableReason,
+} from '../src/grading/graders/unsupported-types.js'
 
 export const PROMPTFOO_PAGE = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -43,7 +47,6 @@ export const PROMPTFOO_ASSERTION_TYPES: readonly string[] = [
   'conversation-relevance',
   'cost',
   'equals',
-  'f-score',
   'factuality',
   'finish-reason',
   'g-eval',
@@ -116,7 +119,8 @@ export type Status =
   | 'supported'
   | 'supported, with a documented difference'
   | 'not measurable in batch mode'
-  | 'not supported yet'
+  | 'not supported'
+  | 'unknown here'
 
 export interface CoverageRow {
   type: string
@@ -127,7 +131,7 @@ export interface CoverageRow {
 /** Every promptfoo type, the hand-kept list's and any the registry or the refusals know besides, sorted. */
 export function coverageRows(): CoverageRow[] {
   const types = new Set([...PROMPTFOO_ASSERTION_TYPES, ...BASE_ASSERTION_TYPES, 'assert-set'])
-  for (const type of REFUSED_PROMPTFOO_TYPES) types.add(type)
+  for (const type of UNGRADABLE_TYPES) types.add(type)
   return [...types].sort().map((type) => ({ type, ...statusOf(type) }))
 }
 
@@ -141,20 +145,14 @@ function statusOf(type: string): Omit<CoverageRow, 'type'> {
         }
       : { status: 'supported', note: '' }
   }
-  // graderOf knows the unmeasurable types, which the type lists leave out: their assertions load and error
-  if (graderOf(type)) {
+  const reason = ungradableReason(type)
+  if (reason) {
     return {
-      status: 'not measurable in batch mode',
-      note: 'loads; each assertion is an errored grade that fails its test with the reason',
+      status: isUnmeasurable(type) ? 'not measurable in batch mode' : 'not supported',
+      note: `loads; each assertion fails its test with the reason: ${reason.replace(/^not measurable in batch mode: /, '')}`,
     }
   }
-  const refused = REFUSED_PROMPTFOO_TYPES.includes(type)
-  return {
-    status: 'not supported yet',
-    note: refused
-      ? `refused when the suite loads: ${unknownTypeMessage(type, type)}`
-      : 'refused as an unknown type',
-  }
+  return { status: 'unknown here', note: 'refused when the suite loads, as an unknown type' }
 }
 
 /** The markdown table of `rows` (prettier pads it when the page is written). */

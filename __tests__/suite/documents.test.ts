@@ -196,7 +196,7 @@ describe('CSV tests files', () => {
     ])
   })
 
-  it("maps promptfoo's __expected prefixes, and refuses the types this action does not run at their row", async () => {
+  it("maps promptfoo's __expected prefixes, including types that are not graded here", async () => {
     const rows = [
       'grade:is polite',
       'llm-rubric: is short',
@@ -205,25 +205,14 @@ describe('CSV tests files', () => {
       'not-icontains:sorry',
       'Paris: the capital',
       'similar(0.8):au revoir',
-      'python:output == "chat"',
-      'file://check.py',
       'classifier:positive',
     ]
-    const csv = (cells: string[]) =>
-      `question,__expected\n${cells.map((cell) => `q,"${cell.replaceAll('"', '""')}"`).join('\n')}\n`
-    const [refused, mapped] = write({
-      'evals/refused.yml': 'model: m\nprompts: ["{{ question }}"]\ntests: file://refused.csv\n',
+    const csv = `question,__expected\n${rows.map((cell) => `q,"${cell.replaceAll('"', '""')}"`).join('\n')}\n`
+    const [suite] = write({
       'evals/mapped.yml': 'model: m\nprompts: ["{{ question }}"]\ntests: file://mapped.csv\n',
-      'evals/refused.csv': csv(rows),
-      'evals/mapped.csv': csv(rows.slice(0, 6)),
+      'evals/mapped.csv': csv,
     })
-    expect(await problemsOf([refused])).toEqual([
-      "evals/refused.csv:8: 'similar' is a promptfoo model-graded type that this action does not run; write the check as llm-rubric, model-graded-closedqa, factuality, g-eval or answer-relevance, or as a javascript assertion",
-      "evals/refused.csv:9: 'python' assertions do not run here; write the check in JavaScript (type: javascript)",
-      "evals/refused.csv:10: 'python' assertions do not run here; write the check in JavaScript (type: javascript)",
-      "evals/refused.csv:11: 'classifier' is a promptfoo model-graded type that this action does not run; write the check as llm-rubric, model-graded-closedqa, factuality, g-eval or answer-relevance, or as a javascript assertion",
-    ])
-    const cases = await load([mapped])
+    const cases = await load([suite])
     expect(
       cases.map((c) => [c.assertions[0].type, c.assertions[0].value, c.assertions[0].threshold]),
     ).toEqual([
@@ -233,6 +222,8 @@ describe('CSV tests files', () => {
       ['javascript', 'output !== ""', undefined],
       ['not-icontains', 'sorry', undefined],
       ['equals', 'Paris: the capital', undefined],
+      ['similar', 'au revoir', 0.8],
+      ['classifier', 'positive', 0.75],
     ])
   })
 

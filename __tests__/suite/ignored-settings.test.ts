@@ -117,3 +117,34 @@ describe('a threshold on an assertion type that passes or fails', () => {
     ).toEqual([expect.stringMatching(/^evals\/x\.yml:5: /)])
   })
 })
+
+describe("promptfoo's assertion types that are not graded here", () => {
+  it('load, and one warning names each type where it is first written', async () => {
+    const files = write({
+      'evals/x.yml': [
+        'model: m',
+        'tests:',
+        '  - prompt: hi',
+        '    assert:',
+        '      - { type: similar, value: hello, threshold: 0.8 }',
+        '      - { type: latency, threshold: 5000 }',
+        '  - prompt: hi again',
+        '    assert:',
+        '      - { type: not-similar, value: bye }',
+        '      - type: assert-set',
+        '        assert:',
+        '          - { type: moderation }',
+      ].join('\n'),
+    })
+    const { cases, warnings } = await loadRun(files)
+    expect(cases.map((c) => c.assertions.map((a) => a.type))).toEqual([
+      ['similar', 'latency'],
+      ['not-similar', 'assert-set'],
+    ])
+    expect(warnings).toEqual([
+      'not graded here: similar (evals/x.yml:5), latency (evals/x.yml:6), moderation (evals/x.yml:12): each ' +
+        'such assertion fails its test with the reason, and the rest of the suite is graded (see ' +
+        'docs/coming-from-promptfoo.md for what to write instead).',
+    ])
+  })
+})

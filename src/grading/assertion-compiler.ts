@@ -6,7 +6,6 @@ import {
   compileTransform,
   isModelGraded,
   parseTestThreshold,
-  REFUSED_PROMPTFOO_TYPES,
 } from './graders/index.js'
 import { DEFAULT_JUDGE_MODEL } from './graders/judge-check.js'
 
@@ -16,6 +15,5 @@ export const assertionCompiler: AssertionCompiler = {
   parseTestThreshold,
   isModelGraded,
   isAssertionProblem: (error) => error instanceof AssertionCompileError,
-  refusedTypes: REFUSED_PROMPTFOO_TYPES,
   defaultJudgeModel: DEFAULT_JUDGE_MODEL,
 }

@@ -49,7 +49,7 @@ export class CaseAssertions {
       const raw = this.withJudgeProvider(this.withJudgeOptions(written[i], judge), location)
       // Said by the first compile of an assertion only (later alike ones reuse it): one example is enough.
       const warn = (warning: AssertionWarning) =>
-        this.warnings.ignoredThreshold(warning.ignoredThreshold, at(location, i, ...warning.path))
+        this.warnings.assertionWarning(warning, at(location, i, ...warning.path))
       try {
         compiled.push(
           await (isTypeValue(raw)

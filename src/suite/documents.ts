@@ -29,11 +29,9 @@ export class Documents {
     private readonly log: ProblemLog,
     private readonly refs: References,
     private readonly io: SuiteIO,
-    /** The assertion types the graders refuse, which a CSV cell may name. */
-    refusedTypes: readonly string[],
     private readonly warnings: LoadWarnings,
   ) {
-    this.testFromCsvRow = csvTestReader(refusedTypes)
+    this.testFromCsvRow = csvTestReader()
   }
 
   /** Reads a suite file, or the tests file that `ref` (written at `from`) names, with `read`. */

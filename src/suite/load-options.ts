@@ -22,12 +22,13 @@ export interface SuiteIO {
 export type AssertionProblem = Error & { readonly path: readonly (string | number)[] }
 
 /**
- * Something an assertion says that changes nothing, dropped with a warning rather than refused (as promptfoo
- * ignores it too): so far, a `threshold` on the assertion type `ignoredThreshold`, which passes or fails.
- * `path` leads from the assertion to the key.
+ * What an assertion loads with, said once for the run rather than refused: a `threshold` on a type that passes
+ * or fails (dropped, as promptfoo ignores it too), or a promptfoo type that is not graded here (each such
+ * assertion fails its test with the reason). `path` leads from the assertion to the key.
  */
 export interface AssertionWarning {
-  ignoredThreshold: string
+  kind: 'ignored-threshold' | 'ungradable'
+  type: string
   path: readonly (string | number)[]
 }
 
@@ -51,8 +52,6 @@ export interface AssertionCompiler {
   isModelGraded(type: string): boolean
   /** Whether `error` is one the compiler throws for an assertion as written, rather than a bug. */
   isAssertionProblem(error: unknown): error is AssertionProblem
-  /** promptfoo's assertion types the graders refuse: a CSV `__expected` cell may start with one too. */
-  refusedTypes: readonly string[]
   /** The judge model of a model-graded assertion that names no Anthropic provider nothing maps. */
   defaultJudgeModel: string
 }

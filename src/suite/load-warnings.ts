@@ -3,6 +3,7 @@
  * parameters left out of the requests, providers that run as another model, and providers skipped. A
  * promptfoo config of 1,000 tests would otherwise print 1,000 alike lines.
  */
+import type { AssertionWarning } from './load-options.js'
 import type { Location, ProblemLog } from './problems.js'
 import { ECHO_PROVIDER } from './providers.js'
 import { SAMPLING_DROPPED } from './request-params.js'
@@ -19,9 +20,13 @@ export class LoadWarnings {
   private readonly skipped = new Map<string, Tally & { at: Location }>()
   private readonly replaced = new Map<string, Tally & { model: string; by: 'provider-override' | 'model' }>()
   private readonly others = new Set<string>()
-  /** Keys that change nothing in a batch run, and assertion types whose threshold was dropped: the first place. */
+  /**
+   * Keys that change nothing in a batch run, assertion types whose threshold was dropped, and promptfoo's
+   * types not graded here: the first place each is written.
+   */
   private readonly ignoredKeys = new Map<string, string>()
   private readonly ignoredThresholds = new Map<string, string>()
+  private readonly ungradable = new Map<string, string>()
 
   constructor(private readonly log: ProblemLog) {}
 
@@ -51,9 +56,13 @@ export class LoadWarnings {
     if (!this.ignoredKeys.has(key)) this.ignoredKeys.set(key, this.where(location, key))
   }
 
-  /** A `threshold` (at `location`) on an assertion of `type`, which passes or fails: dropped, as promptfoo does. */
-  ignoredThreshold(type: string, location: Location): void {
-    if (!this.ignoredThresholds.has(type)) this.ignoredThresholds.set(type, this.where(location))
+  /**
+   * What an assertion loads with (at `location`): a threshold on a type that passes or fails, dropped as
+   * promptfoo drops it, or a promptfoo type that is not graded here.
+   */
+  assertionWarning({ kind, type }: AssertionWarning, location: Location): void {
+    const first = kind === 'ignored-threshold' ? this.ignoredThresholds : this.ungradable
+    if (!first.has(type)) first.set(type, this.where(location))
   }
 
   /** Any other warning of the load, given once however often it is said (say, once per test). */
@@ -109,6 +118,12 @@ export class LoadWarnings {
         `threshold ignored on ${examples(this.ignoredThresholds)}: these assertions pass or fail, so a ` +
           'threshold changes nothing (promptfoo ignores it too); to let a test pass with some assertions ' +
           "failing, give the test a threshold, or the assertion a 'weight'.",
+      )
+    }
+    if (this.ungradable.size > 0) {
+      messages.push(
+        `not graded here: ${examples(this.ungradable)}: each such assertion fails its test with the reason, ` +
+          'and the rest of the suite is graded (see docs/coming-from-promptfoo.md for what to write instead).',
       )
     }
     return messages.concat([...this.others])

@@ -61,7 +61,7 @@ class SuiteLoader {
     const warnings = (this.warnings = new LoadWarnings(log))
     const refs = new References(log, options.io)
     this.ids = new CaseIds(log)
-    this.documents = new Documents(log, refs, options.io, options.assertions.refusedTypes, warnings)
+    this.documents = new Documents(log, refs, options.io, warnings)
     this.expander = new TestExpander(
       {
         log,

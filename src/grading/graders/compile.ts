@@ -56,7 +56,8 @@ export async function compileAssertion(
     )
   }
   const grader = graderOf(base)
-  if (!grader) throw new AssertionCompileError(unknownTypeMessage(type, base), 'type')
+  if (!grader) throw new AssertionCompileError(unknownTypeMessage(type), 'type')
+  if (grader.ungradable) warn({ kind: 'ungradable', type: base, path: ['type'] })
   const { extraKeys } = grader
   checkKeys(raw, extraKeys ? [...ASSERTION_KEYS, ...extraKeys] : ASSERTION_KEYS, type)
   const weight = weightOf(raw)
@@ -245,7 +246,7 @@ function thresholdOf(
   }
   // promptfoo ignores it too: the assertion grades as written, and the suite loads with a warning.
   if (!spec) {
-    warn({ ignoredThreshold: type, path: ['threshold'] })
+    warn({ kind: 'ignored-threshold', type, path: ['threshold'] })
     return undefined
   }
   return thresholdValue(raw.threshold, type, spec.kind, spec.help)

@@ -28,6 +28,8 @@ export interface GraderDefinition {
   looksAt?: string
   /** Whether `config` is handed to the grader (javascript's `context.config`, factuality's category scores). */
   takesConfig?: boolean
+  /** True for promptfoo's types that are not graded here: each assertion is an errored grade with the reason. */
+  ungradable?: boolean
   /** Keys the grader reads beyond the common ones (model-graded: provider, rubricPrompt), in CompileContext.extra. */
   extraKeys?: readonly string[]
   /**

@@ -2,8 +2,8 @@
  * The graders library: promptfoo's assertion vocabulary compiled once per suite (values checked, files
  * read, schemas and code compiled) and run against each succeeded Message. Pure but for the injected
  * GraderIO, and the injected Judge that answers model-graded assertions. This module is its public face:
- * the registry of types (registry.ts), compiling (compile.ts), grading a test (grade-test.ts) and what an
- * unknown type gets (unknown-types.ts).
+ * the registry of types (registry.ts), compiling (compile.ts), grading a test (grade-test.ts), promptfoo's
+ * types graded as errors with their reason (unsupported-types.ts).
  */
 export {
   ASSERT_SET_KEYS,
@@ -13,9 +13,15 @@ export {
   isModelGraded,
   SCHEMA_ENUM_ASSERTION_TYPES,
 } from './registry.js'
-export { REFUSED_PROMPTFOO_TYPES } from './unknown-types.js'
 export { compileAssertion, compileTransform, needsJudge, parseTestThreshold } from './compile.js'
 export { gradeTest } from './grade-test.js'
+export {
+  comparisonOf,
+  compareOutputs,
+  selectBestRequest,
+  withComparisons,
+  type Candidate,
+} from './compare-outputs.js'
 export { reachesThreshold } from './grader.js'
 export { outputText } from './message.js'
 export {

@@ -3,6 +3,7 @@
  * list; the suite schema's enum and the table in docs/graders.md are checked against it
  * (__tests__/grading/graders/registry.test.ts).
  */
+import { COMPARISON_GRADERS } from './compare-outputs.js'
 import { COST_GRADERS } from './cost.js'
 import { COUNT_GRADERS } from './counts.js'
 import type { GraderDefinition } from './grader.js'
@@ -32,6 +33,7 @@ const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...JAVASCRIPT_GRADERS,
   ...COST_GRADERS,
   ...MODEL_GRADED_GRADERS,
+  ...COMPARISON_GRADERS,
 }
 
 /**
