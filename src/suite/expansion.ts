@@ -8,7 +8,12 @@ import type { CaseParams, SuiteProviders, TestModel } from './case-params.js'
 import type { Config, WrittenTest } from './documents.js'
 import type { LoadWarnings } from './load-warnings.js'
 import { at, type Location, type ProblemLog } from './problems.js'
-import type { PromptTemplate, PromptTemplates } from './prompt-templates.js'
+import {
+  promptAffix,
+  type PromptAffix,
+  type PromptTemplate,
+  type PromptTemplates,
+} from './prompt-templates.js'
 import { lastUserText } from './prompts.js'
 import type { References } from './references.js'
 import { samplingParams, type RequestParams } from './request-params.js'
@@ -40,6 +45,8 @@ export interface SuiteDefaults {
   transform: EvalCase['transform']
   /** defaultTest's `options.provider` and `options.rubricPrompt`, for model-graded assertions. */
   judge: JudgeOptions
+  /** defaultTest's `options.prefix` and `options.suffix`. */
+  affix: PromptAffix | undefined
 }
 
 /** What a test's cases share, whatever the combination of its vars: made once per test. */
@@ -56,6 +63,7 @@ interface TestCrossing {
   threshold: number | undefined
   transform: EvalCase['transform']
   prompts: PromptTemplate[]
+  affix: PromptAffix | undefined
   models: TestModel[]
 }
 
@@ -73,6 +81,8 @@ export interface TestReaders {
 export class TestExpander {
   /** Tests made so far. */
   private tests = 0
+  /** Combinations of a test's vars made so far: each is an output group (EvalCase.outputGroup). */
+  private combinations = 0
 
   constructor(
     private readonly read: TestReaders,
@@ -117,6 +127,7 @@ export class TestExpander {
       threshold: assertions.threshold(defaultTest.threshold, defaultAt),
       transform: await assertions.transform(options?.transform, at(defaultAt, 'options', 'transform')),
       judge: judgeOptionsOf(defaultTest.options),
+      affix: promptAffix(options, at(defaultAt, 'options'), undefined),
     }
   }
 
@@ -158,6 +169,7 @@ export class TestExpander {
           ? await assertions.transform(options.transform, at(location, 'options', 'transform'))
           : undefined) ?? defaults.transform,
       prompts: prompts.testPrompts(test, location, defaults.prompts),
+      affix: promptAffix(options, at(location, 'options'), defaults.affix),
       models: params.testModels(test, location, defaults.models),
     }
     this.noteChanges(crossing)
@@ -222,10 +234,11 @@ export class TestExpander {
         : await reader.assertions(test.assert, at(location, 'assert'), vars, crossing.judge),
     )
     const cases: { evalCase: EvalCase; variant: string }[] = []
+    const outputGroup = this.combinations++
     for (const prompt of prompts) {
       for (const model of models) {
         const merged = { ...defaults.params, ...model.params, ...crossing.params }
-        const turns = templates.render(prompt, vars)
+        const turns = templates.render(prompt, vars, crossing.affix)
         const system = turns?.system ?? templates.renderSystem(merged.system, vars, at(location, 'system'))
         if (!turns || !model.model || log.problems.length > crossing.problemsBefore) continue
         const evalCase: EvalCase = {
@@ -246,6 +259,7 @@ export class TestExpander {
           threshold: crossing.threshold,
           transform: crossing.transform,
           ...(typeof test.repeat === 'number' && { repeat: test.repeat }),
+          outputGroup,
         }
         // The labels that tell this case from its siblings, joined with ', ' (empty ones left out).
         const variant = [label, prompts.length > 1 ? prompt.label : '', models.length > 1 ? model.label : '']

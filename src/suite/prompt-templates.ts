@@ -22,6 +22,30 @@ export type PromptTemplate = { label: string; location: Location } & (
   { template: string; chatFile?: ChatTemplateFile } | { turns: unknown[] }
 )
 
+/** Text put around a text prompt's template before it renders: a test's `options.prefix` and `options.suffix`. */
+export interface PromptAffix {
+  prefix: string
+  suffix: string
+  /** Where the test (or defaultTest) writes them. */
+  location: Location
+}
+
+/**
+ * The prefix and suffix that `options` (written at `location`) give, each over that of `base` (defaultTest's),
+ * as promptfoo merges a test's options over defaultTest's.
+ */
+export function promptAffix(
+  options: Config | undefined,
+  location: Location,
+  base: PromptAffix | undefined,
+): PromptAffix | undefined {
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
+  const prefix = text(options?.prefix)
+  const suffix = text(options?.suffix)
+  if (prefix === undefined && suffix === undefined) return base
+  return { prefix: prefix ?? base?.prefix ?? '', suffix: suffix ?? base?.suffix ?? '', location }
+}
+
 /** A `prompts:` entry as written: a template or file:// path, or an object naming one. */
 type PromptEntry = string | { raw?: string; id?: string; label?: string }
 
@@ -140,13 +164,26 @@ export class PromptTemplates {
     return [{ label, turns: document.value as unknown[], location: { source, path: [] } }]
   }
 
-  /** A prompt's turns for a test's vars, or undefined (reported) when it does not render. */
+  /**
+   * A prompt's turns for a test's vars, `affix` around its template, or undefined (reported) when it does not
+   * render.
+   */
   render(
     prompt: PromptTemplate,
     vars: Record<string, unknown>,
+    affix?: PromptAffix,
   ): { messages: MessageParam[]; system?: string } | undefined {
+    if (affix && affix.prefix + affix.suffix !== '' && ('turns' in prompt || prompt.chatFile)) {
+      this.log.report(
+        affix.location,
+        'options.prefix and options.suffix (CSV __prefix and __suffix) go around a text prompt, and this ' +
+          "test's prompt is chat turns: write the text into the turns, or give the test a text prompt",
+      )
+      return undefined
+    }
     if ('turns' in prompt) return this.renderTurns(prompt.turns, vars, prompt.location)
-    const rendered = this.renderText(prompt.template, vars, prompt.location)
+    const template = affix ? `${affix.prefix}${prompt.template}${affix.suffix}` : prompt.template
+    const rendered = this.renderText(template, vars, prompt.location)
     if (rendered === undefined) return undefined
     if (!prompt.chatFile) return promptTurns(rendered)
     const chat = chatOf(rendered)
