@@ -92,7 +92,9 @@ describe('templates cannot reach code', () => {
     expect(refusalOf(`{{ obj.hasOwnProperty("a") }}`, { obj: { a: 1 } })).toContain('undefined')
     expect(refusalOf(`{{ obj.toString() }}`, { obj: {} })).toContain('undefined')
     expect(refusalOf(`{% if x is valueOf %}{% endif %}`, { x: 1 })).toContain('test not found: valueOf')
-    expect(refusalOf(`{{ x | valueOf }}`, { x: 1 })).toContain('filter not found: valueOf')
+    expect(refusalOf(`{{ x | valueOf }}`, { x: 1 })).toContain(
+      "the filter 'valueOf' (template line 1), which nunjucks",
+    )
   })
 
   it('reads no files and runs no regular expressions', () => {
@@ -158,6 +160,32 @@ describe('templates keep what promptfoo suites use', () => {
     ['{{ (name | safe).length }} {{ (name | safe).toLowerCase() }}', '3 ada'],
   ])('%s', (template, expected) => {
     expect(renderTemplate(template, vars)).toBe(expected)
+  })
+
+  it("has promptfoo's load filter, which parses a JSON string into data the template reads", () => {
+    const json = '{"city": "Paris", "tags": ["a", "b"], "__proto__": {"x": 1}}'
+    expect(
+      renderTemplate('{{ (data | load).city }} {{ (data | load).tags | join("+") }}', { data: json }),
+    ).toBe('Paris a+b')
+    expect(
+      renderTemplate('{% set d = data | load %}{% for t in d.tags %}{{ t }}{% endfor %}', { data: json }),
+    ).toBe('ab')
+    expect(refusalOf('{{ (data | load).city }}', { data: 'not json' })).toMatch(
+      /^the template does not render: .*JSON/,
+    )
+  })
+
+  it('refuses a filter nunjucks does not have when checked, before any test renders it, naming it', () => {
+    const unknown = 'Hi\n{{ name | shout }}'
+    expect(() => checkTemplate(unknown)).toThrow(
+      "the template uses the filter 'shout' (template line 2), which nunjucks does not have; custom filters " +
+        "(promptfoo's nunjucksFilters) are JavaScript, which this action does not run in templates: compute the " +
+        'value in the var itself',
+    )
+    expect(refusalOf('{% filter uper %}x{% endfilter %}')).toContain(
+      "the filter 'uper' (template line 1), which nunjucks does not have (did you mean 'upper'?)",
+    )
+    expect(() => checkTemplate('{% filter upper %}x{% endfilter %}{{ x | load | dump }}')).not.toThrow()
   })
 
   it('still says which variable is missing', () => {

@@ -12,6 +12,7 @@
  *   array and number methods, and the vars and nunjucks' globals (range, cycler, joiner) by name.
  */
 import nunjucks from 'nunjucks'
+import { didYouMean } from '../common/did-you-mean.js'
 import { UserError } from '../common/user-error.js'
 
 /** A node of nunjucks' parse tree (nunjucks/src/nodes.js): its `fields` name its children. */
@@ -106,15 +107,18 @@ export function parseTemplate(source: string, options: object): TemplateNode {
   return internals.parser.parse(source, [], options)
 }
 
-/** Why a parsed template may not run, or undefined when it may. */
-export function refusedParts(root: TemplateNode): string | undefined {
+/**
+ * Why a parsed template may not run, or undefined when it may. `filters` are the filters it may use: nunjucks
+ * looks a filter up only when rendering reaches it, so an unknown one would otherwise pass a check.
+ */
+export function refusedParts(root: TemplateNode, filters: readonly string[]): string | undefined {
   const pending: unknown[] = [root]
   while (pending.length > 0) {
     const value = pending.pop()
     if (Array.isArray(value)) {
       pending.push(...value)
     } else if (isNode(value)) {
-      const refused = refusalOf(value)
+      const refused = refusalOf(value) ?? filterRefusal(value, filters)
       if (refused) return refused
       for (const field of value.fields) pending.push(value[field])
     }
@@ -170,6 +174,19 @@ function refusalOf(node: TemplateNode): string | undefined {
     default:
       return undefined
   }
+}
+
+function filterRefusal(node: TemplateNode, filters: readonly string[]): string | undefined {
+  if (node.typename !== 'Filter' && node.typename !== 'FilterAsync') return undefined
+  const name = (node.name as TemplateNode).value as string
+  if (filters.includes(name)) return undefined
+  // `x | constructor` is refused as the name it is; a filter's name is a Symbol, checked on its own.
+  if (nameRefusal(name, node)) return undefined
+  return (
+    `the template uses the filter '${name}' ${at(node)}, which nunjucks does not have${didYouMean(name, filters)}; ` +
+    "custom filters (promptfoo's nunjucksFilters) are JavaScript, which this action does not run in templates: " +
+    'compute the value in the var itself'
+  )
 }
 
 function nameRefusal(name: string, node: TemplateNode): string | undefined {

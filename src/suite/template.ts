@@ -8,10 +8,14 @@ import { UserError } from '../common/user-error.js'
  * `dev` keeps the error a lookup threw as the cause of nunjucks' error, so that a refusal is told as such.
  */
 const environment = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: true, dev: true })
+// promptfoo's one filter of its own: `{{ json_var | load }}` parses a JSON string into data (plain objects and
+// lists, which the sandbox lets templates read).
+environment.addFilter('load', (text: unknown) => JSON.parse(String(text)) as unknown)
 const { filters, tests, globals } = environment as unknown as Record<string, object>
 // `{{ x | constructor }}` and `{% if x is valueOf %}` would find Object.prototype's members otherwise.
 for (const table of [filters, tests, globals]) Object.setPrototypeOf(table, null)
 const GLOBAL_NAMES = new Set(Object.keys(globals))
+const FILTER_NAMES = Object.keys(filters)
 
 /** A template that does not render; the message names the missing variable, the syntax fault or the refused key. */
 export class TemplateError extends UserError {
@@ -46,7 +50,10 @@ function templateOf(text: string): nunjucks.Template {
 function compile(text: string): nunjucks.Template {
   let refused: string | undefined
   try {
-    refused = refusedParts(parseTemplate(text, (environment as unknown as { opts: object }).opts))
+    refused = refusedParts(
+      parseTemplate(text, (environment as unknown as { opts: object }).opts),
+      FILTER_NAMES,
+    )
   } catch {
     // Not a template nunjucks can parse: compiling it below throws nunjucks' own error, with its line.
   }
