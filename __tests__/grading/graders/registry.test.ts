@@ -78,6 +78,7 @@ describe('ASSERTION_TYPES', () => {
       'gleu',
       'meteor',
       'javascript',
+      'webhook',
       'cost',
       'llm-rubric',
       'model-graded-closedqa',

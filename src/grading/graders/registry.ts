@@ -19,6 +19,7 @@ import { TEXT_GRADERS } from './text.js'
 import { TOOL_CALL_GRADERS } from './tool-calls.js'
 import { UNGRADABLE_GRADERS } from './ungradable.js'
 import { UNGRADABLE_TYPES } from './unsupported-types.js'
+import { WEBHOOK_GRADERS } from './webhook.js'
 
 const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...TEXT_GRADERS,
@@ -31,6 +32,7 @@ const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...SIMILARITY_GRADERS,
   ...NGRAM_OVERLAP_GRADERS,
   ...JAVASCRIPT_GRADERS,
+  ...WEBHOOK_GRADERS,
   ...COST_GRADERS,
   ...MODEL_GRADED_GRADERS,
   ...COMPARISON_GRADERS,
