@@ -280,7 +280,7 @@ describe('text graders', () => {
       warn,
     )
     expect(compiled.threshold).toBeUndefined()
-    expect(warnings).toEqual([{ ignoredThreshold: 'contains', path: ['threshold'] }])
+    expect(warnings).toEqual([{ kind: 'ignored-threshold', type: 'contains', path: ['threshold'] }])
     expect((await gradeTest([compiled], gradingInput('no match'))).pass).toBe(false)
     expect((await gradeTest([compiled], gradingInput('x marks'))).pass).toBe(true)
 
@@ -293,6 +293,6 @@ describe('text graders', () => {
       ],
     }
     await compileAssertion(set, BASE_DIR, io, warn)
-    expect(warnings).toEqual([{ ignoredThreshold: 'regex', path: ['assert', 1, 'threshold'] }])
+    expect(warnings).toEqual([{ kind: 'ignored-threshold', type: 'regex', path: ['assert', 1, 'threshold'] }])
   })
 })
