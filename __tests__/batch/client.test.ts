@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { buildBatchRequests } from '../../src/batch/requests.js'
@@ -29,14 +29,18 @@ const suite = [
 
 async function loadRequests() {
   const workspace = mkdtempSync(path.join(tmpdir(), 'batch-client-'))
-  writeFileSync(path.join(workspace, 's.yml'), suite)
-  const cases = await loadSuites([path.join(workspace, 's.yml')], {
-    workspace,
-    model: undefined,
-    io: fileSystemSuiteIO,
-    assertions: assertionCompiler,
-  })
-  return buildBatchRequests(cases)
+  try {
+    writeFileSync(path.join(workspace, 's.yml'), suite)
+    const cases = await loadSuites([path.join(workspace, 's.yml')], {
+      workspace,
+      model: undefined,
+      io: fileSystemSuiteIO,
+      assertions: assertionCompiler,
+    })
+    return buildBatchRequests(cases)
+  } finally {
+    rmSync(workspace, { recursive: true, force: true })
+  }
 }
 
 /** The requests as the one batch they make. */

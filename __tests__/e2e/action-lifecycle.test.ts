@@ -70,10 +70,11 @@ async function withActionsCache(
   body: (env: Record<string, string>, cache: FakeActionsCache) => Promise<void>,
 ) {
   const cache = await startFakeActionsCache()
+  const runnerTemp = await mkdtemp(path.join(tmpdir(), 'runner-temp-'))
   try {
-    await body({ ...cache.env, RUNNER_TEMP: await mkdtemp(path.join(tmpdir(), 'runner-temp-')) }, cache)
+    await body({ ...cache.env, RUNNER_TEMP: runnerTemp }, cache)
   } finally {
-    await cache.close()
+    await Promise.all([cache.close(), rm(runnerTemp, { recursive: true, force: true })])
   }
 }
 const ourComment = () =>

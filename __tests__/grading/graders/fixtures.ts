@@ -1,6 +1,6 @@
 /** Shared fixtures for the graders' tests: a real-file GraderIO, temp files and one-call grading. */
 export { message, text, thinking, toolUse } from '../../fixtures/messages.js'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -33,9 +33,15 @@ export const io: GraderIO = {
   importModule: (file) => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>,
 }
 
-/** A fresh temp directory holding the given files. */
+const tempDirs: string[] = []
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A fresh temp directory holding the given files, removed when the test file's tests are done. */
 export function tempDir(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'graders-'))
+  tempDirs.push(dir)
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content)
   return dir
 }
