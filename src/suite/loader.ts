@@ -10,6 +10,7 @@ import { CaseParams } from './case-params.js'
 import { Documents, type Config } from './documents.js'
 import { TestExpander } from './expansion.js'
 import type { LoadOptions } from './load-options.js'
+import { dereference } from './json-refs.js'
 import { LoadWarnings } from './load-warnings.js'
 import { at, inReadingOrder, ProblemLog, sourceOf, SuiteError, type Location } from './problems.js'
 import { PromptTemplates } from './prompt-templates.js'
@@ -20,6 +21,7 @@ import {
   formatOf,
   itemLines,
   jsonLines,
+  maxExpandedSize,
   type ListItem,
   type SourceFormat,
   type SourceProblem,
@@ -102,7 +104,15 @@ class SuiteLoader {
     }
     const parsed = this.documents.parse(file, read.format, read.content)
     if (!parsed) return []
-    const { source, value } = parsed
+    const { source } = parsed
+    let { value } = parsed
+    if (read.content.includes('$ref')) {
+      const refs = dereference(value, maxExpandedSize(read.content))
+      for (const problem of refs.problems)
+        this.log.report({ source, path: problem.path }, problem.message, '$ref')
+      if (refs.problems.length > 0) return []
+      value = refs.value
+    }
     const root: Location = { source, path: [] }
     // Unknown keys are reported but change nothing else; a value of the wrong shape stops its test (or, outside
     // the tests, the file), so that what is read next can rely on its shape.

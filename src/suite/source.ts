@@ -98,11 +98,11 @@ function parseYaml(text: string, language: string, firstLine: number) {
 const count = (n: number) => n.toLocaleString('en-US')
 
 /**
- * How many values a file may hold with its aliases written out. A suite may reuse an anchor on each of its
+ * How many values a file may hold with its aliases (or $refs) written out. A suite may reuse an anchor on each of its
  * tests, which the yaml library's default limit (about 100 uses) refuses; this allows a large anchor on
  * every line, and still stops a few lines of anchors within anchors that would expand to billions.
  */
-function maxExpandedSize(text: string): number {
+export function maxExpandedSize(text: string): number {
   return Math.max(1_000_000, 100 * text.length)
 }
 
