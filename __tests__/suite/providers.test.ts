@@ -333,3 +333,52 @@ describe('the judge provider of model-graded assertions', () => {
     ])
   })
 })
+
+describe("an Anthropic provider's structured outputs, effort and prompt caching", () => {
+  it('are sent as promptfoo sends them: output_config.format and .effort, and cache_control as it is', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }
+    const { cases, warnings } = await loadRun(
+      write({
+        'evals/x.yml': [
+          'providers:',
+          '  - id: anthropic:messages:claude-haiku-4-5',
+          '    config:',
+          `      output_format: { type: json_schema, schema: ${JSON.stringify(schema)} }`,
+          '      effort: low',
+          '      cache_control: { type: ephemeral, ttl: 1h }',
+          '  - anthropic:messages:claude-sonnet-4-5',
+          'tests:',
+          '  - prompt: Where is the Louvre?',
+        ].join('\n'),
+      }),
+    )
+    expect(warnings).toEqual([])
+    expect(cases[0].params).toMatchObject({
+      model: 'claude-haiku-4-5',
+      output_config: { format: { type: 'json_schema', schema }, effort: 'low' },
+      cache_control: { type: 'ephemeral', ttl: '1h' },
+    })
+    expect(cases[0].params).not.toHaveProperty('output_format')
+    expect(cases[1].params).not.toHaveProperty('output_config')
+    expect(cases[1].params).not.toHaveProperty('cache_control')
+  })
+
+  it('are refused at their line when the API would refuse them', async () => {
+    const files = write({
+      'evals/x.yml': [
+        'providers:',
+        '  - id: anthropic:messages:claude-haiku-4-5',
+        '    config:',
+        '      output_format: { type: json_object }',
+        'tests:',
+        '  - prompt: hi',
+      ].join('\n'),
+    })
+    const error = await loadRun(files).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SuiteError)
+    expect((error as SuiteError).problems.map((p) => `${p.file}:${p.line}: ${p.message}`)).toEqual([
+      "evals/x.yml:4: providers[0].config.output_format needs 'schema'",
+      expect.stringMatching(/^evals\/x.yml:4: providers\[0\]\.config\.output_format\.type .*json_schema/),
+    ])
+  })
+})

@@ -1,5 +1,6 @@
 /**
- * Messages API parameters a suite may set at the top, per provider and per test; the ones a batch request
+ * Messages API parameters a suite may set at the top, per provider and per test (and promptfoo's names for a
+ * few, in a provider's config); the ones a batch request
  * cannot carry, refused with the reason before anything is submitted; and the sampling parameters, which
  * the suite drops (with one warning for the run) rather than refuse.
  */
@@ -16,7 +17,10 @@ export const PASS_THROUGH_PARAMS = [
 ] as const
 
 export type RequestParams = Partial<
-  Pick<MessageCreateParamsNonStreaming, (typeof PASS_THROUGH_PARAMS)[number]>
+  Pick<
+    MessageCreateParamsNonStreaming,
+    (typeof PASS_THROUGH_PARAMS)[number] | 'output_config' | 'cache_control'
+  >
 >
 
 /**
@@ -60,9 +64,21 @@ export function maxTokensProblem(value: unknown): string | undefined {
   return undefined
 }
 
-/** The pass-through parameters present in `source`. */
+/**
+ * The pass-through parameters present in `source`, and the settings of promptfoo's Anthropic provider config
+ * as its provider sends them: `output_format` (structured outputs) and `effort` become `output_config`'s
+ * `format` and `effort`, and `cache_control` (prompt caching for the whole request) goes as it is.
+ */
 export function pickParams(source: Record<string, unknown>): RequestParams {
   const params: Record<string, unknown> = {}
   for (const key of PASS_THROUGH_PARAMS) if (source[key] !== undefined) params[key] = source[key]
+  const { output_format: format, effort, cache_control: cacheControl } = source
+  if (format !== undefined || effort !== undefined) {
+    params.output_config = {
+      ...(format !== undefined && { format }),
+      ...(effort !== undefined && { effort }),
+    }
+  }
+  if (cacheControl !== undefined) params.cache_control = cacheControl
   return params as RequestParams
 }
