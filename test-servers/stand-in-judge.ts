@@ -5,13 +5,18 @@
  *
  * The criterion (rubric, criterion, expert answer or question) is met when every phrase it quotes in double
  * quotes appears in the output, case-insensitively; with no quoted phrase, when at least half of its words of
- * four letters or more do. A criterion containing `[garbled]` gets a reply no type can parse.
+ * four letters or more do. A criterion containing `[garbled]` gets a reply no type can parse. The context-*
+ * types are answered per sentence or unit, as contextReply says; a context containing `[garbled]` gets a reply
+ * they cannot parse.
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import { judgeTypeOf, type JudgeType } from '../src/grading/graders/judge-prompts.js'
 
+type ContextType = 'context-faithfulness' | 'context-recall' | 'context-relevance'
+const isContextType = (type: JudgeType): type is ContextType => type.startsWith('context-')
+
 /** Where each default prompt puts the output and the criterion it is graded against. */
-const SECTIONS: Record<JudgeType, { output: RegExp; criterion: RegExp }> = {
+const SECTIONS: Record<Exclude<JudgeType, ContextType>, { output: RegExp; criterion: RegExp }> = {
   'llm-rubric': { output: /<Output>\n([\s\S]*?)\n<\/Output>/, criterion: /<Rubric>\n([\s\S]*?)\n<\/Rubric>/ },
   'model-graded-closedqa': {
     output: /\[Submission\]: ([\s\S]*?)\n\*\*\*/,
@@ -41,7 +46,7 @@ function meets(output: string, criterion: string): boolean {
   return words.length === 0 || words.filter((word) => text.includes(word)).length * 2 >= words.length
 }
 
-function replyFor(type: JudgeType, met: boolean): string {
+function replyFor(type: Exclude<JudgeType, ContextType>, met: boolean): string {
   const reason = met ? 'the output meets the criterion' : 'the output does not meet the criterion'
   switch (type) {
     case 'llm-rubric':
@@ -68,8 +73,54 @@ export function standInJudgeReply(
 ): string | undefined {
   const type = judgeTypeOf(params)
   if (!type) return undefined
+  if (isContextType(type)) return contextReply(type, prompt)
   const criterion = SECTIONS[type].criterion.exec(prompt)?.[1] ?? ''
   if (criterion.includes(GARBLED_MARKER)) return 'I think it passes, mostly.'
   const output = SECTIONS[type].output.exec(prompt)?.[1] ?? ''
   return replyFor(type, meets(output, criterion))
+}
+
+const section = (prompt: string, tag: string) =>
+  new RegExp(`<${tag}>\\n([\\s\\S]*?)\\n</${tag}>`).exec(prompt)?.[1] ?? ''
+
+const sentences = (text: string) =>
+  text
+    .split(/(?<=[.!?])\s+/)
+    .map((sentence) => sentence.trim())
+    .filter((sentence) => sentence !== '')
+
+/**
+ * The context-* types: a claim of the answer (faithfulness) or a statement of the reference answer (recall),
+ * each a sentence, is supported when the context meets it as a criterion; a numbered unit of the context is
+ * needed (relevance) when it meets the question.
+ */
+function contextReply(type: ContextType, prompt: string): string {
+  const context = section(prompt, 'context')
+  if (context.includes(GARBLED_MARKER)) return 'The context looks fine to me.'
+  const reason = 'compared with the context'
+  switch (type) {
+    case 'context-faithfulness':
+      return JSON.stringify({
+        claims: sentences(section(prompt, 'answer')).map((claim) => ({
+          claim,
+          supported: meets(context, claim),
+        })),
+        reason,
+      })
+    case 'context-recall':
+      return JSON.stringify({
+        statements: sentences(section(prompt, 'reference_answer')).map((statement) => ({
+          statement,
+          attributed: meets(context, statement),
+        })),
+        reason,
+      })
+    case 'context-relevance': {
+      const question = section(prompt, 'question')
+      const needed = [...context.matchAll(/^\[(\d+)\] (.*)$/gm)]
+        .filter((unit) => meets(unit[2], question))
+        .map((unit) => Number(unit[1]))
+      return JSON.stringify({ needed, reason })
+    }
+  }
 }

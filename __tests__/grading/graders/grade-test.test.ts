@@ -512,7 +512,7 @@ describe('compile errors', () => {
       "unknown assertion type 'is-jsn' (did you mean 'is-json'?)",
     )
     expect((await compileError({ type: 'frobnicate' })).message).toMatch(
-      /^unknown assertion type 'frobnicate'; use one of equals, contains, .*, cost, llm-rubric, .*, answer-relevance \(each also as not-\.\.\.\), or assert-set$/,
+      /^unknown assertion type 'frobnicate'; use one of equals, contains, .*, cost, llm-rubric, .*, answer-relevance, .* \(each also as not-\.\.\.\), or assert-set$/,
     )
   })
 
@@ -557,10 +557,10 @@ describe('compile errors', () => {
       "'config' is read by javascript and factuality assertions only; remove it from contains",
     )
     expect((await compileError({ type: 'contains', value: 'x', provider: 'openai:gpt-4' })).message).toBe(
-      "'provider' is read by the model-graded assertions only (llm-rubric, model-graded-closedqa, factuality, model-graded-factuality, g-eval, answer-relevance); remove it from contains",
+      "'provider' is read by the model-graded assertions only (llm-rubric, model-graded-closedqa, factuality, model-graded-factuality, g-eval, answer-relevance, context-faithfulness, context-recall, context-relevance); remove it from contains",
     )
     expect((await compileError({ type: 'contains', value: 'x', contextTransform: 'output' })).message).toBe(
-      "'contextTransform' is for promptfoo's context-* assertions, which this action does not run; remove it",
+      "'contextTransform' is read by context-faithfulness, context-recall and context-relevance only; remove it from contains",
     )
   })
 

@@ -295,9 +295,11 @@ describe('compiling model-graded assertions', () => {
   })
 
   it('checks the values, thresholds and config of each type', async () => {
-    expect((await compileError({ type: 'llm-rubric' })).message).toBe(
-      "llm-rubric needs a 'value': the rubric: what the judge model checks the output for, in words",
-    )
+    expect(await compileError({ type: 'llm-rubric' })).toMatchObject({
+      key: 'value',
+      message:
+        "llm-rubric needs a 'value' (the rubric the judge model checks the output for), or a 'rubricPrompt' that holds the criteria",
+    })
     expect((await compileError({ type: 'answer-relevance', value: 'x' })).key).toBe('value')
     expect((await compileError({ type: 'g-eval', value: [] })).message).toContain(
       "has an empty list in 'value'",
@@ -309,7 +311,7 @@ describe('compiling model-graded assertions', () => {
     expect(
       (await compileAssertion(factuality, BASE_DIR, io, (w) => warnings.push(w))).threshold,
     ).toBeUndefined()
-    expect(warnings).toEqual([{ ignoredThreshold: 'factuality', path: ['threshold'] }])
+    expect(warnings).toEqual([{ kind: 'ignored-threshold', type: 'factuality', path: ['threshold'] }])
     expect((await compileError({ type: 'llm-rubric', value: 'x', config: {} })).key).toBe('config')
     expect(await compileError({ type: 'factuality', value: 'x', config: { disagre: 0 } })).toMatchObject({
       key: 'config',
@@ -360,6 +362,20 @@ describe('llm-rubric', () => {
     const negated = await judged({ ...rubric, type: 'not-llm-rubric' }, '{"reason": "names Paris"}')
     expect(negated).toMatchObject({ pass: false, score: 0 })
     expect(negated).not.toHaveProperty('errored')
+  })
+
+  it('takes no value when its rubricPrompt holds the criteria, as promptfoo does, rendering the rubric empty', async () => {
+    const raw = {
+      type: 'llm-rubric',
+      rubricPrompt: 'Is {{ output }} about {{ city }}? Rubric: "{{ rubric }}"',
+    }
+    const [params] = await askedFor(raw)
+    expect(params.messages).toEqual([{ role: 'user', content: `Is ${OUTPUT} about Paris? Rubric: ""` }])
+    expect(await judged(raw, '{"reason": "about Paris", "pass": false, "score": 0.2}')).toMatchObject({
+      pass: false,
+      score: 0.2,
+      reason: 'the judge finds the rubric not met (score 0.20): about Paris',
+    })
   })
 
   it('takes the one JSON object of a reply, fenced or in prose', async () => {

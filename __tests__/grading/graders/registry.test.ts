@@ -86,6 +86,11 @@ describe('ASSERTION_TYPES', () => {
       'model-graded-factuality',
       'g-eval',
       'answer-relevance',
+      'context-faithfulness',
+      'context-recall',
+      'context-relevance',
+      'select-best',
+      'max-score',
     ]
     expect([...ASSERTION_TYPES].sort()).toEqual(
       [...expected, ...expected.map((t) => `not-${t}`), 'assert-set'].sort(),

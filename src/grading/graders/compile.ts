@@ -202,7 +202,7 @@ function checkKeys(raw: Record<string, unknown>, allowed: readonly string[], typ
     }
     if (key === 'contextTransform') {
       throw new AssertionCompileError(
-        `'${key}' is for promptfoo's context-* assertions, which this action does not run; remove it`,
+        `'${key}' is read by context-faithfulness, context-recall and context-relevance only; remove it from ${type}`,
         key,
       )
     }

@@ -19,7 +19,7 @@ import {
   type JudgeType,
 } from './judge-prompts.js'
 import { findJson } from './json.js'
-import { AssertionCompileError, type Check, type Finding } from './types.js'
+import { AssertionCompileError, type Check, type Finding, type Subject } from './types.js'
 import { messageOf, resolveDataValue, show, textValue, type CompileContext } from './values.js'
 import type { JudgeReply } from '../../model.js'
 
@@ -60,11 +60,16 @@ export const isString = (value: unknown): value is string => typeof value === 's
 export const inRange = (max: number) => (value: unknown) =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= max
 
+/** Thrown by Judging.names: why this output cannot be judged (a missing var, a failed contextTransform). */
+export class SubjectError extends Error {}
+
 /** How one type asks the judge and reads its replies. */
 interface Judging<Verdict> {
   /** The reply format, for the error when a reply is not in it. */
   format: string
-  parse(reply: string): Verdict
+  /** Names the prompt's templates see besides templateVars' (and that parse sees); throws a SubjectError. */
+  names?(subject: Subject): Promise<Record<string, unknown>>
+  parse(reply: string, names: Record<string, unknown>): Verdict
   /** The finding from the verdicts, one per criterion. */
   finding(verdicts: Verdict[], criteria: string[], threshold: number | undefined): Omit<Finding, 'judge'>
 }
@@ -132,7 +137,7 @@ export function judgeCheck<Verdict>(
   const { model } = settings
   const { type: written, threshold } = c
   const which = c.extra.rubricPrompt === undefined ? 'the judge prompt' : "'rubricPrompt'"
-  return (subject): Finding => {
+  const judged = (subject: Subject, names: Record<string, unknown>): Finding => {
     const judge = subject.input.judge
     if (!judge) {
       return {
@@ -145,7 +150,7 @@ export function judgeCheck<Verdict>(
     let requests: MessageCreateParamsNonStreaming[]
     try {
       requests = (criteria ?? [undefined]).map((criterion) =>
-        judgeParams(settings, templateVars(subject, type, criterion)),
+        judgeParams(settings, { ...templateVars(subject, type, criterion), ...names }),
       )
     } catch (error) {
       return { pass: false, score: 0, reason: `${which} does not render: ${messageOf(error)}`, error: true }
@@ -175,7 +180,7 @@ export function judgeCheck<Verdict>(
     const verdicts: Verdict[] = []
     for (const reply of replies) {
       try {
-        verdicts.push(judging.parse(reply))
+        verdicts.push(judging.parse(reply, names))
       } catch (error) {
         if (!(error instanceof ReplyError)) throw error
         return {
@@ -189,6 +194,16 @@ export function judgeCheck<Verdict>(
     }
     return { ...judging.finding(verdicts, criteria ?? [], threshold), judge: noted }
   }
+  const { names } = judging
+  if (!names) return (subject) => judged(subject, {})
+  return (subject) =>
+    names(subject).then(
+      (found) => judged(subject, found),
+      (error: unknown): Finding => {
+        if (!(error instanceof SubjectError)) throw error
+        return { pass: false, score: 0, reason: error.message, error: true }
+      },
+    )
 }
 
 /** The value as one text: a string (or number, boolean), or an object as JSON, as promptfoo renders one. */

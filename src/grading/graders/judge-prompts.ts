@@ -8,8 +8,13 @@
  *   input     the test's prompt; for answer-relevance, the test's `query` var when it is a string
  *   prompt    the test's prompt
  *   maxScore  10 (g-eval's scale)
+ * for the context-* types also (context-graded.ts):
+ *   context   the context: the `context` var or the contextTransform's result, chunks joined by blank lines
+ *   contextUnits   context-relevance's units, one a line, each after its number: [1] ...
+ *   query, question   the test's `query` var
+ *   answer    the output; groundTruth   context-recall's value
  * and every var of the test (non-strings as JSON) under its name, unless one of the names above takes it.
- * A custom prompt must ask for the type's reply format (model-graded.ts).
+ * A custom prompt must ask for the type's reply format (model-graded.ts, context-graded.ts).
  *
  * Recognising a judge request (for a stand-in Batch API): the first line of every default prompt's `system`
  * ends with `(claude-batch-evals judge: <type>).`, see judgeTypeOf. Requests with a custom rubricPrompt
@@ -24,15 +29,18 @@ import { loadDataFile, messageOf, oneLine, show, type CompileContext } from './v
 /** The scale of g-eval's score; its reply's score is divided by it. */
 export const G_EVAL_MAX_SCORE = 10
 
-export type JudgeType = 'llm-rubric' | 'model-graded-closedqa' | 'factuality' | 'g-eval' | 'answer-relevance'
-
-const JUDGE_TYPES: readonly JudgeType[] = [
+const JUDGE_TYPES = [
   'llm-rubric',
   'model-graded-closedqa',
   'factuality',
   'g-eval',
   'answer-relevance',
-]
+  'context-faithfulness',
+  'context-recall',
+  'context-relevance',
+] as const
+
+export type JudgeType = (typeof JUDGE_TYPES)[number]
 
 /** Ends the first line of every default judge system prompt; group 1 is the judge type. */
 export const JUDGE_MARKER = /\(claude-batch-evals judge: ([a-z-]+)\)\.$/
@@ -142,6 +150,53 @@ Respond with a JSON object of this structure and nothing else: {"reason": string
       { role: 'user', content: '<question>\n{{ input }}\n</question>\n\n<answer>\n{{ output }}\n</answer>' },
     ],
   },
+  'context-faithfulness': {
+    system: `${firstLine('context-faithfulness')}
+You check whether an answer to a question stays faithful to a context: whether each claim it makes can be inferred from the context alone.
+${UNTRUSTED}
+
+First break the answer into the factual claims it makes: short statements, each understandable on its own (no pronouns that need the rest of the answer). Then decide for each claim whether the context supports it: true when the claim can be directly inferred from the context, false when the context does not say it or says otherwise. Use no knowledge beyond the context.
+
+Respond with a JSON object of this structure and nothing else: {"claims": [{"claim": string, "supported": boolean}, ...], "reason": string}`,
+    messages: [
+      {
+        role: 'user',
+        content:
+          '<question>\n{{ query }}\n</question>\n\n<context>\n{{ context }}\n</context>\n\n<answer>\n{{ output }}\n</answer>',
+      },
+    ],
+  },
+  'context-recall': {
+    system: `${firstLine('context-recall')}
+You check how much of a reference answer a retrieved context supports.
+${UNTRUSTED}
+
+Break the reference answer into its statements (each sentence, or each separate fact of a long sentence). For each, decide whether it can be attributed to the context: true when the context states or directly implies it, false otherwise. Use no knowledge beyond the context.
+
+Respond with a JSON object of this structure and nothing else: {"statements": [{"statement": string, "attributed": boolean}, ...], "reason": string}`,
+    messages: [
+      {
+        role: 'user',
+        content:
+          '<context>\n{{ context }}\n</context>\n\n<reference_answer>\n{{ groundTruth }}\n</reference_answer>',
+      },
+    ],
+  },
+  'context-relevance': {
+    system: `${firstLine('context-relevance')}
+You judge how much of a retrieved context is needed to answer a question. The context comes as numbered units (its chunks, lines or sentences), each starting with its number in square brackets.
+${UNTRUSTED}
+
+List the numbers of the units that are needed to answer the question: only those without which the answer could not be given, not those that are merely on the topic. When the context cannot answer the question, list none.
+
+Respond with a JSON object of this structure and nothing else: {"needed": [integer, ...], "reason": string}`,
+    messages: [
+      {
+        role: 'user',
+        content: '<question>\n{{ query }}\n</question>\n\n<context>\n{{ contextUnits }}\n</context>',
+      },
+    ],
+  },
 }
 
 /** What one assertion asks its judge with: the model, its max_tokens and the prompt. */
@@ -182,6 +237,11 @@ export function judgePrompt(c: CompileContext, type: JudgeType): JudgePrompt {
       type === 'g-eval' && raw !== null && typeof raw === 'object'
         ? "g-eval's {steps, evaluate} prompts do not apply here: its judge writes the steps and the score in one reply"
         : `'rubricPrompt' is ${show(raw, 40)}`,
+    )
+  }
+  if (type === 'context-faithfulness' && raw.some((item) => typeof item === 'string')) {
+    fail(
+      "context-faithfulness's two prompts (claims, then verdicts) do not apply here: its judge lists the claims and checks each in one reply",
     )
   }
   const system: string[] = []

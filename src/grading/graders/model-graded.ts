@@ -1,10 +1,11 @@
 /**
  * promptfoo's model-graded assertions, graded by a judge model that the action asks in a Message Batch of
- * its own: llm-rubric, model-graded-closedqa, factuality (alias model-graded-factuality), g-eval and
- * answer-relevance. A grader builds the judge's request (a deterministic function of the assertion, the
- * output and the test, so that grading again asks for the same one), asks the injected Judge, and grades
- * the reply, which must be in the type's format: anything else is an errored finding, never a pass. What
- * the judge is asked is in judge-prompts.ts, how it is asked in judge-check.ts.
+ * its own: llm-rubric, model-graded-closedqa, factuality (alias model-graded-factuality), g-eval,
+ * answer-relevance, and the context-* types of context-graded.ts. A grader builds the judge's request (a
+ * deterministic function of the assertion, the output and the test, so that grading again asks for the same
+ * one), asks the injected Judge, and grades the reply, which must be in the type's format: anything else is
+ * an errored finding, never a pass. What the judge is asked is in judge-prompts.ts, how it is asked in
+ * judge-check.ts.
  *
  * The reply each type must get from its judge (the judge message's text blocks, joined):
  *   llm-rubric             exactly one JSON object {"reason": string, "pass"?: boolean, "score"?: number 0..1},
@@ -21,6 +22,7 @@
  * "Exactly one JSON object": the reply may wrap it in a ```json fence or in prose, but a reply with no
  * object, or with more than one, is unparseable (e.g. "It passes." or two candidate objects).
  */
+import { CONTEXT_GRADERS } from './context-graded.js'
 import { reachesThreshold, type GraderDefinition } from './grader.js'
 import {
   criteriaOf,
@@ -43,15 +45,24 @@ export const DEFAULT_SCORE_THRESHOLD = 0.7
 const JUDGED = { readsOutput: true, extraKeys: ['provider', 'rubricPrompt'] } as const
 
 const llmRubric: GraderDefinition = {
-  value: 'required',
-  valueHelp: 'the rubric: what the judge model checks the output for, in words',
+  value: 'optional',
+  valueHelp:
+    "the rubric: what the judge model checks the output for, in words (none when the 'rubricPrompt' holds the criteria)",
   threshold: {
     kind: 'score',
     help: "the score the judge's reply must reach besides pass: true, between 0 and 1",
   },
   ...JUDGED,
   compile(c) {
-    const rubric = criterionOf(c, 'the rubric the judge model checks the output for')
+    // promptfoo grades a rubric-less llm-rubric with an empty rubric: its rubricPrompt holds the criteria.
+    if (c.value === undefined && c.extra.rubricPrompt === undefined) {
+      throw new AssertionCompileError(
+        "llm-rubric needs a 'value' (the rubric the judge model checks the output for), or a 'rubricPrompt' that holds the criteria",
+        'value',
+      )
+    }
+    const rubric =
+      c.value === undefined ? '' : criterionOf(c, 'the rubric the judge model checks the output for')
     return judgeCheck(c, 'llm-rubric', [rubric], {
       format:
         'one JSON object {"reason": string, "pass": boolean (optional, default true), "score": number 0..1 (optional)}',
@@ -268,4 +279,5 @@ export const MODEL_GRADED_GRADERS: Record<string, GraderDefinition> = {
   'model-graded-factuality': factuality,
   'g-eval': gEval,
   'answer-relevance': answerRelevance,
+  ...CONTEXT_GRADERS,
 }
