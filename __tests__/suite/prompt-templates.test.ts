@@ -43,7 +43,7 @@ describe('chat prompt files', () => {
 
   it('points at a prompt file that is not a list of turns, or at the turn that fails, with the fix', async () => {
     const fix =
-      '; a .json or .yaml prompt file holds a list of chat turns, such as ' +
+      '; a .json or .yaml prompt file holds a list of chat turns (or {messages: [...]}), such as ' +
       '[{"role": "system", "content": "You are terse."}, {"role": "user", "content": "{{ question }}"}]; ' +
       'a text prompt goes in a .txt file'
     const problems = await problemsOf(

@@ -116,7 +116,9 @@ export class TestExpander {
     return {
       params: params.requestParams(config, root),
       prompts:
-        config.prompts === undefined ? undefined : prompts.prompts(config.prompts, at(root, 'prompts')),
+        config.prompts === undefined
+          ? undefined
+          : prompts.prompts(config.prompts, at(root, 'prompts')).map((prompt) => this.withParams(prompt)),
       models: providers.models,
       skippedProviders: providers.skipped,
       sampling: samplingParams(config),
@@ -128,6 +130,18 @@ export class TestExpander {
       transform: await assertions.transform(options?.transform, at(defaultAt, 'options', 'transform')),
       judge: judgeOptionsOf(defaultTest.options),
       affix: promptAffix(options, at(defaultAt, 'options'), undefined),
+    }
+  }
+
+  /** A prompt with the request parameters of its `config`, read once for every test it is crossed with. */
+  private withParams(prompt: PromptTemplate): PromptTemplate {
+    if (!prompt.config) return prompt
+    const { value, location } = prompt.config
+    const sampling = samplingParams(value)
+    return {
+      ...prompt,
+      params: this.read.params.requestParams(value, location),
+      ...(sampling.length > 0 && { sampling }),
     }
   }
 
@@ -193,7 +207,7 @@ export class TestExpander {
   }
 
   /** What the run sends this test otherwise than written: counted, for one warning each in the run. */
-  private noteChanges({ test, defaults, models, file, line }: TestCrossing): void {
+  private noteChanges({ test, defaults, prompts, models, file, line }: TestCrossing): void {
     const { warnings } = this.read
     const where = `${file}:${line}`
     if (models.length > 0) {
@@ -201,6 +215,7 @@ export class TestExpander {
         ...defaults.sampling,
         ...samplingParams(test),
         ...models.flatMap((m) => m.sampling ?? []),
+        ...prompts.flatMap((p) => p.sampling ?? []),
       ]
       warnings.samplingDropped(new Set(sampling), where)
     }
@@ -237,7 +252,7 @@ export class TestExpander {
     const outputGroup = this.combinations++
     for (const prompt of prompts) {
       for (const model of models) {
-        const merged = { ...defaults.params, ...model.params, ...crossing.params }
+        const merged = { ...defaults.params, ...model.params, ...prompt.params, ...crossing.params }
         const turns = templates.render(prompt, vars, crossing.affix)
         const system = turns?.system ?? templates.renderSystem(merged.system, vars, at(location, 'system'))
         if (!turns || !model.model || log.problems.length > crossing.problemsBefore) continue

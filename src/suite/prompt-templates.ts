@@ -7,20 +7,35 @@ import type { ContentBlockParam, MessageParam } from '@anthropic-ai/sdk/resource
 import type { Config } from './documents.js'
 import { imageMediaType, isFileRef, resolveFileRef } from './file-refs.js'
 import { at, sourceOf, type Location, type ProblemLog } from './problems.js'
-import { chatMessages, chatOf, chatProblem, promptTurns, splitPromptFile, type ChatTurn } from './prompts.js'
+import {
+  chatMessages,
+  chatOf,
+  chatProblem,
+  isMessagesMapping,
+  promptTurns,
+  splitPromptFile,
+  type ChatTurn,
+} from './prompts.js'
 import type { References } from './references.js'
 import type { RequestParams } from './request-params.js'
 import { parseSource, type SourceProblem } from './source.js'
-import { renderTemplate } from './template.js'
+import type { LoadWarnings } from './load-warnings.js'
+import { readsVariable, renderTemplate } from './template.js'
 
 /**
  * A prompt: a template rendered whole, then read as turns (a JSON chat list, else one user turn), or chat
  * turns whose texts are rendered one by one (a test's `messages`, a chat prompt file, a template that is a
  * JSON chat list as written), so that a var holding quotes or line breaks cannot break the JSON.
  */
-export type PromptTemplate = { label: string; location: Location } & (
-  { template: string; chatFile?: ChatTemplateFile } | { turns: unknown[] }
-)
+export type PromptTemplate = {
+  label: string
+  location: Location
+  /** The `config` of its `prompts:` entry, over the provider's config for this prompt, as in promptfoo. */
+  config?: { value: Config; location: Location }
+  /** The request parameters of `config`, and the sampling ones it sets (not sent), as the expander reads them. */
+  params?: RequestParams
+  sampling?: string[]
+} & ({ template: string; chatFile?: ChatTemplateFile } | { turns: unknown[] })
 
 /** Text put around a text prompt's template before it renders: a test's `options.prefix` and `options.suffix`. */
 export interface PromptAffix {
@@ -47,7 +62,7 @@ export function promptAffix(
 }
 
 /** A `prompts:` entry as written: a template or file:// path, or an object naming one. */
-type PromptEntry = string | { raw?: string; id?: string; label?: string }
+type PromptEntry = string | { raw?: string; id?: string; label?: string; config?: Config }
 
 /** A .json prompt file that is JSON only once rendered (its turns written by {% for %}, say). */
 interface ChatTemplateFile {
@@ -57,7 +72,7 @@ interface ChatTemplateFile {
 }
 
 const CHAT_FILE_FIX =
-  '; a .json or .yaml prompt file holds a list of chat turns, such as ' +
+  '; a .json or .yaml prompt file holds a list of chat turns (or {messages: [...]}), such as ' +
   '[{"role": "system", "content": "You are terse."}, {"role": "user", "content": "{{ question }}"}]; ' +
   'a text prompt goes in a .txt file'
 
@@ -65,6 +80,7 @@ export class PromptTemplates {
   constructor(
     private readonly log: ProblemLog,
     private readonly refs: References,
+    private readonly warnings: LoadWarnings,
   ) {}
 
   /** The suite's `prompts:`. */
@@ -114,7 +130,10 @@ export class PromptTemplates {
     }
     // Beside `raw`, an id that is not a path names the prompt, as it did before ids could be paths.
     const label = entry.label ?? (entry.raw !== undefined && !isFileRef(entry.id) ? entry.id : undefined)
-    return this.promptsOf(source, label, i, location)
+    const prompts = this.promptsOf(source, label, i, location)
+    if (entry.config === undefined) return prompts
+    const config = { value: entry.config, location: at(location, 'config') }
+    return prompts.map((prompt) => ({ ...prompt, config }))
   }
 
   /** The prompts of a template or file:// path, with `label` (else the file's name, or the entry's number). */
@@ -155,13 +174,16 @@ export class PromptTemplates {
       return []
     }
     const source = sourceOf(file, format, document)
-    const problem = chatProblem(document.value)
+    // promptfoo's other form: the turns under `messages`.
+    const turnsPath = isMessagesMapping(document.value) ? ['messages'] : []
+    const turns = isMessagesMapping(document.value) ? document.value.messages : document.value
+    const problem = chatProblem(turns)
     if (problem) {
-      const turnAt = { source, path: problem.turn === undefined ? [] : [problem.turn] }
+      const turnAt = { source, path: problem.turn === undefined ? turnsPath : [...turnsPath, problem.turn] }
       this.log.report(turnAt, `${ref} ${problem.message}${CHAT_FILE_FIX}`)
       return []
     }
-    return [{ label, turns: document.value as unknown[], location: { source, path: [] } }]
+    return [{ label, turns: turns as unknown[], location: { source, path: turnsPath } }]
   }
 
   /**
@@ -173,6 +195,14 @@ export class PromptTemplates {
     vars: Record<string, unknown>,
     affix?: PromptAffix,
   ): { messages: MessageParam[]; system?: string } | undefined {
+    // Never rendered empty: promptfoo fills it with the earlier outputs of the conversation, which a batch lacks.
+    if (!Object.hasOwn(vars, CONVERSATION_VAR) && readsConversation(prompt)) {
+      const { location } = prompt
+      this.warnings.conversationSkipped(
+        `${this.log.display(location.source.file)}:${this.log.lineOf(location)}`,
+      )
+      return undefined
+    }
     if (affix && affix.prefix + affix.suffix !== '' && ('turns' in prompt || prompt.chatFile)) {
       this.log.report(
         affix.location,
@@ -253,6 +283,24 @@ export class PromptTemplates {
     }
     return block
   }
+}
+
+/** promptfoo's variable of the earlier turns of a conversation: their prompts and outputs. */
+const CONVERSATION_VAR = '_conversation'
+
+/** Whether a prompt's template, or any text of its chat turns, reads `_conversation`. */
+function readsConversation(prompt: PromptTemplate): boolean {
+  if (!('turns' in prompt)) return readsVariable(prompt.template, CONVERSATION_VAR)
+  return prompt.turns.some((turn) => {
+    const { content } = turn as { content: unknown }
+    const texts =
+      typeof content === 'string'
+        ? [content]
+        : Array.isArray(content)
+          ? content.map((b) => (b as Config).text)
+          : []
+    return texts.some((text) => typeof text === 'string' && readsVariable(text, CONVERSATION_VAR))
+  })
 }
 
 /** A prompt template; one that is a JSON list of chat turns as written is read as those turns. */

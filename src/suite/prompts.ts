@@ -44,12 +44,27 @@ export function chatProblem(value: unknown): { turn?: number; message: string } 
   return undefined
 }
 
-/** The chat turns a text holds as JSON, or undefined when it holds none (it is plain text). */
+/** Whether a value is a mapping that holds chat turns as its only key, `messages`: `{messages: [...]}`. */
+export function isMessagesMapping(value: unknown): value is { messages: unknown } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    Object.hasOwn(value, 'messages')
+  )
+}
+
+/**
+ * The chat turns a text holds as JSON (a list of turns, or `{"messages": [...]}`), or undefined when it holds
+ * none (it is plain text).
+ */
 export function chatOf(text: string): ChatTurn[] | undefined {
   const trimmed = text.trim()
-  if (!trimmed.startsWith('[')) return undefined
+  if (!trimmed.startsWith('[') && !trimmed.startsWith('{')) return undefined
   try {
-    const value: unknown = JSON.parse(trimmed)
+    const parsed: unknown = JSON.parse(trimmed)
+    const value = isMessagesMapping(parsed) ? parsed.messages : parsed
     return chatProblem(value) ? undefined : (value as ChatTurn[])
   } catch {
     return undefined
