@@ -54,6 +54,11 @@ export interface EvalCase {
   transform: CompiledTransform | undefined
   /** Samples of this test (its `repeat:`); undefined for the action's `repeat` input. */
   repeat?: number
+  /**
+   * The cases of one test and one combination of its vars (one per prompt and provider) share this number:
+   * the outputs that select-best and max-score grade against one another (grading/output-groups.ts).
+   */
+  outputGroup?: number
 }
 
 /** One request of the Message Batch. */

@@ -146,9 +146,16 @@ async function evaluateRun(
       (requestByCustomId ??= new Map(requests.map((request) => [request.custom_id, request]))).get(
         customId,
       ) as BatchRequest
-    const unfinished =
-      (await lifecycle.waitAndGrade(run, outputsSink(grader, judge), collecting ? undefined : requestOf)) ??
-      (grader.awaitsJudge ? await lifecycle.judgeOutputs(run.judgeRun(), judge, grader) : undefined)
+    let unfinished = await lifecycle.waitAndGrade(
+      run,
+      outputsSink(grader, judge),
+      collecting ? undefined : requestOf,
+    )
+    if (!unfinished) {
+      // select-best and max-score: each test's outputs against one another, now that all are in.
+      await grader.gradeAcrossOutputs()
+      if (grader.awaitsJudge) unfinished = await lifecycle.judgeOutputs(run.judgeRun(), judge, grader)
+    }
     if (unfinished) {
       await reportPending(unfinished, run.allBatchIds, inputs, comment, run.state())
       return

@@ -5,8 +5,17 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { ResultSink } from '../batch/run.js'
 import { gradeTest, outputText, type Judge } from './graders/index.js'
+import { awaitingComparison, outputGroups, type OutputGroup } from './output-groups.js'
 import { billedCall, costOf, NO_COST, usdNumber, type BilledCall } from '../cost/pricing.js'
-import type { PassedSample, ResultType, Sample, SampleOutcome, TestOutcome, TestStatus } from '../model.js'
+import type {
+  CompiledAssertion,
+  PassedSample,
+  ResultType,
+  Sample,
+  SampleOutcome,
+  TestOutcome,
+  TestStatus,
+} from '../model.js'
 
 /** Where the results-file entries of passed samples go as they are graded, by the sample's position. */
 export interface OutcomeSpool {
@@ -97,14 +106,16 @@ function testOutcome(
 }
 
 /**
- * Grades one result. With model-graded assertions, `judge` answers them; while the judge has not answered
- * yet the grade is `pending` (and not final).
+ * Grades one result by `assertions` (the test's, or those of them graded one output at a time). With
+ * model-graded assertions, `judge` answers them; while the judge has not answered yet the grade is `pending`
+ * (and not final).
  */
 export async function gradeResult(
   sample: Sample,
   customId: string,
   result: MessageBatchResult | undefined,
   judge?: Judge,
+  assertions: CompiledAssertion[] = sample.evalCase.assertions,
 ): Promise<{ outcome: TestOutcome; pending: boolean }> {
   if (!result || result.type === 'canceled' || result.type === 'expired') {
     const resultType = result?.type ?? 'missing'
@@ -121,7 +132,7 @@ export async function gradeResult(
   const cost = 'cost' in priced ? priced.cost : null
   const costUnknown = 'unknown' in priced ? priced.unknown : null
   const grade = await gradeTest(
-    evalCase.assertions,
+    assertions,
     {
       message,
       vars: evalCase.vars,
@@ -163,6 +174,9 @@ export function worthRetrying(resultType: ResultType, errorType: string | undefi
  *
  * Outputs with model-graded assertions wait for the judge: their grades stay pending, and the judge's
  * requests are gathered by `judge`, until `regradeWithJudge` once the judge's batch has answered.
+ *
+ * Outputs of tests with select-best or max-score are graded by their other assertions as they come, and
+ * held until `gradeAcrossOutputs` compares each test's outputs, once all are in (output-groups.ts).
  */
 export class RunGrader implements ResultSink {
   /** By the sample's position. */
@@ -171,6 +185,10 @@ export class RunGrader implements ResultSink {
   private readonly unexpectedCalls: BilledCall[] = []
   /** Succeeded results whose grade waits for the judge. */
   private readonly awaitingJudge = new Map<string, MessageBatchResult>()
+  /** The output group of each sample whose test compares its outputs. */
+  private readonly groups: Map<string, OutputGroup>
+  /** Whether some output group awaits a judge's answer to be compared. */
+  private comparisonsAwaitJudge = false
 
   /** With a spool, passed samples are spooled as they are graded and kept as PassedSamples. */
   constructor(
@@ -179,6 +197,7 @@ export class RunGrader implements ResultSink {
     private readonly spool?: OutcomeSpool,
   ) {
     this.outcomes = new Array<SampleOutcome | undefined>(sampleByCustomId.size)
+    this.groups = outputGroups(sampleByCustomId)
   }
 
   /** Whether a result belongs to one of this run's samples. */
@@ -198,9 +217,36 @@ export class RunGrader implements ResultSink {
     }
     // A retry that was cancelled (we cancelled its round) says less than the error it was sent to retry.
     if (earlier && result.type === 'canceled') return
-    const { outcome, pending } = await gradeResult(sample, custom_id, result, this.judge)
-    this.keep(sample, outcome)
-    if (pending) this.awaitingJudge.set(custom_id, result)
+    await this.grade(custom_id, sample, result)
+  }
+
+  private async grade(customId: string, sample: Sample, result: MessageBatchResult): Promise<void> {
+    const group = this.groups.get(customId)
+    const { outcome, pending } = await gradeResult(sample, customId, result, this.judge, group?.own)
+    if (group && outcome.resultType === 'succeeded') {
+      group.hold(customId, outcome, pending)
+      this.outcomes[sample.position] = awaitingComparison(outcome, group)
+    } else {
+      this.keep(sample, outcome)
+    }
+    if (pending) this.awaitingJudge.set(customId, result)
+    else this.awaitingJudge.delete(customId)
+  }
+
+  /**
+   * Compares the outputs of each test with select-best or max-score, once all are in (after the retries),
+   * and gives each its final grade. A select-best's judge is asked here: its group is compared again by
+   * regradeWithJudge, once the judge's batch has answered.
+   */
+  async gradeAcrossOutputs(): Promise<void> {
+    let awaiting = false
+    for (const group of new Set(this.groups.values())) {
+      if (group.compared) continue
+      const compared = group.compare(this.judge)
+      if (!compared) awaiting = true
+      for (const { sample, outcome } of compared ?? []) this.keep(sample, outcome)
+    }
+    this.comparisonsAwaitJudge = awaiting
   }
 
   private keep(sample: Sample, outcome: TestOutcome): void {
@@ -223,21 +269,23 @@ export class RunGrader implements ResultSink {
 
   /** Whether some outputs wait for the judge's answers. */
   get awaitsJudge(): boolean {
-    return this.awaitingJudge.size > 0
+    return this.awaitingJudge.size > 0 || this.comparisonsAwaitJudge
   }
 
   /** Grades again, with the judge's answers, the outputs that waited for them. */
   async regradeWithJudge(): Promise<void> {
     for (const [customId, result] of this.awaitingJudge) {
-      const sample = this.sampleByCustomId.get(customId) as Sample
-      const { outcome, pending } = await gradeResult(sample, customId, result, this.judge)
-      this.keep(sample, outcome)
-      if (!pending) this.awaitingJudge.delete(customId)
+      await this.grade(customId, this.sampleByCustomId.get(customId) as Sample, result)
     }
+    await this.gradeAcrossOutputs()
   }
 
-  /** Every sample in suite order; a sample the batches returned nothing for is errored (missing). */
+  /**
+   * Every sample in suite order; a sample the batches returned nothing for is errored (missing). Outputs whose
+   * test compares them are compared first, when nothing did yet.
+   */
   async finish(): Promise<GradedRun> {
+    await this.gradeAcrossOutputs()
     const outcomes: SampleOutcome[] = []
     for (const [customId, sample] of this.sampleByCustomId) {
       outcomes.push(
