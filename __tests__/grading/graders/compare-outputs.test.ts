@@ -3,6 +3,7 @@ import { BASE_DIR, grade, io } from './fixtures.js'
 import {
   compareOutputs,
   compileAssertion,
+  needsJudge,
   selectBestRequest,
   type Candidate,
   type Judge,
@@ -71,6 +72,13 @@ describe('compiling select-best and max-score', () => {
       reason:
         "select-best compares the test's outputs with one another: list it in the test's assert, not in an assert-set",
     })
+  })
+})
+
+describe('the judge they need', () => {
+  it('is counted for select-best, which asks one, and not for max-score, which does not', async () => {
+    expect(needsJudge([await compile({ type: 'select-best', value: 'short' })])).toBe(true)
+    expect(needsJudge([await compile({ type: 'max-score' })])).toBe(false)
   })
 })
 

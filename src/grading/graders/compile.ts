@@ -4,6 +4,7 @@
  * an assert-set's assertions compiled in turn.
  */
 import { didYouMean } from '../../common/did-you-mean.js'
+import { comparisonOf } from './compare-outputs.js'
 import type { GraderDefinition, ThresholdKind } from './grader.js'
 import { ASSERT_SET_KEYS, ASSERTION_KEYS, graderOf, isModelGraded, MODEL_GRADED_TYPES } from './registry.js'
 import type { Internals, Transform } from './internals.js'
@@ -16,10 +17,15 @@ import type { AssertionWarning } from '../../suite/load-options.js'
 /** The `extra` of the graders that read no extra keys (nearly all): one object shared by every compile. */
 const NO_EXTRA: Record<string, unknown> = Object.freeze({})
 
-/** Whether grading these assertions asks a judge model (a model-graded one, also inside an assert-set). */
+/**
+ * Whether grading these assertions asks a judge model (a model-graded one, also inside an assert-set, or a
+ * select-best).
+ */
 export function needsJudge(assertions: readonly CompiledAssertion[]): boolean {
   return assertions.some((assertion) =>
-    assertion.assert ? needsJudge(assertion.assert) : isModelGraded(assertion.type),
+    assertion.assert
+      ? needsJudge(assertion.assert)
+      : isModelGraded(assertion.type) || comparisonOf(assertion)?.kind === 'select-best',
   )
 }
 
