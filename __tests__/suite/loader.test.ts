@@ -345,6 +345,48 @@ describe('loadSuites', () => {
     expect(asked[0].messages).toEqual([{ role: 'user', content: 'Grade a against polite; reply in JSON' }])
   })
 
+  it("scores factuality's categories as options.factuality says, as promptfoo reads them, unless config does", async () => {
+    const [test] = await loadText(
+      [
+        'model: m',
+        'defaultTest:',
+        '  options:',
+        '    factuality: { subset: 0.5, disagree: 0 }',
+        'tests:',
+        '  - prompt: a',
+        '    assert:',
+        '      - type: factuality',
+        '        value: Paris is the capital',
+        '      - type: not-model-graded-factuality',
+        '        value: Paris is the capital',
+        '        config: { subset: 0.2 }',
+        '      - type: llm-rubric',
+        '        value: polite',
+        '',
+      ].join('\n'),
+    )
+    const judge = {
+      answer: (params: MessageCreateParamsNonStreaming) => ({
+        state: 'answered' as const,
+        text: JSON.stringify(params.system).includes('judge: factuality')
+          ? '{"category": "A", "reason": "a subset"}'
+          : '{"reason": "polite", "pass": true}',
+      }),
+    }
+    const input = { message: message('a'), vars: {}, prompt: 'a', tools: undefined, costUsd: null, judge }
+    const grade = await gradeTest(test.assertions, input)
+    expect(grade.results.map((result) => [result.pass, result.score])).toEqual([
+      [true, 0.5],
+      [false, 0.8],
+      [true, 1],
+    ])
+    expect(
+      await problemsOfText(
+        'model: m\ndefaultTest:\n  options:\n    factuality: { subset: 2 }\ntests:\n  - prompt: a\n',
+      ),
+    ).toEqual(['evals/suite.yml:4: defaultTest.options.factuality.subset must be at most 1'])
+  })
+
   it('points at YAML and JSON syntax errors', async () => {
     expect(await problemsOfText('model: m\ntests:\n  - prompt: a\n    prompt: b\n')).toEqual([
       'evals/suite.yml:4: YAML syntax: Map keys must be unique',

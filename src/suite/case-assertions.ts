@@ -15,7 +15,11 @@ import type { CompiledAssertion, CompiledTransform } from '../model.js'
 export interface JudgeOptions {
   provider?: unknown
   rubricPrompt?: unknown
+  /** The factuality categories' scores, which promptfoo reads from `options`: factuality's `config` here. */
+  factuality?: unknown
 }
+
+const FACTUALITY_TYPES = ['factuality', 'model-graded-factuality']
 
 export class CaseAssertions {
   private readonly compiledAssertions = new Map<string, Promise<CompiledAssertion>>()
@@ -167,22 +171,29 @@ export class CaseAssertions {
    * the keys it does not set itself; any other assertion as written.
    */
   private withJudgeOptions(raw: Config, judge: JudgeOptions): Config {
-    if (judge.provider === undefined && judge.rubricPrompt === undefined) return raw
+    if (judge.provider === undefined && judge.rubricPrompt === undefined && judge.factuality === undefined)
+      return raw
     if (typeof raw !== 'object' || raw === null) return raw
     if (Array.isArray(raw.assert)) {
       return { ...raw, assert: raw.assert.map((inner: Config) => this.withJudgeOptions(inner, judge)) }
     }
     if (typeof raw.type !== 'string' || !this.compiler.isModelGraded(raw.type)) return raw
-    return { ...judge, ...raw }
+    const { factuality, ...judging } = judge
+    const scores =
+      factuality !== undefined && FACTUALITY_TYPES.includes(raw.type.replace(/^not-/, ''))
+        ? { config: factuality }
+        : {}
+    return { ...judging, ...scores, ...raw }
   }
 }
 
 export function judgeOptionsOf(options: unknown): JudgeOptions {
   if (typeof options !== 'object' || options === null) return {}
-  const { provider, rubricPrompt } = options as Config
+  const { provider, rubricPrompt, factuality } = options as Config
   return {
     ...(provider !== undefined && { provider }),
     ...(rubricPrompt !== undefined && { rubricPrompt }),
+    ...(factuality !== undefined && { factuality }),
   }
 }
 
