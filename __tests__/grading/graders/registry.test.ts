@@ -79,6 +79,7 @@ describe('ASSERTION_TYPES', () => {
       'meteor',
       'javascript',
       'webhook',
+      'python',
       'cost',
       'llm-rubric',
       'model-graded-closedqa',

@@ -42,7 +42,11 @@ const clamp = (score: number) => Math.min(1, Math.max(0, score))
  * threshold is not applied to it) and may give score and reason; an object without `pass` is an error.
  * Scores outside 0..1 are clamped for the report (the comparison uses the number returned).
  */
-export function interpret(result: unknown, script: CompiledScript, threshold: number | undefined): Finding {
+export function interpret(
+  result: unknown,
+  script: Pick<CompiledScript, 'label' | 'isBody'>,
+  threshold: number | undefined,
+): Finding {
   const label = script.label
   if (typeof result === 'boolean') {
     return { pass: result, score: result ? 1 : 0, reason: `${label} returned ${result}` }
@@ -80,7 +84,11 @@ function scored(value: number, threshold: number | undefined, said: string): Fin
   return { pass, score: clamp(value), reason: `${said}${rule}` }
 }
 
-function invalid(result: unknown, script: CompiledScript, problem?: string): Finding {
+function invalid(
+  result: unknown,
+  script: Pick<CompiledScript, 'label' | 'isBody'>,
+  problem?: string,
+): Finding {
   const got = result === undefined ? 'undefined' : show(result, 60)
   const hint =
     script.isBody && result === undefined

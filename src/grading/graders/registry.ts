@@ -11,6 +11,7 @@ import { JAVASCRIPT_GRADERS } from './javascript.js'
 import { JSON_GRADERS } from './json.js'
 import { MODEL_GRADED_GRADERS } from './model-graded.js'
 import { NGRAM_OVERLAP_GRADERS } from './ngram-overlap.js'
+import { PYTHON_GRADERS } from './python.js'
 import { SIMILARITY_GRADERS } from './similarity.js'
 import { SQL_GRADERS } from './sql.js'
 import { STOP_REASON_GRADERS } from './stop-reason.js'
@@ -32,6 +33,7 @@ const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...SIMILARITY_GRADERS,
   ...NGRAM_OVERLAP_GRADERS,
   ...JAVASCRIPT_GRADERS,
+  ...PYTHON_GRADERS,
   ...WEBHOOK_GRADERS,
   ...COST_GRADERS,
   ...MODEL_GRADED_GRADERS,
@@ -72,7 +74,10 @@ export const ASSERTION_TYPES: readonly string[] = [
  */
 export const SCHEMA_ENUM_ASSERTION_TYPES: readonly string[] = [
   ...ASSERTION_TYPES.filter((type) => type !== 'assert-set'),
-  ...UNGRADABLE_TYPES.filter((type) => !Object.hasOwn(GRADERS, type)).flatMap((type) => [type, `not-${type}`]),
+  ...UNGRADABLE_TYPES.filter((type) => !Object.hasOwn(GRADERS, type)).flatMap((type) => [
+    type,
+    `not-${type}`,
+  ]),
   'assert-set',
 ]
 
