@@ -27,6 +27,10 @@ export class LoadWarnings {
   private readonly ignoredKeys = new Map<string, string>()
   private readonly ignoredThresholds = new Map<string, string>()
   private readonly ungradable = new Map<string, string>()
+  /** Test cases whose prompt reads `_conversation`, which only earlier outputs can fill; the first prompt. */
+  private conversation: (Tally & { at: Location }) | undefined
+  /** promptfoo's `nunjucksFilters` (custom filters in JavaScript files), by name: where each is declared. */
+  private readonly customFilters = new Map<string, string>()
 
   constructor(private readonly log: ProblemLog) {}
 
@@ -65,6 +69,19 @@ export class LoadWarnings {
     if (!first.has(type)) first.set(type, this.where(location))
   }
 
+  /** A test case not sent: its prompt (at `location`) reads `_conversation`, the earlier turns' outputs. */
+  conversationSkipped(location: Location): void {
+    const at = this.conversation?.at ?? location
+    this.conversation = { ...count(this.conversation, this.where(at)), at }
+  }
+
+  /** promptfoo's `nunjucksFilters` at `location`, which are not loaded: templates cannot use them. */
+  customFiltersIgnored(names: string[], location: Location): void {
+    for (const name of names) {
+      if (!this.customFilters.has(name)) this.customFilters.set(name, this.where(location, name))
+    }
+  }
+
   /** Any other warning of the load, given once however often it is said (say, once per test). */
   warn(message: string): void {
     this.others.add(message)
@@ -72,7 +89,7 @@ export class LoadWarnings {
 
   /** Whether a provider was skipped: a run with no test left then says which and how to map them. */
   get anySkipped(): boolean {
-    return this.skipped.size > 0
+    return this.skipped.size > 0 || this.conversation !== undefined
   }
 
   /** The run's warnings, one line each. */
@@ -126,6 +143,17 @@ export class LoadWarnings {
           'and the rest of the suite is graded (see docs/coming-from-promptfoo.md for what to write instead).',
       )
     }
+    if (this.conversation) {
+      messages.push(
+        `Skipped: ${tests(this.conversation)} whose prompt reads _conversation: ${CONVERSATION_SKIPPED}.`,
+      )
+    }
+    if (this.customFilters.size > 0) {
+      messages.push(
+        `nunjucksFilters not loaded: ${examples(this.customFilters)}: custom filters are JavaScript, which this ` +
+          'action does not run in templates; a template that uses one is an error at its file:line.',
+      )
+    }
     return messages.concat([...this.others])
   }
 
@@ -143,8 +171,19 @@ export class LoadWarnings {
           'anthropic:messages:<model>',
       )
     }
+    if (this.conversation) {
+      this.log.report(
+        this.conversation.at,
+        `no test runs: the prompt reads _conversation (${tests(this.conversation)}): ${CONVERSATION_SKIPPED}`,
+      )
+    }
   }
 }
+
+const CONVERSATION_SKIPPED =
+  "promptfoo fills it with the earlier turns' outputs, and one batch has no earlier outputs, so these are not " +
+  'sent; write the earlier turns into the prompt instead (a chat prompt, or the messages var, with role: ' +
+  'assistant turns)'
 
 function count(tally: Tally | undefined, where: string): Tally {
   return tally ? { tests: tally.tests + 1, first: tally.first } : { tests: 1, first: where }

@@ -69,7 +69,7 @@ class SuiteLoader {
         log,
         refs,
         params: new CaseParams(log, refs, { override: options.providerOverride, model: options.model }),
-        prompts: new PromptTemplates(log, refs),
+        prompts: new PromptTemplates(log, refs, warnings),
         assertions: new CaseAssertions(log, options.assertions, options.io, warnings, {
           override: options.providerOverride,
           model: options.model,
@@ -126,6 +126,10 @@ class SuiteLoader {
     if (fatal) return []
     this.documents.ignoredSettingsOfSuite(value, source)
     const config = value as Config
+    if (config.nunjucksFilters) {
+      const filters = Object.keys(config.nunjucksFilters as Config)
+      this.warnings.customFiltersIgnored(filters, at(root, 'nunjucksFilters'))
+    }
     const defaults = await this.expander.suiteDefaults(config, root)
     const tests = (await this.documents.testsOfSuite(config.tests, at(root, 'tests'))).filter(
       (test) => test.location.source !== source || !badTests.has(test.location.path[1] as number),

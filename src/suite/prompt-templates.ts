@@ -197,10 +197,7 @@ export class PromptTemplates {
   ): { messages: MessageParam[]; system?: string } | undefined {
     // Never rendered empty: promptfoo fills it with the earlier outputs of the conversation, which a batch lacks.
     if (!Object.hasOwn(vars, CONVERSATION_VAR) && readsConversation(prompt)) {
-      const { location } = prompt
-      this.warnings.conversationSkipped(
-        `${this.log.display(location.source.file)}:${this.log.lineOf(location)}`,
-      )
+      this.warnings.conversationSkipped(prompt.location)
       return undefined
     }
     if (affix && affix.prefix + affix.suffix !== '' && ('turns' in prompt || prompt.chatFile)) {

@@ -176,6 +176,21 @@ function refusalOf(node: TemplateNode): string | undefined {
   }
 }
 
+/** The names a parsed template reads: its variables, and the names it gives (loop variables, macros...). */
+export function namesRead(root: TemplateNode): Set<string> {
+  const names = new Set<string>()
+  const pending: unknown[] = [root]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (Array.isArray(value)) pending.push(...value)
+    else if (isNode(value)) {
+      if (value.typename === 'Symbol') names.add(value.value as string)
+      for (const field of value.fields) pending.push(value[field])
+    }
+  }
+  return names
+}
+
 function filterRefusal(node: TemplateNode, filters: readonly string[]): string | undefined {
   if (node.typename !== 'Filter' && node.typename !== 'FilterAsync') return undefined
   const name = (node.name as TemplateNode).value as string

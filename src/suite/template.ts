@@ -1,5 +1,11 @@
 import nunjucks from 'nunjucks'
-import { parseTemplate, refusedParts, SANDBOX_RUNTIME, TemplateRefusal } from './template-sandbox.js'
+import {
+  namesRead,
+  parseTemplate,
+  refusedParts,
+  SANDBOX_RUNTIME,
+  TemplateRefusal,
+} from './template-sandbox.js'
 import { UserError } from '../common/user-error.js'
 
 /**
@@ -75,6 +81,16 @@ export function checkTemplate(template: string): void {
     templateOf(template)
   } catch (error) {
     throw templateError(error, template, undefined)
+  }
+}
+
+/** Whether the template reads the variable `name`; one that does not parse reads none (rendering says why). */
+export function readsVariable(template: string, name: string): boolean {
+  if (!template.includes(name)) return false
+  try {
+    return namesRead(parseTemplate(template, (environment as unknown as { opts: object }).opts)).has(name)
+  } catch {
+    return false
   }
 }
 
