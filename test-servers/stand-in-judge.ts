@@ -7,16 +7,19 @@
  * quotes appears in the output, case-insensitively; with no quoted phrase, when at least half of its words of
  * four letters or more do. A criterion containing `[garbled]` gets a reply no type can parse. The context-*
  * types are answered per sentence or unit, as contextReply says; a context containing `[garbled]` gets a reply
- * they cannot parse.
+ * they cannot parse. conversation-relevance finds a turn relevant when its response meets its input. select-best is answered with the first output that meets its criteria (else the first).
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
-import { judgeTypeOf, type JudgeType } from '../src/grading/graders/judge-prompts.js'
+import { JUDGE_MARKER, judgeTypeOf, type JudgeType } from '../src/grading/graders/judge-prompts.js'
 
 type ContextType = 'context-faithfulness' | 'context-recall' | 'context-relevance'
 const isContextType = (type: JudgeType): type is ContextType => type.startsWith('context-')
 
 /** Where each default prompt puts the output and the criterion it is graded against. */
-const SECTIONS: Record<Exclude<JudgeType, ContextType>, { output: RegExp; criterion: RegExp }> = {
+const SECTIONS: Record<
+  Exclude<JudgeType, ContextType | 'conversation-relevance'>,
+  { output: RegExp; criterion: RegExp }
+> = {
   'llm-rubric': { output: /<Output>\n([\s\S]*?)\n<\/Output>/, criterion: /<Rubric>\n([\s\S]*?)\n<\/Rubric>/ },
   'model-graded-closedqa': {
     output: /\[Submission\]: ([\s\S]*?)\n\*\*\*/,
@@ -46,7 +49,7 @@ function meets(output: string, criterion: string): boolean {
   return words.length === 0 || words.filter((word) => text.includes(word)).length * 2 >= words.length
 }
 
-function replyFor(type: Exclude<JudgeType, ContextType>, met: boolean): string {
+function replyFor(type: keyof typeof SECTIONS, met: boolean): string {
   const reason = met ? 'the output meets the criterion' : 'the output does not meet the criterion'
   switch (type) {
     case 'llm-rubric':
@@ -72,8 +75,9 @@ export function standInJudgeReply(
   prompt: string,
 ): string | undefined {
   const type = judgeTypeOf(params)
-  if (!type) return undefined
+  if (!type) return isSelectBest(params) ? selectBestReply(prompt) : undefined
   if (isContextType(type)) return contextReply(type, prompt)
+  if (type === 'conversation-relevance') return conversationReply(prompt)
   const criterion = SECTIONS[type].criterion.exec(prompt)?.[1] ?? ''
   if (criterion.includes(GARBLED_MARKER)) return 'I think it passes, mostly.'
   const output = SECTIONS[type].output.exec(prompt)?.[1] ?? ''
@@ -123,4 +127,31 @@ function contextReply(type: ContextType, prompt: string): string {
       return JSON.stringify({ needed, reason })
     }
   }
+}
+
+function isSelectBest({ system }: MessageCreateParamsNonStreaming): boolean {
+  return typeof system === 'string' && JUDGE_MARKER.exec(system.split('\n', 1)[0])?.[1] === 'select-best'
+}
+
+/** select-best: the first numbered output that meets the criteria, else output 1. */
+function selectBestReply(prompt: string): string {
+  const criteria = section(prompt, 'criteria')
+  if (criteria.includes(GARBLED_MARKER)) return 'They are all good.'
+  const outputs = [...prompt.matchAll(/<output number="(\d+)">\n([\s\S]*?)\n<\/output>/g)]
+  const best = outputs.find((output) => meets(output[2], criteria))?.[1] ?? '1'
+  return JSON.stringify({ best: Number(best), reason: `output ${best} meets the criteria first` })
+}
+
+/** conversation-relevance: each numbered turn is relevant when its response meets its input as a criterion. */
+function conversationReply(prompt: string): string {
+  const turns = [
+    ...prompt.matchAll(
+      /<turn number="(\d+)">\n<input>\n([\s\S]*?)\n<\/input>\n<response>\n([\s\S]*?)\n<\/response>/g,
+    ),
+  ]
+  if (turns.some((turn) => turn[2].includes(GARBLED_MARKER))) return 'The conversation flows well.'
+  return JSON.stringify({
+    turns: turns.map((turn) => ({ turn: Number(turn[1]), relevant: meets(turn[3], turn[2]) })),
+    reason: 'each response compared with its input',
+  })
 }

@@ -10,6 +10,7 @@ import {
   type JudgeAnswer,
 } from '../../../src/grading/graders/index.js'
 import type { AssertionResult, CompiledAssertion } from '../../../src/model.js'
+import { standInJudgeReply } from '../../../test-servers/stand-in-judge.js'
 
 const compile = (raw: Record<string, unknown>) => compileAssertion(raw, BASE_DIR, io)
 
@@ -218,6 +219,21 @@ describe('select-best', () => {
       [false, 'select-best needs a judge model, and this grading has none'],
       [false, 'select-best needs a judge model, and this grading has none'],
     ])
+  })
+
+  it("is answered by the emulator's stand-in judge in its reply format, or garbled on request", async () => {
+    const standIn = (criteria: string, outputs: string[]) => {
+      const params = selectBestRequest(criteria, outputs)
+      const reply = standInJudgeReply(params, params.messages[0].content as string) as string
+      return compareOutputs(
+        assertion,
+        outputs.map((output, i) => candidate(`t [${i + 1}]`, output)),
+        0,
+        judgeAnswering({ state: 'answered', text: reply }),
+      ) as AssertionResult[]
+    }
+    expect(standIn('"Paris"', ['Lyon.', 'Paris.', 'Paris!']).map((r) => r.pass)).toEqual([false, true, false])
+    expect(standIn('[garbled]', ['Lyon.', 'Paris.'])[0]).toMatchObject({ errored: true })
   })
 
   it('asks nothing for a test with one output, and says why it has no grade', () => {
