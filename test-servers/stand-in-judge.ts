@@ -7,7 +7,8 @@
  * quotes appears in the output, case-insensitively; with no quoted phrase, when at least half of its words of
  * four letters or more do. A criterion containing `[garbled]` gets a reply no type can parse. The context-*
  * types are answered per sentence or unit, as contextReply says; a context containing `[garbled]` gets a reply
- * they cannot parse. conversation-relevance finds a turn relevant when its response meets its input. select-best is answered with the first output that meets its criteria (else the first).
+ * they cannot parse. conversation-relevance finds a turn relevant when its response meets its input.
+ * select-best is answered with the first output that meets its criteria (else the first).
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import { JUDGE_MARKER, judgeTypeOf, type JudgeType } from '../src/grading/graders/judge-prompts.js'
