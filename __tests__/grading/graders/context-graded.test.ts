@@ -1,30 +1,12 @@
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
-import {
-  DEFAULT_JUDGE_PROMPTS,
-  judgeTypeOf,
-  type Judge,
-  type JudgeAnswer,
-} from '../../../src/grading/graders/index.js'
+import { DEFAULT_JUDGE_PROMPTS, judgeTypeOf } from '../../../src/grading/graders/index.js'
 import { contextUnits } from '../../../src/grading/graders/context-graded.js'
 import { standInJudgeReply } from '../../../test-servers/stand-in-judge.js'
-import { compileError, grade, tempDir } from './fixtures.js'
+import { compileError, grade, scriptedJudge, tempDir } from './fixtures.js'
 
 const OUTPUT = 'Paris is the capital of France. It has 40 million residents.'
 const CONTEXT = 'Paris is the capital and largest city of France.'
 const VARS = { query: 'What is the capital of France?', context: CONTEXT }
-
-/** A judge that records each request and gives every one the same answer (pending when none). */
-function judgeOf(reply?: string | JudgeAnswer): Judge & { asked: MessageCreateParamsNonStreaming[] } {
-  const asked: MessageCreateParamsNonStreaming[] = []
-  return {
-    asked,
-    answer(params) {
-      asked.push(params)
-      if (reply === undefined) return { state: 'pending' }
-      return typeof reply === 'string' ? { state: 'answered', text: reply } : reply
-    },
-  }
-}
 
 async function judged(
   raw: Record<string, unknown>,
@@ -33,7 +15,7 @@ async function judged(
   output = OUTPUT,
   baseDir?: string,
 ) {
-  const judge = judgeOf(reply)
+  const judge = scriptedJudge(reply)
   const result = await grade(raw, output, { judge, vars }, baseDir)
   return { result, asked: judge.asked }
 }

@@ -4,7 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { ToolUnion } from '@anthropic-ai/sdk/resources/messages/messages'
+import type {
+  MessageCreateParamsNonStreaming,
+  ToolUnion,
+} from '@anthropic-ai/sdk/resources/messages/messages'
 import { message, type Block } from '../../fixtures/messages.js'
 import {
   compileAssertion,
@@ -12,6 +15,8 @@ import {
   gradeTest,
   type GraderIO,
   type GradingInput,
+  type Judge,
+  type JudgeAnswer,
   type TestGrade,
 } from '../../../src/grading/graders/index.js'
 import type { AssertionResult } from '../../../src/model.js'
@@ -108,4 +113,19 @@ export const weatherTool: ToolUnion = {
 export const timeTool: ToolUnion = {
   name: 'get_time',
   input_schema: { type: 'object', properties: { zone: { type: 'string' } } },
+}
+
+/** A judge that records each request and gives every one the same answer: a string is a reply; none, pending. */
+export function scriptedJudge(
+  reply?: string | JudgeAnswer,
+): Judge & { asked: MessageCreateParamsNonStreaming[] } {
+  const asked: MessageCreateParamsNonStreaming[] = []
+  return {
+    asked,
+    answer(params) {
+      asked.push(params)
+      if (reply === undefined) return { state: 'pending' }
+      return typeof reply === 'string' ? { state: 'answered', text: reply } : reply
+    },
+  }
 }

@@ -557,7 +557,7 @@ describe('compile errors', () => {
       "'config' is read by javascript and factuality assertions only; remove it from contains",
     )
     expect((await compileError({ type: 'contains', value: 'x', provider: 'openai:gpt-4' })).message).toBe(
-      "'provider' is read by the model-graded assertions only (llm-rubric, model-graded-closedqa, factuality, model-graded-factuality, g-eval, answer-relevance, context-faithfulness, context-recall, context-relevance); remove it from contains",
+      "'provider' is read by the model-graded assertions only (llm-rubric, model-graded-closedqa, factuality, model-graded-factuality, g-eval, answer-relevance, context-faithfulness, context-recall, context-relevance, conversation-relevance); remove it from contains",
     )
     expect((await compileError({ type: 'contains', value: 'x', contextTransform: 'output' })).message).toBe(
       "'contextTransform' is read by context-faithfulness, context-recall and context-relevance only; remove it from contains",

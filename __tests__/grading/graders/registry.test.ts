@@ -90,6 +90,7 @@ describe('ASSERTION_TYPES', () => {
       'context-faithfulness',
       'context-recall',
       'context-relevance',
+      'conversation-relevance',
       'select-best',
       'max-score',
     ]

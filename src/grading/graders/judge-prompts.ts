@@ -13,8 +13,10 @@
  *   contextUnits   context-relevance's units, one a line, each after its number: [1] ...
  *   query, question   the test's `query` var
  *   answer    the output; groundTruth   context-recall's value
+ * for conversation-relevance also (conversation-relevance.ts): conversation (the numbered turns) and windowSize
  * and every var of the test (non-strings as JSON) under its name, unless one of the names above takes it.
- * A custom prompt must ask for the type's reply format (model-graded.ts, context-graded.ts).
+ * A custom prompt must ask for the type's reply format (model-graded.ts, context-graded.ts,
+ * conversation-relevance.ts).
  *
  * Recognising a judge request (for a stand-in Batch API): the first line of every default prompt's `system`
  * ends with `(claude-batch-evals judge: <type>).`, see judgeTypeOf. Requests with a custom rubricPrompt
@@ -38,6 +40,7 @@ const JUDGE_TYPES = [
   'context-faithfulness',
   'context-recall',
   'context-relevance',
+  'conversation-relevance',
 ] as const
 
 export type JudgeType = (typeof JUDGE_TYPES)[number]
@@ -196,6 +199,16 @@ Respond with a JSON object of this structure and nothing else: {"needed": [integ
         content: '<question>\n{{ query }}\n</question>\n\n<context>\n{{ contextUnits }}\n</context>',
       },
     ],
+  },
+  'conversation-relevance': {
+    system: `${firstLine('conversation-relevance')}
+You judge whether each response in a conversation is relevant. The turns are numbered; each has the user's input and the assistant's response.
+${UNTRUSTED}
+
+For each turn, read it together with the turns just before it, {{ windowSize }} turns at most with this one included, and decide whether its response is relevant to that context: true when it addresses what the user asked, in the light of the conversation so far; false when it ignores the question, answers another one or wanders off the subject. Judge relevance only, not correctness. Give one verdict for every turn.
+
+Respond with a JSON object of this structure and nothing else: {"turns": [{"turn": number, "relevant": boolean}, ...], "reason": string}`,
+    messages: [{ role: 'user', content: '<conversation>\n{{ conversation }}\n</conversation>' }],
   },
 }
 

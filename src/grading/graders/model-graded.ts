@@ -1,11 +1,11 @@
 /**
  * promptfoo's model-graded assertions, graded by a judge model that the action asks in a Message Batch of
  * its own: llm-rubric, model-graded-closedqa, factuality (alias model-graded-factuality), g-eval,
- * answer-relevance, and the context-* types of context-graded.ts. A grader builds the judge's request (a
- * deterministic function of the assertion, the output and the test, so that grading again asks for the same
- * one), asks the injected Judge, and grades the reply, which must be in the type's format: anything else is
- * an errored finding, never a pass. What the judge is asked is in judge-prompts.ts, how it is asked in
- * judge-check.ts.
+ * answer-relevance, the context-* types of context-graded.ts and conversation-relevance. A grader builds the
+ * judge's request (a deterministic function of the assertion, the output and the test, so that grading again
+ * asks for the same one), asks the injected Judge, and grades the reply, which must be in the type's format:
+ * anything else is an errored finding, never a pass. What the judge is asked is in judge-prompts.ts, how it
+ * is asked in judge-check.ts.
  *
  * The reply each type must get from its judge (the judge message's text blocks, joined):
  *   llm-rubric             exactly one JSON object {"reason": string, "pass"?: boolean, "score"?: number 0..1},
@@ -23,6 +23,7 @@
  * object, or with more than one, is unparseable (e.g. "It passes." or two candidate objects).
  */
 import { CONTEXT_GRADERS } from './context-graded.js'
+import { CONVERSATION_GRADERS } from './conversation-relevance.js'
 import { reachesThreshold, type GraderDefinition } from './grader.js'
 import {
   criteriaOf,
@@ -280,4 +281,5 @@ export const MODEL_GRADED_GRADERS: Record<string, GraderDefinition> = {
   'g-eval': gEval,
   'answer-relevance': answerRelevance,
   ...CONTEXT_GRADERS,
+  ...CONVERSATION_GRADERS,
 }
