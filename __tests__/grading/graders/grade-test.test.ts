@@ -554,7 +554,7 @@ describe('compile errors', () => {
     expect((await compileError({ type: 'contains', value: 'x', weight: '2' })).key).toBe('weight')
     expect((await compileError({ type: 'contains', value: 'x', metric: '' })).key).toBe('metric')
     expect((await compileError({ type: 'contains', value: 'x', config: {} })).message).toBe(
-      "'config' is read by javascript and factuality assertions only; remove it from contains",
+      "'config' is read by javascript, python, factuality, model-graded-factuality, conversation-relevance assertions only; remove it from contains",
     )
     expect((await compileError({ type: 'contains', value: 'x', provider: 'openai:gpt-4' })).message).toBe(
       "'provider' is read by the model-graded assertions only (llm-rubric, model-graded-closedqa, factuality, model-graded-factuality, g-eval, answer-relevance, context-faithfulness, context-recall, context-relevance, conversation-relevance); remove it from contains",

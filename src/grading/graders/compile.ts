@@ -6,7 +6,14 @@
 import { didYouMean } from '../../common/did-you-mean.js'
 import { comparisonOf } from './compare-outputs.js'
 import type { GraderDefinition, ThresholdKind } from './grader.js'
-import { ASSERT_SET_KEYS, ASSERTION_KEYS, graderOf, isModelGraded, MODEL_GRADED_TYPES } from './registry.js'
+import {
+  ASSERT_SET_KEYS,
+  ASSERTION_KEYS,
+  BASE_ASSERTION_TYPES,
+  graderOf,
+  isModelGraded,
+  MODEL_GRADED_TYPES,
+} from './registry.js'
 import type { Internals, Transform } from './internals.js'
 import { compileScript } from './script.js'
 import { AssertionCompileError, type GraderIO } from './types.js'
@@ -80,7 +87,7 @@ export async function compileAssertion(
   const threshold = thresholdOf(raw, type, grader, warn)
   if (raw.config !== undefined && !grader.takesConfig) {
     throw new AssertionCompileError(
-      `'config' is read by javascript and factuality assertions only; remove it from ${type}`,
+      `'config' is read by ${BASE_ASSERTION_TYPES.filter((base) => graderOf(base)?.takesConfig).join(', ')} assertions only; remove it from ${type}`,
       'config',
     )
   }
