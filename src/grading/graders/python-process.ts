@@ -115,14 +115,16 @@ export function runPython(call: PythonCall, options: PythonOptions): Promise<Pyt
     const child = spawn(options.command, ['-c', RUNNER], {
       env: pythonEnvironment(),
       stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: options.timeoutMs,
-      killSignal: 'SIGKILL',
       windowsHide: true,
     })
     const answer: Buffer[] = []
     let answerBytes = 0
     let stderr = ''
     let failure: string | undefined
+    const timer = setTimeout(() => {
+      failure ??= `the code did not finish within ${options.timeoutMs / 1000} s`
+      child.kill('SIGKILL')
+    }, options.timeoutMs)
     child.stdout.on('data', (chunk: Buffer) => {
       answerBytes += chunk.length
       if (answerBytes <= MAX_ANSWER_BYTES) answer.push(chunk)
@@ -136,17 +138,18 @@ export function runPython(call: PythonCall, options: PythonOptions): Promise<Pyt
     })
     child.on('error', (error: NodeJS.ErrnoException) => {
       // A process that could not start may not emit 'close'.
-      if (child.pid === undefined) resolve({ failed: cannotStart(options.command, error) })
+      if (child.pid === undefined) {
+        clearTimeout(timer)
+        resolve({ failed: cannotStart(options.command, error) })
+      }
       failure ??= cannotStart(options.command, error)
     })
     // The child may exit before reading stdin (no Python behind a shim): that EPIPE is told by 'close'.
     child.stdin.on('error', () => {})
     child.stdin.end(JSON.stringify({ ...call, function: call.functionName }))
     child.on('close', (code, signal) => {
+      clearTimeout(timer)
       if (failure !== undefined) return resolve({ failed: failure })
-      if (signal === 'SIGKILL') {
-        return resolve({ failed: `the code did not finish within ${options.timeoutMs / 1000} s` })
-      }
       const text = Buffer.concat(answer).toString('utf8')
       let parsed: unknown
       try {
