@@ -2,13 +2,12 @@
  * Suite files and the tests files they reference, read and parsed, each test checked against the schema. A
  * file that cannot be read, or does not parse, is reported where it is named.
  */
-import path from 'node:path'
 import { csvTestReader } from './csv-tests.js'
-import { FileRefusedError, isFileRef, resolveFileRef } from './file-refs.js'
+import { FileRefusedError, isFileRef } from './file-refs.js'
 import { ignoredSettingsOfSuite, ignoredSettingsOfTest } from './ignored-settings.js'
 import type { SuiteIO } from './load-options.js'
 import type { LoadWarnings } from './load-warnings.js'
-import { isGlob, type References } from './references.js'
+import type { References } from './references.js'
 import { at, sourceOf, type Location, type ProblemLog, type Source } from './problems.js'
 import { testSchemaProblems, type SchemaProblem } from './schema.js'
 import { formatOf, parseSource, type SourceFormat } from './source.js'
@@ -95,7 +94,8 @@ export class Documents {
         tests.push({ test: entry as Config, location: entryAt })
         continue
       }
-      for (const file of await this.testsFiles(entry, entryAt)) {
+      // The suite itself is left out: a glob beside it may match it, and it is no tests file.
+      for (const file of await this.refs.files(entry, entryAt, location.source.file)) {
         const testsFile = this.readTestsFile(file, { location: entryAt, ref: entry })
         // One push per test: a tests file may hold 100,000s, too many to spread into push's arguments.
         if (testsFile)
@@ -115,33 +115,6 @@ export class Documents {
   private readTestsFile(file: string, from: { location: Location; ref: string }) {
     const read = this.readFile(file, (absolute) => this.io.readText(absolute), from)
     return read && this.parse(file, read.format, read.content)
-  }
-
-  /**
-   * The files a tests reference written at `location` names: its path, or the files its glob matches, sorted
-   * (none is a problem). The suite itself is left out: a glob beside it may match it, and it is no tests file.
-   */
-  private async testsFiles(ref: string, location: Location): Promise<string[]> {
-    const file = resolveFileRef(ref, location.source.file)
-    if (!isGlob(ref)) return [file]
-    // Only the reference is a pattern: a `[` in the name of the suite's own directory is that character.
-    const directory = location.source.directory.replace(/[*?[]/g, '[$&]')
-    const pattern = resolveFileRef(ref, path.join(directory, path.basename(location.source.file)))
-    let matches: string[]
-    try {
-      matches = (await this.io.globFiles(pattern)).filter((match) => match !== location.source.file)
-    } catch (error) {
-      if (!(error instanceof FileRefusedError)) throw error
-      this.log.report(location, error.about(`${ref} searches ${this.log.display(error.file)}, which`))
-      return []
-    }
-    if (matches.length === 0) {
-      this.log.report(
-        location,
-        `${ref} matches no file (looked for ${this.log.display(file)}); paths are relative to the file that names them`,
-      )
-    }
-    return matches
   }
 
   /** The tests of a file that holds a list of them (YAML or JSON list, JSONL, CSV). */

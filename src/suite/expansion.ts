@@ -15,7 +15,7 @@ import {
   type PromptTemplates,
 } from './prompt-templates.js'
 import { lastUserText } from './prompts.js'
-import type { References } from './references.js'
+import type { References, WrittenVars } from './references.js'
 import { samplingParams, type RequestParams } from './request-params.js'
 import { varCombinations, type VarCombination } from './var-combinations.js'
 import type { EvalCase } from '../model.js'
@@ -35,8 +35,8 @@ export interface SuiteDefaults {
   sampling: string[]
   /** defaultTest's vars, read once for each way a test expands lists (`disableVarExpansion`), as needed. */
   varsFor(expand: boolean): Record<string, unknown>
-  /** defaultTest's vars as written, for the labels of combinations. */
-  writtenVars: { value: unknown; location: Location }
+  /** defaultTest's vars as written (inline, or its vars files), for the labels of combinations. */
+  writtenVars: WrittenVars[]
   /** Whether defaultTest lets lists in vars make one test per item. */
   expandVars: boolean
   /** defaultTest's assertions as written: compiled per test, with the test's vars in their templates. */
@@ -98,11 +98,12 @@ export class TestExpander {
     const options = defaultTest.options as Config | undefined
     const model = (config.model as string | undefined) ?? this.model
     const expandVars = options?.disableVarExpansion !== true
+    const writtenVars = await refs.writtenVars(defaultTest.vars, at(defaultAt, 'vars'))
     const varsByExpansion = new Map<boolean, Record<string, unknown>>()
     const varsFor = (expand: boolean) => {
       let vars = varsByExpansion.get(expand)
       if (!vars) {
-        vars = refs.vars(defaultTest.vars, at(defaultAt, 'vars'), {}, expand)
+        vars = this.readVars(writtenVars, {}, expand)
         varsByExpansion.set(expand, vars)
       }
       return vars
@@ -118,12 +119,14 @@ export class TestExpander {
       prompts:
         config.prompts === undefined
           ? undefined
-          : prompts.prompts(config.prompts, at(root, 'prompts')).map((prompt) => this.withParams(prompt)),
+          : (await prompts.prompts(config.prompts, at(root, 'prompts'))).map((prompt) =>
+              this.withParams(prompt),
+            ),
       models: providers.models,
       skippedProviders: providers.skipped,
       sampling: samplingParams(config),
       varsFor,
-      writtenVars: { value: defaultTest.vars, location: at(defaultAt, 'vars') },
+      writtenVars,
       expandVars,
       assert: { value: defaultTest.assert, location: at(defaultAt, 'assert') },
       threshold: assertions.threshold(defaultTest.threshold, defaultAt),
@@ -131,6 +134,13 @@ export class TestExpander {
       judge: judgeOptionsOf(defaultTest.options),
       affix: promptAffix(options, at(defaultAt, 'options'), undefined),
     }
+  }
+
+  /** Vars written in layers (inline, or vars files in order), each over those before it and over `base`. */
+  private readVars(layers: WrittenVars[], base: Record<string, unknown>, expand: boolean) {
+    let vars = base
+    for (const { value, location } of layers) vars = this.read.refs.vars(value, location, vars, expand)
+    return vars
   }
 
   /** A prompt with the request parameters of its `config`, read once for every test it is crossed with. */
@@ -165,8 +175,8 @@ export class TestExpander {
     const expand =
       typeof options?.disableVarExpansion === 'boolean' ? !options.disableVarExpansion : defaults.expandVars
     const base = defaults.varsFor(expand)
-    const vars =
-      test.vars === undefined ? { ...base } : refs.vars(test.vars, at(location, 'vars'), base, expand)
+    const writtenVars = await refs.writtenVars(test.vars, at(location, 'vars'))
+    const vars = writtenVars.length === 0 ? { ...base } : this.readVars(writtenVars, base, expand)
     const crossing: TestCrossing = {
       test,
       location,
@@ -193,7 +203,8 @@ export class TestExpander {
         vars,
         test.prompt ?? test.messages ?? null,
       ])
-    const written = () => ({ ...(defaults.writtenVars.value as Config), ...(test.vars as Config) })
+    const written = (): Config =>
+      Object.assign({}, ...defaults.writtenVars.map((w) => w.value), ...writtenVars.map((w) => w.value))
     const combinations = expand
       ? varCombinations(vars, written, at(location, 'vars'), log)
       : [{ vars, label: '' }]

@@ -16,7 +16,7 @@ import {
   splitPromptFile,
   type ChatTurn,
 } from './prompts.js'
-import type { References } from './references.js'
+import { isGlob, type References } from './references.js'
 import type { RequestParams } from './request-params.js'
 import { parseSource, type SourceProblem } from './source.js'
 import type { LoadWarnings } from './load-warnings.js'
@@ -84,18 +84,21 @@ export class PromptTemplates {
   ) {}
 
   /** The suite's `prompts:`. */
-  prompts(value: unknown, location: Location): PromptTemplate[] {
+  async prompts(value: unknown, location: Location): Promise<PromptTemplate[]> {
     const entries = isFileRef(value) ? [value] : (value as PromptEntry[])
     const isUnique = this.log.labelCheck('prompts')
-    return entries.flatMap((entry, i) => {
+    const all: PromptTemplate[] = []
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]
       const entryAt = isFileRef(value) ? location : at(location, i)
-      const prompts = this.promptsOfEntry(entry, i, entryAt)
+      const prompts = await this.promptsOfEntry(entry, i, entryAt)
       const ref = typeof entry === 'string' && isFileRef(entry) ? entry : undefined
       // A string entry takes a label only once written as an object.
       const fix = ref ? `, writing it as {id: ${ref}, label: …}` : ''
       for (const prompt of prompts) if (!isUnique(prompt.label, entryAt, fix)) break
-      return prompts
-    })
+      all.push(...prompts)
+    }
+    return all
   }
 
   /** A test's prompts: its own `prompt` or `messages`, else the suite's (a test with none is reported). */
@@ -121,8 +124,8 @@ export class PromptTemplates {
    * The prompts of one `prompts:` entry: a template, or a file:// path (written as the entry, or as an object's
    * `id` or `raw`, as promptfoo reads both) to a text file of prompts separated by `---` lines or a chat file.
    */
-  private promptsOfEntry(entry: PromptEntry, i: number, location: Location): PromptTemplate[] {
-    if (typeof entry === 'string') return this.promptsOf(entry, undefined, i, location)
+  private async promptsOfEntry(entry: PromptEntry, i: number, location: Location): Promise<PromptTemplate[]> {
+    if (typeof entry === 'string') return this.promptsOfSource(entry, undefined, i, location)
     const source = entry.raw ?? entry.id
     if (source === undefined) {
       this.log.report(location, "a prompt object needs 'id' (a file://path) or 'raw' (the template itself)")
@@ -130,10 +133,29 @@ export class PromptTemplates {
     }
     // Beside `raw`, an id that is not a path names the prompt, as it did before ids could be paths.
     const label = entry.label ?? (entry.raw !== undefined && !isFileRef(entry.id) ? entry.id : undefined)
-    const prompts = this.promptsOf(source, label, i, location)
+    const prompts = await this.promptsOfSource(source, label, i, location)
     if (entry.config === undefined) return prompts
     const config = { value: entry.config, location: at(location, 'config') }
     return prompts.map((prompt) => ({ ...prompt, config }))
+  }
+
+  /**
+   * The prompts of a template, file:// path or glob: each file the glob matches gives its prompts, labelled by
+   * its path from the file that names it (after `label`, when it matches several).
+   */
+  private async promptsOfSource(
+    source: string,
+    label: string | undefined,
+    i: number,
+    location: Location,
+  ): Promise<PromptTemplate[]> {
+    if (!isFileRef(source) || !isGlob(source)) return this.promptsOf(source, label, i, location)
+    const files = await this.refs.files(source, location)
+    return files.flatMap((file) => {
+      const relative = path.relative(location.source.directory, file).split(path.sep).join('/')
+      const name = label === undefined ? relative : files.length > 1 ? `${label}: ${relative}` : label
+      return this.promptsOf(`file://${relative}`, name, i, location)
+    })
   }
 
   /** The prompts of a template or file:// path, with `label` (else the file's name, or the entry's number). */

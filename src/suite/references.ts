@@ -3,12 +3,23 @@
  * files, prompt files and images. A file that cannot be read is reported at the reference, and reads as
  * nothing, so that what uses it reports nothing more.
  */
+import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { FileRefusedError, imageMediaType, isFileRef, resolveFileRef } from './file-refs.js'
 import type { SuiteIO } from './load-options.js'
-import { at, type Location, type ProblemLog } from './problems.js'
+import { at, sourceOf, type Location, type ProblemLog } from './problems.js'
+import { parseSource } from './source.js'
+
+/** A mapping of vars as written: inline, or in a vars file (`vars: file://vars/*.yaml`), where it is written. */
+export interface WrittenVars {
+  value: Record<string, unknown>
+  location: Location
+}
 
 export class References {
+  /** Vars files parsed, by path: the tests of a suite may each name the same few. */
+  private readonly varsFileCache = new Map<string, WrittenVars | undefined>()
+
   constructor(
     private readonly log: ProblemLog,
     private readonly io: SuiteIO,
@@ -45,6 +56,78 @@ export class References {
       return `${ref} is a directory (${this.log.display(file)}): name a file in it`
     }
     return `${ref} does not exist (looked for ${this.log.display(file)}); paths are relative to the file that names them`
+  }
+
+  /**
+   * The files a file:// reference written at `location` names: its path, or the files its glob matches, in
+   * sorted order, but `except`. A glob that matches none, or would search outside the workspace and the
+   * allowed paths, is reported.
+   */
+  async files(ref: string, location: Location, except?: string): Promise<string[]> {
+    const file = resolveFileRef(ref, location.source.file)
+    if (!isGlob(ref)) return [file]
+    // Only the reference is a pattern: a `[` in the name of the file's own directory is that character.
+    const directory = location.source.directory.replace(/[*?[]/g, '[$&]')
+    const pattern = resolveFileRef(ref, path.join(directory, path.basename(location.source.file)))
+    let matches: string[]
+    try {
+      matches = (await this.io.globFiles(pattern)).filter((match) => match !== except)
+    } catch (error) {
+      if (!(error instanceof FileRefusedError)) throw error
+      this.log.report(location, error.about(`${ref} searches ${this.log.display(error.file)}, which`))
+      return []
+    }
+    if (matches.length === 0) {
+      this.log.report(
+        location,
+        `${ref} matches no file (looked for ${this.log.display(file)}); paths are relative to the file that names them`,
+      )
+    }
+    return matches
+  }
+
+  /**
+   * The vars a test (or defaultTest) writes at `location`: a mapping, or promptfoo's vars files, `file://` paths
+   * or globs (one, or a list) of YAML or JSON mappings, merged in order. A file that cannot be read or is no
+   * mapping is reported.
+   */
+  async writtenVars(value: unknown, location: Location): Promise<WrittenVars[]> {
+    if (!isFileRef(value) && !Array.isArray(value)) {
+      return value === undefined ? [] : [{ value: value as Record<string, unknown>, location }]
+    }
+    const refs = Array.isArray(value) ? (value as string[]) : [value]
+    const written: WrittenVars[] = []
+    for (let i = 0; i < refs.length; i++) {
+      const refAt = Array.isArray(value) ? at(location, i) : location
+      for (const file of await this.files(refs[i], refAt)) {
+        const vars = this.varsFile(refs[i], file, refAt)
+        if (vars) written.push(vars)
+      }
+    }
+    return written
+  }
+
+  private varsFile(ref: string, file: string, location: Location): WrittenVars | undefined {
+    if (this.varsFileCache.has(file)) return this.varsFileCache.get(file)
+    let vars: WrittenVars | undefined
+    const display = isGlob(ref) ? `file://${path.relative(location.source.directory, file)}` : ref
+    const text = this.read(display, location, (absolute) => this.io.readText(absolute))
+    if (text !== undefined) {
+      const format = /\.json$/i.test(file) ? 'json' : 'yaml'
+      const { document, problems } = parseSource(text, format)
+      for (const problem of problems) this.log.reportAt(file, problem.line, problem.message)
+      const value = document?.value
+      if (document && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+        this.log.reportAt(file, 1, `a vars file holds a mapping of var names to values, like {city: Paris}`)
+      } else if (document) {
+        vars = {
+          value: value as Record<string, unknown>,
+          location: { source: sourceOf(file, format, document), path: [] },
+        }
+      }
+    }
+    this.varsFileCache.set(file, vars)
+    return vars
   }
 
   /** A referenced JSON or YAML file's value (a tools file), or undefined (reported). */
