@@ -118,10 +118,10 @@ describe('CSV special columns', () => {
         'defaultTest: { options: { prefix: "[{{ tone }}] ", suffix: " Thanks." } }',
         'tests:',
         '  - { prompt: "Hi {{ name }}", vars: { tone: warm, name: Ann } }',
-        '  - { prompt: "Hi", vars: { tone: dry }, options: { suffix: "" } }',
+        '  - { prompt: "Hi", vars: { tone: dry }, options: { prefix: "", suffix: "!" } }',
       ].join('\n'),
     })
-    expect((await load([yaml])).map((c) => c.prompt)).toEqual(['[warm] Hi Ann Thanks.', '[dry] Hi'])
+    expect((await load([yaml])).map((c) => c.prompt)).toEqual(['[warm] Hi Ann Thanks.', '[dry] Hi!'])
     const problems = await problemsOf(
       write({
         'evals/chat.csv':

@@ -47,14 +47,14 @@ export interface PromptAffix {
 
 /**
  * The prefix and suffix that `options` (written at `location`) give, each over that of `base` (defaultTest's),
- * as promptfoo merges a test's options over defaultTest's.
+ * as promptfoo takes them: an empty one is none, and leaves defaultTest's.
  */
 export function promptAffix(
   options: Config | undefined,
   location: Location,
   base: PromptAffix | undefined,
 ): PromptAffix | undefined {
-  const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
   const prefix = text(options?.prefix)
   const suffix = text(options?.suffix)
   if (prefix === undefined && suffix === undefined) return base
