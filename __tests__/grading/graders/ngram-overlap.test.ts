@@ -22,6 +22,22 @@ describe('bleuScore', () => {
     expect(bleuScore(CANDIDATE, ['a dog', `${CANDIDATE} today`])).toBeCloseTo(Math.exp(1 - 7 / 6), 12)
   })
 
+  it('scores an answer shorter than four words on the orders it has, so that an exact match scores 1', () => {
+    expect(bleuScore('naïve café résumé', ['naïve café résumé'])).toBe(1)
+    // 1-grams 2/2, 2-grams 0/1 (1e-7): the mean of two orders, not four; 2 words against 3: exp(1 - 3/2)
+    expect(bleuScore('the cat', ['the cat sat'])).toBeCloseTo(Math.sqrt(1 * 1) * Math.exp(-0.5), 12)
+    expect(bleuScore('cat the', ['the cat sat'])).toBeCloseTo(Math.sqrt(1e-7) * Math.exp(-0.5), 12)
+  })
+
+  it('takes the shorter of two references equally close in length', () => {
+    // 6 words; references of 5 and 7 words: the penalty of 5 (none, the candidate is longer), not of 7
+    expect(bleuScore(CANDIDATE, [`${CANDIDATE} today`, 'the cat sat on the'])).toBeCloseTo(
+      bleuScore(CANDIDATE, ['the cat sat on the', `${CANDIDATE} today`]),
+      12,
+    )
+    expect(bleuScore(CANDIDATE, [`${CANDIDATE} today`, 'the cat sat on the'])).toBeCloseTo(1, 12)
+  })
+
   it('puts 1e-7 in place of a zero precision, and scores an empty output 0', () => {
     expect(bleuScore('hello world', ['goodbye moon'])).toBeCloseTo(1e-7, 12)
     expect(bleuScore('  ', ['x'])).toBe(0)

@@ -37,25 +37,30 @@ function clippedMatches(candidate: Map<string, number>, reference: Map<string, n
 
 /**
  * BLEU as promptfoo computes it: the geometric mean of the 1- to 4-gram precisions (each the best clipped
- * count over the references, a zero replaced by 1e-7), times the brevity penalty against the reference whose
- * length is closest to the candidate's (exp(1 - r/c) when the candidate is not longer). 0 for an empty one.
+ * count over the references, a zero replaced by 1e-7), over the orders the candidate is long enough to have
+ * (a three-word answer is scored on 1- to 3-grams, so that an exact match scores 1), times the brevity penalty
+ * against the reference whose length is closest to the candidate's, the shorter on a tie (exp(1 - r/c) when
+ * the candidate is not longer). 0 for an empty one.
  */
 export function bleuScore(candidate: string, references: readonly string[]): number {
   const cand = words(candidate)
   if (cand.length === 0) return 0
   const refs = references.map(words)
+  const orders = Math.min(MAX_N, cand.length)
   let logSum = 0
-  for (let n = 1; n <= MAX_N; n++) {
+  for (let n = 1; n <= orders; n++) {
     const grams = ngramCounts(cand, n)
-    const total = Math.max(0, cand.length - n + 1)
     let best = 0
     for (const ref of refs) best = Math.max(best, clippedMatches(grams, ngramCounts(ref, n)))
-    const precision = total > 0 ? best / total : 0
-    logSum += Math.log(precision === 0 ? ZERO_PRECISION : precision) / MAX_N
+    const precision = best / (cand.length - n + 1)
+    logSum += Math.log(precision === 0 ? ZERO_PRECISION : precision) / orders
   }
   const closest = refs
     .map((ref) => ref.length)
-    .reduce((a, b) => (Math.abs(b - cand.length) < Math.abs(a - cand.length) ? b : a))
+    .reduce((a, b) => {
+      const [da, db] = [Math.abs(a - cand.length), Math.abs(b - cand.length)]
+      return db < da || (db === da && b < a) ? b : a
+    })
   const brevity = cand.length > closest ? 1 : Math.exp(1 - closest / cand.length)
   return brevity * Math.exp(logSum)
 }
