@@ -62,10 +62,36 @@ describe('chat prompt files', () => {
       `evals/text.json:1: file://text.json is not a list of chat turns${fix}`,
       `evals/object.json:1: file://object.json is not a list of chat turns${fix}`,
       `evals/roles.yaml:3: file://roles.yaml turn 2 has role "human": use system, user or assistant${fix}`,
-      'evals/vars.json:3: the template uses {{ nope }} but vars has no such key (vars: q)',
+      'evals/vars.json:3: the template uses {{ nope }} but vars has no such key (vars: q), for the test at ' +
+        'evals/suite.yml:9',
       expect.stringMatching(
-        /^evals\/loop.json:\d: JSON syntax: .*, and rendered it is not a list of chat turns either; a .json or .yaml prompt file holds/,
+        /^evals\/loop.json:\d: JSON syntax: .*, and rendered it is not a list of chat turns either, for the test at evals\/suite.yml:9; a .json or .yaml prompt file holds/,
       ),
+    ])
+  })
+
+  it('names the test whose vars break a chat prompt, once per prompt and problem', async () => {
+    const problems = await problemsOf(
+      write({
+        'evals/suite.yml': [
+          'model: m',
+          'prompts: [file://chat.json]',
+          'tests:',
+          '  - vars: { q: fine }',
+          '  - vars: { q: \'say "hi"\' }',
+          '  - vars: { q: \'and "bye"\' }',
+          '  - vars: { other: 1 }',
+          '  - vars: { other: 2 }',
+        ].join('\n'),
+        'evals/chat.json': '[{% if true %}{"role": "user", "content": "{{ q }}"}{% endif %}]',
+      }).slice(0, 1),
+    )
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^evals\/chat.json:1: JSON syntax: .*, and rendered it is not a list of chat turns either, for the test at evals\/suite.yml:5; /,
+      ),
+      'evals/suite.yml:2: the template uses {{ q }} but vars has no such key (vars: other), for the test at ' +
+        'evals/suite.yml:7',
     ])
   })
 })

@@ -264,7 +264,7 @@ export class TestExpander {
     for (const prompt of prompts) {
       for (const model of models) {
         const merged = { ...defaults.params, ...model.params, ...prompt.params, ...crossing.params }
-        const turns = templates.render(prompt, vars, crossing.affix)
+        const turns = templates.render(prompt, vars, crossing.affix, location)
         const system = turns?.system ?? templates.renderSystem(merged.system, vars, at(location, 'system'))
         if (!turns || !model.model || log.problems.length > crossing.problemsBefore) continue
         const evalCase: EvalCase = {

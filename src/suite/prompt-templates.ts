@@ -77,6 +77,9 @@ const CHAT_FILE_FIX =
   'a text prompt goes in a .txt file'
 
 export class PromptTemplates {
+  /** Rendering problems reported, by prompt and message: each is told once, for the first test it fails for. */
+  private readonly renderingReported = new Set<string>()
+
   constructor(
     private readonly log: ProblemLog,
     private readonly refs: References,
@@ -215,7 +218,8 @@ export class PromptTemplates {
   render(
     prompt: PromptTemplate,
     vars: Record<string, unknown>,
-    affix?: PromptAffix,
+    affix: PromptAffix | undefined,
+    test: Location,
   ): { messages: MessageParam[]; system?: string } | undefined {
     // Never rendered empty: promptfoo fills it with the earlier outputs of the conversation, which a batch lacks.
     if (!Object.hasOwn(vars, CONVERSATION_VAR) && readsConversation(prompt)) {
@@ -230,36 +234,60 @@ export class PromptTemplates {
       )
       return undefined
     }
-    if ('turns' in prompt) return this.renderTurns(prompt.turns, vars, prompt.location)
+    if ('turns' in prompt) return this.renderTurns(prompt.turns, vars, prompt.location, test)
     const template = affix ? `${affix.prefix}${prompt.template}${affix.suffix}` : prompt.template
-    const rendered = this.renderText(template, vars, prompt.location)
+    const rendered = this.renderText(template, vars, prompt.location, test)
     if (rendered === undefined) return undefined
     if (!prompt.chatFile) return promptTurns(rendered)
     const chat = chatOf(rendered)
     if (chat) return chatMessages(chat)
     // Its problem as written says where to look; the rendered text's would differ from test to test.
     const { file, problem } = prompt.chatFile
-    this.log.reportAt(
-      file,
-      problem.line,
-      `${problem.message}, and rendered it is not a list of chat turns either${CHAT_FILE_FIX}`,
+    this.reportRendering(
+      { file, line: problem.line, inTest: false },
+      `${problem.message}, and rendered it is not a list of chat turns either`,
+      test,
+      CHAT_FILE_FIX,
     )
     return undefined
   }
 
+  /**
+   * A prompt that does not render for `test`'s vars, reported where the prompt is written and naming the test
+   * (unless the test writes it): once per prompt and problem, as the first test it fails for shows it, since
+   * a prompt crossed with 1,000 tests would otherwise give 1,000 alike problems.
+   */
+  private reportRendering(
+    where: { file: string; line: number; inTest: boolean },
+    message: string,
+    test: Location,
+    fix = '',
+  ): void {
+    const key = `${where.file}:${where.line}:${message}`
+    if (this.renderingReported.has(key)) return
+    this.renderingReported.add(key)
+    const forTest = where.inTest
+      ? ''
+      : `, for the test at ${this.log.display(test.source.file)}:${this.log.lineOf(test)}`
+    this.log.reportAt(where.file, where.line, `${message}${forTest}${fix}`)
+  }
+
   renderSystem(system: RequestParams['system'], vars: Record<string, unknown>, location: Location) {
-    return typeof system === 'string' ? this.renderText(system, vars, location) : system
+    return typeof system === 'string' ? this.renderText(system, vars, location, location) : system
   }
 
   private renderText(
     template: string,
     vars: Record<string, unknown>,
     location: Location,
+    test: Location,
   ): string | undefined {
     try {
       return renderTemplate(template, vars)
     } catch (error) {
-      this.log.report(location, (error as Error).message)
+      const inTest = location.source === test.source && test.path.every((key, i) => location.path[i] === key)
+      const where = { file: location.source.file, line: this.log.lineOf(location), inTest }
+      this.reportRendering(where, (error as Error).message, test)
       return undefined
     }
   }
@@ -268,22 +296,27 @@ export class PromptTemplates {
    * Chat turns with their text rendered and file:// image sources read as base64 image blocks; `system`
    * turns become the system prompt.
    */
-  private renderTurns(turns: unknown[], vars: Record<string, unknown>, location: Location) {
+  private renderTurns(turns: unknown[], vars: Record<string, unknown>, location: Location, test: Location) {
     const problemsBefore = this.log.problems.length
     const rendered = turns.map((turn, i): ChatTurn => {
       const { role, content } = turn as { role: ChatTurn['role']; content: string | Config[] }
       const contentAt = at(location, i, 'content')
       if (typeof content === 'string')
-        return { role, content: this.renderText(content, vars, contentAt) ?? '' }
-      const blocks = content.map((block, j) => this.renderBlock(block, vars, at(contentAt, j)))
+        return { role, content: this.renderText(content, vars, contentAt, test) ?? '' }
+      const blocks = content.map((block, j) => this.renderBlock(block, vars, at(contentAt, j), test))
       return { role, content: blocks as unknown as ContentBlockParam[] }
     })
     return this.log.problems.length > problemsBefore ? undefined : chatMessages(rendered)
   }
 
-  private renderBlock(block: Config, vars: Record<string, unknown>, location: Location): Config {
+  private renderBlock(
+    block: Config,
+    vars: Record<string, unknown>,
+    location: Location,
+    test: Location,
+  ): Config {
     if (block.type === 'text' && typeof block.text === 'string') {
-      return { ...block, text: this.renderText(block.text, vars, location) ?? '' }
+      return { ...block, text: this.renderText(block.text, vars, location, test) ?? '' }
     }
     if (block.type === 'image' && isFileRef(block.source)) {
       const mediaType = imageMediaType(block.source)
