@@ -1,4 +1,4 @@
-import { editDistance, rougeN, tokenize } from '../../../src/grading/graders/index.js'
+import { editDistance, rougeN, treebankTokens } from '../../../src/grading/graders/index.js'
 import { compileError, grade } from './fixtures.js'
 
 /** The textbook O(n*m) edit distance over code points, to check the banded one against. */
@@ -101,8 +101,8 @@ describe('levenshtein', () => {
 })
 
 describe('rouge-n', () => {
-  it('tokenizes words and punctuation, keeping case, numbers and splitting clitics', () => {
-    expect(tokenize("Don't pay $12,000 at 12:30, OK?")).toEqual([
+  it('tokenizes as the Penn Treebank does: marks and clitics split off, numbers with separators kept', () => {
+    expect(treebankTokens("Don't pay $12,000 at 12:30, OK?")).toEqual([
       'Do',
       "n't",
       'pay',
@@ -114,12 +114,51 @@ describe('rouge-n', () => {
       'OK',
       '?',
     ])
-    expect(tokenize('Ça coûte 3.5 €')).toEqual(['Ça', 'coûte', '3.5', '€'])
-    expect(tokenize('  ')).toEqual([])
+    expect(treebankTokens('I cannot say "hi" (twice); we\'ll see.')).toEqual([
+      'I',
+      'can',
+      'not',
+      'say',
+      '``',
+      'hi',
+      "''",
+      '(',
+      'twice',
+      ')',
+      ';',
+      'we',
+      "'ll",
+      'see',
+      '.',
+    ])
+    expect(treebankTokens('Ça coûte 3.5 €')).toEqual(['Ça', 'coûte', '3.5', '€'])
+    expect(treebankTokens('  ')).toEqual([])
+  })
+
+  it('reads one sentence: only the final period splits off, and only ASCII marks split', () => {
+    // promptfoo's ROUGE gives "Dr." and "said." inside a text, "cat—a" and "Smith’s" as single tokens.
+    expect(treebankTokens('Dr. Smith’s cat—a tabby—said. Then the U.S.')).toEqual([
+      'Dr.',
+      'Smith’s',
+      'cat—a',
+      'tabby—said.',
+      'Then',
+      'the',
+      // An abbreviation's final period stays with it.
+      'U.S.',
+    ])
+    expect(
+      rougeN('Dr. Smith’s cat—a 3-year-old tabby—costs $1,200.50!', "dr smith's cat, a 3-year-old tabby"),
+    ).toBeCloseTo(
+      // candidate: dr. smith’s cat—a 3-year-old tabby—costs $ 1,200.50 ! (8); reference: dr smith 's cat , a
+      // 3-year-old tabby (8); shared: 3-year-old. P = R = 1/8
+      1 / 8,
+      10,
+    )
   })
 
   it('keeps hyphenated words whole, as the Treebank tokenizer does', () => {
-    expect(tokenize('A state-of-the-art, COVID-19-safe 3-day plan - not')).toEqual([
+    expect(treebankTokens('A state-of-the-art, COVID-19-safe 3-day plan - not')).toEqual([
       'A',
       'state-of-the-art',
       ',',

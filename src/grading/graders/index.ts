@@ -44,5 +44,6 @@ export {
 export { DEFAULT_SCORE_THRESHOLD } from './model-graded.js'
 export { findJson } from './json.js'
 export { editDistance } from '../../common/edit-distance.js'
-export { rougeN, tokenize } from './similarity.js'
+export { rougeN } from './similarity.js'
+export { treebankTokens } from './treebank.js'
 export { splitCommaSeparated } from './values.js'

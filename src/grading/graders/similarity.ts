@@ -2,6 +2,7 @@
 import { editDistance } from '../../common/edit-distance.js'
 import { scoredAgainstThreshold, type GraderDefinition } from './grader.js'
 import { AssertionCompileError, type Finding } from './types.js'
+import { treebankTokens } from './treebank.js'
 import { resolveDataValue, show, textValue } from './values.js'
 
 /** promptfoo's default: at most 5 edits. */
@@ -42,27 +43,6 @@ const levenshtein: GraderDefinition = {
   },
 }
 
-const CLITIC = /^(.+?)(n't|'s|'m|'d|'ll|'re|'ve)$/i
-
-/** A number with its separators (12,000 and 12:30), or a word with its clitics ("don't"). */
-const WORD = String.raw`\p{N}+(?:[.,:]\p{N}+)*|[\p{L}\p{M}\p{N}_]+(?:'[\p{L}\p{M}]+)*`
-/** Words joined by single hyphens ("state-of-the-art", "COVID-19") are one token; any other mark is one. */
-const TOKEN = new RegExp(String.raw`(?:${WORD})(?:-(?:${WORD}))*|[^\s\p{L}\p{M}\p{N}_]`, 'gu')
-
-/**
- * Words and punctuation, close to the Penn Treebank tokenizer that promptfoo's ROUGE uses: punctuation marks
- * are tokens of their own, hyphenated words and numbers with their separators stay whole, and clitics split
- * off ("don't" -> "do", "n't"). Case is kept (rougeN folds it).
- */
-export function tokenize(text: string): string[] {
-  const raw = text.replace(/’/g, "'").match(TOKEN)
-  if (!raw) return []
-  return raw.flatMap((token) => {
-    const clitic = CLITIC.exec(token)
-    return clitic ? [clitic[1], clitic[2]] : [token]
-  })
-}
-
 function ngramCounts(tokens: string[], n: number): Map<string, number> {
   const counts = new Map<string, number>()
   for (let i = 0; i + n <= tokens.length; i++) {
@@ -73,13 +53,13 @@ function ngramCounts(tokens: string[], n: number): Map<string, number> {
 }
 
 /**
- * ROUGE-N as promptfoo computes it (js-rouge's `n`): the F1 of n-gram overlap between candidate and
- * reference, both lower-cased, each shared n-gram counted up to the smaller of its two frequencies. 0 when
- * either is empty.
+ * ROUGE-N as promptfoo computes it: the F1 of n-gram overlap between candidate and reference, both
+ * lower-cased and split by the Penn Treebank tokenizer (treebank.ts), each shared n-gram counted up to the
+ * smaller of its two frequencies. 0 when either is empty.
  */
 export function rougeN(candidate: string, reference: string, n = 1): number {
-  const cand = ngramCounts(tokenize(candidate.toLowerCase()), n)
-  const ref = ngramCounts(tokenize(reference.toLowerCase()), n)
+  const cand = ngramCounts(treebankTokens(candidate.toLowerCase()), n)
+  const ref = ngramCounts(treebankTokens(reference.toLowerCase()), n)
   let candTotal = 0
   let refTotal = 0
   let overlap = 0
@@ -105,7 +85,7 @@ const rouge: GraderDefinition = {
   compile(c) {
     const { negate } = c
     const reference = textValue(c, resolveDataValue(c), 'the reference text')
-    if (tokenize(reference).length === 0) {
+    if (treebankTokens(reference).length === 0) {
       throw new AssertionCompileError(`${c.type} needs a reference 'value' with at least one word`, 'value')
     }
     const threshold = c.threshold ?? DEFAULT_ROUGE_THRESHOLD
