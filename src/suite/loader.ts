@@ -14,6 +14,7 @@ import { dereference } from './json-refs.js'
 import { LoadWarnings } from './load-warnings.js'
 import { at, inReadingOrder, ProblemLog, sourceOf, SuiteError, type Location } from './problems.js'
 import { PromptTemplates } from './prompt-templates.js'
+import { scenarioTests } from './scenarios.js'
 import { References } from './references.js'
 import { suiteSchemaProblems } from './schema.js'
 import {
@@ -131,9 +132,14 @@ class SuiteLoader {
       this.warnings.customFiltersIgnored(filters, at(root, 'nunjucksFilters'))
     }
     const defaults = await this.expander.suiteDefaults(config, root)
-    const tests = (await this.documents.testsOfSuite(config.tests, at(root, 'tests'))).filter(
-      (test) => test.location.source !== source || !badTests.has(test.location.path[1] as number),
-    )
+    // A suite of scenarios alone has no `tests:`, which is no problem then.
+    const written =
+      config.tests === undefined && config.scenarios !== undefined
+        ? []
+        : await this.documents.testsOfSuite(config.tests, at(root, 'tests'))
+    const tests = written
+      .filter((test) => test.location.source !== source || !badTests.has(test.location.path[1] as number))
+      .concat(scenarioTests(config.scenarios, at(root, 'scenarios')))
     return this.expander.casesOf(tests, defaults)
   }
 
