@@ -16,26 +16,32 @@ afterAll(() => {
   for (const made of dirs) rmSync(made, { recursive: true, force: true })
 })
 
-/** Grades one output with a python grader made with other options (another command, a short time limit). */
-async function gradeWith(options: { command: string; timeoutMs: number }, value: string) {
-  const check = await pythonGrader(options).compile({
-    type: 'python',
-    base: 'python',
-    negate: false,
-    value,
-    threshold: undefined,
-    config: undefined,
-    extra: {},
-    baseDir: BASE_DIR,
-    io,
-  })
-  const assertion: CompiledAssertion = {
-    type: 'python',
-    value,
-    weight: 1,
-    internals: { negate: false, readsOutput: true, check } as CompiledAssertion['internals'],
+/**
+ * A python grader of its own (its own python3, started on its first call), made with other options (another
+ * command, a short time limit): grades outputs with Python code, one call at a time or several at once.
+ */
+function graderWith(options: { command: string; timeoutMs: number }) {
+  const grader = pythonGrader(options)
+  return async (value: string, output = 'Paris') => {
+    const check = await grader.compile({
+      type: 'python',
+      base: 'python',
+      negate: false,
+      value,
+      threshold: undefined,
+      config: undefined,
+      extra: {},
+      baseDir: BASE_DIR,
+      io,
+    })
+    const assertion: CompiledAssertion = {
+      type: 'python',
+      value,
+      weight: 1,
+      internals: { negate: false, readsOutput: true, check } as CompiledAssertion['internals'],
+    }
+    return (await gradeTest([assertion], gradingInput(output))).results[0]
   }
-  return (await gradeTest([assertion], gradingInput('Paris'))).results[0]
 }
 
 describe('python', () => {
@@ -156,7 +162,7 @@ describe('python', () => {
     process.env.ANTHROPIC_API_KEY = 'sk-ant-test-secret'
     try {
       const value = "import os\nreturn 'ANTHROPIC_API_KEY' not in os.environ and 'PATH' in os.environ"
-      expect((await grade({ type: 'python', value }, 'x')).pass).toBe(true)
+      expect((await graderWith({ command: 'python3', timeoutMs: 60_000 })(value)).pass).toBe(true)
     } finally {
       if (saved === undefined) delete process.env.ANTHROPIC_API_KEY
       else process.env.ANTHROPIC_API_KEY = saved
@@ -164,16 +170,53 @@ describe('python', () => {
   })
 
   it('without python3, or past its time limit, is an errored grade for that test with the reason', async () => {
-    const missing = await gradeWith({ command: 'python3-not-installed', timeoutMs: 60_000 }, 'True')
+    const missing = await graderWith({ command: 'python3-not-installed', timeoutMs: 60_000 })('True')
     expect(missing).toMatchObject({
       pass: false,
       errored: true,
       reason:
         '"True" could not run: python3-not-installed was not found on the runner\'s PATH; python assertions need Python 3 (add actions/setup-python before this step)',
     })
-    const endless = await gradeWith({ command: 'python3', timeoutMs: 300 }, 'while True:\n    pass')
+    const endless = await graderWith({ command: 'python3', timeoutMs: 300 })('while True:\n    pass')
     expect(endless).toMatchObject({ pass: false, errored: true })
     expect(endless.reason).toBe('"while True: pass" could not run: the code did not finish within 0.3 s')
+  })
+
+  it('answers calls made at once each with its own output, in one python3 kept for the run', async () => {
+    const python = graderWith({ command: 'python3', timeoutMs: 60_000 })
+    const outputs = ['Paris', 'Lyon', 'Nice', 'Lille', 'Metz']
+    const results = await Promise.all(
+      outputs.map((output) => python("return {'pass': True, 'score': 1, 'reason': output}", output)),
+    )
+    expect(results.map((result) => result.reason)).toEqual(outputs)
+    const pids = await Promise.all([python('__import__("os").getpid()'), python('__import__("os").getpid()')])
+    expect(pids[0].reason).toBe(pids[1].reason)
+  })
+
+  it("runs a file's module once, as an import would: its globals last from one output to the next", async () => {
+    const folder = dir({
+      'count.py':
+        'calls = 0\ndef get_assert(output, context):\n    global calls\n    calls += 1\n    return calls\n',
+    })
+    const first = await grade({ type: 'python', value: 'file://count.py' }, 'a', {}, folder)
+    const second = await grade({ type: 'python', value: 'file://count.py' }, 'b', {}, folder)
+    expect([first.score, second.score]).toEqual([1, 1])
+    expect([first.reason, second.reason]).toEqual([
+      'file://count.py returned 1',
+      'file://count.py returned 2',
+    ])
+  })
+
+  it('makes code that ends python3 or reads stdin an errored grade, and the next call still runs', async () => {
+    const python = graderWith({ command: 'python3', timeoutMs: 60_000 })
+    const exited = await python("import os, sys\nprint('bye', file=sys.stderr)\nos._exit(3)")
+    expect(exited).toMatchObject({ pass: false, errored: true })
+    expect(exited.reason).toMatch(/could not run: python3 exited with code 3 without an answer: bye$/)
+    const reads = await python('input()')
+    expect(reads).toMatchObject({ errored: true })
+    expect(reads.reason).toBe('"input()" raised EOFError: EOF when reading a line (line 2)')
+    // The next call gets a python3 of its own.
+    expect((await python("output == 'Paris'")).pass).toBe(true)
   })
 
   it('reads a file only inside the workspace and allowed paths, as every file:// is', async () => {

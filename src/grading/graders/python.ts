@@ -3,13 +3,13 @@
  * multi-line function body that returns, or `file://check.py` (its `get_assert(output, context)`, or the
  * function `file://check.py:name` names). It returns a bool, a number or a {pass, score, reason} dict, read as
  * the javascript assertion's result is, but that a dict's score below the `threshold` fails, as in promptfoo.
- * The code runs in a child python3 per output (python-process.ts).
+ * The code runs in a child python3 that the grader keeps for the run (python-process.ts).
  */
 import path from 'node:path'
 import { isFileRef } from '../../suite/file-refs.js'
 import type { GraderDefinition } from './grader.js'
 import { interpret } from './javascript.js'
-import { runPython, type PythonOptions } from './python-process.js'
+import { PythonRunner, type PythonOptions } from './python-process.js'
 import { AssertionCompileError, type Finding, type Subject } from './types.js'
 import { fixed, oneLine, readFileOnce, show, textValue } from './values.js'
 
@@ -73,6 +73,7 @@ function fromPython(result: unknown): unknown {
 }
 
 export function pythonGrader(options: PythonOptions): GraderDefinition {
+  const runner = new PythonRunner(options)
   return {
     value: 'required',
     valueHelp:
@@ -108,10 +109,7 @@ export function pythonGrader(options: PythonOptions): GraderDefinition {
       return async (subject: Subject): Promise<Finding> => {
         const context = subject.scriptContext()
         if (config !== undefined) context.config = config
-        const outcome = await runPython(
-          { source, filename, functionName, output: subject.output, context },
-          options,
-        )
+        const outcome = await runner.run({ source, filename, functionName, output: subject.output, context })
         if ('failed' in outcome) return errored(`${label} could not run: ${outcome.failed}`)
         if ('raised' in outcome) return errored(`${label} raised ${oneLine(outcome.raised, 300)}`)
         const result = fromPython(outcome.result)
