@@ -145,19 +145,6 @@ const TABLE: Record<string, Example> = {
         /6 words about fruits that smell bad/,
       )
     },
-    gap: {
-      feature: 'python assertions',
-      owner: 'slice A',
-      stillThere(run) {
-        for (const line of [8, 14, 19, 24, 29]) {
-          expectReported(
-            run,
-            `python-assert-external/promptfooconfig.yaml:${line}`,
-            /'python' is not supported/,
-          )
-        }
-      },
-    },
   },
   'openai-tools-call': {
     replies: Object.fromEntries(
@@ -244,52 +231,90 @@ const TABLE: Record<string, Example> = {
     },
   },
   'named-metrics': {
-    gap: {
-      feature: 'derivedMetrics',
-      owner: 'slice D',
-      stillThere: (run) =>
-        expectRefused(run, [/named-metrics\/promptfooconfig\.yaml:11: unknown key 'derivedMetrics'/]),
+    replies: {
+      'Say this as though you are a pirate: Yes': 'Yarr',
+      "Say this as though you are a pirate: I'm hungry": 'Arr, where be me grub?',
+      "Say this as though you are a seafarer from the 17th century: I'm hungry": 'I am in want of grub.',
+      'Say this as though you are a pirate: Output the story of your life in JSON': '{"life": "at sea"}',
+      'Say this as though you are a pirate: Hello world': 'Ahoy, world!',
+      'Say this as though you are a pirate: The quick brown fox jumps over the lazy dog':
+        'Arr, like a pirate I have spoken: the quick fox leaps.',
+    },
+    expectRun(run) {
+      // 2 prompts x 5 tests. The semantic-similarity test fails for both prompts, as in promptfoo: its
+      // python score is 0 for any output under 300 characters, and 'similar' needs embeddings.
+      expectGraded(run, { requests: 10, total: 10, passed: 5 })
+      expectReported(
+        run,
+        'named-metrics/promptfooconfig.yaml:39',
+        /similar: .*not supported by this action: .*embeddings/,
+      )
+      expect(run.summary).toMatch(/\| Consistency \| 4 \|[^\n]*\n\| Tone \| 8 \|/)
+      // The derived metric (Consistency * 2) is not computed: the run says so once.
+      expect(run.log).toMatch(
+        /::warning::ignored: derivedMetrics \(named-metrics\/promptfooconfig\.yaml:11\)/,
+      )
     },
   },
   'simple-test': {
-    gap: {
-      feature: '$ref to assertionTemplates',
-      owner: 'slice D',
-      stillThere: (run) =>
-        expectRefused(run, [
-          /simple-test\/promptfooconfig\.yaml:50: unknown key '\$ref'/,
-          /simple-test\/promptfooconfig\.yaml:54: unknown key 'assertionTemplates'/,
-        ]),
+    replies: {
+      'Rephrase this from English to Pirate: Yes': 'Yarr',
+      "Rephrase this from English to Pirate: I'm hungry": 'Me belly wants grub',
+      'Rephrase this from English to Pirate: Output the story of your life in JSON': '{"life": "at sea"}',
+      'Rephrase this from English to Pirate: Hello world': 'Ahoy, world!',
+      'Rephrase this from English to Pirate: The quick brown fox jumps over the lazy dog':
+        'Arrr, like a pirate I have spoken: the quick fox leaps.',
+    },
+    expectRun(run) {
+      // 2 prompts x 5 tests; the $ref to assertionTemplates.containsPirateNoise is an icontains "arrr".
+      expectGraded(run, { requests: 10, total: 10, passed: 4 })
+      expectReported(
+        run,
+        'simple-test/promptfooconfig.yaml:41',
+        /icontains: expected output to contain \(ignoring case\) "arrr"/,
+      )
+      expectReported(run, 'simple-test/promptfooconfig.yaml:27', /similar: .*not supported by this action/)
+    },
+  },
+  'claude-vs-gpt': {
+    expectRun(run) {
+      // The Anthropic provider keeps its model and its cache_control (its temperature is dropped, with a
+      // warning); the OpenAI one runs as the model input: 2 providers x 15 tests.
+      const requests = requestsOf(run)
+      const sonnet = requests.filter((params) => params.model === 'claude-3-5-sonnet-20241022')
+      expect(requests).toHaveLength(30)
+      expect(sonnet).toHaveLength(15)
+      expect(sonnet.every((params) => params.cache_control?.type === 'ephemeral')).toBe(true)
+      expect(run.log).toMatch(/::warning::temperature is set by 15 tests[^\n]*not sent/)
+      // Every test has promptfoo's latency check, which a batch cannot measure: each fails, with the reason,
+      // and the cost check cannot price the retired model.
+      expect(run.outputs).toMatchObject({ total: '30', passed: '0', failed: '30' })
+      expectReported(run, 'claude-vs-gpt/promptfooconfig.yaml:38', /latency: .*not measurable in batch mode/)
+      expect(run.summary).toMatch(
+        /cost: .*cost unknown: model 'claude-3-5-sonnet-20241022' is not in the price table/,
+      )
     },
   },
   'structured-outputs-config': {
     gap: {
       feature:
-        "prompt objects with config (OpenAI's response_format), and the settings of a provider that the model " +
-        "input replaces (azure's apiHost)",
-      owner: 'slice D; the lead',
+        "OpenAI's response_format in a prompt's config (promptfoo's Anthropic provider reads output_format), " +
+        "and the settings of a provider that the model input replaces (azure's apiHost)",
+      owner: 'slices D and E; the lead',
       stillThere: (run) =>
         expectRefused(run, [
-          /structured-outputs-config\/promptfooconfig\.yaml:8: unknown key 'config' in prompts\[0\]/,
+          /structured-outputs-config\/promptfooconfig\.yaml:9: unknown key 'response_format' in prompts\[0\]\.config/,
           /structured-outputs-config\/promptfooconfig\.yaml:59: unknown key 'apiHost' in providers\[1\]\.config/,
         ]),
     },
   },
-  'claude-vs-gpt': {
-    gap: {
-      feature: 'cache_control in an Anthropic provider config',
-      owner: 'slice E',
-      stillThere: (run) =>
-        expectRefused(run, [/claude-vs-gpt\/promptfooconfig\.yaml:24: unknown key 'cache_control'/]),
-    },
-  },
   'anthropic-structured-outputs': {
     gap: {
-      feature: 'output_format (structured outputs) in an Anthropic provider config, inline and as file://',
+      feature: 'output_format given as file:// (inline works), and a file:// schema inside it',
       owner: 'slice E',
       stillThere: (run) =>
         expectRefused(run, [
-          /anthropic-structured-outputs\/promptfooconfig\.yaml:30: unknown key 'output_format'/,
+          /anthropic-structured-outputs\/promptfooconfig\.yaml:74: providers\[1\]\.config\.output_format must be a object, not string/,
         ]),
     },
   },
@@ -303,22 +328,24 @@ const TABLE: Record<string, Example> = {
   },
   'nunjucks-custom-filters': {
     gap: {
-      feature: 'nunjucksFilters (template filters from JS files)',
-      owner: 'slice E',
+      feature: 'nunjucksFilters: refused with the reason (the action runs no JavaScript in templates)',
+      owner: 'slice E (by design)',
       stillThere: (run) =>
         expectRefused(run, [
-          /nunjucks-custom-filters\/promptfooconfig\.yaml:6: unknown key 'nunjucksFilters'/,
+          /nunjucks-custom-filters\/promptfooconfig\.yaml:3: the template uses the filter 'allcaps'[^\n]*for the test at nunjucks-custom-filters\/promptfooconfig\.yaml:9/,
         ]),
     },
   },
   'multiple-turn-conversation': {
     gap: {
-      feature: '_conversation: a turn goes out without the earlier turns of its conversationId, silently',
-      owner: 'slice E',
-      stillThere(run) {
-        const second = requestsOf(run).find((params) => lastUserText(params) === 'Where does he live?')
-        expect(second?.messages.map((message) => message.role)).toEqual(['user'])
-      },
+      feature:
+        "_conversation: refused with the reason (each turn needs the earlier turns' outputs, which one batch " +
+        'cannot have; it would take a batch per turn)',
+      owner: 'slice E (by design)',
+      stillThere: (run) =>
+        expectRefused(run, [
+          /multiple-turn-conversation\/promptfooconfig\.yaml:3: no test runs: the prompt reads _conversation/,
+        ]),
     },
   },
 }
