@@ -1,0 +1,172 @@
+/**
+ * What the HTML report shows beside the results file's own data: where the money went by kind of token, the
+ * cache hit rate, and the baseline's outputs of the tests that flipped.
+ */
+import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
+import { costOf, usdString, type TokenCounts } from '../cost/pricing.js'
+import type { ModelCost, RunReport } from './report.js'
+import type { Cost, TestStatus } from '../model.js'
+
+/** One kind of token's share of a model's cost. */
+export interface CostPart {
+  kind: string
+  tokens: number
+  /** Exact decimal USD, as the results file writes money. */
+  batchUsd: string
+  standardUsd: string
+}
+
+export interface ModelCostChart {
+  model: string
+  role: ModelCost['role']
+  requests: number
+  /** Null when some of the model's requests could not be priced (then `unknown` says why). */
+  batchUsd: string | null
+  standardUsd: string | null
+  unknown: string | null
+  /** The cost by kind of token, adding up to the model's cost exactly; null when it cannot (`partsUnknown`). */
+  parts: CostPart[] | null
+  partsUnknown: string | null
+}
+
+/** An entry of the baseline's results file for a test that flipped: what that run answered. */
+export interface BaselineOutput {
+  sample: number
+  status: TestStatus | null
+  output: string | null
+  error: { type: string; message: string } | null
+}
+
+export interface HtmlReportData {
+  costByModel: ModelCostChart[]
+  /** Cached input tokens over all input tokens of the tests' requests; null without input tokens. */
+  cacheHitRate: number | null
+  /** By test id, for the regressions and fixes only; empty without a baseline. */
+  baselineOutputs: Record<string, BaselineOutput[]>
+}
+
+const KINDS: [keyof TokenCounts, string][] = [
+  ['input', 'input'],
+  ['cacheWrite5m', 'cache write (5m)'],
+  ['cacheWrite1h', 'cache write (1h)'],
+  ['cacheRead', 'cache read'],
+  ['output', 'output'],
+]
+
+/** The cost of one token of a kind, or undefined when the model has no price for it. */
+function costOfOneToken(model: string, kind: keyof TokenCounts): Cost | undefined {
+  const usage: Usage = {
+    input_tokens: kind === 'input' ? 1 : 0,
+    output_tokens: kind === 'output' ? 1 : 0,
+    cache_creation_input_tokens: kind === 'cacheWrite5m' || kind === 'cacheWrite1h' ? 1 : 0,
+    cache_read_input_tokens: kind === 'cacheRead' ? 1 : 0,
+    cache_creation: {
+      ephemeral_5m_input_tokens: kind === 'cacheWrite5m' ? 1 : 0,
+      ephemeral_1h_input_tokens: kind === 'cacheWrite1h' ? 1 : 0,
+    },
+    inference_geo: null,
+    output_tokens_details: null,
+    server_tool_use: null,
+    service_tier: 'batch',
+    speed: null,
+  }
+  const priced = costOf(model, usage)
+  return 'cost' in priced ? priced.cost : undefined
+}
+
+const NOT_ADDING_UP =
+  'not shown by kind of token: long-context, regional or server-tool prices apply to some of its requests, ' +
+  'so a split at the base prices would not add up to what they cost'
+
+/**
+ * A model's cost split by kind of token at its base prices, when the split adds up to the exact cost: a
+ * figure that does not is left out with the reason rather than shown as a guess.
+ */
+function chartRow(row: ModelCost): ModelCostChart {
+  const priced = row.unpricedTests === 0
+  const chart: ModelCostChart = {
+    model: row.model,
+    role: row.role,
+    requests: row.tests,
+    batchUsd: priced ? usdString(row.cost.batch) : null,
+    standardUsd: priced ? usdString(row.cost.standard) : null,
+    unknown: priced ? null : (row.unpricedReason ?? 'some requests could not be priced'),
+    parts: null,
+    partsUnknown: null,
+  }
+  if (!priced) {
+    chart.partsUnknown = 'not shown by kind of token: some of its requests could not be priced'
+    return chart
+  }
+  const parts: CostPart[] = []
+  const sum = { batch: 0n, standard: 0n }
+  for (const [kind, label] of KINDS) {
+    const tokens = row.tokens[kind]
+    if (tokens === 0) continue
+    const perToken = costOfOneToken(row.model, kind)
+    if (!perToken) {
+      chart.partsUnknown = NOT_ADDING_UP
+      return chart
+    }
+    const part = { batch: perToken.batch * BigInt(tokens), standard: perToken.standard * BigInt(tokens) }
+    sum.batch += part.batch
+    sum.standard += part.standard
+    parts.push({
+      kind: label,
+      tokens,
+      batchUsd: usdString(part.batch),
+      standardUsd: usdString(part.standard),
+    })
+  }
+  if (sum.batch !== row.cost.batch || sum.standard !== row.cost.standard) chart.partsUnknown = NOT_ADDING_UP
+  else chart.parts = parts
+  return chart
+}
+
+function cacheHitRateOf(rows: ModelCost[]): number | null {
+  let cached = 0
+  let input = 0
+  for (const { role, tokens } of rows) {
+    if (role !== 'outputs') continue
+    cached += tokens.cacheRead
+    input += tokens.input + tokens.cacheWrite5m + tokens.cacheWrite1h + tokens.cacheRead
+  }
+  return input === 0 ? null : cached / input
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * The baseline's entries of the tests that flipped, from its results file's text (read as readBaseline reads
+ * it, so a file that got there is well formed); an entry without an output keeps its error.
+ */
+export function baselineOutputsOf(text: string, ids: ReadonlySet<string>): Record<string, BaselineOutput[]> {
+  const outputs: Record<string, BaselineOutput[]> = {}
+  if (ids.size === 0) return outputs
+  const document: unknown = JSON.parse(text)
+  const entries = isObject(document) && Array.isArray(document.tests) ? (document.tests as unknown[]) : []
+  for (const entry of entries) {
+    if (!isObject(entry) || typeof entry.id !== 'string' || !ids.has(entry.id)) continue
+    const error = isObject(entry.error) ? entry.error : null
+    ;(outputs[entry.id] ??= []).push({
+      sample: typeof entry.sample === 'number' ? entry.sample : 1,
+      status: typeof entry.status === 'string' ? (entry.status as TestStatus) : null,
+      output: typeof entry.output === 'string' ? entry.output : null,
+      error: error && { type: String(error.type), message: String(error.message) },
+    })
+  }
+  return outputs
+}
+
+/** The report's own figures for the page; `baselineText` is the baseline file's, when the run has one. */
+export function htmlReportData(report: RunReport, baselineText?: string): HtmlReportData {
+  const flipped = new Set(
+    report.baseline ? [...report.baseline.regressions, ...report.baseline.fixes].map((flip) => flip.id) : [],
+  )
+  return {
+    costByModel: report.costByModel.map(chartRow),
+    cacheHitRate: cacheHitRateOf(report.costByModel),
+    baselineOutputs: baselineText === undefined ? {} : baselineOutputsOf(baselineText, flipped),
+  }
+}

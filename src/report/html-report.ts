@@ -1,0 +1,75 @@
+/**
+ * The HTML report: one self-contained page of a run, from its results file (embedded once, as JSON) and the
+ * report's own figures, that opens from disk or as an artifact with no network. Model and suite text is
+ * data, never markup: it is escaped out of the embedded JSON's reach of the page, the page's script sets it
+ * with textContent only, and a Content-Security-Policy lets no other script run and nothing load.
+ */
+import { createHash } from 'node:crypto'
+import { closeSync, openSync, readSync } from 'node:fs'
+import { StringDecoder } from 'node:string_decoder'
+import { writeFileAtomically } from './atomic-file.js'
+import { redact } from '../common/redaction.js'
+import { CLIENT_SCRIPT } from './html/client-script.js'
+import { STYLE } from './html/style.js'
+import type { HtmlReportData } from './html-report-data.js'
+
+const ESCAPES: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+}
+
+/**
+ * JSON text made safe inside a `<script>` element: with no `<` there is no `</script>` or `<!--` to end or
+ * change it, and the escapes are the same JSON (these characters appear only inside JSON strings).
+ */
+export function scriptSafeJson(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (char) => ESCAPES[char])
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64')
+
+/** Nothing loads and nothing runs but the page's own script and style, named by their hashes. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  `script-src 'sha256-${sha256(CLIENT_SCRIPT)}'`,
+  `style-src 'sha256-${sha256(STYLE)}'`,
+  "img-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ')
+
+/** The page in pieces: `resultsJson` is the results file's text, in chunks, embedded as it is read. */
+export function* htmlReportText(resultsJson: Iterable<string>, data: HtmlReportData): Generator<string> {
+  yield '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+  yield `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">\n`
+  yield '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+  yield `<title>Claude Batch Evals report</title>\n<style>${STYLE}</style>\n</head>\n<body>\n`
+  yield '<main id="app"><p id="loading">Loading the report...</p></main>\n'
+  yield '<script type="application/json" id="results-data">'
+  for (const chunk of resultsJson) yield scriptSafeJson(chunk)
+  yield '</script>\n<script type="application/json" id="report-data">'
+  yield scriptSafeJson(redact(JSON.stringify(data)))
+  yield `</script>\n<script>${CLIENT_SCRIPT}</script>\n</body>\n</html>\n`
+}
+
+/** A file's text in chunks, without holding it whole (a results file may be hundreds of MB). */
+function* fileText(file: string): Generator<string> {
+  const descriptor = openSync(file, 'r')
+  try {
+    const decoder = new StringDecoder('utf8')
+    const buffer = Buffer.allocUnsafe(1 << 16)
+    for (let read; (read = readSync(descriptor, buffer, 0, buffer.length, null)) > 0;)
+      yield decoder.write(buffer.subarray(0, read))
+    yield decoder.end()
+  } finally {
+    closeSync(descriptor)
+  }
+}
+
+/** Writes the page of the results file at `resultsPath` to `file`, atomically; returns its absolute path. */
+export function writeHtmlReport(file: string, resultsPath: string, data: HtmlReportData): Promise<string> {
+  return writeFileAtomically(file, htmlReportText(fileText(resultsPath), data))
+}
