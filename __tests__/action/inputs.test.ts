@@ -36,3 +36,13 @@ describe('provider-override', () => {
     )
   })
 })
+
+describe('html-report', () => {
+  it("is action.yml's default when not given, the path when given, and off when given empty", () => {
+    expect(readInputs({}).htmlReport).toBe('claude-batch-evals-report.html')
+    process.env['INPUT_HTML-REPORT'] = 'reports/evals.html'
+    expect(readInputs({}).htmlReport).toBe('reports/evals.html')
+    process.env['INPUT_HTML-REPORT'] = ''
+    expect(readInputs({}).htmlReport).toBeUndefined()
+  })
+})

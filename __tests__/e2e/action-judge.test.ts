@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { embeddedData } from '../fixtures/html-page.js'
 import { emulatorInputs, runAction, type RunActionOptions } from '../../test-servers/action-runner.js'
 import {
   startBatchEmulator,
@@ -175,6 +176,14 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
       removed_tests: ['old-test'],
     })
     expect(results.cost.by_model.map((row: { role: string }) => row.role)).toEqual(['outputs', 'judge'])
+    // The HTML report shows the baseline's entries of the flipped tests beside this run's.
+    const page = embeddedData(await readFile(path.join(workspace, 'claude-batch-evals-report.html'), 'utf8'))
+    expect(page.data).toMatchObject({
+      baselineOutputs: {
+        'refund-window': [{ sample: 1, status: 'passed', output: null }],
+        greeting: [{ sample: 1, status: 'failed', output: null }],
+      },
+    })
     const reset = results.tests.find((t: { id: string }) => t.id === 'reset')
     expect(reset.assertions[0]).toMatchObject({
       type: 'model-graded-closedqa',

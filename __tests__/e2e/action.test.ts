@@ -7,6 +7,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PROJECT_ROOT, runAction, type RunActionOptions } from '../../test-servers/action-runner.js'
+import { embeddedData } from '../fixtures/html-page.js'
 import { loadReplies, startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
 import { startFakeGitHub, type FakeGitHub } from '../../test-servers/fake-github.js'
 
@@ -82,6 +83,7 @@ describe('the action, run from dist/ as the runner runs it', () => {
       flaky: '0',
       regressions: '',
       fixes: '',
+      'html-report': path.join(workspace, 'claude-batch-evals-report.html'),
     })
     const [batchId] = result.outputs['batch-ids'].split('\n')
     expect(result.log).toContain(`Created batch ${batchId} with 6 requests.`)
@@ -115,6 +117,10 @@ describe('the action, run from dist/ as the runner runs it', () => {
 
     const results = JSON.parse(await readFile(result.outputs['results-file'], 'utf8'))
     expect(results).toMatchObject({ schema_version: 1, status: 'failed', summary: { total: 6, passed: 3 } })
+    // The HTML report embeds the results file whole, and the summary says where it is.
+    const page = embeddedData(await readFile(result.outputs['html-report'], 'utf8'))
+    expect(page.results).toEqual(results)
+    expect(result.summary).toContain('the HTML report `claude-batch-evals-report.html`')
     expect(results.tests).toHaveLength(6)
     expect(results.tests.find((t: { id: string }) => t.id === 'warranty-length')).toMatchObject({
       file: 'evals/support.yml',
@@ -236,6 +242,13 @@ describe('the action, run from dist/ as the runner runs it', () => {
     const silenced = await run({ comment: 'false' })
     expect(silenced.outputs.status).toBe('failed')
     expect(github.calls).toEqual([])
+  })
+
+  it('writes no HTML report when html-report is empty', async () => {
+    const result = await run({ 'html-report': '', comment: 'false' })
+    expect(result.outputs['html-report']).toBe('')
+    await expect(readFile(path.join(workspace, 'claude-batch-evals-report.html'))).rejects.toThrow(/ENOENT/)
+    expect(result.summary).not.toContain('HTML report')
   })
 
   it('explains a missing API key', async () => {

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { UserError } from '../common/user-error.js'
-import { readInput as input } from '../github/action-interface.js'
+import { readInput as input, readInputOrOff } from '../github/action-interface.js'
 import { parseDuration } from '../common/duration.js'
 import { addSecret } from '../common/redaction.js'
 import {
@@ -43,6 +43,8 @@ export interface ActionInputs {
   commentMode: (typeof COMMENT_MODES)[number]
   commentHeader: string
   junitFile: string | undefined
+  /** Where to write the HTML report; undefined when the input is empty. */
+  htmlReport: string | undefined
   cache: (typeof CACHE_MODES)[number]
   dryRun: boolean
   /** USD; undefined for no budget. */
@@ -111,6 +113,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     commentMode: parseChoice('comment-mode', input('comment-mode'), COMMENT_MODES),
     commentHeader: input('comment-header').trim(),
     junitFile: input('junit-file') || undefined,
+    htmlReport: readInputOrOff('html-report') || undefined,
     cache: parseChoice('cache', input('cache'), CACHE_MODES),
     dryRun: parseBoolean('dry-run', input('dry-run')),
     maxCostUsd: input('max-cost') ? parseUsd('max-cost', input('max-cost')) : undefined,

@@ -4,7 +4,7 @@ import type { RunState } from '../batch/run-state.js'
 import path from 'node:path'
 import { formatDuration } from '../common/duration.js'
 import { annotateProblems } from '../github/annotations.js'
-import { setBatchIds, setStatus } from '../github/action-interface.js'
+import { setBatchIds, setOutput, setStatus } from '../github/action-interface.js'
 import * as log from '../github/log.js'
 import type { ReportComment } from '../github/pr-comment.js'
 import {
@@ -15,18 +15,60 @@ import {
   sourceUrlFor,
   writeJobSummary,
 } from '../github/publish.js'
+import { htmlReportData } from '../report/html-report-data.js'
+import { writeHtmlReport } from '../report/html-report.js'
 import { writeJunitFile } from '../report/junit.js'
 import { COMMENT_SURFACE, renderPending, renderReport, SUMMARY_SURFACE } from '../report/markdown.js'
 import type { RunReport } from '../report/report.js'
 import { writeResultsFile, type EntrySpool } from '../report/results-file.js'
+import { allowedRoots, confinedSuiteIO } from '../suite/file-system.js'
 import type { ActionInputs } from './inputs.js'
 import type { SampleOutcome } from '../model.js'
 
-type ReportInputs = Pick<ActionInputs, 'resultsFile' | 'junitFile' | 'commentHeader' | 'workspace'>
+type ReportInputs = Pick<
+  ActionInputs,
+  'resultsFile' | 'junitFile' | 'htmlReport' | 'baselineFile' | 'allowedPaths' | 'commentHeader' | 'workspace'
+>
 
 /**
- * Writes the results file first (nothing is lost if a report fails), then the JUnit file, the outputs, the
- * annotations, the job summary and the PR comment; fails the step when the evals failed.
+ * The HTML report of the results file just written, with the baseline's outputs of the tests that flipped;
+ * undefined when the input turns it off or it cannot be written (a warning: the results file has the run).
+ */
+async function writeHtmlPage(
+  report: RunReport,
+  resultsPath: string,
+  inputs: ReportInputs,
+): Promise<string | undefined> {
+  if (!inputs.htmlReport) return undefined
+  let baselineText: string | undefined
+  const flips = report.baseline && report.baseline.regressions.length + report.baseline.fixes.length
+  if (flips && inputs.baselineFile) {
+    try {
+      const io = confinedSuiteIO(allowedRoots(inputs.workspace, inputs.allowedPaths))
+      baselineText = io.readText(path.resolve(inputs.workspace, inputs.baselineFile))
+    } catch (error) {
+      log.warning(`The HTML report shows no baseline outputs: ${(error as Error).message}`)
+    }
+  }
+  try {
+    const written = await writeHtmlReport(
+      inputs.htmlReport,
+      resultsPath,
+      htmlReportData(report, baselineText),
+    )
+    log.info(`Wrote the HTML report to ${written}.`)
+    return written
+  } catch (error) {
+    log.warning(
+      `The HTML report was not written (the results file has every test): ${(error as Error).message}`,
+    )
+    return undefined
+  }
+}
+
+/**
+ * Writes the results file first (nothing is lost if a report fails), then the HTML report, the JUnit file,
+ * the outputs, the annotations, the job summary and the PR comment; fails the step when the evals failed.
  */
 export async function publishReport(
   report: RunReport,
@@ -39,19 +81,26 @@ export async function publishReport(
   const resultsPath = await writeResultsFile(inputs.resultsFile, report, outcomes, entries)
   const sampled = report.samples === report.total ? '' : ` (${report.samples} samples)`
   log.info(`Wrote the results of ${report.total} tests${sampled} to ${resultsPath}.`)
+  const htmlPath = await writeHtmlPage(report, resultsPath, inputs)
   if (inputs.junitFile)
     log.info(`Wrote JUnit XML to ${await writeJunitFile(inputs.junitFile, report, outcomes)}.`)
   setOutputs(report, resultsPath)
+  setOutput('html-report', htmlPath ?? '')
 
   const annotated = annotateProblems(report.problems)
   const shared = { title: inputs.commentHeader || undefined, sourceUrl: sourceUrlFor(), annotated }
   const resultsFile = path.relative(inputs.workspace, resultsPath)
+  // The summary's and the comment's budgets keep room for this line.
+  const htmlLine = htmlPath
+    ? `\nEvery test, browsable: the HTML report \`${path.relative(inputs.workspace, htmlPath)}\` ` +
+      '(keep it with actions/upload-artifact).\n'
+    : ''
   await writeJobSummary(
     renderReport(report, {
       ...shared,
       surface: SUMMARY_SURFACE,
       remainderAt: `the results file, \`${resultsFile}\``,
-    }),
+    }) + htmlLine,
   )
   await commentOnPullRequest(
     comment,
@@ -59,7 +108,7 @@ export async function publishReport(
       ...shared,
       surface: COMMENT_SURFACE,
       remainderAt: `the job summary of the [workflow run](${runUrl() ?? ''}) and the results file, \`${resultsFile}\``,
-    }),
+    }) + htmlLine,
     state,
   )
   if (report.status === 'failed') log.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)

@@ -33,6 +33,7 @@ export const INPUTS = [
   'fail-on',
   'allowed-paths',
   'provider-override',
+  'html-report',
 ] as const
 export type InputName = (typeof INPUTS)[number]
 
@@ -54,11 +55,22 @@ export const INPUT_DEFAULTS = {
   'dry-run': 'false',
   repeat: '1',
   'fail-on': 'threshold',
+  'html-report': 'claude-batch-evals-report.html',
 } as const satisfies Partial<Record<InputName, string>>
 
 /** An input's value, else its default, else empty. */
 export function readInput(name: InputName): string {
   return core.getInput(name) || (INPUT_DEFAULTS as Partial<Record<InputName, string>>)[name] || ''
+}
+
+/**
+ * An input whose empty value turns something off: its value when the workflow gives one, even empty, else
+ * its default. (The runner sets the variable of every input with a default, and to '' when the workflow
+ * gives ''; readInput would read that as the default.)
+ */
+export function readInputOrOff(name: InputName): string {
+  const given = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`]
+  return given === undefined ? readInput(name) : given.trim()
 }
 
 export const OUTPUTS = [
@@ -78,6 +90,7 @@ export const OUTPUTS = [
   'flaky',
   'regressions',
   'fixes',
+  'html-report',
 ] as const
 export type OutputName = (typeof OUTPUTS)[number]
 
