@@ -54,11 +54,15 @@ interface Opened {
   page: Page
   /** Dialogs and page errors seen: a script of the output that ran would show in one or the other. */
   incidents: string[]
+  /** Every URL the page asked for, its own file included. */
+  requests: string[]
 }
 
 async function open(run: WrittenRun): Promise<Opened> {
   const page = await browser.newPage()
   const incidents: string[] = []
+  const requests: string[] = []
+  page.on('request', (request) => requests.push(request.url()))
   page.on('dialog', (dialog) => {
     incidents.push(`dialog: ${dialog.message()}`)
     void dialog.dismiss()
@@ -66,7 +70,7 @@ async function open(run: WrittenRun): Promise<Opened> {
   page.on('pageerror', (error) => incidents.push(`error: ${error.message}`))
   await page.goto(pathToFileURL(run.htmlPath).href)
   await page.locator('.counter').waitFor()
-  return { page, incidents }
+  return { page, incidents, requests }
 }
 
 const rows = (page: Page) => page.locator('.rows > .row')
@@ -151,8 +155,8 @@ describe('the HTML report in a browser', () => {
     await page.close()
   })
 
-  it('shows a hostile output as text: no script of it runs, no markup of it renders', async () => {
-    const { page, incidents } = await open(current)
+  it('shows a hostile output as text: no script of it runs, no markup of it renders, nothing loads', async () => {
+    const { page, incidents, requests } = await open(current)
     await rows(page).nth(2).click()
     const shown = await page.locator('.rows > .detail pre').nth(3).textContent()
     expect(shown).toBe(HOSTILE)
@@ -162,6 +166,7 @@ describe('the HTML report in a browser', () => {
     // One script element of each kind: the output's `</script><script>` made none.
     await expect(page.locator('script').count()).resolves.toBe(3)
     expect(incidents).toEqual([])
+    expect(requests).toEqual([pathToFileURL(current.htmlPath).href])
     await page.close()
   })
 

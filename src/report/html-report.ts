@@ -39,6 +39,8 @@ export const CONTENT_SECURITY_POLICY = [
   "img-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
+  // No string may become markup (innerHTML and its kin throw), should a later change of the script try.
+  "require-trusted-types-for 'script'",
 ].join('; ')
 
 /** The page in pieces: `resultsJson` is the results file's text, in chunks, embedded as it is read. */
