@@ -35,7 +35,15 @@ beforeAll(async () => {
   current = await writeRun(
     dir,
     'current',
-    [{ text: 'Lyon' }, { text: 'Paris' }, { text: HOSTILE }, { text: null }, { text: 'Paris' }],
+    [
+      { text: 'Lyon' },
+      { text: 'Paris' },
+      { text: HOSTILE },
+      { text: null },
+      { text: 'Paris' },
+      // Flaky: one of its two samples fails.
+      [{ text: 'Paris' }, { text: 'Lyon' }],
+    ],
     baseline,
   )
   // 10,000 tests, one in ten failing.
@@ -84,13 +92,21 @@ describe('the HTML report in a browser', () => {
     const { page, incidents } = await open(current)
     await expect(page.locator('h1 .badge').textContent()).resolves.toBe('failed')
     const stats = await page.locator('.stat').allTextContents()
-    expect(stats).toContain('Tests52 passed, 2 failed, 1 errored')
-    // Four replies of 10 input and 5 output tokens of claude-haiku-4-5, at $1 and $5 per million (standard).
-    expect(stats).toContain('Cost at batch prices$0.00007$0.00014 at standard prices')
-    expect(stats).toContain('Saved by batching$0.00007')
+    expect(stats).toContain('Tests62 passed, 3 failed, 1 errored (7 samples)')
+    // Six replies of 10 input and 5 output tokens of claude-haiku-4-5, at $1 and $5 per million (standard).
+    expect(stats).toContain('Cost at batch prices$0.000105$0.00021 at standard prices')
+    expect(stats).toContain('Saved by batching$0.000105')
     expect(stats).toContain('Batch duration1h 2m 3s')
     await expect(page.locator('.chart svg rect').count()).resolves.toBe(2)
-    await expect(ids(page)).resolves.toEqual(['test-0', 'test-1', 'test-2', 'test-3', 'test-4'])
+    await expect(ids(page)).resolves.toEqual([
+      'test-0',
+      'test-1',
+      'test-2',
+      'test-3',
+      'test-4',
+      'test-5',
+      'test-5',
+    ])
     expect(incidents).toEqual([])
     await page.close()
   })
@@ -98,7 +114,10 @@ describe('the HTML report in a browser', () => {
   it('filters by status, searches and sorts', async () => {
     const { page } = await open(current)
     await page.getByRole('button', { name: /^Failed/ }).click()
-    await expect(ids(page)).resolves.toEqual(['test-0', 'test-2'])
+    await expect(ids(page)).resolves.toEqual(['test-0', 'test-2', 'test-5', 'test-5'])
+    await page.getByRole('button', { name: /^Flaky/ }).click()
+    await expect(ids(page)).resolves.toEqual(['test-5', 'test-5'])
+    await expect(rows(page).locator('span:nth-child(4)').allTextContents()).resolves.toEqual(['1/2', '2/2'])
     await page.getByRole('button', { name: /^Errored/ }).click()
     await expect(ids(page)).resolves.toEqual(['test-3'])
     await page.getByRole('button', { name: /^Changed vs baseline/ }).click()
@@ -106,14 +125,15 @@ describe('the HTML report in a browser', () => {
     await page.getByRole('button', { name: /^All/ }).click()
     // By a var's value: the odd tests' city.
     await page.getByRole('searchbox').fill('lyon')
-    await expect(ids(page)).resolves.toEqual(['test-1', 'test-3'])
+    await expect(ids(page)).resolves.toEqual(['test-1', 'test-3', 'test-5', 'test-5'])
     await page.getByRole('searchbox').fill('capital number 4')
     await expect(ids(page)).resolves.toEqual(['test-4'])
     await page.getByRole('searchbox').fill('')
     await page.locator('.row.head [data-sort="status"]').click()
-    await expect(verdicts(page)).resolves.toEqual(['errored', 'failed', 'failed', 'passed', 'passed'])
+    const byVerdict = ['errored', 'failed', 'failed', 'failed', 'failed', 'passed', 'passed']
+    await expect(verdicts(page)).resolves.toEqual(byVerdict)
     await page.locator('.row.head [data-sort="status"]').click()
-    await expect(verdicts(page)).resolves.toEqual(['passed', 'passed', 'failed', 'failed', 'errored'])
+    await expect(verdicts(page)).resolves.toEqual([...byVerdict].reverse())
     await page.close()
   })
 
