@@ -32,7 +32,9 @@ export const CLIENT_SCRIPT = String.raw`
     var value = Number(text);
     if (value === 0) return '$0';
     if (Math.abs(value) >= 1) return '$' + value.toFixed(2);
-    return '$' + Number(value.toPrecision(4)).toString();
+    // Four significant digits, never in exponent form (1e-7).
+    var digits = Math.min(15, 3 - Math.floor(Math.log10(Math.abs(value))));
+    return '$' + value.toFixed(digits).replace(/\.?0+$/, '');
   }
   function percent(rate) {
     return (Math.floor(rate * 1000 + 1e-9) / 10).toString() + '%';
