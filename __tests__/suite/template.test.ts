@@ -178,9 +178,8 @@ describe('templates keep what promptfoo suites use', () => {
   it('refuses a filter nunjucks does not have when checked, before any test renders it, naming it', () => {
     const unknown = 'Hi\n{{ name | shout }}'
     expect(() => checkTemplate(unknown)).toThrow(
-      "the template uses the filter 'shout' (template line 2), which nunjucks does not have; custom filters " +
-        "(promptfoo's nunjucksFilters) are JavaScript, which this action does not run in templates: compute the " +
-        'value in the var itself',
+      "the template uses the filter 'shout' (template line 2), which nunjucks does not have: use one of nunjucks' " +
+        "filters or load; a suite's own filters (nunjucksFilters) apply in its prompts only",
     )
     expect(refusalOf('{% filter uper %}x{% endfilter %}')).toContain(
       "the filter 'uper' (template line 1), which nunjucks does not have (did you mean 'upper'?)",

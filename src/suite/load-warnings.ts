@@ -29,8 +29,6 @@ export class LoadWarnings {
   private readonly ungradable = new Map<string, string>()
   /** Test cases whose prompt reads `_conversation`, which only earlier outputs can fill; the first prompt. */
   private conversation: (Tally & { at: Location }) | undefined
-  /** promptfoo's `nunjucksFilters` (custom filters in JavaScript files), by name: where each is declared. */
-  private readonly customFilters = new Map<string, string>()
 
   constructor(private readonly log: ProblemLog) {}
 
@@ -73,13 +71,6 @@ export class LoadWarnings {
   conversationSkipped(location: Location): void {
     const at = this.conversation?.at ?? location
     this.conversation = { ...count(this.conversation, this.where(at)), at }
-  }
-
-  /** promptfoo's `nunjucksFilters` at `location`, which are not loaded: templates cannot use them. */
-  customFiltersIgnored(names: string[], location: Location): void {
-    for (const name of names) {
-      if (!this.customFilters.has(name)) this.customFilters.set(name, this.where(location, name))
-    }
   }
 
   /** Any other warning of the load, given once however often it is said (say, once per test). */
@@ -146,12 +137,6 @@ export class LoadWarnings {
     if (this.conversation) {
       messages.push(
         `Skipped: ${tests(this.conversation)} whose prompt reads _conversation: ${CONVERSATION_SKIPPED}.`,
-      )
-    }
-    if (this.customFilters.size > 0) {
-      messages.push(
-        `nunjucksFilters not loaded: ${examples(this.customFilters)}: custom filters are JavaScript, which this ` +
-          'action does not run in templates; a template that uses one is an error at its file:line.',
       )
     }
     return messages.concat([...this.others])

@@ -7,6 +7,7 @@
 import { CaseAssertions } from './case-assertions.js'
 import { assignIds, CaseIds, type PendingCase } from './case-ids.js'
 import { CaseParams } from './case-params.js'
+import { suiteFilters } from './custom-filters.js'
 import { Documents, type Config } from './documents.js'
 import { TestExpander } from './expansion.js'
 import type { LoadOptions } from './load-options.js'
@@ -17,6 +18,7 @@ import { PromptTemplates } from './prompt-templates.js'
 import { scenarioTests } from './scenarios.js'
 import { References } from './references.js'
 import { suiteSchemaProblems } from './schema.js'
+import { DEFAULT_ENGINE } from './template.js'
 import {
   csvRows,
   formatOf,
@@ -57,12 +59,15 @@ class SuiteLoader {
   private readonly ids: CaseIds
   private readonly documents: Documents
   private readonly expander: TestExpander
+  private readonly refs: References
+  private readonly prompts: PromptTemplates
   readonly warnings: LoadWarnings
 
   constructor(private readonly options: LoadOptions) {
     const log = (this.log = new ProblemLog(options.workspace))
     const warnings = (this.warnings = new LoadWarnings(log))
-    const refs = new References(log, options.io)
+    const refs = (this.refs = new References(log, options.io))
+    const prompts = (this.prompts = new PromptTemplates(log, refs, warnings))
     this.ids = new CaseIds(log)
     this.documents = new Documents(log, refs, options.io, warnings)
     this.expander = new TestExpander(
@@ -70,7 +75,7 @@ class SuiteLoader {
         log,
         refs,
         params: new CaseParams(log, refs, { override: options.providerOverride, model: options.model }),
-        prompts: new PromptTemplates(log, refs, warnings),
+        prompts,
         assertions: new CaseAssertions(log, options.assertions, options.io, warnings, {
           override: options.providerOverride,
           model: options.model,
@@ -90,6 +95,7 @@ class SuiteLoader {
   /** The cases of one suite file: a YAML or JSON suite, or a JSONL or CSV file of tests. */
   async casesOfFile(file: string): Promise<PendingCase[]> {
     const { io } = this.options
+    this.prompts.useEngine(DEFAULT_ENGINE)
     if (formatOf(file) === 'jsonl') {
       // Never held whole: a file of 100,000 tests is tens of megabytes.
       const read = this.documents.readFile(file, (absolute) => io.readLines(absolute))
@@ -128,8 +134,9 @@ class SuiteLoader {
     this.documents.ignoredSettingsOfSuite(value, source)
     const config = value as Config
     if (config.nunjucksFilters) {
-      const filters = Object.keys(config.nunjucksFilters as Config)
-      this.warnings.customFiltersIgnored(filters, at(root, 'nunjucksFilters'))
+      const filters = config.nunjucksFilters as Record<string, string>
+      const engine = await suiteFilters(filters, at(root, 'nunjucksFilters'), io, this.refs, this.log)
+      if (engine) this.prompts.useEngine(engine)
     }
     const defaults = await this.expander.suiteDefaults(config, root)
     // A suite of scenarios alone has no `tests:`, which is no problem then.

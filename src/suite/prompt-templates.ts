@@ -20,7 +20,7 @@ import { isGlob, type References } from './references.js'
 import type { RequestParams } from './request-params.js'
 import { parseSource, type SourceProblem } from './source.js'
 import type { LoadWarnings } from './load-warnings.js'
-import { readsVariable, renderTemplate } from './template.js'
+import { DEFAULT_ENGINE, readsVariable, type TemplateEngine } from './template.js'
 
 /**
  * A prompt: a template rendered whole, then read as turns (a JSON chat list, else one user turn), or chat
@@ -79,12 +79,19 @@ const CHAT_FILE_FIX =
 export class PromptTemplates {
   /** Rendering problems reported, by prompt and message: each is told once, for the first test it fails for. */
   private readonly renderingReported = new Set<string>()
+  /** The engine of the suite being read: its `nunjucksFilters` apply to its prompts, as in promptfoo. */
+  private engine = DEFAULT_ENGINE
 
   constructor(
     private readonly log: ProblemLog,
     private readonly refs: References,
     private readonly warnings: LoadWarnings,
   ) {}
+
+  /** Renders the prompts of the suite read next with `engine` (the default one, or its nunjucksFilters'). */
+  useEngine(engine: TemplateEngine): void {
+    this.engine = engine
+  }
 
   /** The suite's `prompts:`. */
   async prompts(value: unknown, location: Location): Promise<PromptTemplate[]> {
@@ -283,7 +290,7 @@ export class PromptTemplates {
     test: Location,
   ): string | undefined {
     try {
-      return renderTemplate(template, vars)
+      return this.engine.render(template, vars)
     } catch (error) {
       const inTest = location.source === test.source && test.path.every((key, i) => location.path[i] === key)
       const where = { file: location.source.file, line: this.log.lineOf(location), inTest }

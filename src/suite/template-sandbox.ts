@@ -198,9 +198,8 @@ function filterRefusal(node: TemplateNode, filters: readonly string[]): string |
   // `x | constructor` is refused as the name it is; a filter's name is a Symbol, checked on its own.
   if (nameRefusal(name, node)) return undefined
   return (
-    `the template uses the filter '${name}' ${at(node)}, which nunjucks does not have${didYouMean(name, filters)}; ` +
-    "custom filters (promptfoo's nunjucksFilters) are JavaScript, which this action does not run in templates: " +
-    'compute the value in the var itself'
+    `the template uses the filter '${name}' ${at(node)}, which nunjucks does not have${didYouMean(name, filters)}: ` +
+    "use one of nunjucks' filters or load; a suite's own filters (nunjucksFilters) apply in its prompts only"
   )
 }
 
