@@ -59,6 +59,14 @@ export interface EvalCase {
    * the outputs that select-best and max-score grade against one another (grading/output-groups.ts).
    */
   outputGroup?: number
+  /** Its suite's `derivedMetrics`, one list shared by the suite's cases (report/derived-metrics.ts). */
+  derivedMetrics?: readonly DerivedMetric[]
+}
+
+/** promptfoo's derived metric: a formula (checked when the suite loads) over the sums of the named metrics. */
+export interface DerivedMetric {
+  name: string
+  formula: string
 }
 
 /** One request of the Message Batch. */

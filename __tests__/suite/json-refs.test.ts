@@ -1,6 +1,6 @@
 /** promptfoo's `$ref`s within a suite file, and its `assertionTemplates`. */
 import { dereference } from '../../src/suite/json-refs.js'
-import { load, loadRun, problemsOf, write } from './suite-workspace.js'
+import { load, problemsOf, write } from './suite-workspace.js'
 
 describe('$ref and assertionTemplates', () => {
   it('replace each reference with the value it points to, keys beside $ref over its own', async () => {
@@ -108,16 +108,5 @@ describe('$ref and assertionTemplates', () => {
       a: 1,
       b: { '/c~': 1 },
     })
-  })
-
-  it('derivedMetrics loads, ignored with one warning', async () => {
-    const { cases, warnings } = await loadRun(
-      write({
-        'evals/suite.yml':
-          'model: m\nderivedMetrics:\n  - { name: f1, value: "2 * p * r / (p + r)" }\ntests: [{ prompt: a }]\n',
-      }),
-    )
-    expect(cases).toHaveLength(1)
-    expect(warnings).toEqual([expect.stringContaining('derivedMetrics (evals/suite.yml:2)')])
   })
 })

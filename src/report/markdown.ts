@@ -204,20 +204,34 @@ function problemBlock(outcome: TestOutcome, options: RenderOptions): string {
 /** Each metric by name; when they do not all fit in `room`, the lowest mean scores first, as many as fit. */
 function metricsSection(report: RunReport, options: RenderOptions, room: number): string {
   const { metrics } = report
-  if (metrics.length === 0) return ''
+  const derived = derivedMetricsTable(report)
+  if (metrics.length === 0) return derived && `### Metrics\n\n${derived}`
   const table = '| metric | tests | mean score |\n| --- | ---: | ---: |'
   const row = (metric: MetricSummary) =>
     `| ${inertCell(metric.name, 80)} | ${metric.tests} | ${percent(metric.meanScore)} |`
-  const whole = ['### Metrics', '', table, ...metrics.map(row)].join('\n')
+  const before = derived && `${derived}\n\n`
+  const whole = ['### Metrics', '', `${before}${table}`, ...metrics.map(row)].join('\n')
   if (options.surface.measure(whole) <= room) return whole
   const fit: Fit<MetricSummary> = {
-    head: `### Metrics (${metrics.length})\n\nLowest mean scores first.\n\n${table}`,
+    head: `### Metrics (${metrics.length})\n\n${before}Lowest mean scores first.\n\n${table}`,
     items: [...metrics].sort((a, b) => a.meanScore - b.meanScore || a.name.localeCompare(b.name)),
     render: row,
     separator: '\n',
     noun: 'metric',
   }
   return fitted(fit, room, options)
+}
+
+/** The suites' derived metrics, before the metrics they are computed from: a few, never more than 20 rows. */
+function derivedMetricsTable(report: RunReport): string {
+  const derived = report.derivedMetrics ?? []
+  if (derived.length === 0) return ''
+  const shown = derived.slice(0, 20).map(({ name, formula, value, reason }) => {
+    const figure = value === null ? `no value: ${reason ?? ''}` : String(Number(value.toPrecision(6)))
+    return `| ${inertCell(name, 80)} | ${inertCell(figure, 120)} | ${inertCell(formula, 120)} |`
+  })
+  const more = derived.length > shown.length ? [`| …and ${derived.length - shown.length} more | | |`] : []
+  return ['| derived metric | value | formula |', '| --- | ---: | --- |', ...shown, ...more].join('\n')
 }
 
 function footer(report: RunReport): string {

@@ -1,6 +1,7 @@
 /** The report model: the verdict, counts and costs of a graded run, from which every surface is rendered. */
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import { compareWithBaseline, type Baseline, type BaselineComparison } from './baseline.js'
+import { DerivedMetricSums, type DerivedMetricValue } from './derived-metrics.js'
 import type { GradedRun } from '../grading/run-grader.js'
 import type { JudgeCall } from '../grading/judging.js'
 import {
@@ -66,6 +67,8 @@ export interface RunReport {
   batchDurationMs: number | null
   costByModel: ModelCost[]
   metrics: MetricSummary[]
+  /** The suites' `derivedMetrics`, when they write any. */
+  derivedMetrics?: DerivedMetricValue[]
   /** The run's cost, or null when any test's cost is unknown (then `knownCost` is a lower bound). */
   totalCost: Cost | null
   knownCost: Cost
@@ -105,13 +108,16 @@ export function buildReport(
   const erroredSamples: TestOutcome[] = []
   const costs = new CostsByModel()
   const metrics = new MetricSums()
+  const derived = new DerivedMetricSums()
   for (const outcome of outcomes) {
     if (outcome.status !== 'passed' && verdictOf.get(outcome.evalCase) !== 'passed') {
       ;(outcome.status === 'failed' ? failedSamples : erroredSamples).push(outcome)
     }
     costs.add(outcome.evalCase.params.model, 'outputs', outcome)
     metrics.add(outcome.metrics)
+    derived.add(outcome)
   }
+  const derivedMetrics = derived.values()
   for (const call of unexpectedCalls) costs.add(call.model, 'outputs', call)
   for (const call of context.judgeCalls ?? []) costs.add(call.model, 'judge', call)
   let [passed, failed, errored] = [0, 0, 0]
@@ -179,6 +185,7 @@ export function buildReport(
     batchDurationMs: context.batchDurationMs,
     costByModel,
     metrics: metrics.summaries(),
+    ...(derivedMetrics.length > 0 && { derivedMetrics }),
     totalCost,
     knownCost,
     priceTableDate: PRICE_TABLE_DATE,

@@ -5,6 +5,7 @@
 import { judgeOptionsOf, type CaseAssertions, type JudgeOptions } from './case-assertions.js'
 import type { CaseIds, PendingCase } from './case-ids.js'
 import type { CaseParams, SuiteProviders, TestModel } from './case-params.js'
+import { derivedMetricsOf } from './derived-metrics.js'
 import type { Config, WrittenTest } from './documents.js'
 import type { LoadWarnings } from './load-warnings.js'
 import { at, type Location, type ProblemLog } from './problems.js'
@@ -18,7 +19,7 @@ import { lastUserText } from './prompts.js'
 import type { References, WrittenVars } from './references.js'
 import { samplingParams, type RequestParams } from './request-params.js'
 import { varCombinations, type VarCombination } from './var-combinations.js'
-import type { EvalCase } from '../model.js'
+import type { DerivedMetric, EvalCase } from '../model.js'
 
 /** A test's `max_tokens` when neither it nor its suite sets one (the Messages API requires one). */
 export const DEFAULT_MAX_TOKENS = 1024
@@ -47,6 +48,8 @@ export interface SuiteDefaults {
   judge: JudgeOptions
   /** defaultTest's `options.prefix` and `options.suffix`. */
   affix: PromptAffix | undefined
+  /** The suite's `derivedMetrics`, one list for all its cases. */
+  derivedMetrics: DerivedMetric[] | undefined
 }
 
 /** What a test's cases share, whatever the combination of its vars: made once per test. */
@@ -133,6 +136,7 @@ export class TestExpander {
       transform: await assertions.transform(options?.transform, at(defaultAt, 'options', 'transform')),
       judge: judgeOptionsOf(defaultTest.options),
       affix: promptAffix(options, at(defaultAt, 'options'), undefined),
+      derivedMetrics: derivedMetricsOf(config.derivedMetrics, at(root, 'derivedMetrics'), this.read.log),
     }
   }
 
@@ -285,6 +289,7 @@ export class TestExpander {
           threshold: crossing.threshold,
           transform: crossing.transform,
           ...(typeof test.repeat === 'number' && { repeat: test.repeat }),
+          ...(defaults.derivedMetrics && { derivedMetrics: defaults.derivedMetrics }),
           outputGroup,
         }
         // The labels that tell this case from its siblings, joined with ', ' (empty ones left out).
