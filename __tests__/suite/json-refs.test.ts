@@ -40,7 +40,7 @@ describe('$ref and assertionTemplates', () => {
     ])
   })
 
-  it('leave tool definitions as written: their JSON Schemas keep their own $refs', async () => {
+  it("leave tools' JSON Schemas as written, with their own $refs, and follow one to the tools", async () => {
     const tools = [
       {
         name: 'lookup',
@@ -54,8 +54,8 @@ describe('$ref and assertionTemplates', () => {
     const [suite] = write({
       'evals/suite.json': JSON.stringify({
         model: 'm',
-        tools,
-        assertionTemplates: { calls: { type: 'is-valid-tool-call' } },
+        tools: { $ref: '#/assertionTemplates/tools' },
+        assertionTemplates: { calls: { type: 'is-valid-tool-call' }, tools },
         tests: [{ prompt: 'a', assert: [{ $ref: '#/assertionTemplates/calls' }] }],
       }),
     })

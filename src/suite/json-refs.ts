@@ -1,8 +1,9 @@
 /**
  * promptfoo's JSON references in a suite file: a mapping `{$ref: '#/assertionTemplates/isJson'}` stands for
  * the value the JSON pointer names in the same file, keys written beside `$ref` over that value's, as
- * promptfoo's ref parser reads them. Tool definitions are left as written, as promptfoo leaves them: their JSON
- * Schemas keep their own `$ref`s. Only references within the file are followed.
+ * promptfoo's ref parser reads them. The JSON Schemas of tools (`input_schema`, `parameters`) and of structured
+ * outputs (`schema`) are left as written, as promptfoo leaves tools' parameters: their `$ref`s are their own.
+ * Only references within the file are followed.
  */
 import { didYouMean } from '../common/did-you-mean.js'
 import type { ValuePath } from './source.js'
@@ -12,8 +13,8 @@ export interface RefProblem {
   message: string
 }
 
-/** Keys whose values are left as written: a tool's JSON Schema has `$ref`s of its own. */
-const LEFT_AS_WRITTEN = new Set(['tools', 'functions'])
+/** Keys whose values are JSON Schemas, left as written: their `$ref`s point into themselves. */
+const LEFT_AS_WRITTEN = new Set(['input_schema', 'parameters', 'schema'])
 
 type Mapping = Record<string, unknown>
 
