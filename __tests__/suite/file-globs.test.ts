@@ -122,3 +122,38 @@ describe('vars from files', () => {
     expect(problems.slice(3).every((p) => p.startsWith('evals/bad.json:3: JSON syntax: '))).toBe(true)
   })
 })
+
+describe('defaultTest from a file', () => {
+  it('is read as an inline defaultTest is, its vars files and problems relative to it', async () => {
+    const [suite] = write({
+      'evals/suite.yml':
+        'model: m\nprompts: ["{{ city }} {{ note }}"]\ndefaultTest: file://shared/default.yaml\ntests: [{ vars: { city: Rome } }]\n',
+      'evals/shared/default.yaml':
+        'vars: file://notes.yaml\nassert:\n  - { type: icontains, value: "{{ city }}" }\nthreshold: 0.5\n',
+      'evals/shared/notes.yaml': 'note: capital\n',
+    })
+    const [evalCase] = await load([suite])
+    expect([evalCase.prompt, evalCase.threshold, evalCase.assertions.map((a) => a.value)]).toEqual([
+      'Rome capital',
+      0.5,
+      ['Rome'],
+    ])
+  })
+
+  it('is reported where it is wrong: missing, not a mapping, or a key the schema does not know', async () => {
+    const problems = await problemsOf(
+      write({
+        'evals/a.yml': 'model: m\ndefaultTest: file://none.yaml\ntests: [{ prompt: hi }]\n',
+        'evals/b.yml': 'model: m\ndefaultTest: file://list.yaml\ntests: [{ prompt: hi }]\n',
+        'evals/c.yml': 'model: m\ndefaultTest: file://typo.json\ntests: [{ prompt: hi }]\n',
+        'evals/list.yaml': '- a\n',
+        'evals/typo.json': '{\n  "vars": {"a": 1},\n  "asert": []\n}\n',
+      }).filter((file) => file.endsWith('.yml')),
+    )
+    expect(problems).toEqual([
+      'evals/a.yml:2: file://none.yaml does not exist (looked for evals/none.yaml); paths are relative to the file that names them',
+      'evals/list.yaml:1: a defaultTest file holds a mapping of what every test shares, like {vars: {...}, assert: [...]}',
+      expect.stringMatching(/^evals\/typo.json:3: unknown key 'asert' in defaultTest.*did you mean 'assert'/),
+    ])
+  })
+})

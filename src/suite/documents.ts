@@ -7,9 +7,9 @@ import { FileRefusedError, isFileRef } from './file-refs.js'
 import { ignoredSettingsOfSuite, ignoredSettingsOfTest } from './ignored-settings.js'
 import type { SuiteIO } from './load-options.js'
 import type { LoadWarnings } from './load-warnings.js'
-import type { References } from './references.js'
+import type { References, WrittenMapping } from './references.js'
 import { at, sourceOf, type Location, type ProblemLog, type Source } from './problems.js'
-import { testSchemaProblems, type SchemaProblem } from './schema.js'
+import { suiteSchemaProblems, testSchemaProblems, type SchemaProblem } from './schema.js'
 import { formatOf, parseSource, type SourceFormat } from './source.js'
 
 /** A mapping as a suite writes it. */
@@ -80,6 +80,30 @@ export class Documents {
   /** Notes the promptfoo settings a suite file's value writes that change nothing, for the run's warning. */
   ignoredSettingsOfSuite(value: unknown, source: Source): void {
     ignoredSettingsOfSuite(value, (path, key) => this.warnings.ignoredSetting(key, { source, path }))
+  }
+
+  /**
+   * promptfoo's `defaultTest: file://…` written at `location`: the file's mapping, checked against the schema as
+   * an inline defaultTest is; undefined (reported) when it cannot be read or has a value of the wrong shape.
+   */
+  defaultTestFile(ref: string, location: Location): WrittenMapping | undefined {
+    const read = this.refs.mappingFile(
+      ref,
+      location,
+      'a defaultTest file holds a mapping of what every test shares, like {vars: {...}, assert: [...]}',
+    )
+    if (!read) return undefined
+    const { source } = read.location
+    // Checked as the suite's defaultTest, each problem at its path in the file.
+    const inFile = <T extends { path: readonly (string | number)[] }>(problem: T) => ({
+      ...problem,
+      path: problem.path.slice(1),
+    })
+    const problems = this.schemaProblems(suiteSchemaProblems({ defaultTest: read.value }).map(inFile), source)
+    ignoredSettingsOfSuite({ defaultTest: read.value }, (path, key) =>
+      this.warnings.ignoredSetting(key, { source, path: path.slice(1) }),
+    )
+    return problems.some((problem) => problem.key === undefined) ? undefined : read
   }
 
   /** The suite's `tests`: inline tests and the tests of the files it references (a glob: every file it matches). */

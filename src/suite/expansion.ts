@@ -7,6 +7,7 @@ import type { CaseIds, PendingCase } from './case-ids.js'
 import type { CaseParams, SuiteProviders, TestModel } from './case-params.js'
 import { derivedMetricsOf } from './derived-metrics.js'
 import type { Config, WrittenTest } from './documents.js'
+import { isFileRef } from './file-refs.js'
 import type { LoadWarnings } from './load-warnings.js'
 import { at, type Location, type ProblemLog } from './problems.js'
 import {
@@ -16,7 +17,7 @@ import {
   type PromptTemplates,
 } from './prompt-templates.js'
 import { lastUserText } from './prompts.js'
-import type { References, WrittenVars } from './references.js'
+import type { References, WrittenMapping } from './references.js'
 import { samplingParams, type RequestParams } from './request-params.js'
 import { varCombinations, type VarCombination } from './var-combinations.js'
 import type { DerivedMetric, EvalCase } from '../model.js'
@@ -37,7 +38,7 @@ export interface SuiteDefaults {
   /** defaultTest's vars, read once for each way a test expands lists (`disableVarExpansion`), as needed. */
   varsFor(expand: boolean): Record<string, unknown>
   /** defaultTest's vars as written (inline, or its vars files), for the labels of combinations. */
-  writtenVars: WrittenVars[]
+  writtenVars: WrittenMapping[]
   /** Whether defaultTest lets lists in vars make one test per item. */
   expandVars: boolean
   /** defaultTest's assertions as written: compiled per test, with the test's vars in their templates. */
@@ -93,11 +94,19 @@ export class TestExpander {
     private readonly model: string | undefined,
   ) {}
 
-  /** A suite's top-level settings and defaultTest (`config` at `root`); a JSONL or CSV suite has none. */
-  async suiteDefaults(config: Config, root: Location): Promise<SuiteDefaults> {
+  /**
+   * A suite's top-level settings and defaultTest (`config` at `root`), or the defaultTest read from the file it
+   * names (`defaultTestFile`); a JSONL or CSV suite has none.
+   */
+  async suiteDefaults(
+    config: Config,
+    root: Location,
+    defaultTestFile?: WrittenMapping,
+  ): Promise<SuiteDefaults> {
     const { refs, params, prompts, assertions } = this.read
-    const defaultTest = (config.defaultTest ?? {}) as Config
-    const defaultAt = at(root, 'defaultTest')
+    const defaultTest =
+      defaultTestFile?.value ?? ((isFileRef(config.defaultTest) ? {} : (config.defaultTest ?? {})) as Config)
+    const defaultAt = defaultTestFile?.location ?? at(root, 'defaultTest')
     const options = defaultTest.options as Config | undefined
     const model = (config.model as string | undefined) ?? this.model
     const expandVars = options?.disableVarExpansion !== true
@@ -141,7 +150,7 @@ export class TestExpander {
   }
 
   /** Vars written in layers (inline, or vars files in order), each over those before it and over `base`. */
-  private readVars(layers: WrittenVars[], base: Record<string, unknown>, expand: boolean) {
+  private readVars(layers: WrittenMapping[], base: Record<string, unknown>, expand: boolean) {
     let vars = base
     for (const { value, location } of layers) vars = this.read.refs.vars(value, location, vars, expand)
     return vars

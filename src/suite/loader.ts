@@ -11,6 +11,7 @@ import { suiteFilters } from './custom-filters.js'
 import { Documents, type Config } from './documents.js'
 import { TestExpander } from './expansion.js'
 import type { LoadOptions } from './load-options.js'
+import { isFileRef } from './file-refs.js'
 import { dereference } from './json-refs.js'
 import { LoadWarnings } from './load-warnings.js'
 import { at, inReadingOrder, ProblemLog, sourceOf, SuiteError, type Location } from './problems.js'
@@ -138,7 +139,10 @@ class SuiteLoader {
       const engine = await suiteFilters(filters, at(root, 'nunjucksFilters'), io, this.refs, this.log)
       if (engine) this.prompts.useEngine(engine)
     }
-    const defaults = await this.expander.suiteDefaults(config, root)
+    const defaultTestFile = isFileRef(config.defaultTest)
+      ? this.documents.defaultTestFile(config.defaultTest, at(root, 'defaultTest'))
+      : undefined
+    const defaults = await this.expander.suiteDefaults(config, root, defaultTestFile)
     // A suite of scenarios alone has no `tests:`, which is no problem then.
     const written =
       config.tests === undefined && config.scenarios !== undefined

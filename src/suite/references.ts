@@ -10,15 +10,15 @@ import type { SuiteIO } from './load-options.js'
 import { at, sourceOf, type Location, type ProblemLog } from './problems.js'
 import { parseSource } from './source.js'
 
-/** A mapping of vars as written: inline, or in a vars file (`vars: file://vars/*.yaml`), where it is written. */
-export interface WrittenVars {
+/** A mapping as written, and where: inline vars, a vars file (`vars: file://vars/*.yaml`), a defaultTest file. */
+export interface WrittenMapping {
   value: Record<string, unknown>
   location: Location
 }
 
 export class References {
   /** Vars files parsed, by path: the tests of a suite may each name the same few. */
-  private readonly varsFileCache = new Map<string, WrittenVars | undefined>()
+  private readonly varsFileCache = new Map<string, WrittenMapping | undefined>()
 
   constructor(
     private readonly log: ProblemLog,
@@ -91,12 +91,12 @@ export class References {
    * or globs (one, or a list) of YAML or JSON mappings, merged in order. A file that cannot be read or is no
    * mapping is reported.
    */
-  async writtenVars(value: unknown, location: Location): Promise<WrittenVars[]> {
+  async writtenVars(value: unknown, location: Location): Promise<WrittenMapping[]> {
     if (!isFileRef(value) && !Array.isArray(value)) {
       return value === undefined ? [] : [{ value: value as Record<string, unknown>, location }]
     }
     const refs = Array.isArray(value) ? (value as string[]) : [value]
-    const written: WrittenVars[] = []
+    const written: WrittenMapping[] = []
     for (let i = 0; i < refs.length; i++) {
       const refAt = Array.isArray(value) ? at(location, i) : location
       for (const file of await this.files(refs[i], refAt)) {
@@ -107,27 +107,40 @@ export class References {
     return written
   }
 
-  private varsFile(ref: string, file: string, location: Location): WrittenVars | undefined {
+  private varsFile(ref: string, file: string, location: Location): WrittenMapping | undefined {
     if (this.varsFileCache.has(file)) return this.varsFileCache.get(file)
-    let vars: WrittenVars | undefined
     const display = isGlob(ref) ? `file://${path.relative(location.source.directory, file)}` : ref
-    const text = this.read(display, location, (absolute) => this.io.readText(absolute))
-    if (text !== undefined) {
-      const format = /\.json$/i.test(file) ? 'json' : 'yaml'
-      const { document, problems } = parseSource(text, format)
-      for (const problem of problems) this.log.reportAt(file, problem.line, problem.message)
-      const value = document?.value
-      if (document && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-        this.log.reportAt(file, 1, `a vars file holds a mapping of var names to values, like {city: Paris}`)
-      } else if (document) {
-        vars = {
-          value: value as Record<string, unknown>,
-          location: { source: sourceOf(file, format, document), path: [] },
-        }
-      }
-    }
+    const vars = this.mappingFile(
+      display,
+      location,
+      'a vars file holds a mapping of var names to values, like {city: Paris}',
+    )
     this.varsFileCache.set(file, vars)
     return vars
+  }
+
+  /**
+   * A YAML or JSON file of a mapping that a file:// reference written at `location` names (vars, a
+   * defaultTest), with the lines of its parts; undefined when it cannot be read, does not parse, or holds no
+   * mapping (reported, that last with `notMapping`).
+   */
+  mappingFile(ref: string, location: Location, notMapping: string): WrittenMapping | undefined {
+    const file = resolveFileRef(ref, location.source.file)
+    const text = this.read(ref, location, (absolute) => this.io.readText(absolute))
+    if (text === undefined) return undefined
+    const format = /\.json$/i.test(file) ? 'json' : 'yaml'
+    const { document, problems } = parseSource(text, format)
+    for (const problem of problems) this.log.reportAt(file, problem.line, problem.message)
+    if (!document) return undefined
+    const { value } = document
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.log.reportAt(file, 1, notMapping)
+      return undefined
+    }
+    return {
+      value: value as Record<string, unknown>,
+      location: { source: sourceOf(file, format, document), path: [] },
+    }
   }
 
   /** A referenced JSON or YAML file's value (a tools file), or undefined (reported). */
