@@ -1,5 +1,5 @@
 /**
- * Regenerates __tests__/fixtures/promptfoo-differential.json: some 2,000 cases of assertion + output, each
+ * Regenerates __tests__/fixtures/promptfoo-differential.json: over 2,000 cases of assertion + output, each
  * with the verdict, score and reason promptfoo itself gives, for __tests__/e2e/promptfoo-differential.test.ts
  * to hold the committed bundle to.
  *
@@ -75,6 +75,17 @@ const OUTPUTS: Record<string, string> = {
   spaced: '  one\ttwo\n\nthree  ',
   emoji: 'Café 🙂🙂',
   multiline: 'line one\nline two',
+  jsonPadded: '\n {"name": "Ada", "age": 36} \n',
+  jsonNumbers: 'Numbers: [1, 2, 3]',
+  jsonNested: 'text {"a": {"b": [1, {"c": 2}]}} end',
+  jsonBraces: 'Use {curly} braces and {"name": "Ada"}',
+  jsonPlaceholder: 'Dear {name}, your order {id} has shipped.',
+  jsonTwoFences: '```json\n{"name": 1}\n```\nand\n```json\n{"name": "Ada"}\n```',
+  htmlTwoRoots: '<p>Hello</p>\n<p>World</p>',
+  htmlCode: 'Wrap it in `<div>` tags.',
+  htmlTable: '<table><tr><td>1</td></tr></table>',
+  htmlOpenOnly: '<html>',
+  htmlAttrs: '<a href="https://x.test" target=_blank>link</a>',
   xmlAttrs: `<a x="1" y='2'><b/><b>two</b></a>`,
   xmlDupAttr: '<a x="1" x="2"><b/></a>',
   xmlEntity: '<a><b>&nbsp;</b></a>',
@@ -406,6 +417,43 @@ const TABLES: Table[] = [
     ],
     forms: [''],
   },
+  {
+    type: 'contains-json',
+    values: [undefined, SCHEMA_NAME, { type: 'array' }],
+    outputs: ['jsonPadded', 'jsonNumbers', 'jsonNested', 'jsonBraces', 'jsonPlaceholder', 'jsonTwoFences'],
+  },
+  {
+    type: 'is-json',
+    values: [undefined, SCHEMA_NAME],
+    outputs: ['jsonPadded', 'jsonNumbers', 'jsonNested'],
+  },
+  {
+    type: 'is-html',
+    values: NO_VALUE,
+    outputs: ['htmlTwoRoots', 'htmlCode', 'htmlTable', 'htmlOpenOnly', 'htmlAttrs', 'padded'],
+  },
+  {
+    type: 'contains-html',
+    values: NO_VALUE,
+    outputs: ['htmlTwoRoots', 'htmlCode', 'htmlTable', 'htmlOpenOnly', 'htmlAttrs'],
+  },
+  {
+    type: 'javascript',
+    values: [
+      'const n = output.length\nreturn n > 10',
+      'context.vars.city === "paris"',
+      'output.split(" ").length >= 3 ? 1 : 0.5',
+    ],
+    outputs: ['paris', 'empty'],
+    vars: { city: 'paris' },
+  },
+  {
+    type: 'starts-with',
+    values: ['Cafe\u0301', 'Café', '{{greeting}}'],
+    outputs: ['decomposed', 'unicode'],
+    vars: { greeting: 'Café' },
+  },
+  { type: 'regex', values: ['{{pattern}}'], outputs: ['paris', 'json'], vars: { pattern: '"age": \\d+' } },
   // Edges of the rows above, without their every combination.
   { type: 'levenshtein', values: ['Café 🙂'], outputs: ['emoji'], thresholds: [1] },
   { type: 'javascript', values: ['1 - 0.9'], outputs: ['paris'], thresholds: [0.1] },

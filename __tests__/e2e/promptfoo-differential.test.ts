@@ -51,7 +51,7 @@ const DOCUMENTED: { cases: RegExp; lead: string; scoreOnly?: true }[] = [
   },
   { cases: /^(not-)?javascript "1 - 0\.9" /, lead: 'Thresholds allow for floating-point rounding' },
   {
-    cases: /^(not-)?contains-json( .*)? on json(Loose|Quotes|Trailing)$/,
+    cases: /^(not-)?contains-json( .*)? on json(Loose|Quotes|Trailing|Placeholder|Numbers)$/,
     lead: '`contains-json` accepts only real JSON objects and arrays',
   },
   {
