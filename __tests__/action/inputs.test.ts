@@ -1,5 +1,5 @@
 /** readInputs: the provider-override input, as the runner passes it (INPUT_* environment variables). */
-import { readInputs } from '../../src/action/inputs.js'
+import { readInputs } from '../../src/action/runner-inputs.js'
 import { UserError } from '../../src/common/user-error.js'
 
 const saved = { ...process.env }

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { PROJECT_ROOT } from '../../test-servers/action-runner.js'
 
 /** The stages in pipeline order: a folder may import from itself and the folders before it. */
-const STAGE_ORDER = ['common', 'suite', 'batch', 'cost', 'grading', 'report', 'github', 'action']
+const STAGE_ORDER = ['common', 'suite', 'batch', 'cost', 'grading', 'report', 'github', 'pipeline', 'action']
 /** The modules of src/ itself, outside the order, and what each may import from src/ (model.ts: nothing). */
 const ROOT_MODULES: Record<string, readonly string[]> = { model: [], index: ['action'] }
 

@@ -11,7 +11,7 @@ import { assertionCompiler } from '../../src/grading/assertion-compiler.js'
 import { SuiteError } from '../../src/suite/loader.js'
 import { loadSuites } from '../fixtures/load-suites.js'
 import { allowedRoots, confinedSuiteIO, findSuiteFiles } from '../../src/suite/file-system.js'
-import { readInputs } from '../../src/action/inputs.js'
+import { readInputs } from '../../src/action/runner-inputs.js'
 import type { EvalCase } from '../../src/model.js'
 
 const SECRET = 'TOP SECRET OUTSIDE THE WORKSPACE'

@@ -5,19 +5,19 @@
 import type Anthropic from '@anthropic-ai/sdk'
 import { tokenCounter } from '../batch/client.js'
 import type { CachePlan } from '../batch/prompt-cache.js'
-import { estimateCost, estimateSummary } from '../cost/estimate.js'
+import { estimateSummary } from '../cost/estimate.js'
 import { formatUsd, usdNumber, usdString } from '../cost/pricing.js'
-import { needsJudge } from '../grading/graders/index.js'
 import { setOutput, setStatus } from '../github/action-interface.js'
 import * as log from '../github/log.js'
 import { commentOnPullRequest, writeJobSummary } from '../github/publish.js'
 import type { ReportComment } from '../github/pr-comment.js'
 import { renderEstimate } from '../report/markdown.js'
-import type { ActionInputs } from './inputs.js'
+import { estimateRun } from '../pipeline/estimate-run.js'
+import type { Settings } from '../pipeline/settings.js'
 import type { BatchRequest, EvalCase } from '../model.js'
 
 export interface BudgetGateRun {
-  inputs: Pick<ActionInputs, 'dryRun' | 'maxCostUsd' | 'commentHeader'>
+  inputs: Pick<Settings, 'dryRun' | 'maxCostUsd' | 'commentHeader'>
   cases: EvalCase[]
   requests: BatchRequest[]
   plans: CachePlan[]
@@ -42,9 +42,10 @@ export async function withinBudget({
 }: BudgetGateRun): Promise<boolean> {
   // count_tokens costs time (its own rate limit): it is used where the figure decides something.
   const exact = inputs.dryRun || inputs.maxCostUsd !== undefined
-  const prefixes = new Map(plans.map((plan) => [plan.model, plan.prefixTokens]))
-  const estimate = await estimateCost(requests, exact ? tokenCounter(client) : undefined, prefixes)
-  const judgedTests = cases.filter((evalCase) => needsJudge(evalCase.assertions)).length
+  const { estimate, judgedTests } = await estimateRun(
+    { cases, requests, plans },
+    exact ? tokenCounter(client) : undefined,
+  )
   log.info(estimateSummary(estimate, judgedTests))
   setOutput(
     'estimated-cost-batch-usd',

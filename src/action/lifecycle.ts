@@ -10,7 +10,7 @@ import { formatDuration } from '../common/duration.js'
 import { UserError } from '../common/user-error.js'
 import { JudgeBook } from '../grading/judging.js'
 import type { RunGrader } from '../grading/run-grader.js'
-import type { ActionInputs } from './inputs.js'
+import type { Settings } from '../pipeline/settings.js'
 import type { BatchRequest } from '../model.js'
 
 /** How long a cancelled batch may take to end before the run reports without its results. */
@@ -18,7 +18,7 @@ const CANCEL_WAIT_MS = 10 * 60_000
 /** When the job is being cancelled, the runner kills the process seconds later. */
 const ABORT_CANCEL_WAIT_MS = 5_000
 
-export type LifecyclePolicy = Pick<ActionInputs, 'maxWaitMs' | 'onTimeout' | 'cancelOnAbort' | 'retryErrored'>
+export type LifecyclePolicy = Pick<Settings, 'maxWaitMs' | 'onTimeout' | 'cancelOnAbort' | 'retryErrored'>
 
 export interface LifecycleOptions {
   policy: LifecyclePolicy

@@ -2,12 +2,8 @@
  * Orchestrates one run: suite -> batches (submitted, resumed or collected) -> wait -> grade -> results file
  * -> reports and outputs; or, when the batches outlast the wait, a report of where they are.
  */
-import path from 'node:path'
 import { createAnthropicClient } from '../batch/client.js'
-import { applyPromptCache } from '../batch/prompt-cache.js'
-import { buildBatchRequests } from '../batch/requests.js'
 import { BatchRun } from '../batch/run.js'
-import { assertionCompiler } from '../grading/assertion-compiler.js'
 import { JudgeBook } from '../grading/judging.js'
 import { RunGrader } from '../grading/run-grader.js'
 import { setBatchIds, setStatus } from '../github/action-interface.js'
@@ -17,13 +13,12 @@ import { commentOnPullRequest, explainFailureInSummary, reportComment, runUrl } 
 import { renderError } from '../report/markdown.js'
 import { buildReport } from '../report/report.js'
 import { EntrySpool } from '../report/results-file.js'
-import { allowedRoots, confinedSuiteIO, findSuiteFiles } from '../suite/file-system.js'
-import { loadSuiteRun } from '../suite/loader.js'
-import { loadBaseline, usePriceOverrides } from './input-files.js'
+import { planRun } from '../pipeline/plan.js'
+import type { Settings } from '../pipeline/settings.js'
 import { withinBudget } from './budget-gate.js'
 import { describeFailure } from './failure.js'
-import { readInputs, type ActionInputs } from './inputs.js'
 import { Lifecycle, outputsSink } from './lifecycle.js'
+import { readInputs } from './runner-inputs.js'
 import { publishReport, reportPending } from './reports.js'
 import { runKeyFor, runStateStores } from './run-record.js'
 import type { BatchRequest } from '../model.js'
@@ -57,7 +52,7 @@ export async function run(): Promise<void> {
  * earlier run's report, or that the evals are running), keeping the batches this run submitted (never ids
  * given to collect, which may be wrong) for a re-run to resume, and `batch-ids` lists every batch created.
  */
-async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void> {
+async function evaluate(inputs: Settings, signal: AbortSignal): Promise<void> {
   const comment = await reportComment(inputs)
   const started: { run?: BatchRun } = {}
   try {
@@ -75,40 +70,12 @@ async function evaluate(inputs: ActionInputs, signal: AbortSignal): Promise<void
 
 /** The evaluation itself; `started.run` is set once the run's batches can exist. */
 async function evaluateRun(
-  inputs: ActionInputs,
+  inputs: Settings,
   signal: AbortSignal,
   comment: ReportComment | undefined,
   started: { run?: BatchRun },
 ): Promise<void> {
-  const { workspace } = inputs
-  // Suites, their file:// references, and the pricing and baseline files a pull request may have replaced
-  // with symlinks, are read only inside the workspace and the allowed-paths directories.
-  const io = confinedSuiteIO(allowedRoots(workspace, inputs.allowedPaths))
-  if (inputs.pricingFile) usePriceOverrides(path.resolve(workspace, inputs.pricingFile), io)
-  const files = await findSuiteFiles(inputs.suitePatterns, workspace)
-  const { cases, warnings } = await loadSuiteRun(files, {
-    workspace,
-    model: inputs.model,
-    providerOverride: inputs.providerOverride,
-    io,
-    assertions: assertionCompiler,
-  })
-  for (const warning of warnings) log.warning(warning)
-  const built = buildBatchRequests(cases, inputs.repeat)
-  const { sampleByCustomId } = built
-  const samples =
-    built.requests.length === cases.length ? '' : ` (${built.requests.length} requests with repeats)`
-  log.info(
-    `Loaded ${cases.length} tests${samples} from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`,
-  )
-  const baseline = inputs.baselineFile ? loadBaseline(workspace, inputs.baselineFile, io) : undefined
-  const { requests, plans } =
-    inputs.cache === 'auto' ? applyPromptCache(built.requests) : { requests: built.requests, plans: [] }
-  for (const plan of plans) {
-    log.info(
-      `Prompt caching: a 1-hour breakpoint after the ${plan.prefix} shared by ${plan.requests} ${plan.model} requests.`,
-    )
-  }
+  const { cases, warnings, requests, sampleByCustomId, plans, baseline } = await planRun(inputs, log)
 
   const client = createAnthropicClient(inputs)
   const collecting = inputs.batchIds.length > 0

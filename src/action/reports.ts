@@ -22,11 +22,11 @@ import { COMMENT_SURFACE, renderPending, renderReport, SUMMARY_SURFACE } from '.
 import type { RunReport } from '../report/report.js'
 import { writeResultsFile, type EntrySpool } from '../report/results-file.js'
 import { allowedRoots, confinedSuiteIO } from '../suite/file-system.js'
-import type { ActionInputs } from './inputs.js'
+import type { Settings } from '../pipeline/settings.js'
 import type { SampleOutcome } from '../model.js'
 
 type ReportInputs = Pick<
-  ActionInputs,
+  Settings,
   'resultsFile' | 'junitFile' | 'htmlReport' | 'baselineFile' | 'allowedPaths' | 'commentHeader' | 'workspace'
 >
 
@@ -118,7 +118,7 @@ export async function publishReport(
 export async function reportPending(
   waited: WaitOutcome,
   batchIds: string[],
-  inputs: Pick<ActionInputs, 'maxWaitMs' | 'suitePatterns' | 'repeat' | 'commentHeader'>,
+  inputs: Pick<Settings, 'maxWaitMs' | 'suitePatterns' | 'repeat' | 'commentHeader'>,
   comment: ReportComment | undefined,
   state: RunState,
 ): Promise<void> {

@@ -1,8 +1,10 @@
-import * as core from '@actions/core'
+/**
+ * The run's settings, one object from every input of action.yml, for both front doors: the action reads them
+ * from the runner's INPUT_* variables, the command line from its flags.
+ */
 import { UserError } from '../common/user-error.js'
-import { readInput as input, readInputOrOff } from '../github/action-interface.js'
+import type { InputName } from '../github/action-interface.js'
 import { parseDuration } from '../common/duration.js'
-import { addSecret } from '../common/redaction.js'
 import {
   parseBatchIds,
   parseBoolean,
@@ -11,7 +13,7 @@ import {
   parseLines,
   parseRate,
   parseUsd,
-} from './input-values.js'
+} from './settings-values.js'
 import { parseModelInput, parseProviderOverride, type ProviderOverride } from '../suite/providers.js'
 
 export const ON_TIMEOUT = ['fail', 'detach', 'cancel'] as const
@@ -22,7 +24,7 @@ export const FAIL_ON = ['threshold', 'regression', 'both'] as const
 export const MAX_REPEAT = 100
 export type OnTimeout = (typeof ON_TIMEOUT)[number]
 
-export interface ActionInputs {
+export interface Settings {
   suitePatterns: string[]
   apiKey: string
   baseURL: string | undefined
@@ -67,24 +69,32 @@ export interface ActionInputs {
   runId: string
 }
 
-/** Masks a secret in the log and registers it for redaction from everything the action writes or posts. */
-function secret(value: string): string {
-  if (value) {
-    core.setSecret(value)
-    addSecret(value)
-  }
-  return value
+/** Where the settings come from, and what is done with the secrets among them. */
+export interface SettingsSource {
+  /** An input's value, else its default, else ''. */
+  read: (name: InputName) => string
+  /** For an input whose empty value turns something off: '' when given empty, else as `read`. */
+  readOrOff: (name: InputName) => string
+  /** Called with each secret before anything can print it: registers it for redaction (and masks it). */
+  onSecret: (value: string) => void
+  /** False where nothing is sent to the API but token counts (validate, estimate). */
+  requireApiKey: boolean
 }
 
 /**
- * Reads and validates every input, and the run's environment. The API key, the GitHub token and the Actions runtime token (which the
- * cache client sends) are masked before anything can print them.
+ * Reads and validates every input, and the run's environment. The API key, the GitHub token and the Actions
+ * runtime token (which the cache client sends) go to `onSecret` before anything can print them.
  */
-export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
+export function readSettings(source: SettingsSource, env: NodeJS.ProcessEnv = process.env): Settings {
+  const { read: input } = source
+  const secret = (value: string) => {
+    if (value) source.onSecret(value)
+    return value
+  }
   const apiKey = secret(input('anthropic-api-key') || env.ANTHROPIC_API_KEY || '')
   const githubToken = secret(input('github-token'))
   secret(env.ACTIONS_RUNTIME_TOKEN ?? '')
-  if (!apiKey) {
+  if (!apiKey && source.requireApiKey) {
     throw new UserError(
       "No Anthropic API key. Set the 'anthropic-api-key' input to ${{ secrets.ANTHROPIC_API_KEY }} " +
         'or the ANTHROPIC_API_KEY environment variable.',
@@ -113,7 +123,7 @@ export function readInputs(env: NodeJS.ProcessEnv = process.env): ActionInputs {
     commentMode: parseChoice('comment-mode', input('comment-mode'), COMMENT_MODES),
     commentHeader: input('comment-header').trim(),
     junitFile: input('junit-file') || undefined,
-    htmlReport: readInputOrOff('html-report') || undefined,
+    htmlReport: source.readOrOff('html-report') || undefined,
     cache: parseChoice('cache', input('cache'), CACHE_MODES),
     dryRun: parseBoolean('dry-run', input('dry-run')),
     maxCostUsd: input('max-cost') ? parseUsd('max-cost', input('max-cost')) : undefined,

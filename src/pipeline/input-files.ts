@@ -6,13 +6,13 @@
 import path from 'node:path'
 import { UserError } from '../common/user-error.js'
 import { createPricer, loadPriceOverrides, setPricer } from '../cost/pricing.js'
-import * as log from '../github/log.js'
 import { readBaseline, type Baseline } from '../report/baseline.js'
 import { FileRefusedError } from '../suite/file-refs.js'
 import type { SuiteIO } from '../suite/loader.js'
+import type { RunLog } from './run-log.js'
 
 /** Prices from the `pricing` file, over the built-in table, for every cost this run computes. */
-export function usePriceOverrides(file: string, io: SuiteIO): void {
+export function usePriceOverrides(file: string, io: SuiteIO, log: RunLog): void {
   const text = readInputFile('pricing', file, file, io)
   if (text === undefined)
     throw new UserError(
@@ -25,7 +25,12 @@ export function usePriceOverrides(file: string, io: SuiteIO): void {
 }
 
 /** The `baseline` results file; a missing one is a warning (a first run has none), a malformed one an error. */
-export function loadBaseline(workspace: string, input: string, io: SuiteIO): Baseline | undefined {
+export function loadBaseline(
+  workspace: string,
+  input: string,
+  io: SuiteIO,
+  log: RunLog,
+): Baseline | undefined {
   const absolute = path.resolve(workspace, input)
   // Named as the workspace has it: the runner's absolute path means nothing to a reviewer.
   const file = path.relative(workspace, absolute)

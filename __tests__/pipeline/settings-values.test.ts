@@ -1,5 +1,5 @@
 import { parseDuration, formatDuration } from '../../src/common/duration.js'
-import { parseBatchIds, parseBoolean, parseLines, parseRate } from '../../src/action/input-values.js'
+import { parseBatchIds, parseBoolean, parseLines, parseRate } from '../../src/pipeline/settings-values.js'
 import { UserError } from '../../src/common/user-error.js'
 
 describe('parseDuration', () => {

@@ -1,0 +1,120 @@
+/** planRun: the settings to the run's plan, as both the action and the command line start a run. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { planRun, type PlanSettings } from '../../src/pipeline/plan.js'
+import { estimateRun } from '../../src/pipeline/estimate-run.js'
+import { SuiteError } from '../../src/suite/loader.js'
+
+let workspace: string
+let logged: { info: string[]; warning: string[] }
+const log = {
+  info: (text: string) => logged.info.push(text),
+  warning: (text: string) => logged.warning.push(text),
+}
+beforeEach(() => {
+  workspace = mkdtempSync(path.join(tmpdir(), 'plan-'))
+  logged = { info: [], warning: [] }
+})
+afterEach(() => rmSync(workspace, { recursive: true, force: true }))
+
+const settings = (more: Partial<PlanSettings> = {}): PlanSettings => ({
+  workspace,
+  allowedPaths: [],
+  pricingFile: undefined,
+  suitePatterns: ['suite.yml'],
+  model: undefined,
+  providerOverride: undefined,
+  repeat: 1,
+  baselineFile: undefined,
+  cache: 'auto',
+  ...more,
+})
+
+const longSystem = 'You answer questions about the refund policy. '.repeat(600)
+
+function writeSuite(text: string): void {
+  writeFileSync(path.join(workspace, 'suite.yml'), text)
+}
+
+describe('planRun', () => {
+  it('loads the suites, builds a request per sample, marks the shared prefix for caching, and says so', async () => {
+    writeSuite(
+      [
+        'model: claude-sonnet-4-5',
+        `system: ${JSON.stringify(longSystem)}`,
+        'tests:',
+        '  - prompt: Can I return shoes?',
+        '    assert: [{ type: contains, value: yes }]',
+        '  - prompt: How long do refunds take?',
+        '    repeat: 3',
+      ].join('\n'),
+    )
+    const plan = await planRun(settings(), log)
+    expect(plan.files).toEqual([path.join(workspace, 'suite.yml')])
+    expect(plan.cases).toHaveLength(2)
+    expect(plan.requests).toHaveLength(4)
+    expect(plan.sampleByCustomId.size).toBe(4)
+    expect(plan.plans).toEqual([expect.objectContaining({ model: 'claude-sonnet-4-5', requests: 4 })])
+    expect(JSON.stringify(plan.requests[0].params.system)).toContain('cache_control')
+    expect(plan.baseline).toBeUndefined()
+    expect(logged.info[0]).toBe('Loaded 2 tests (4 requests with repeats) from suite.yml.')
+    expect(logged.info[1]).toMatch(/^Prompt caching: a 1-hour breakpoint after the system shared by 4 /)
+  })
+
+  it("leaves the requests unmarked with cache off, and logs the load's warnings", async () => {
+    writeSuite(
+      [
+        'providers: [openai:gpt-4o]',
+        `prompts: [${JSON.stringify(longSystem + '{{q}}')}]`,
+        'tests: [{ vars: { q: hi } }]',
+      ].join('\n'),
+    )
+    const plan = await planRun(settings({ cache: 'off', model: 'claude-haiku-4-5' }), log)
+    expect(plan.plans).toEqual([])
+    expect(JSON.stringify(plan.requests)).not.toContain('cache_control')
+    expect(plan.warnings.length).toBeGreaterThan(0)
+    expect(logged.warning).toEqual(plan.warnings)
+  })
+
+  it('throws every problem of the suite at once, at its line', async () => {
+    writeSuite(['tests:', '  - prompt: hi', '    max_tokens: lots', '    colour: red'].join('\n'))
+    const error = await planRun(settings(), log).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(SuiteError)
+    expect((error as SuiteError).problems.map(({ file, line }) => `${file}:${line}`)).toEqual(
+      expect.arrayContaining(['suite.yml:3', 'suite.yml:4']),
+    )
+  })
+
+  it('warns of a baseline that is not there yet, as a first run has none', async () => {
+    writeSuite('model: claude-haiku-4-5\ntests: [{ prompt: hi }]\n')
+    const plan = await planRun(settings({ baselineFile: 'nightly.json' }), log)
+    expect(plan.baseline).toBeUndefined()
+    expect(logged.warning).toEqual([expect.stringMatching(/^No baseline results file at nightly\.json/)])
+  })
+})
+
+describe('estimateRun', () => {
+  it('counts with the counter given, and counts the tests a judge grades apart', async () => {
+    writeSuite(
+      [
+        'model: claude-haiku-4-5',
+        'max_tokens: 100',
+        'tests:',
+        '  - prompt: hi',
+        '    assert: [{ type: llm-rubric, value: is polite }]',
+        '  - prompt: bye',
+      ].join('\n'),
+    )
+    const plan = await planRun(settings(), log)
+    const { estimate, judgedTests } = await estimateRun(plan, async () => 1_000)
+    expect(estimate).toMatchObject({
+      requests: 2,
+      inputTokens: 2_000,
+      maxOutputTokens: 200,
+      method: 'count_tokens',
+    })
+    expect(judgedTests).toBe(1)
+    expect((await estimateRun(plan, undefined)).estimate.method).toBe('heuristic')
+  })
+})

@@ -1,0 +1,76 @@
+/**
+ * From the settings to the run's plan, before anything is sent: the suites found and loaded, their requests
+ * built and marked for prompt caching, and the price table and baseline the run will use. Both front doors
+ * start a run here.
+ */
+import path from 'node:path'
+import type { CachePlan } from '../batch/prompt-cache.js'
+import { applyPromptCache } from '../batch/prompt-cache.js'
+import { buildBatchRequests } from '../batch/requests.js'
+import { assertionCompiler } from '../grading/assertion-compiler.js'
+import type { Baseline } from '../report/baseline.js'
+import { allowedRoots, confinedSuiteIO, findSuiteFiles } from '../suite/file-system.js'
+import { loadSuiteRun } from '../suite/loader.js'
+import { loadBaseline, usePriceOverrides } from './input-files.js'
+import type { RunLog } from './run-log.js'
+import type { Settings } from './settings.js'
+import type { BatchRequest, EvalCase, Sample } from '../model.js'
+
+export type PlanSettings = Pick<
+  Settings,
+  | 'workspace'
+  | 'allowedPaths'
+  | 'pricingFile'
+  | 'suitePatterns'
+  | 'model'
+  | 'providerOverride'
+  | 'repeat'
+  | 'baselineFile'
+  | 'cache'
+>
+
+export interface RunPlan {
+  /** The suite files, absolute. */
+  files: string[]
+  cases: EvalCase[]
+  /** What the load changed of the suites as written, one warning each (already logged). */
+  warnings: string[]
+  /** One request per sample, with the cache breakpoints of `plans`. */
+  requests: BatchRequest[]
+  sampleByCustomId: Map<string, Sample>
+  plans: CachePlan[]
+  baseline: Baseline | undefined
+}
+
+/** Plans the run; throws a SuiteError with every problem of every suite file, or a UserError. */
+export async function planRun(settings: PlanSettings, log: RunLog): Promise<RunPlan> {
+  const { workspace } = settings
+  // Suites, their file:// references, and the pricing and baseline files a pull request may have replaced
+  // with symlinks, are read only inside the workspace and the allowed-paths directories.
+  const io = confinedSuiteIO(allowedRoots(workspace, settings.allowedPaths))
+  if (settings.pricingFile) usePriceOverrides(path.resolve(workspace, settings.pricingFile), io, log)
+  const files = await findSuiteFiles(settings.suitePatterns, workspace)
+  const { cases, warnings } = await loadSuiteRun(files, {
+    workspace,
+    model: settings.model,
+    providerOverride: settings.providerOverride,
+    io,
+    assertions: assertionCompiler,
+  })
+  for (const warning of warnings) log.warning(warning)
+  const built = buildBatchRequests(cases, settings.repeat)
+  const samples =
+    built.requests.length === cases.length ? '' : ` (${built.requests.length} requests with repeats)`
+  log.info(
+    `Loaded ${cases.length} tests${samples} from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`,
+  )
+  const baseline = settings.baselineFile ? loadBaseline(workspace, settings.baselineFile, io, log) : undefined
+  const { requests, plans } =
+    settings.cache === 'auto' ? applyPromptCache(built.requests) : { requests: built.requests, plans: [] }
+  for (const plan of plans) {
+    log.info(
+      `Prompt caching: a 1-hour breakpoint after the ${plan.prefix} shared by ${plan.requests} ${plan.model} requests.`,
+    )
+  }
+  return { files, cases, warnings, requests, sampleByCustomId: built.sampleByCustomId, plans, baseline }
+}
