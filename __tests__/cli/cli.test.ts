@@ -1,0 +1,211 @@
+/** runCli: the commands against the sources, in a temporary workspace, with their output and exit codes. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { COMMANDS, runCli } from '../../src/cli/cli.js'
+import { clearSecrets } from '../../src/common/redaction.js'
+import { INPUTS } from '../../src/github/action-interface.js'
+import { startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
+
+let workspace: string
+beforeEach(() => {
+  workspace = mkdtempSync(path.join(tmpdir(), 'cli-'))
+})
+afterEach(() => {
+  rmSync(workspace, { recursive: true, force: true })
+  clearSecrets()
+})
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(argv, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env,
+    cwd: workspace,
+  })
+  return { code, stdout, stderr }
+}
+
+const SUITE = [
+  'model: claude-haiku-4-5',
+  'max_tokens: 100',
+  'tests:',
+  '  - prompt: How many days do I have to return my router?',
+  '    assert: [{ type: contains, value: 30 days }]',
+  '  - prompt: Is the warranty two years?',
+  '    assert: [{ type: llm-rubric, value: says yes }]',
+].join('\n')
+
+function write(name: string, text: string): void {
+  writeFileSync(path.join(workspace, name), text)
+}
+
+describe('help', () => {
+  it('lists the commands, and says how to get help, with no command (exit 2) or --help (exit 0)', async () => {
+    const bare = await cli([])
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toMatch(/^claude-batch-evals: /)
+    expect(bare.stderr).toMatch(/^ {2}validate +Check suites/m)
+    expect(bare.stderr).toMatch(/^ {2}estimate +What a run would cost/m)
+    const help = await cli(['--help'])
+    expect(help).toMatchObject({ code: 0, stdout: bare.stderr })
+  })
+
+  it("shows each command's usage, examples, flags, and every other input as accepted but not used", async () => {
+    for (const command of COMMANDS) {
+      const { code, stdout } = await cli([command.name, '--help'])
+      expect(code).toBe(0)
+      expect(stdout).toContain(`Usage: claude-batch-evals ${command.name} SUITE...`)
+      expect(stdout).toContain(`Examples:\n  claude-batch-evals ${command.name} `)
+      const notUsed = stdout.slice(stdout.indexOf('Accepted but not used')).replace(/\s+/g, ' ')
+      for (const name of INPUTS) {
+        if (command.uses.includes(name)) expect(stdout).toMatch(new RegExp(`^ {2}--${name}\\b`, 'm'))
+        else expect(notUsed).toContain(`--${name}`)
+      }
+    }
+  })
+
+  it('answers an unknown command with the one meant, and no suite with the usage (exit 2)', async () => {
+    expect(await cli(['validat', 'a.yml'])).toMatchObject({
+      code: 2,
+      stderr:
+        "error: Unknown command 'validat' (did you mean 'validate'?).\nSee 'claude-batch-evals --help'.\n",
+    })
+    expect(await cli(['estimate'])).toMatchObject({
+      code: 2,
+      stderr:
+        'error: Give the suite files, directories or globs: claude-batch-evals estimate SUITE...\n' +
+        "See 'claude-batch-evals estimate --help'.\n",
+    })
+  })
+})
+
+describe('validate', () => {
+  it('prints the number of tests and requests of valid suites (exit 0)', async () => {
+    write('suite.yml', SUITE)
+    const { code, stdout, stderr } = await cli(['validate', 'suite.yml', '--repeat', '3'])
+    expect(stderr).toBe('')
+    expect(stdout).toBe(
+      'Loaded 2 tests (6 requests with repeats) from suite.yml.\nValid: 2 tests, 6 requests.\n',
+    )
+    expect(code).toBe(0)
+  })
+
+  it('prints every problem of every suite at its file:line (exit 2)', async () => {
+    write('a.yml', ['tests:', '  - prompt: hi', '    max_tokens: lots'].join('\n'))
+    write('b.yml', ['model: claude-haiku-4-5', 'tests:', '  - prompt: hi', '    colour: red'].join('\n'))
+    const { code, stdout, stderr } = await cli(['validate', 'a.yml', 'b.yml'])
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    const lines = stderr.trimEnd().split('\n')
+    expect(lines).toEqual([
+      expect.stringMatching(/^a\.yml:3: /),
+      expect.stringMatching(/^b\.yml:4: /),
+      '2 problems.',
+    ])
+  })
+
+  it('shows the warnings of a promptfoo suite it maps', async () => {
+    write(
+      'promptfooconfig.yaml',
+      ['providers: [openai:gpt-4o]', 'prompts: ["{{q}}"]', 'tests: [{ vars: { q: hi } }]'].join('\n'),
+    )
+    const { code, stdout, stderr } = await cli(['validate', '.', '--model', 'claude-haiku-4-5'])
+    expect(stderr).toMatch(/^warning: /)
+    expect(stdout).toContain('Valid: 1 test, 1 request.')
+    expect(code).toBe(0)
+  })
+
+  it('names a bad flag value as the input it is (exit 2)', async () => {
+    write('suite.yml', SUITE)
+    expect(await cli(['validate', 'suite.yml', '--cache', 'sometimes'])).toMatchObject({
+      code: 2,
+      stderr: "error: Input 'cache' is 'sometimes'; write one of: auto, off.\n",
+    })
+  })
+
+  it('shows what a suite says as text: no escape sequence reaches the terminal', async () => {
+    write('suite.yml', ['tests:', '  - prompt: hi', '    "\\e[2J\\e]0;owned\\a": 1'].join('\n'))
+    const { code, stderr } = await cli(['validate', 'suite.yml'])
+    expect(code).toBe(2)
+    expect(stderr).not.toContain('\x1b')
+    expect(stderr).not.toContain('\x07')
+    expect(stderr).toContain('\\x1b[2J\\x1b]0;owned\\x07')
+  })
+})
+
+describe('secrets', () => {
+  it('redacts the API key from anything a suite makes the command print', async () => {
+    write('suite.yml', ['tests:', '  - prompt: hi', '    sk-ant-cli-secret-key: 1'].join('\n'))
+    const { code, stderr } = await cli(['estimate', 'suite.yml'], {
+      ANTHROPIC_API_KEY: 'sk-ant-cli-secret-key',
+    })
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/^suite\.yml:3: .*'\*\*\*'/m)
+    expect(stderr).not.toContain('sk-ant-cli-secret-key')
+  })
+})
+
+describe('estimate', () => {
+  let emulator: BatchEmulator
+  beforeAll(async () => {
+    emulator = await startBatchEmulator()
+  })
+  afterAll(() => emulator.close())
+
+  it('estimates by the heuristic without a key, and says so and how to count exactly', async () => {
+    write('suite.yml', SUITE)
+    const { code, stdout, stderr } = await cli(['estimate', 'suite.yml'])
+    expect(stderr).toBe('')
+    expect(stdout).toContain('2 requests, ')
+    expect(stdout).toContain(', up to 200 output tokens.')
+    expect(stdout).toContain(
+      'Input tokens estimated at 4 characters a token: no API key (set ANTHROPIC_API_KEY',
+    )
+    expect(stdout).toMatch(
+      /^Estimated cost at batch prices: \$[\d.]+ to \$[\d.]+ \(heuristic\), not counting the judge's requests for 1 test/m,
+    )
+    expect(stdout).toMatch(/^At standard prices: \$[\d.]+ to \$[\d.]+\.$/m)
+    expect(stdout).toMatch(/Nothing was submitted or billed\.\n$/)
+    expect(code).toBe(0)
+  })
+
+  it('counts with count_tokens where the key and base URL point, and submits nothing', async () => {
+    write('suite.yml', SUITE)
+    const before = emulator.calls.length
+    const { code, stdout } = await cli(['estimate', 'suite.yml', '--anthropic-base-url', emulator.url], {
+      ANTHROPIC_API_KEY: 'sk-ant-cli-test-key',
+    })
+    const calls = emulator.calls.slice(before).map((call) => `${call.method} ${call.path}`)
+    expect(calls).toEqual(['POST /v1/messages/count_tokens', 'POST /v1/messages/count_tokens'])
+    expect(stdout).toContain("Input tokens counted with the API's free count_tokens.")
+    expect(stdout).toContain('(count_tokens)')
+    expect(code).toBe(0)
+  })
+
+  it('says count_tokens could not be reached, and where, when it falls back', async () => {
+    write('suite.yml', SUITE)
+    emulator.setCountTokensUnavailable(true)
+    try {
+      const { stdout } = await cli(['estimate', 'suite.yml'], {
+        ANTHROPIC_API_KEY: 'sk-ant-cli-test-key',
+        ANTHROPIC_BASE_URL: emulator.url,
+      })
+      expect(stdout).toContain(`count_tokens could not be reached at ${emulator.url}.`)
+    } finally {
+      emulator.setCountTokensUnavailable(false)
+    }
+  })
+
+  it('checks --max-cost against the worst case', async () => {
+    write('suite.yml', SUITE)
+    expect((await cli(['estimate', 'suite.yml', '--max-cost', '100'])).stdout).toContain(
+      'Budget (max-cost): $100; the worst case is within it.',
+    )
+    expect((await cli(['estimate', 'suite.yml', '--max-cost', '0.000001'])).stdout).toContain(
+      'Budget (max-cost): $0.000001; the worst case is over it: the action would submit nothing.',
+    )
+  })
+})

@@ -1,0 +1,67 @@
+/** The `--help` texts: the program's, and each command's with its flags, examples and the flags it ignores. */
+import { INPUTS } from '../github/action-interface.js'
+import { defaultOf } from './args.js'
+import type { Command } from './command.js'
+
+export const PROGRAM = 'claude-batch-evals'
+
+const EXIT_CODES = 'Exit codes: 0 ok; 1 the evals failed; 2 a usage, suite or settings error.'
+
+export function programHelp(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((command) => command.name.length)) + 2
+  return [
+    `${PROGRAM}: an LLM eval suite as one Anthropic Message Batch, from the terminal.`,
+    '',
+    `Usage: ${PROGRAM} <command> [SUITE...] [--flag VALUE ...]`,
+    '',
+    'Commands:',
+    ...commands.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
+    '',
+    ...wrapped(
+      `Every input of the action is a flag of the same name (--model, --repeat, ...). '${PROGRAM} <command> ` +
+        "--help' lists a command's flags, with examples.",
+    ),
+    EXIT_CODES,
+    '',
+  ].join('\n')
+}
+
+export function commandHelp(command: Command): string {
+  const flag = (name: string) => {
+    const fallback = defaultOf(name as (typeof INPUTS)[number])
+    return `  --${name}${fallback === undefined ? '' : ` (default: ${fallback || "''"})`}`
+  }
+  const unused = INPUTS.filter((name) => !command.uses.includes(name))
+  return [
+    `Usage: ${PROGRAM} ${command.name} ${command.usage}`,
+    '',
+    ...command.description.flatMap((paragraph) => [...wrapped(paragraph), '']),
+    'Examples:',
+    ...command.examples.map((example) => `  ${example}`),
+    '',
+    'Flags (each the action input of the same name, read the same way; see action.yml):',
+    ...command.uses.map(flag),
+    '  --help, -h',
+    '',
+    ...wrapped(`Accepted but not used by ${command.name}: ${unused.map((name) => `--${name}`).join(', ')}.`),
+    EXIT_CODES,
+    '',
+  ].join('\n')
+}
+
+const WIDTH = 80
+
+/** A paragraph as lines of at most WIDTH characters, broken between words. */
+function wrapped(paragraph: string): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of paragraph.split(' ')) {
+    if (line && line.length + 1 + word.length > WIDTH) {
+      lines.push(line)
+      line = word
+    } else {
+      line = line ? `${line} ${word}` : word
+    }
+  }
+  return [...lines, line]
+}
