@@ -9,6 +9,7 @@ export interface Assertion {
   value?: unknown
   threshold?: number
   weight?: number
+  transform?: string
   /** An assert-set's own assertions. */
   assert?: Assertion[]
 }
@@ -436,6 +437,11 @@ const TABLES: Table[] = [
     vars: { greeting: 'Café' },
   },
   { type: 'regex', values: ['{{pattern}}'], outputs: ['paris', 'json'], vars: { pattern: '"age": \\d+' } },
+  {
+    type: 'is-json',
+    values: ['{"type": "object", "required": ["name"]}', 'type: object\nrequired: [age]'],
+    outputs: ['json', 'jsonArray', 'paris'],
+  },
   // Edges of the rows above, without their every combination.
   { type: 'levenshtein', values: ['Café 🙂'], outputs: ['emoji'], thresholds: [1] },
   { type: 'javascript', values: ['1 - 0.9'], outputs: ['paris'], thresholds: [0.1] },
@@ -473,6 +479,14 @@ const TABLES: Table[] = [
 const has = (value: string, weight?: number): Assertion =>
   weight === undefined ? { type: 'contains', value } : { type: 'contains', value, weight }
 const SCORE_07: Assertion = { type: 'javascript', value: '0.7' }
+
+/** Assertions with a transform, each on each output: the transform's result is what is graded. */
+const TRANSFORMED: Assertion[] = [
+  { type: 'contains', value: 'PARIS', transform: 'output.toUpperCase()' },
+  { type: 'is-json', transform: 'output.trim()' },
+  { type: 'equals', value: '36', transform: 'String(JSON.parse(output).age)' },
+  { type: 'word-count', value: 2, transform: 'output.split(" ").slice(0, 2).join(" ")' },
+]
 
 /** Whole tests: what promptfoo makes of several assertions together, on each of the outputs. */
 const TEST_TABLES: {
@@ -568,6 +582,16 @@ export function differentialCases(): Omit<DifferentialCase, 'promptfoo'>[] {
           }
         }
       }
+    }
+  }
+  for (const assertion of TRANSFORMED) {
+    for (const name of ['paris', 'jsonPadded', 'json'] as const) {
+      cases.push({
+        id: `${assertion.type} with ${assertion.transform} on ${name}`,
+        assertion,
+        vars: {},
+        output: OUTPUTS[name],
+      })
     }
   }
   for (const table of TEST_TABLES) {
