@@ -1,9 +1,9 @@
 /**
  * The differential test against promptfoo itself: every case of __tests__/fixtures/promptfoo-differential.json
- * (an assertion, an output, and promptfoo's own verdict and score, recorded by
+ * (an assertion or a whole test, an output, and promptfoo's own verdict and score, recorded by
  * scripts/promptfoo-differential.ts) is one test of one suite, run by the committed bundle as the runner runs
  * it, with the emulator answering each test's prompt with the case's output. A case whose pass or score differs
- * from promptfoo's must be covered by a documented difference below, naming its heading in docs/graders.md's
+ * from promptfoo's must be covered by a documented difference below, naming its item in docs/graders.md's
  * "Differences from promptfoo"; the test lists every case that is not.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -23,7 +23,7 @@ interface Graded {
   assertions: { pass: boolean; score: number; reason: string }[]
 }
 
-/** Scores are compared to this many decimals' worth: the same formula in another order may round apart. */
+/** How far scores may differ: the same formula summed in another order may round apart. */
 const SCORE_TOLERANCE = 1e-6
 
 /**
