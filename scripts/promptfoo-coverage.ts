@@ -103,14 +103,20 @@ export const DOCUMENTED_DIFFERENCES: Readonly<Record<string, { note: string; sec
   icontains: { note: 'case folded in Unicode NFC', section: DIFFERENCES },
   'icontains-any': { note: 'case folded in Unicode NFC', section: DIFFERENCES },
   'icontains-all': { note: 'case folded in Unicode NFC', section: DIFFERENCES },
-  levenshtein: {
-    note: 'edits counted in code points; `threshold: 0` means an exact match',
+  levenshtein: { note: 'edits counted in code points', section: DIFFERENCES },
+  'contains-json': {
+    note: 'only real JSON counts, arrays too; near-JSON is not repaired',
     section: DIFFERENCES,
   },
-  'contains-json': { note: 'only real JSON counts; near-JSON is not repaired', section: DIFFERENCES },
-  javascript: { note: 'a returned number above 1 is reported as score 1', section: DIFFERENCES },
+  'contains-xml': { note: 'well-formed XML only, as is-xml', section: DIFFERENCES },
+  'is-refusal': { note: 'reads the first statement of substance', section: DIFFERENCES },
+  'finish-reason': { note: "also takes Anthropic's stop reasons", section: DIFFERENCES },
+  javascript: {
+    note: 'a returned number above 1 is reported as score 1; a result object needs only `pass`',
+    section: DIFFERENCES,
+  },
   meteor: {
-    note: 'no WordNet synonyms: exact and stem matches only',
+    note: 'no WordNet synonyms: exact and stem matches only; an empty output scores 0',
     section: 'counts-stop-reasons-refusals-markup-and-n-gram-scores',
   },
 }
