@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Ajv } from 'ajv'
 import { parse } from 'yaml'
 import { ASSERTION_TYPES } from '../../src/grading/graders/index.js'
+import { UNGRADABLE_TYPES } from '../../src/grading/graders/unsupported-types.js'
 import { SCHEMA_ASSERTION_TYPES, suiteSchemaProblems, testSchemaProblems } from '../../src/suite/schema.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -30,8 +31,10 @@ describe('the published suite schema', () => {
     expect(validate(readYaml('__tests__/fixtures/suites/malformed/bad-assertions.yaml'))).toBe(false)
   })
 
-  it('lists exactly the assertion types the graders know, and latency (refused with a reason)', () => {
-    expect([...SCHEMA_ASSERTION_TYPES].sort()).toEqual([...ASSERTION_TYPES, 'latency', 'not-latency'].sort())
+  it("lists exactly the assertion types the graders know, and promptfoo's that load as an errored grade", () => {
+    const ungradable = UNGRADABLE_TYPES.flatMap((type) => [type, `not-${type}`])
+    expect([...SCHEMA_ASSERTION_TYPES].sort()).toEqual([...ASSERTION_TYPES, ...ungradable].sort())
+    expect(SCHEMA_ASSERTION_TYPES).toEqual(expect.arrayContaining(['latency', 'similar', 'not-classifier']))
   })
 })
 
