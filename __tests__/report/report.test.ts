@@ -163,6 +163,21 @@ describe('report', () => {
     )
   })
 
+  it("repeats the suite load's warnings after the failing tests, and in the results file", async () => {
+    const graded = await gradeAll(onceEach([await evalCase('a')]), [
+      { custom_id: 'a', result: succeeded('Lyon') },
+    ])
+    const warning = 'Skipped: openai:gpt-4o (2 tests (e.g. evals/x.yml:4)), not an Anthropic provider.'
+    const report = buildReport(graded, { ...context, loadWarnings: [warning] })
+    const markdown = render(report)
+    expect(markdown).toContain(`**Warnings**\n\n- ${warning}`)
+    expect(markdown.indexOf('**Warnings**')).toBeGreaterThan(markdown.indexOf('Lyon'))
+    expect(resultsDocument(report, graded.outcomes, new Date(0)).load_warnings).toEqual([warning])
+    const quiet = buildReport(graded, context)
+    expect(render(quiet)).not.toContain('**Warnings**')
+    expect(resultsDocument(quiet, graded.outcomes, new Date(0)).load_warnings).toEqual([])
+  })
+
   it('says what the batch price is when a pricing file changes it from half', async () => {
     const previous = setPricer(
       createPricer(loadPriceOverrides('models: {}\nbatch_multiplier: 0.75\n', 'p.yml')),

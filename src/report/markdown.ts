@@ -8,7 +8,7 @@ import { formatDuration } from '../common/duration.js'
 import { inertBlock, inertCell, link } from './inert-text.js'
 import { baselineSection, costSection, repeatsSection } from './report-sections.js'
 import { percent, type MetricSummary, type RunReport } from './report.js'
-import { batchList, heading } from './status-markdown.js'
+import { batchList, heading, warningsSection } from './status-markdown.js'
 
 export { inertCell, percentEncoded } from './inert-text.js'
 export {
@@ -70,6 +70,7 @@ function fixedSections(report: RunReport, options: RenderOptions): string[] {
   const { measure, budget, listItems } = options.surface
   const sections = [
     verdict(report, options.title),
+    warningsSection(report.loadWarnings),
     baselineSection(report, listItems),
     repeatsSection(report, listItems),
     costSection(report),
@@ -84,14 +85,14 @@ function fixedSections(report: RunReport, options: RenderOptions): string[] {
 
 export function renderReport(report: RunReport, options: RenderOptions): string {
   const { measure, budget } = options.surface
-  const [heading, baseline, repeats, cost, end] = fixedSections(report, options)
+  const [heading, warnings, baseline, repeats, cost, end] = fixedSections(report, options)
   // The room the fixed sections leave goes to the two lists that can grow without bound, the failing tests
   // and the metrics: each may take half of it, and what one does not need goes to the other.
-  const room = budget - measure([heading, baseline, repeats, cost, end].join('\n\n')) - 1_000
+  const room = budget - measure([heading, warnings, baseline, repeats, cost, end].join('\n\n')) - 1_000
   const metricsNeed = measure(metricsSection(report, options, Infinity))
   const problems = problemsSection(report, options, room - Math.min(metricsNeed, Math.floor(room / 2)))
   const metrics = metricsSection(report, options, room - measure(problems) - 2)
-  return [heading, problems, baseline, repeats, metrics, cost, end]
+  return [heading, problems, warnings, baseline, repeats, metrics, cost, end]
     .filter((section) => section !== '')
     .join('\n\n')
     .concat('\n')

@@ -47,6 +47,8 @@ export interface RunReport {
   status: 'passed' | 'failed'
   /** Why the run failed, one sentence each; empty when it passed. */
   failureReasons: string[]
+  /** What loading the suites changed or skipped (providers mapped, tests skipped...), one line each. */
+  loadWarnings: string[]
   /** Tests, counted by verdict (over their samples). */
   total: number
   passed: number
@@ -92,6 +94,8 @@ export interface ReportContext {
   repeatMinPass?: number
   /** What fails the run: the pass rate (and errors), a regression against the baseline, or both. */
   failOn?: FailOn
+  /** The suite load's warnings, which the reports repeat after the run. */
+  loadWarnings?: string[]
   baseline?: Baseline
   /** The judge's requests for model-graded assertions. */
   judgeCalls?: JudgeCall[]
@@ -170,6 +174,7 @@ export function buildReport(
   return {
     status: failureReasons.length === 0 ? 'passed' : 'failed',
     failureReasons,
+    loadWarnings: context.loadWarnings ?? [],
     total,
     passed,
     failed,

@@ -137,6 +137,7 @@ function resultsHeader(report: RunReport, generatedAt: Date) {
     generated_at: generatedAt.toISOString(),
     status: report.status,
     failure_reasons: report.failureReasons,
+    load_warnings: report.loadWarnings,
     summary: {
       total: report.total,
       passed: report.passed,

@@ -136,9 +136,7 @@ export function renderEstimate(view: EstimateView, status: string): string {
         `(about ${n(plan.prefixTokens)} tokens) carries a 1-hour cache breakpoint.`,
     )
   }
-  if (view.warnings?.length) {
-    lines.push('', '**Warnings**', '', ...view.warnings.map((warning) => `- ${inertCell(warning, 2_000)}`))
-  }
+  if (view.warnings?.length) lines.push('', warningsSection(view.warnings))
   return lines.join('\n').concat('\n')
 }
 
@@ -160,4 +158,10 @@ function estimatedCost({ estimate, plans }: EstimateView): string {
     `${unknown} ${theOthers(estimate.pricedRequests)} ${range('batch')} at batch prices (standard prices: ` +
     `${range('standard')}), so the run costs at least ${formatUsd(estimate.low.batch)}. ${ends}`
   )
+}
+
+/** The suite load's warnings as a list under a heading, or nothing when there are none. */
+export function warningsSection(warnings: readonly string[]): string {
+  if (warnings.length === 0) return ''
+  return ['**Warnings**', '', ...warnings.map((warning) => `- ${inertCell(warning, 2_000)}`)].join('\n')
 }
