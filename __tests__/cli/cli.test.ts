@@ -67,6 +67,18 @@ describe('help', () => {
     }
   })
 
+  it("answers a mistyped flag with the one meant and the command's help (exit 2)", async () => {
+    expect(await cli(['estimate', 'a.yml', '--max-cots', '5'])).toMatchObject({
+      code: 2,
+      stderr:
+        "error: Unknown flag '--max-cots' (did you mean '--max-cost'?).\n" +
+        "See 'claude-batch-evals estimate --help'.\n",
+    })
+    expect((await cli(['--modle'])).stderr).toBe(
+      "error: Unknown flag '--modle' (did you mean '--model'?).\nSee 'claude-batch-evals --help'.\n",
+    )
+  })
+
   it('answers an unknown command with the one meant, and no suite with the usage (exit 2)', async () => {
     expect(await cli(['validat', 'a.yml'])).toMatchObject({
       code: 2,

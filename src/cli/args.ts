@@ -20,6 +20,8 @@ export interface ParsedArgs {
   /** The flags given, by input name; the last of a repeated flag wins. */
   flags: Map<InputName, string>
   help: boolean
+  /** The first flag that is unknown or lacks its value, as an error message: the command's help names it. */
+  mistake: string | undefined
 }
 
 const INPUT_NAMES: ReadonlySet<string> = new Set(INPUTS)
@@ -37,23 +39,22 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = []
   const flags = new Map<InputName, string>()
   let help = false
+  let mistake: string | undefined
   for (const token of tokens) {
     if (token.kind === 'positional') positionals.push(token.value)
     if (token.kind !== 'option') continue
     if (token.name === 'help') {
       help = true
     } else if (!INPUT_NAMES.has(token.name)) {
-      throw new UsageError(`Unknown flag '${token.rawName}'${didYouMean(token.rawName, FLAGS)}.`)
+      mistake ??= `Unknown flag '${token.rawName}'${didYouMean(token.rawName, FLAGS)}.`
     } else if (token.value === undefined) {
-      throw new UsageError(
-        `Flag '${token.rawName}' needs a value: ${token.rawName} VALUE or ${token.rawName}=VALUE.`,
-      )
+      mistake ??= `Flag '${token.rawName}' needs a value: ${token.rawName} VALUE or ${token.rawName}=VALUE.`
     } else {
       flags.set(token.name as InputName, token.value)
     }
   }
   const [command, ...suites] = positionals
-  return { command, suites, flags, help }
+  return { command, suites, flags, help, mistake }
 }
 
 /** The default a flag has when not given: action.yml's, or none. */

@@ -22,19 +22,17 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   let command: Command | undefined
   try {
     const args = parseCommandLine(argv)
-    if (args.command === undefined) {
-      context[args.help ? 'stdout' : 'stderr'].write(programHelp(COMMANDS))
-      return args.help ? 0 : 2
-    }
     command = COMMANDS.find((known) => known.name === args.command)
-    if (!command) {
+    if (args.command !== undefined && !command) {
       const names = COMMANDS.map((known) => known.name)
       throw new UsageError(`Unknown command '${args.command}'${didYouMean(args.command, names)}.`)
     }
-    if (args.help) {
-      context.stdout.write(commandHelp(command))
-      return 0
+    if (args.help || (!command && !args.mistake)) {
+      const help = command ? commandHelp(command) : programHelp(COMMANDS)
+      context[args.help ? 'stdout' : 'stderr'].write(help)
+      return args.help ? 0 : 2
     }
+    if (args.mistake || !command) throw new UsageError(args.mistake ?? `Give a command: ${PROGRAM} --help.`)
     if (args.suites.length === 0 && !args.flags.get('suite')) {
       throw new UsageError(`Give the suite files, directories or globs: ${PROGRAM} ${command.name} SUITE...`)
     }
