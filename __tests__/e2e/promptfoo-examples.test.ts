@@ -249,11 +249,9 @@ const TABLE: Record<string, Example> = {
         'named-metrics/promptfooconfig.yaml:39',
         /similar: .*not supported by this action: .*embeddings/,
       )
-      expect(run.summary).toMatch(/\| Consistency \| 4 \|[^\n]*\n\| Tone \| 8 \|/)
-      // The derived metric (Consistency * 2) is not computed: the run says so once.
-      expect(run.log).toMatch(
-        /::warning::ignored: derivedMetrics \(named-metrics\/promptfooconfig\.yaml:11\)/,
-      )
+      // derivedMetrics: Consistency sums to 1 (the pirate's JSON), so DoubleConsistency is 2.
+      expect(run.summary).toMatch(/\| DoubleConsistency \| 2 \| Consistency \\\* 2 \|/)
+      expect(run.summary).toMatch(/\| Consistency \| 4 \| 25% \|\n\| Tone \| 8 \|/)
     },
   },
   'simple-test': {
@@ -327,13 +325,15 @@ const TABLE: Record<string, Example> = {
     },
   },
   'nunjucks-custom-filters': {
-    gap: {
-      feature: 'nunjucksFilters: refused with the reason (the action runs no JavaScript in templates)',
-      owner: 'slice E (by design)',
-      stillThere: (run) =>
-        expectRefused(run, [
-          /nunjucks-custom-filters\/promptfooconfig\.yaml:3: the template uses the filter 'allcaps'[^\n]*for the test at nunjucks-custom-filters\/promptfooconfig\.yaml:9/,
+    expectRun(run) {
+      // The suite's allcaps filter (./allcaps.js) renders both prompts; the tests have no assertions.
+      expectGraded(run, { requests: 4, total: 4, passed: 4 })
+      expect(requestsOf(run).map(lastUserText)).toEqual(
+        expect.arrayContaining([
+          'Rephrase this in French: HELLO WORLD',
+          "Translate this to conversational French: I'M HUNGRY",
         ]),
+      )
     },
   },
   'multiple-turn-conversation': {
