@@ -26,6 +26,7 @@ export interface ParsedArgs {
 
 const INPUT_NAMES: ReadonlySet<string> = new Set(INPUTS)
 const FLAGS = [...INPUTS, 'help'].map((name) => `--${name}`)
+
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const options = Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' as const }]))
   // Not strict: an unknown flag is reported below with the flag it was probably meant to be.

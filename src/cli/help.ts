@@ -29,7 +29,8 @@ export function programHelp(commands: readonly Command[]): string {
 export function commandHelp(command: Command): string {
   const flag = (name: string) => {
     const fallback = defaultOf(name as (typeof INPUTS)[number])
-    return `  --${name}${fallback === undefined ? '' : ` (default: ${fallback || "''"})`}`
+    const given = name === 'suite' ? ' (or the SUITE arguments)' : ''
+    return `  --${name}${given}${fallback === undefined ? '' : ` (default: ${fallback || "''"})`}`
   }
   const unused = INPUTS.filter((name) => !command.uses.includes(name))
   return [
