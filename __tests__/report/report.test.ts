@@ -172,10 +172,10 @@ describe('report', () => {
     const markdown = render(report)
     expect(markdown).toContain(`**Warnings**\n\n- ${warning}`)
     expect(markdown.indexOf('**Warnings**')).toBeGreaterThan(markdown.indexOf('Lyon'))
-    expect(resultsDocument(report, graded.outcomes, new Date(0)).load_warnings).toEqual([warning])
+    expect(resultsDocument(report, whole(graded.outcomes), new Date(0)).load_warnings).toEqual([warning])
     const quiet = buildReport(graded, context)
     expect(render(quiet)).not.toContain('**Warnings**')
-    expect(resultsDocument(quiet, graded.outcomes, new Date(0)).load_warnings).toEqual([])
+    expect(resultsDocument(quiet, whole(graded.outcomes), new Date(0)).load_warnings).toEqual([])
   })
 
   it('says what the batch price is when a pricing file changes it from half', async () => {

@@ -569,6 +569,7 @@ describe('schema/results.schema.json', () => {
             'anthropic-base-url': emulator.url,
             'poll-interval': '100ms',
             'results-file': resultsFile,
+            'html-report': path.join(workspace, `report-${i}.html`),
             comment: 'false',
           },
         })

@@ -139,6 +139,7 @@ async function evaluateRun(
       failOn: inputs.failOn,
       baseline,
       judgeCalls: judge.calls(),
+      loadWarnings: warnings,
     })
     await publishReport(report, graded.outcomes, entries, inputs, comment, run.state())
   } finally {
