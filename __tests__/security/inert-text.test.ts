@@ -133,7 +133,7 @@ describe('the log', () => {
     expect(out).toContain('title=key ***::echoed ***')
   })
 
-  it('is the only way the action logs: no call of @actions/core logging, console or stdout elsewhere', () => {
+  it('is the only way the action logs: no call of @actions/core logging, console or stdout elsewhere (but the CLI entry, which hands stdout to its terminal)', () => {
     const sources = (dir: string): string[] =>
       readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
         entry.isDirectory()
@@ -145,7 +145,7 @@ describe('the log', () => {
     const files = sources(path.join(ROOT, 'src'))
     expect(files.length).toBeGreaterThan(20)
     const offenders = files
-      .filter((file) => path.basename(file) !== 'log.ts')
+      .filter((file) => !['src/github/log.ts', 'src/cli/index.ts'].includes(path.relative(ROOT, file)))
       .filter((file) =>
         /\bcore\.(info|warning|error|notice|debug|setFailed)\b|\bconsole\.|process\.(stdout|stderr)\.write/.test(
           readFileSync(file, 'utf8'),

@@ -2,15 +2,15 @@
 /** The command line's entry point (`claude-batch-evals`, package.json's bin): `node dist/cli/index.js`. */
 import { runCli } from './cli.js'
 
-const stdout = { write: process.stdout.write.bind(process.stdout) }
-// @actions/glob, which finds the suites, logs through @actions/core: `::debug::` workflow commands, one a
-// write, which a terminal would show. Only the command's own output, written above, reaches stdout.
+// The command's own output goes through its terminal, which escapes what it prints, to the stream as it is.
 const write = process.stdout.write.bind(process.stdout)
+// @actions/glob, which finds the suites, logs through @actions/core: `::debug::` workflow commands, one a
+// write, which a terminal would show. Nothing else may reach stdout.
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
   typeof chunk === 'string' && chunk.startsWith('::') ? true : write(chunk, ...rest)) as typeof write
 
 process.exitCode = await runCli(process.argv.slice(2), {
-  stdout,
+  stdout: { write },
   stderr: process.stderr,
   env: process.env,
   cwd: process.cwd(),
