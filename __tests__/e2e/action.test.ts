@@ -274,6 +274,7 @@ describe('the action, run from dist/ as the runner runs it', () => {
         'anthropic-base-url': emulator.url,
         'poll-interval': '100ms',
         'results-file': resultsFile,
+        'html-report': path.join(workspace, 'everything-report.html'),
         comment: 'false',
       },
     })
