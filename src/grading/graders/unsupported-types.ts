@@ -53,7 +53,8 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
 /** Why an assertion of promptfoo's type `base` (without not-) is not graded here, or undefined for others. */
 export function ungradableReason(base: string): string | undefined {
   if (Object.hasOwn(UNMEASURABLE, base)) return `not measurable in batch mode: ${UNMEASURABLE[base]}`
-  if (Object.hasOwn(UNSUPPORTED, base)) return `'${base}' is not supported by this action: ${UNSUPPORTED[base]}`
+  if (Object.hasOwn(UNSUPPORTED, base))
+    return `'${base}' is not supported by this action: ${UNSUPPORTED[base]}`
   return undefined
 }
 
