@@ -90,5 +90,29 @@ describe('a promptfoo config, run by the bundle with only the model input', () =
     // measured in a batch, which fails it with the reason rather than passing it silently.
     expect(result.outputs).toMatchObject({ status: 'failed', total: '2', passed: '1', failed: '1' })
     expect(result.summary).toContain('not measurable in batch mode')
+    // What the load changed is in the report too, not only in the log.
+    expect(result.summary).toMatch(/\*\*Warnings\*\*\n\n- [^\n]*temperature and top\\?_p are set by 2 tests/)
+  })
+
+  it('lists every mapping, dropped setting and ungraded type in a dry run, billing nothing', async () => {
+    const result = await runAction({
+      workspace,
+      inputs: {
+        suite: 'evals/promptfooconfig.yaml',
+        model: 'claude-haiku-4-5',
+        'dry-run': 'true',
+        'anthropic-api-key': 'sk-ant-promptfoo-test-0123',
+        'anthropic-base-url': emulator.url,
+      },
+    })
+    expect(result.outputs.status).toBe('dry-run')
+    expect(emulator.createdBatches()).toHaveLength(0)
+    const warnings = result.summary.split('**Warnings**')[1]
+    expect(warnings).toMatch(/- [^\n]*temperature and top\\?_p are set by 2 tests[^\n]*\n/)
+    expect(warnings).toMatch(
+      /- The model input replaces the suite's non-Anthropic providers: openai:gpt-4o-mini as claude-haiku-4-5/,
+    )
+    expect(warnings).toMatch(/- [^\n]*openai:gpt-4o[^\n]*claude-haiku-4-5/)
+    expect(warnings).toMatch(/- not graded here: latency \(evals\/promptfooconfig\.yaml:\d+\)/)
   })
 })
