@@ -178,14 +178,6 @@ const TABLE: Record<string, Example> = {
       )
       expect(boston).not.toMatch(/is-json|is-valid-openai-tools-call/)
     },
-    gap: {
-      feature:
-        'OpenAI-format tools ({type: function, function: {parameters}}) are sent unconverted, which the API refuses',
-      owner: 'the lead (unowned)',
-      stillThere(run) {
-        expect(requestsOf(run)[0].tools).toEqual([expect.objectContaining({ type: 'function' })])
-      },
-    },
   },
   'self-grading': {
     expectRun(run) {
@@ -294,34 +286,68 @@ const TABLE: Record<string, Example> = {
     },
   },
   'structured-outputs-config': {
-    gap: {
-      feature:
-        "OpenAI's response_format in a prompt's config (promptfoo's Anthropic provider reads output_format), " +
-        "and the settings of a provider that the model input replaces (azure's apiHost)",
-      owner: 'slices D and E; the lead',
-      stillThere: (run) =>
-        expectRefused(run, [
-          /structured-outputs-config\/promptfooconfig\.yaml:9: unknown key 'response_format' in prompts\[0\]\.config/,
-          /structured-outputs-config\/promptfooconfig\.yaml:59: unknown key 'apiHost' in providers\[1\]\.config/,
-        ]),
+    replies: {
+      'You are a helpful math tutor. Solve 8x + 31 = 2': '{"final_answer": "x = -29/8"}',
+      'You are a helpful math tutor. Solve sqrt(x) = 4.9': '{"final_answer": "x = 24.01"}',
+    },
+    expectRun(run) {
+      // 2 prompts x 2 providers (openai, azure: both run as the model input) x 2 tests. Each prompt's OpenAI
+      // response_format goes out as output_config.format; azure's connection settings are not sent.
+      expectGraded(run, { requests: 8, total: 8, passed: 0 })
+      const formats = requestsOf(run).map((params) => params.output_config?.format)
+      expect(formats).toContainEqual({
+        type: 'json_schema',
+        schema: expect.objectContaining({ required: ['steps', 'final_answer'] }),
+      })
+      expect(formats).toContainEqual({
+        type: 'json_schema',
+        schema: expect.objectContaining({ required: ['final_answer'] }),
+      })
+      expect(run.log).toMatch(
+        /::warning::not sent: apiHost \(structured-outputs-config\/promptfooconfig\.yaml:59\), apiVersion \([^)]*:60\), deploymentName \([^)]*:61\)[^\n]*changes no output/,
+      )
+      // promptfoo hands the javascript assertion a structured output parsed (an object); here it is the JSON
+      // text, so defaultTest's `typeof output === 'object'` fails every test, and nothing else does.
+      const first = expectReported(
+        run,
+        'structured-outputs-config/promptfooconfig.yaml:70',
+        /javascript: "typeof output === 'object'" returned false/,
+      )
+      expect(first).not.toMatch(/is-json|contains-any/)
     },
   },
   'anthropic-structured-outputs': {
-    gap: {
-      feature: 'output_format given as file:// (inline works), and a file:// schema inside it',
-      owner: 'slice E',
-      stillThere: (run) =>
-        expectRefused(run, [
-          /anthropic-structured-outputs\/promptfooconfig\.yaml:74: providers\[1\]\.config\.output_format must be a object, not string/,
-        ]),
+    expectRun(run) {
+      // Four Anthropic providers, run as written: an inline output_format, one given as file://, one whose
+      // file's schema is file:// too (customer_schema.json), and strict tools with tool_choice any.
+      const requests = requestsOf(run)
+      expect(requests.map((params) => params.model)).toEqual(Array(4).fill('claude-sonnet-4-5-20250929'))
+      const schemas = requests.map((params) => params.output_config?.format?.schema)
+      expect(schemas[1]).toEqual(schemas[0])
+      expect(schemas[2]).toEqual(
+        expect.objectContaining({ required: ['customer_name', 'customer_email', 'demo_requested'] }),
+      )
+      expect(requests[3]).toMatchObject({
+        tool_choice: { type: 'any' },
+        tools: [{ name: 'book_demo' }, { name: 'get_pricing' }],
+      })
+      expect(run.outputs).toMatchObject({ status: 'passed', total: '4', passed: '4', errored: '0' })
     },
   },
   'adaline-eval-factuality': {
-    gap: {
-      feature: 'the settings of a provider that the model input replaces (maxTokens, responseFormat)',
-      owner: 'the lead',
-      stillThere: (run) =>
-        expectRefused(run, [/adaline-eval-factuality\/promptfooconfig\.yaml:7: unknown key 'maxTokens'/]),
+    expectRun(run) {
+      // adaline's maxTokens goes out as max_tokens, its responseFormat text is the default; the judge
+      // provider runs as the model input too, and the stand-in judge finds the closedqa criterion not met.
+      expectGraded(run, { requests: 2, total: 2, passed: 0 })
+      expect(requestsOf(run).map((params) => params.max_tokens)).toEqual([120, 120])
+      expect(run.batches[1].requests).toHaveLength(4)
+      expect(run.log).not.toMatch(/not sent: /)
+      const entry = expectReported(
+        run,
+        'adaline-eval-factuality/promptfooconfig.yaml:21',
+        /model-graded-closedqa: the judge finds the criterion not met/,
+      )
+      expect(entry).not.toMatch(/factuality:/)
     },
   },
   'nunjucks-custom-filters': {

@@ -4,6 +4,8 @@
  */
 import type { Config } from './documents.js'
 import { isFileRef } from './file-refs.js'
+import { anthropicTools, isMapping } from './foreign-params.js'
+import type { LoadWarnings } from './load-warnings.js'
 import { at, type Location, type ProblemLog } from './problems.js'
 import { planProvider, type ProviderEntry, type ProviderOverride } from './providers.js'
 import type { References } from './references.js'
@@ -39,6 +41,8 @@ export interface ProviderMapping {
   model: string | undefined
 }
 
+type OutputFormat = NonNullable<NonNullable<RequestParams['output_config']>['format']>
+
 const isSampling = (key: string) => (SAMPLING_PARAMS as readonly string[]).includes(key)
 
 export class CaseParams {
@@ -48,6 +52,7 @@ export class CaseParams {
     private readonly log: ProblemLog,
     private readonly refs: References,
     private readonly mapping: ProviderMapping,
+    private readonly warnings: LoadWarnings,
   ) {}
 
   /**
@@ -62,9 +67,38 @@ export class CaseParams {
     if (tooFew) this.log.report(at(location, 'max_tokens'), tooFew)
     const params = pickParams(config)
     if (isFileRef(params.tools)) {
-      params.tools = this.refs.readStructured<RequestParams['tools']>(params.tools, at(location, 'tools'))
+      const tools = this.refs.readStructured<unknown>(params.tools, at(location, 'tools'))
+      params.tools = anthropicTools(tools) as RequestParams['tools']
+    }
+    const format = config.output_format
+    if (isFileRef(format) || (isMapping(format) && isFileRef(format.schema))) {
+      params.output_config = {
+        ...params.output_config,
+        format: this.outputFormat(format, at(location, 'output_format')),
+      }
     }
     return params
+  }
+
+  /**
+   * An `output_format` given as file:// (read as JSON or YAML), or with a file:// schema, inline or in that
+   * file: read through the suite's file access, relative to the suite file, as promptfoo reads them.
+   */
+  private outputFormat(written: unknown, location: Location): OutputFormat | undefined {
+    const format = isFileRef(written) ? this.refs.readStructured<unknown>(written, location) : written
+    if (!isMapping(format)) return undefined
+    const schema = isFileRef(format.schema)
+      ? this.refs.readStructured<unknown>(format.schema, location)
+      : format.schema
+    if (format.type !== 'json_schema' || !isMapping(schema)) {
+      this.log.report(
+        location,
+        'output_format must be {type: json_schema, schema: {...}} (the schema inline or file://), in the file ' +
+          'it names too',
+      )
+      return undefined
+    }
+    return { type: 'json_schema', schema }
   }
 
   /** The suite's `providers:`, each with the request parameters of its config, and the ones skipped. */
@@ -79,8 +113,11 @@ export class CaseParams {
         providers.skipped.push({ id: plan.id, location: entryAt })
         return
       }
-      const { provider, replaced } = plan
+      const { provider, replaced, dropped = [] } = plan
       isUnique(provider.label, entryAt)
+      for (const { key, changesOutputs } of dropped) {
+        this.warnings.foreignSettingDropped(key, changesOutputs, at(entryAt, 'config'))
+      }
       const sampling = samplingParams(provider.config)
       providers.models.push({
         label: provider.label,

@@ -12,6 +12,10 @@ interface SchemaNode {
   properties?: Record<string, SchemaNode>
   items?: SchemaNode
   anyOf?: SchemaNode[]
+  /** A provider's config depends on its id: `if` tests only `pattern`s of properties. */
+  if?: { properties: Record<string, { pattern: string }> }
+  then?: SchemaNode
+  else?: SchemaNode
 }
 
 const IGNORED = '#/definitions/ignored_setting'
@@ -35,10 +39,20 @@ function reaches(node: SchemaNode): boolean {
     ...Object.values(node.properties ?? {}),
     ...(node.items ? [node.items] : []),
     ...(node.anyOf ?? []),
+    ...(node.then ? [node.then] : []),
+    ...(node.else ? [node.else] : []),
   ]
   const result = children.some((child) => child.$ref === IGNORED || reaches(child))
   reachesCache.set(node, result)
   return result
+}
+
+function matches(value: unknown, condition: NonNullable<SchemaNode['if']>): boolean {
+  if (typeof value !== 'object' || value === null) return true
+  return Object.entries(condition.properties).every(([key, { pattern }]) => {
+    const property = (value as Record<string, unknown>)[key]
+    return typeof property !== 'string' || new RegExp(pattern).test(property)
+  })
 }
 
 /** Calls `found` with the mapping's path and the key, for each ignored setting `value` writes. */
@@ -63,6 +77,8 @@ function walk(
     if (property.$ref === IGNORED) found(path, key)
     else walk(child, property, [...path, key], found)
   }
+  const conditional = node.if && (matches(value, node.if) ? node.then : node.else)
+  if (conditional) walk(value, conditional, path, found)
 }
 
 /** The ignored settings of a whole suite file's value. */

@@ -27,6 +27,9 @@ export class LoadWarnings {
   private readonly ignoredKeys = new Map<string, string>()
   private readonly ignoredThresholds = new Map<string, string>()
   private readonly ungradable = new Map<string, string>()
+  /** Settings of replaced non-Anthropic providers with no Anthropic equivalent, not sent; those that may change outputs. */
+  private readonly foreignDropped = new Map<string, string>()
+  private readonly foreignChangingOutputs = new Set<string>()
   /** Test cases whose prompt reads `_conversation`, which only earlier outputs can fill; the first prompt. */
   private conversation: (Tally & { at: Location }) | undefined
 
@@ -56,6 +59,15 @@ export class LoadWarnings {
   /** A promptfoo setting `key` of the mapping at `location` that changes nothing in a batch run. */
   ignoredSetting(key: string, location: Location): void {
     if (!this.ignoredKeys.has(key)) this.ignoredKeys.set(key, this.where(location, key))
+  }
+
+  /**
+   * A setting `key` of a replaced non-Anthropic provider's config (at `location`) that has no Anthropic
+   * equivalent and is not sent; `changesOutputs` when leaving it out may change the outputs.
+   */
+  foreignSettingDropped(key: string, changesOutputs: boolean, location: Location): void {
+    if (!this.foreignDropped.has(key)) this.foreignDropped.set(key, this.where(location, key))
+    if (changesOutputs) this.foreignChangingOutputs.add(key)
   }
 
   /**
@@ -120,6 +132,16 @@ export class LoadWarnings {
     }
     if (this.ignoredKeys.size > 0) {
       messages.push(`ignored: ${examples(this.ignoredKeys)}: they change nothing in a batch run.`)
+    }
+    if (this.foreignDropped.size > 0) {
+      const changing = [...this.foreignChangingOutputs]
+      messages.push(
+        `not sent: ${examples(this.foreignDropped)}: settings of providers that run as an Anthropic model, with ` +
+          'no Messages API equivalent' +
+          (changing.length > 0
+            ? `; without ${andList(changing)} the outputs may differ from that provider's.`
+            : ' (they say how to reach that provider, which changes no output).'),
+      )
     }
     if (this.ignoredThresholds.size > 0) {
       messages.push(

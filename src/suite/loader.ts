@@ -75,7 +75,12 @@ class SuiteLoader {
       {
         log,
         refs,
-        params: new CaseParams(log, refs, { override: options.providerOverride, model: options.model }),
+        params: new CaseParams(
+          log,
+          refs,
+          { override: options.providerOverride, model: options.model },
+          warnings,
+        ),
         prompts,
         assertions: new CaseAssertions(log, options.assertions, options.io, warnings, {
           override: options.providerOverride,

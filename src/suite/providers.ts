@@ -3,6 +3,7 @@
  * others run as the model the `provider-override` or `model` input gives them, or are skipped.
  */
 import schema from '../../schema/suite.schema.json' with { type: 'json' }
+import { foreignConfig, type ForeignConfig } from './foreign-params.js'
 import { pickParams, samplingParams, type RequestParams } from './request-params.js'
 import { UserError } from '../common/user-error.js'
 
@@ -44,24 +45,34 @@ export interface ProviderOverride {
 
 /** How a suite's provider runs: as a model (maybe another than it names), or not at all. */
 export type ProviderPlan =
-  | { kind: 'run'; provider: Provider; replaced?: { from: string; by: 'provider-override' | 'model' } }
+  | {
+      kind: 'run'
+      provider: Provider
+      replaced?: { from: string; by: 'provider-override' | 'model' }
+      /** The settings of a replaced non-Anthropic provider's config that are not sent. */
+      dropped?: ForeignConfig['dropped']
+    }
   | { kind: 'skip'; id: string }
 
 /**
  * A provider entry as this run takes it: a provider the override's map names runs as the model it maps to;
  * an Anthropic one as itself; another (but echo, which is no model) as the override's model, else the `model`
- * input's; any other is skipped. A replaced provider keeps its id as its label, so its tests keep their ids.
+ * input's; any other is skipped. A replaced provider keeps its id as its label, so its tests keep their ids,
+ * and a replaced non-Anthropic one's config is read in its own vocabulary (foreignConfig).
  */
 export function planProvider(
   entry: ProviderEntry,
   override: ProviderOverride | undefined,
   modelInput: string | undefined,
 ): ProviderPlan {
-  const { id, label, config = {} } = typeof entry === 'string' ? { id: entry } : entry
+  const { id, label, config: written = {} } = typeof entry === 'string' ? { id: entry } : entry
+  const foreign = ANTHROPIC_ID.test(id) ? undefined : foreignConfig(written)
+  const config = foreign?.config ?? written
   const replaced = (model: string, by: 'provider-override' | 'model'): ProviderPlan => ({
     kind: 'run',
     provider: { label: label ?? id, model, params: pickParams(config), config },
     replaced: { from: id, by },
+    ...(foreign && foreign.dropped.length > 0 && { dropped: foreign.dropped }),
   })
   const mapped = override?.byId.get(id)
   if (mapped !== undefined) return replaced(mapped, 'provider-override')

@@ -5,6 +5,7 @@
  * the suite drops (with one warning for the run) rather than refuse.
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
+import { anthropicToolChoice, anthropicTools, outputFormatOf } from './foreign-params.js'
 
 /** Parameters passed through to the request as written (tools are read from file:// by the loader). */
 export const PASS_THROUGH_PARAMS = [
@@ -66,13 +67,17 @@ export function maxTokensProblem(value: unknown): string | undefined {
 
 /**
  * The pass-through parameters present in `source`, and the settings of promptfoo's Anthropic provider config
- * as its provider sends them: `output_format` (structured outputs) and `effort` become `output_config`'s
- * `format` and `effort`, and `cache_control` (prompt caching for the whole request) goes as it is.
+ * as its provider sends them: `output_format` (structured outputs; OpenAI's `response_format` JSON schema
+ * too) and `effort` become `output_config`'s `format` and `effort`, `cache_control` (prompt caching for the
+ * whole request) goes as it is, and OpenAI-format tools and tool_choice become Anthropic's.
  */
 export function pickParams(source: Record<string, unknown>): RequestParams {
   const params: Record<string, unknown> = {}
   for (const key of PASS_THROUGH_PARAMS) if (source[key] !== undefined) params[key] = source[key]
-  const { output_format: format, effort, cache_control: cacheControl } = source
+  if (params.tools !== undefined) params.tools = anthropicTools(params.tools)
+  if (params.tool_choice !== undefined) params.tool_choice = anthropicToolChoice(params.tool_choice)
+  const { effort, cache_control: cacheControl } = source
+  const format = source.output_format ?? outputFormatOf(source.response_format)?.format
   if (format !== undefined || effort !== undefined) {
     params.output_config = {
       ...(format !== undefined && { format }),
