@@ -157,6 +157,34 @@ describe('the config of a provider the model input replaces', () => {
   })
 })
 
+describe('the config of a judge provider the model input replaces', () => {
+  it('is read in its own vocabulary too: max_tokens kept, the rest named in the same warning', async () => {
+    const files = write({
+      'evals/suite.yml': [
+        'model: claude-haiku-4-5',
+        "prompts: ['Say {{ word }}']",
+        'defaultTest:',
+        '  options:',
+        '    provider:',
+        '      id: openai:gpt-4o',
+        '      config: { maxTokens: 300, temperature: 0, organization: acme }',
+        'tests:',
+        '  - vars: { word: a }',
+        '    assert:',
+        '      - type: llm-rubric',
+        '        value: says a',
+      ].join('\n'),
+    })
+    // The judge takes only max_tokens: maxTokens or organization as written would be refused.
+    const { cases, warnings } = await loadRun(files, { model: 'claude-sonnet-4-5' })
+    expect(cases).toHaveLength(1)
+    expect(warnings).toContain(
+      'not sent: organization (evals/suite.yml:11): settings of providers that run as an Anthropic model, ' +
+        'with no Messages API equivalent (they say how to reach that provider, which changes no output).',
+    )
+  })
+})
+
 describe("OpenAI's response_format in a prompt's config", () => {
   it('is sent as output_format', async () => {
     const schema = { type: 'object', properties: { answer: { type: 'string' } } }

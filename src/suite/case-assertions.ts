@@ -146,6 +146,9 @@ export class CaseAssertions {
     const plan = planJudge(raw.provider, this.inputs.override, this.inputs.model)
     const where = `${this.log.display(location.source.file)}:${this.log.lineOf(location)}`
     if (plan.sampling.length > 0) this.warnings.samplingDropped(plan.sampling, where)
+    for (const { key, changesOutputs } of plan.dropped ?? []) {
+      this.warnings.foreignSettingDropped(key, changesOutputs, location)
+    }
     if (plan.replaced) {
       const { from, model, by } = plan.replaced
       this.warnings.warn(

@@ -3,7 +3,7 @@
  * others run as the model the `provider-override` or `model` input gives them, or are skipped.
  */
 import schema from '../../schema/suite.schema.json' with { type: 'json' }
-import { foreignConfig, type ForeignConfig } from './foreign-params.js'
+import { foreignConfig, isMapping, type ForeignConfig } from './foreign-params.js'
 import { pickParams, samplingParams, type RequestParams } from './request-params.js'
 import { UserError } from '../common/user-error.js'
 
@@ -93,6 +93,8 @@ export interface JudgePlan {
   unmapped?: string
   /** The sampling parameters dropped from its config. */
   sampling: string[]
+  /** The settings of a replaced non-Anthropic judge's config with no Anthropic equivalent, not sent. */
+  dropped?: ForeignConfig['dropped']
 }
 
 /**
@@ -113,24 +115,25 @@ export function planJudge(
   const id = object ? object.id : raw
   const config = object?.config
   if (typeof id !== 'string') return { provider: raw, sampling: [] }
-  const settings =
-    config !== null && typeof config === 'object' && !Array.isArray(config)
-      ? (config as Record<string, unknown>)
-      : undefined
+  const written = isMapping(config) ? config : undefined
+  const plan = planProvider(id, override, modelInput)
+  if (plan.kind === 'skip') return { provider: undefined, unmapped: id, sampling: [] }
+  // A replaced non-Anthropic judge's config is in its own vocabulary, as a test provider's is.
+  const foreign = plan.replaced && written && !ANTHROPIC_ID.test(id) ? foreignConfig(written) : undefined
+  const settings = foreign?.config ?? written
   const sampling = settings ? samplingParams(settings) : []
   const kept = settings
     ? Object.fromEntries(Object.entries(settings).filter(([key]) => !sampling.includes(key)))
     : config
   const entry = (judgeId: string) =>
     object ? { ...object, id: judgeId, ...(kept !== undefined && { config: kept }) } : judgeId
-  const plan = planProvider(id, override, modelInput)
-  if (plan.kind === 'skip') return { provider: undefined, unmapped: id, sampling: [] }
   if (!plan.replaced) return { provider: sampling.length > 0 ? entry(id) : raw, sampling }
   const { model } = plan.provider
   return {
     provider: entry(`anthropic:messages:${model}`),
     replaced: { from: id, model, by: plan.replaced.by },
     sampling,
+    ...(foreign && foreign.dropped.length > 0 && { dropped: foreign.dropped }),
   }
 }
 
