@@ -138,6 +138,7 @@ export async function gradeResult(
       vars: evalCase.vars,
       prompt: evalCase.prompt,
       tools: evalCase.params.tools,
+      structuredOutput: evalCase.params.output_config?.format?.type === 'json_schema',
       costUsd: cost ? usdNumber(cost.batch) : null,
       ...(costUnknown !== null && { costUnknownReason: costUnknown }),
       test: { id: evalCase.id, description: evalCase.description, vars: evalCase.vars },

@@ -416,6 +416,31 @@ describe('gradeTest', () => {
   })
 })
 
+describe('structured output', () => {
+  const isObject = { type: 'javascript', value: "typeof output === 'object' && output.city === 'Paris'" }
+
+  it("is the parsed JSON for scripts and transforms, as promptfoo's Anthropic provider gives it", async () => {
+    const reply = '{"city": "Paris", "country": "France"}'
+    const structured = { extra: { structuredOutput: true } }
+    expect((await gradeAll([isObject], reply, structured)).pass).toBe(true)
+    expect((await gradeAll([isObject], reply)).pass).toBe(false)
+    expect((await gradeAll([isObject], reply, { ...structured, transform: 'output.country' })).pass).toBe(
+      false,
+    )
+    const country = { type: 'equals', value: 'France' }
+    expect((await gradeAll([country], reply, { ...structured, transform: 'output.country' })).pass).toBe(true)
+    // Text checks read its JSON, as promptfoo's do.
+    expect((await gradeAll([{ type: 'contains', value: '"city":"Paris"' }], reply, structured)).pass).toBe(
+      true,
+    )
+  })
+
+  it('stays text when the reply is not JSON (a refusal, a cut-off reply)', async () => {
+    const check = { type: 'javascript', value: "typeof output === 'string'" }
+    expect((await gradeAll([check], '{"city": "Par', { extra: { structuredOutput: true } })).pass).toBe(true)
+  })
+})
+
 describe('cost', () => {
   it('passes when the cost at batch price is within the threshold', async () => {
     expect(await grade({ type: 'cost', threshold: 0.001 }, 'x', { costUsd: 0.000512 })).toMatchObject({

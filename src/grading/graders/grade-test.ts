@@ -46,6 +46,15 @@ async function applyTransform(
   return result
 }
 
+/** The JSON a structured output holds, or its text as it is when it does not parse (a refusal, a cut-off reply). */
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
 const asText = (output: unknown): string =>
   typeof output === 'string' ? output : (JSON.stringify(output) ?? String(output))
 
@@ -200,6 +209,7 @@ export async function gradeTest(
   options: { threshold?: number; transform?: CompiledTransform } = {},
 ): Promise<TestGrade> {
   const graded = new Graded(input, outputText(input.message))
+  if (input.structuredOutput) graded.output = parsedOrText(graded.output as string)
   if (options.transform) {
     try {
       graded.output = await applyTransform(opened(options.transform), graded.output, graded.scriptContext())

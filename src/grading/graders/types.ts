@@ -65,6 +65,11 @@ export interface GradingInput {
   prompt: string
   /** The request's tools (`params.tools`). */
   tools: ToolUnion[] | undefined
+  /**
+   * Whether the request asked for structured output (`output_config.format` a JSON schema): the output is then
+   * the parsed JSON, as promptfoo's Anthropic provider gives it, so `typeof output === 'object'` in a script.
+   */
+  structuredOutput?: boolean
   /** The test's cost at batch price in USD; null when unknown. */
   costUsd: number | null
   /** Why the cost is unknown (shown by `cost` after "cost unknown: "). */
