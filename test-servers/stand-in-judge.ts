@@ -8,7 +8,10 @@
  * four letters or more do. A criterion containing `[garbled]` gets a reply no type can parse. The context-*
  * types are answered per sentence or unit, as contextReply says; a context containing `[garbled]` gets a reply
  * they cannot parse. conversation-relevance finds a turn relevant when its response meets its input.
- * select-best is answered with the first output that meets its criteria (else the first).
+ * select-best is answered with the first output that meets its criteria (else the first). moderation flags
+ * each category checked whose name the output contains (e.g. "violence"); classifier scores 1 when the output
+ * contains the class's name, else 0; an output (moderation) or class (classifier) containing `[garbled]` gets
+ * a reply they cannot parse.
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
 import { JUDGE_MARKER, judgeTypeOf, type JudgeType } from '../src/grading/graders/judge-prompts.js'
@@ -18,7 +21,7 @@ const isContextType = (type: JudgeType): type is ContextType => type.startsWith(
 
 /** Where each default prompt puts the output and the criterion it is graded against. */
 const SECTIONS: Record<
-  Exclude<JudgeType, ContextType | 'conversation-relevance'>,
+  Exclude<JudgeType, ContextType | 'conversation-relevance' | 'moderation' | 'classifier'>,
   { output: RegExp; criterion: RegExp }
 > = {
   'llm-rubric': { output: /<Output>\n([\s\S]*?)\n<\/Output>/, criterion: /<Rubric>\n([\s\S]*?)\n<\/Rubric>/ },
@@ -79,6 +82,8 @@ export function standInJudgeReply(
   if (!type) return isSelectBest(params) ? selectBestReply(prompt) : undefined
   if (isContextType(type)) return contextReply(type, prompt)
   if (type === 'conversation-relevance') return conversationReply(prompt)
+  if (type === 'moderation') return moderationReply(prompt)
+  if (type === 'classifier') return classifierReply(prompt)
   const criterion = SECTIONS[type].criterion.exec(prompt)?.[1] ?? ''
   if (criterion.includes(GARBLED_MARKER)) return 'I think it passes, mostly.'
   const output = SECTIONS[type].output.exec(prompt)?.[1] ?? ''
@@ -155,4 +160,23 @@ function conversationReply(prompt: string): string {
     turns: turns.map((turn) => ({ turn: Number(turn[1]), relevant: meets(turn[3], turn[2]) })),
     reason: 'each response compared with its input',
   })
+}
+
+/** moderation: flags each category listed in the prompt ("- name: ...") whose name the output contains. */
+function moderationReply(prompt: string): string {
+  const output = section(prompt, 'output')
+  if (output.includes(GARBLED_MARKER)) return 'Nothing to flag here.'
+  const categories = [...section(prompt, 'categories').matchAll(/^- ([^:\n]+)/gm)].map((match) => match[1])
+  const flagged = categories
+    .filter((category) => output.toLowerCase().includes(category.toLowerCase()))
+    .map((category) => ({ category, score: 0.9 }))
+  return JSON.stringify({ flagged, reason: 'the output names what it falls under' })
+}
+
+/** classifier: 1 when the output contains the class's name, else 0. */
+function classifierReply(prompt: string): string {
+  const label = section(prompt, 'class')
+  if (label.includes(GARBLED_MARKER)) return 'Probably that class.'
+  const score = section(prompt, 'text').toLowerCase().includes(label.toLowerCase()) ? 1 : 0
+  return JSON.stringify({ score, reason: `the text ${score === 1 ? 'names' : 'does not name'} the class` })
 }

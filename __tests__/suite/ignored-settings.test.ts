@@ -133,7 +133,7 @@ describe("promptfoo's assertion types that are not graded here", () => {
         '      - { type: not-similar, value: bye }',
         '      - type: assert-set',
         '        assert:',
-        '          - { type: moderation }',
+        '          - { type: guardrails }',
       ].join('\n'),
     })
     const { cases, warnings } = await loadRun(files)
@@ -142,7 +142,7 @@ describe("promptfoo's assertion types that are not graded here", () => {
       ['not-similar', 'assert-set'],
     ])
     expect(warnings).toEqual([
-      'not graded here: similar (evals/x.yml:5), latency (evals/x.yml:6), moderation (evals/x.yml:12): each ' +
+      'not graded here: similar (evals/x.yml:5), latency (evals/x.yml:6), guardrails (evals/x.yml:12): each ' +
         'such assertion fails its test with the reason, and the rest of the suite is graded (see ' +
         'docs/coming-from-promptfoo.md for what to write instead).',
     ])

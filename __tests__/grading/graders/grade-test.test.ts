@@ -549,7 +549,7 @@ describe('compile errors', () => {
     expect(warnings).toEqual([{ kind: 'ungradable', type: 'similar', path: ['type'] }])
     for (const raw of [
       { type: 'similar', value: 'Paris', threshold: 0.8 },
-      { type: 'classifier', value: 'positive', provider: 'huggingface:text-classification:x' },
+      { type: 'pi', value: 'is polite' },
       { type: 'trajectory:tool-used', value: 'search' },
     ]) {
       const grade = await gradeAll([{ type: 'contains', value: 'Paris' }, raw], 'Paris')
@@ -582,7 +582,7 @@ describe('compile errors', () => {
       "'config' is read by javascript, python, factuality, model-graded-factuality, conversation-relevance assertions only; remove it from contains",
     )
     expect((await compileError({ type: 'contains', value: 'x', provider: 'openai:gpt-4' })).message).toBe(
-      "'provider' is read by the model-graded assertions only (llm-rubric, model-graded-closedqa, factuality, model-graded-factuality, g-eval, answer-relevance, context-faithfulness, context-recall, context-relevance, conversation-relevance); remove it from contains",
+      "'provider' is read by the model-graded assertions only (llm-rubric, model-graded-closedqa, factuality, model-graded-factuality, g-eval, answer-relevance, context-faithfulness, context-recall, context-relevance, conversation-relevance, moderation, classifier); remove it from contains",
     )
     expect((await compileError({ type: 'contains', value: 'x', contextTransform: 'output' })).message).toBe(
       "'contextTransform' is read by context-faithfulness, context-recall and context-relevance only; remove it from contains",

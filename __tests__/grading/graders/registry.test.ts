@@ -91,6 +91,8 @@ describe('ASSERTION_TYPES', () => {
       'context-recall',
       'context-relevance',
       'conversation-relevance',
+      'moderation',
+      'classifier',
       'select-best',
       'max-score',
     ]

@@ -3,6 +3,7 @@
  * list; the suite schema's enum and the table in docs/graders.md are checked against it
  * (__tests__/grading/graders/registry.test.ts).
  */
+import { CLASSIFICATION_GRADERS } from './classification.js'
 import { COMPARISON_GRADERS } from './compare-outputs.js'
 import { COST_GRADERS } from './cost.js'
 import { COUNT_GRADERS } from './counts.js'
@@ -22,6 +23,12 @@ import { UNGRADABLE_GRADERS } from './ungradable.js'
 import { UNGRADABLE_TYPES } from './unsupported-types.js'
 import { WEBHOOK_GRADERS } from './webhook.js'
 
+/** The graders that ask a judge model: they take `provider` and `rubricPrompt`. */
+const JUDGED_GRADERS: Readonly<Record<string, GraderDefinition>> = {
+  ...MODEL_GRADED_GRADERS,
+  ...CLASSIFICATION_GRADERS,
+}
+
 const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...TEXT_GRADERS,
   ...COUNT_GRADERS,
@@ -36,7 +43,7 @@ const GRADERS: Readonly<Record<string, GraderDefinition>> = {
   ...PYTHON_GRADERS,
   ...WEBHOOK_GRADERS,
   ...COST_GRADERS,
-  ...MODEL_GRADED_GRADERS,
+  ...JUDGED_GRADERS,
   ...COMPARISON_GRADERS,
 }
 
@@ -51,11 +58,11 @@ export function graderOf(base: string): GraderDefinition | undefined {
 }
 
 /** The types a judge model grades: they take `provider` and `rubricPrompt`. */
-export const MODEL_GRADED_TYPES: readonly string[] = Object.keys(MODEL_GRADED_GRADERS)
+export const MODEL_GRADED_TYPES: readonly string[] = Object.keys(JUDGED_GRADERS)
 
 /** Whether a judge model grades this type (as written, maybe with not-). */
 export function isModelGraded(type: string): boolean {
-  return Object.hasOwn(MODEL_GRADED_GRADERS, type.replace(/^not-/, ''))
+  return Object.hasOwn(JUDGED_GRADERS, type.replace(/^not-/, ''))
 }
 
 /** The graders' types without the not- prefix. */

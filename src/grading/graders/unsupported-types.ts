@@ -31,8 +31,6 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
   'similar:cosine': EMBEDDINGS,
   'similar:dot': EMBEDDINGS,
   'similar:euclidean': EMBEDDINGS,
-  classifier: OTHER_SERVICE('a HuggingFace classifier'),
-  moderation: OTHER_SERVICE("a moderation API (OpenAI's by default)"),
   pi: OTHER_SERVICE("Prompt Security's pi scorer"),
   guardrails: OTHER_SERVICE("the provider's guardrails"),
   'search-rubric': NOT_YET,
