@@ -115,6 +115,11 @@ export const DOCUMENTED_DIFFERENCES: Readonly<Record<string, { note: string; sec
     note: 'a returned number above 1 is reported as score 1; a result object needs only `pass`',
     section: DIFFERENCES,
   },
+  moderation: { note: 'a Claude judge stands in for the moderation API', section: DIFFERENCES },
+  classifier: {
+    note: 'a Claude judge stands in for the HuggingFace model; `value` is required',
+    section: DIFFERENCES,
+  },
   meteor: {
     note: 'no WordNet synonyms: exact and stem matches only; an empty output scores 0',
     section: 'counts-stop-reasons-refusals-markup-and-n-gram-scores',
