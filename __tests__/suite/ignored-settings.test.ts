@@ -73,6 +73,20 @@ describe('promptfoo settings that change nothing', () => {
   })
 })
 
+describe("an assertion's reason", () => {
+  it('loads, and the run warns once where it is first written', async () => {
+    const files = write({
+      'evals/x.yml':
+        'model: m\ntests:\n  - prompt: hi\n    assert:\n      - { type: contains, value: hi, reason: greets }\n',
+    })
+    const { cases, warnings } = await loadRun(files)
+    expect(cases[0].assertions[0]).toMatchObject({ type: 'contains', value: 'hi' })
+    expect(warnings).toEqual([
+      expect.stringMatching(/^ignored: reason \(evals\/x\.yml:5\): they change nothing/),
+    ])
+  })
+})
+
 describe('a threshold on an assertion type that passes or fails', () => {
   it('is dropped, with one warning for the run naming each type at its first line', async () => {
     const files = write({

@@ -192,9 +192,12 @@ async function compileSet(
   }
 }
 
+/** promptfoo's assertion keys that change no grade: the suite loads with a warning (the schema marks them). */
+const IGNORED_ASSERTION_KEYS: readonly string[] = ['reason']
+
 function checkKeys(raw: Record<string, unknown>, allowed: readonly string[], type: string): void {
   for (const key of Object.keys(raw)) {
-    if (allowed.includes(key)) continue
+    if (allowed.includes(key) || IGNORED_ASSERTION_KEYS.includes(key)) continue
     if (type === 'assert-set' && (key === 'value' || key === 'transform' || key === 'config')) {
       throw new AssertionCompileError(
         `an assert-set takes no '${key}'; put it on the assertions in its 'assert' list`,
