@@ -61,6 +61,22 @@ export interface EvalCase {
   outputGroup?: number
   /** Its suite's `derivedMetrics`, one list shared by the suite's cases (report/derived-metrics.ts). */
   derivedMetrics?: readonly DerivedMetric[]
+  /** A turn of a promptfoo conversation: its prompt reads `_conversation`, the earlier turns. */
+  conversation?: ConversationTurn
+}
+
+/**
+ * A turn of a conversation (one per prompt, provider and `metadata.conversationId`, its tests in the order
+ * written). The earlier turns' outputs stand in its request as their `outputToken`s until they are in; it is
+ * sent in the round after its `after` turn's (batch/conversations.ts).
+ */
+export interface ConversationTurn {
+  /** What stands for this turn's output in the later turns' requests. */
+  outputToken: string
+  /** The turn before; undefined for the first, which goes in the first batch. */
+  after: EvalCase | undefined
+  /** 0-based: the round the turn is sent in, less one. */
+  turn: number
 }
 
 /** promptfoo's derived metric: a formula (checked when the suite loads) over the sums of the named metrics. */

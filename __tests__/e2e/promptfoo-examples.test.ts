@@ -1,10 +1,8 @@
 /**
  * Issue 17's acceptance check: promptfoo's own example configs (vendored unchanged in
  * __tests__/fixtures/promptfoo-examples, see its README), each run by the committed bundle as the runner runs
- * it, given only the `model` input. Each example either loads and grades, with every test that cannot be
- * graded here named at its suite line with the reason, or has a known gap: the feature it lacks and who owns
- * it. A gap's test asserts the gap is still there, so it fails once the gap is closed; the gap is then removed
- * and the example's expectations of a run apply.
+ * it, given only the `model` input. Each example loads and grades, with every test that cannot be graded here
+ * named at its suite line with the reason.
  */
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -27,20 +25,11 @@ interface Run extends ActionRun {
   batches: Batch[]
 }
 
-/** A feature an example needs that the action lacks, and who of issue 17's work owns it. */
-interface Gap {
-  feature: string
-  owner: string
-  /** Asserts the gap is still there, so that this fails once it is closed. */
-  stillThere: (run: Run) => void
-}
-
 interface Example {
   /** The stand-in model's replies, by the text of the last user message. */
   replies?: Record<string, StandInReply>
-  /** What a run must show once the example runs unchanged. */
-  expectRun?: (run: Run) => void
-  gap?: Gap
+  /** What a run of the example, unchanged, must show. */
+  expectRun: (run: Run) => void
 }
 
 /** The params of the tests' batch, in submission order. */
@@ -67,13 +56,6 @@ function expectGraded(run: Run, counts: { requests: number; total: number; passe
     failed: String(counts.total - counts.passed),
     errored: '0',
   })
-}
-
-/** The suite was refused before anything was billed, each problem at its file:line with the reason. */
-function expectRefused(run: Run, problems: RegExp[]) {
-  expect(run.outputs.status).toBe('error')
-  expect(run.batches).toHaveLength(0)
-  for (const problem of problems) expect(run.log).toMatch(problem)
 }
 
 /** A test that did not pass is reported in the summary at its suite line, with the reason; returns its entry. */
@@ -356,15 +338,29 @@ const TABLE: Record<string, Example> = {
     },
   },
   'multiple-turn-conversation': {
-    gap: {
-      feature:
-        "_conversation: refused with the reason (each turn needs the earlier turns' outputs, which one batch " +
-        'cannot have; it would take a batch per turn)',
-      owner: 'slice E (by design)',
-      stillThere: (run) =>
-        expectRefused(run, [
-          /multiple-turn-conversation\/promptfooconfig\.yaml:3: no test runs: the prompt reads _conversation/,
-        ]),
+    replies: {
+      'Who founded Facebook?': 'Mark Zuckerberg.',
+      'Where does he live?': 'Palo Alto.',
+      'Which state is that in?': 'California.',
+      "What's the weather like in San Francisco?": 'Foggy.',
+      'Do I need an umbrella today?': 'No.',
+      'Whats a good recipe for pasta?': 'Carbonara.',
+      'How long should I cook it?': 'Ten minutes.',
+    },
+    expectRun(run) {
+      // Three conversations (metadata.conversationId), a round per turn: each later turn is sent once the
+      // turn before it is in, `_conversation` holding the earlier turns' outputs.
+      expect(run.batches.map((batch) => batch.requests.length)).toEqual([3, 3, 1])
+      expect(run.outputs).toMatchObject({ total: '7', passed: '7', errored: '0' })
+      const third = run.batches[2].requests[0].params as MessageCreateParamsNonStreaming
+      expect(third.system).toBe('You are a helpful assistant')
+      expect(third.messages.map((message) => [message.role, message.content])).toEqual([
+        ['user', 'Who founded Facebook?'],
+        ['assistant', 'Mark Zuckerberg.'],
+        ['user', 'Where does he live?'],
+        ['assistant', 'Palo Alto.'],
+        ['user', 'Which state is that in?'],
+      ])
     },
   },
 }
@@ -390,33 +386,14 @@ async function runExample(name: string, replies: Record<string, StandInReply> = 
   }
 }
 
-const runs = Object.keys(TABLE).filter((name) => !TABLE[name].gap)
-const gaps = Object.keys(TABLE).filter((name) => TABLE[name].gap)
-
 describe("promptfoo's example configs, run by the bundle with only the model input", () => {
   it('covers every vendored example', async () => {
     const folders = (await readdir(EXAMPLES, { withFileTypes: true })).filter((entry) => entry.isDirectory())
     expect(folders.map((folder) => folder.name).sort()).toEqual(Object.keys(TABLE).sort())
   })
 
-  it.concurrent.each(runs)('%s runs unchanged: it loads and grades', async (name) => {
+  it.concurrent.each(Object.keys(TABLE))('%s runs unchanged: it loads and grades', async (name) => {
     const { replies, expectRun } = TABLE[name]
-    if (!expectRun) throw new Error(`${name} has neither expectations nor a known gap`)
     expectRun(await runExample(name, replies))
-  })
-
-  it.concurrent.each(gaps)('%s is a known gap, still there', async (name) => {
-    const { replies, gap } = TABLE[name]
-    if (!gap) throw new Error(`${name} is not a gap`)
-    const run = await runExample(name, replies)
-    try {
-      gap.stillThere(run)
-    } catch (error) {
-      throw new Error(
-        `${name}: the known gap (${gap.feature}) looks closed: remove it from the table so that the example's ` +
-          `run is checked instead.\n${String(error)}`,
-        { cause: error },
-      )
-    }
   })
 })

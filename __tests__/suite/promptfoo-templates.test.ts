@@ -1,7 +1,7 @@
 /**
  * promptfoo's template features: `nunjucksFilters` (a suite's own filters, JavaScript modules from the
- * workspace) run in its prompts, and `_conversation` (the earlier outputs of the same conversation, which a
- * batch cannot have) skips the test cases that read it, said once for the run, never rendered as if empty.
+ * workspace) run in its prompts, and `_conversation` (the earlier turns of the same conversation) makes each
+ * test that reads it a turn, its earlier outputs rendered as tokens that the batch stage fills in.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -24,61 +24,57 @@ async function problemsOfRun(files: string[], workspace: string): Promise<string
 }
 
 describe('a prompt that reads _conversation', () => {
-  it('skips those test cases with one warning saying why and what to write instead; the others run', async () => {
+  it('makes each test a turn of the conversation of its prompt, provider and conversationId, in the order written', async () => {
     const files = write({
       'evals/chat.yml': [
-        'model: claude-haiku-4-5',
+        'providers: [anthropic:messages:claude-haiku-4-5, anthropic:messages:claude-sonnet-4-5]',
         'prompts:',
         '  - id: file://history.json',
         '    label: history',
-        '  - "Answer: {{ question }}"',
+        '  - "{{ _conversation | length }} turns so far. {{ question }}"',
         'tests:',
         '  - vars: { question: Who founded Facebook? }',
-        '  - vars: { question: Did he found any other companies? }',
+        '  - vars: { question: Where does he live? }',
+        '  - vars: { question: Hi }',
+        '    metadata: { conversationId: other }',
+        '  - prompt: "Given {{ _conversation[0].output }}"',
+        '    vars: { _conversation: [{ input: a, output: b }] }',
       ].join('\n'),
       'evals/history.json': JSON.stringify([
         { role: 'system', content: 'Be brief.' },
         {
           role: 'user',
-          content: '{% for c in _conversation %}{{ c.input }} {{ c.output }}\n{% endfor %}{{ question }}',
+          content: '{% for c in _conversation %}[{{ c.input }}] [{{ c.output }}] {% endfor %}{{ question }}',
         },
       ]),
-      'evals/own.yml': [
-        'model: claude-haiku-4-5',
-        'tests:',
-        '  - prompt: "{{ _conversation | length }} turns so far. {{ question }}"',
-        '    vars: { question: Hi }',
-        '  - prompt: "Given {{ _conversation[0].output }}"',
-        '    vars: { _conversation: [{ input: a, output: b }] }',
-      ].join('\n'),
     })
     const { cases, warnings } = await loadRun(files.filter((f) => f.endsWith('.yml')))
-    expect(cases.map((c) => c.prompt)).toEqual([
-      'Answer: Who founded Facebook?',
-      'Answer: Did he found any other companies?',
-      'Given b',
+    const turns = (prompt: RegExp, model: string) =>
+      cases
+        .filter((c) => prompt.test(c.prompt) && c.params.model === model)
+        .map((c) => [c.prompt, c.conversation?.turn, c.conversation?.after?.prompt])
+    // The earlier outputs are tokens until they are in (batch/conversations.ts fills them in).
+    expect(turns(/^(\[|Who|Hi)/, 'claude-sonnet-4-5')).toEqual([
+      ['Who founded Facebook?', 0, undefined],
+      [
+        '[Who founded Facebook?] [\u27e6output of turn 1\u27e7] Where does he live?',
+        1,
+        'Who founded Facebook?',
+      ],
+      ['Hi', 0, undefined],
     ])
-    expect(warnings).toEqual([
-      'Skipped: 3 tests (e.g. evals/history.json:1) whose prompt reads _conversation: promptfoo fills it with the ' +
-        "earlier turns' outputs, and one batch has no earlier outputs, so these are not sent; write the earlier " +
-        'turns into the prompt instead (a chat prompt, or the messages var, with role: assistant turns).',
+    expect(turns(/turns so far/, 'claude-haiku-4-5')).toEqual([
+      ['0 turns so far. Who founded Facebook?', 0, undefined],
+      ['1 turns so far. Where does he live?', 1, '0 turns so far. Who founded Facebook?'],
+      ['0 turns so far. Hi', 0, undefined],
     ])
-  })
-
-  it('leaving no test at all is an error at the prompt, with the fix', async () => {
-    const files = write({
-      'evals/chat.yml': [
-        'model: claude-haiku-4-5',
-        'tests:',
-        '  - prompt: "{{ _conversation | dump }} {{ q }}"',
-        '    vars: { q: Hi }',
-      ].join('\n'),
-    })
-    expect(await problemsOf(files)).toEqual([
-      'evals/chat.yml:3: no test runs: the prompt reads _conversation (1 test (e.g. evals/chat.yml:3)): promptfoo ' +
-        "fills it with the earlier turns' outputs, and one batch has no earlier outputs, so these are not sent; " +
-        'write the earlier turns into the prompt instead (a chat prompt, or the messages var, with role: assistant turns)',
+    // A test that gives _conversation itself is no turn: it renders with what it gives.
+    expect(cases.filter((c) => c.prompt === 'Given b').map((c) => c.conversation)).toEqual([
+      undefined,
+      undefined,
     ])
+    expect(cases.find((c) => c.prompt === 'Hi')?.params.system).toBe('Be brief.')
+    expect(warnings).toEqual([])
   })
 })
 

@@ -14,13 +14,14 @@ import type { ReportComment } from '../github/pr-comment.js'
 import { renderEstimate } from '../report/markdown.js'
 import { estimateRun } from '../pipeline/estimate-run.js'
 import type { Settings } from '../pipeline/settings.js'
-import type { BatchRequest, EvalCase } from '../model.js'
+import type { BatchRequest, EvalCase, Sample } from '../model.js'
 
 export interface BudgetGateRun {
   inputs: Pick<Settings, 'dryRun' | 'maxCostUsd' | 'commentHeader'>
   cases: EvalCase[]
   requests: BatchRequest[]
   plans: CachePlan[]
+  sampleByCustomId: ReadonlyMap<string, Sample>
   /** The suite load's warnings, which the estimate's report lists. */
   warnings: string[]
   client: Anthropic
@@ -36,6 +37,7 @@ export async function withinBudget({
   cases,
   requests,
   plans,
+  sampleByCustomId,
   warnings,
   client,
   comment,
@@ -43,7 +45,7 @@ export async function withinBudget({
   // count_tokens costs time (its own rate limit): it is used where the figure decides something.
   const exact = inputs.dryRun || inputs.maxCostUsd !== undefined
   const { estimate, judgedTests } = await estimateRun(
-    { cases, requests, plans },
+    { cases, requests, plans, sampleByCustomId },
     exact ? tokenCounter(client) : undefined,
   )
   log.info(estimateSummary(estimate, judgedTests))

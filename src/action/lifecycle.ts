@@ -1,11 +1,12 @@
 /**
- * The batches' life once submitted: waiting for them within max-wait, retry rounds, the judge's batch, and
- * what happens when a wait ends before the batches do (on-timeout, cancel-on-abort). Time is the batch run's
- * clock (BatchRun's `wait.now` and `wait.sleep`), which tests set to a manual clock.
+ * The batches' life once submitted: waiting for them within max-wait, retry rounds, the rounds of the
+ * conversations' later turns, the judge's batch, and what happens when a wait ends before the batches do
+ * (on-timeout, cancel-on-abort). Time is the batch run's clock (BatchRun's `wait.now` and `wait.sleep`), which tests set to a manual clock.
  */
 import type { Log } from '../batch/client.js'
 import type { WaitOutcome } from '../batch/wait.js'
 import type { BatchRun, ResultSink } from '../batch/run.js'
+import type { ConversationRounds } from '../batch/conversations.js'
 import { formatDuration } from '../common/duration.js'
 import { UserError } from '../common/user-error.js'
 import { JudgeBook } from '../grading/judging.js'
@@ -31,20 +32,21 @@ export class Lifecycle {
   constructor(private readonly options: LifecycleOptions) {}
 
   /**
-   * Waits for the batches and hands their results to the sink, then retries what errored (unless only
-   * collecting, when `requestOf` is undefined). Returns the wait that ended before its batches did when the
-   * run must be reported as still running.
+   * Waits for the batches (the run's, or `batchIds` of them) and hands their results to the sink, then
+   * retries what errored (unless only collecting, when `requestOf` is undefined). Returns the wait that ended
+   * before its batches did when the run must be reported as still running.
    */
   async waitAndGrade(
     run: BatchRun,
     sink: ResultSink,
     requestOf: ((customId: string) => BatchRequest) | undefined,
+    batchIds = run.batchIds,
   ): Promise<WaitOutcome | undefined> {
     const { policy, log } = this.options
-    const waited = await run.wait()
+    const waited = await run.wait(batchIds)
     if (waited.state !== 'ended' && !(await this.settleUnfinished(waited, run, policy.onTimeout)))
       return waited
-    await run.collect(sink)
+    await run.collect(sink, batchIds)
     if (!policy.retryErrored || !requestOf) return undefined
     const late = await run.retryErrored(sink, requestOf)
     if (!late) return undefined
@@ -61,6 +63,47 @@ export class Lifecycle {
       sink,
       late.batches.map((batch) => batch.id),
     )
+    return undefined
+  }
+
+  /**
+   * The later turns of the run's conversations, a round each once the turns before them are in: sent,
+   * waited for and graded as the first batches were. Returns the wait that ended before a round's batches
+   * did, as waitAndGrade does. When the job is being cancelled or max-wait has run out, the turns not sent
+   * yet are reported without results.
+   */
+  async converse(
+    run: BatchRun,
+    sink: ResultSink,
+    conversations: ConversationRounds,
+    requestOf: (customId: string) => BatchRequest,
+  ): Promise<WaitOutcome | undefined> {
+    const { log } = this.options
+    for (let round = 1; round < conversations.turns; round++) {
+      const { requests, unsent } = conversations.round(round)
+      for (const line of unsent) await sink.add(line)
+      if (unsent.length > 0)
+        log(
+          `Conversations: ${unsent.length} turn-${round + 1} request(s) are not sent, as an earlier turn has no output.`,
+        )
+      if (requests.length === 0) continue
+      const stop = run.aborted
+        ? 'the job is being cancelled'
+        : run.outOfTime
+          ? 'max-wait has run out'
+          : undefined
+      if (stop) {
+        log(`Conversations: ${stop}, so the turns from turn ${round + 1} on are not sent.`)
+        return undefined
+      }
+      log(
+        `Conversations: the ${requests.length} turn-${round + 1} request(s) go out, with the earlier turns' outputs.`,
+      )
+      const created = await run.submitMore(requests)
+      this.options.onSubmitted(run.allBatchIds)
+      const unfinished = await this.waitAndGrade(run, sink, requestOf, created)
+      if (unfinished) return unfinished
+    }
     return undefined
   }
 

@@ -1,9 +1,12 @@
 /**
- * Orchestrates one run: suite -> batches (submitted, resumed or collected) -> wait -> grade -> results file
- * -> reports and outputs; or, when the batches outlast the wait, a report of where they are.
+ * Orchestrates one run: suite -> batches (submitted, resumed or collected) -> wait -> grade (-> the
+ * conversations' later turns, a round each) -> results file -> reports and outputs; or, when the batches
+ * outlast the wait, a report of where they are.
  */
 import { createAnthropicClient } from '../batch/client.js'
+import { ConversationRounds } from '../batch/conversations.js'
 import { BatchRun } from '../batch/run.js'
+import { outputText } from '../grading/graders/message.js'
 import { JudgeBook } from '../grading/judging.js'
 import { RunGrader } from '../grading/run-grader.js'
 import { setBatchIds, setStatus } from '../github/action-interface.js'
@@ -79,7 +82,10 @@ async function evaluateRun(
 
   const client = createAnthropicClient(inputs)
   const collecting = inputs.batchIds.length > 0
-  if (!collecting && !(await withinBudget({ inputs, cases, requests, plans, warnings, client, comment })))
+  if (
+    !collecting &&
+    !(await withinBudget({ inputs, cases, requests, plans, sampleByCustomId, warnings, client, comment }))
+  )
     return
   const requestBytes: number[] = []
   const run = new BatchRun({
@@ -95,9 +101,17 @@ async function evaluateRun(
   const entries = new EntrySpool()
   entries.writeRequestParts(sampleByCustomId)
   try {
+    // Conversations' later turns wait for the turns before them: the first round sends all but those.
+    const conversations = new ConversationRounds(requests, sampleByCustomId, outputText)
     if (collecting) {
       log.info(`Collecting ${inputs.batchIds.join(', ')} (the batch-id input): nothing is submitted.`)
       run.adopt(inputs.batchIds)
+    } else if (conversations.turns > 1) {
+      const first = requests.flatMap((request, i) => (conversations.isFirstRound(request) ? [i] : []))
+      await run.submit(
+        first.map((i) => requests[i]),
+        first.map((i) => requestBytes[i]),
+      )
     } else {
       await run.submit(requests, requestBytes)
     }
@@ -110,14 +124,15 @@ async function evaluateRun(
     // Built only when something is retried: most runs never look a request up.
     let requestByCustomId: Map<string, BatchRequest> | undefined
     const requestOf = (customId: string) =>
-      (requestByCustomId ??= new Map(requests.map((request) => [request.custom_id, request]))).get(
+      conversations.sentRequest(customId) ??
+      ((requestByCustomId ??= new Map(requests.map((request) => [request.custom_id, request]))).get(
         customId,
-      ) as BatchRequest
-    let unfinished = await lifecycle.waitAndGrade(
-      run,
-      outputsSink(grader, judge),
-      collecting ? undefined : requestOf,
-    )
+      ) as BatchRequest)
+    const sink = conversations.recording(outputsSink(grader, judge))
+    let unfinished = await lifecycle.waitAndGrade(run, sink, collecting ? undefined : requestOf)
+    if (!unfinished && !collecting) unfinished = await lifecycle.converse(run, sink, conversations, requestOf)
+    else if (!unfinished && conversations.unanswered > 0)
+      log.info(collectedConversations(conversations.unanswered))
     if (!unfinished) {
       // select-best and max-score: each test's outputs against one another, now that all are in.
       await grader.gradeAcrossOutputs()
@@ -146,3 +161,7 @@ async function evaluateRun(
     await entries.remove()
   }
 }
+
+const collectedConversations = (n: number) =>
+  `Conversations: ${n} later turn request(s) have no result in the collected batches and are reported ` +
+  'without one: collecting sends nothing (a run that submits sends each once the turn before it is in).'

@@ -167,6 +167,23 @@ export class BatchRun {
     return batch
   }
 
+  /**
+   * Creates the batches of requests that could only be made once the first batches' results were in (the
+   * later turns of conversations); returns their ids. They count as the run's slices, not as retry rounds.
+   */
+  async submitMore(requests: BatchRequest[]): Promise<string[]> {
+    const created = await this.createAll(requests)
+    this.slices += created.length
+    return created
+  }
+
+  private async createAll(requests: BatchRequest[]): Promise<string[]> {
+    const created: string[] = []
+    for (const slice of splitIntoBatches(requests, this.options.limits))
+      created.push((await this.create(slice)).id)
+    return created
+  }
+
   /** Waits for the batches until the run's max-wait runs out, unless `overrides` sets another wait. */
   wait(batchIds = this.batchIds, overrides: Partial<BatchRunOptions['wait']> = {}): Promise<WaitOutcome> {
     return waitForBatches(this.options.client, batchIds, {
@@ -229,9 +246,7 @@ export class BatchRun {
       this.options.log(
         `Retrying ${retry.length} request(s) that errored (overloaded, API or timeout errors) or expired: round ${round} of ${MAX_RETRY_ROUNDS}.`,
       )
-      const created: string[] = []
-      for (const slice of splitIntoBatches(retry.map(requestOf), this.options.limits))
-        created.push((await this.create(slice)).id)
+      const created = await this.createAll(retry.map(requestOf))
       const waited = await this.wait(created)
       if (waited.state !== 'ended') return waited
       await this.collect(sink, created)

@@ -35,6 +35,11 @@ export interface CostEstimate {
   unpriced: UnpricedRequests[]
   /** The models of `unpriced`. */
   unpricedModels: string[]
+  /**
+   * Requests of conversations' later turns: they hold the earlier turns' outputs, unknown before those are
+   * in, which the high end counts as input at up to the earlier turns' max_tokens and the low end not at all.
+   */
+  laterTurns: number
 }
 
 export interface UnpricedRequests {
@@ -105,12 +110,14 @@ function reasonOf(...results: CostResult[]): string {
 
 /**
  * The estimate for these requests. `cachedPrefixTokens` gives, per model, the prefix `cache: auto` marked:
- * read from the cache at best, written at the 1-hour price at worst.
+ * read from the cache at best, written at the 1-hour price at worst. `earlierOutputTokens` gives, per request
+ * of a conversation's later turn, the most its earlier turns' outputs can add to its input.
  */
 export async function estimateCost(
   requests: BatchRequest[],
   counter: TokenCounter | undefined,
   cachedPrefixTokens: ReadonlyMap<string, number> = new Map(),
+  earlierOutputTokens: readonly number[] = [],
 ): Promise<CostEstimate> {
   const { tokens, method } = await inputTokensOf(requests, counter)
   let low = NO_COST
@@ -123,9 +130,10 @@ export async function estimateCost(
     const prefix = Math.min(cachedPrefixTokens.get(params.model) ?? 0, tokens[i])
     const rest = tokens[i] - prefix
     const least = costOf(params.model, usage({ input: rest, output: 0, cacheWrite1h: 0, cacheRead: prefix }))
+    const earlier = earlierOutputTokens[i] ?? 0
     const most = costOf(
       params.model,
-      usage({ input: rest, output: params.max_tokens, cacheWrite1h: prefix, cacheRead: 0 }),
+      usage({ input: rest + earlier, output: params.max_tokens, cacheWrite1h: prefix, cacheRead: 0 }),
     )
     if ('cost' in least && 'cost' in most) {
       low = addCosts(low, least.cost)
@@ -148,6 +156,7 @@ export async function estimateCost(
     pricedRequests,
     unpriced: byModel,
     unpricedModels: byModel.map((u) => u.model),
+    laterTurns: earlierOutputTokens.filter((tokens) => tokens > 0).length,
   }
 }
 
@@ -179,8 +188,13 @@ export function estimateSummary(estimate: CostEstimate, judgedTests = 0): string
     judgedTests > 0
       ? `, not counting the judge's requests for ${judgedTests} test(s) with model-graded assertions`
       : ''
+  const turns =
+    estimate.laterTurns > 0
+      ? ` ${count(estimate.laterTurns, 'request')} of conversations' later turns will hold the earlier turns' ` +
+        'outputs, not known yet: their input is estimated without them, and with each at its max_tokens in the high end.'
+      : ''
   if (estimate.unpriced.length === 0) {
-    return `Estimated cost at batch prices: ${range} (${estimate.method})${judge}.`
+    return `Estimated cost at batch prices: ${range} (${estimate.method})${judge}.${turns}`
   }
   const priced =
     estimate.pricedRequests > 0
@@ -189,6 +203,6 @@ export function estimateSummary(estimate: CostEstimate, judgedTests = 0): string
       : ''
   return (
     `Estimated cost at batch prices: unknown (${estimate.method})${judge}. ` +
-    `${unpricedPhrases(estimate).join('; ')}.${priced}`
+    `${unpricedPhrases(estimate).join('; ')}.${priced}${turns}`
   )
 }

@@ -2,7 +2,7 @@
 import type { CachePlan } from '../batch/prompt-cache.js'
 import { estimateCost, type CostEstimate, type TokenCounter } from '../cost/estimate.js'
 import { needsJudge } from '../grading/graders/index.js'
-import type { BatchRequest, EvalCase } from '../model.js'
+import type { BatchRequest, EvalCase, Sample } from '../model.js'
 
 export interface RunEstimate {
   estimate: CostEstimate
@@ -12,11 +12,27 @@ export interface RunEstimate {
 
 /** With `counter` (count_tokens), the input tokens are counted; without it, estimated by the heuristic. */
 export async function estimateRun(
-  plan: { cases: EvalCase[]; requests: BatchRequest[]; plans: CachePlan[] },
+  plan: {
+    cases: EvalCase[]
+    requests: BatchRequest[]
+    plans: CachePlan[]
+    sampleByCustomId?: ReadonlyMap<string, Sample>
+  },
   counter: TokenCounter | undefined,
 ): Promise<RunEstimate> {
   const prefixes = new Map(plan.plans.map((cachePlan) => [cachePlan.model, cachePlan.prefixTokens]))
-  const estimate = await estimateCost(plan.requests, counter, prefixes)
+  const earlier = plan.requests.map((request) =>
+    earlierOutputTokens(plan.sampleByCustomId?.get(request.custom_id)?.evalCase),
+  )
+  const estimate = await estimateCost(plan.requests, counter, prefixes, earlier)
   const judgedTests = plan.cases.filter((evalCase) => needsJudge(evalCase.assertions)).length
   return { estimate, judgedTests }
+}
+
+/** The most the earlier turns' outputs can add to a conversation turn's input: their max_tokens. */
+function earlierOutputTokens(evalCase: EvalCase | undefined): number {
+  let tokens = 0
+  for (let turn = evalCase?.conversation?.after; turn; turn = turn.conversation?.after)
+    tokens += turn.params.max_tokens
+  return tokens
 }

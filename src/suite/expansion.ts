@@ -9,6 +9,7 @@ import { derivedMetricsOf } from './derived-metrics.js'
 import type { Config, WrittenTest } from './documents.js'
 import { isFileRef } from './file-refs.js'
 import type { LoadWarnings } from './load-warnings.js'
+import { CONVERSATION_VAR, conversationKey, Conversations } from './conversations.js'
 import { at, type Location, type ProblemLog } from './problems.js'
 import {
   promptAffix,
@@ -87,6 +88,7 @@ export class TestExpander {
   private tests = 0
   /** Combinations of a test's vars made so far: each is an output group (EvalCase.outputGroup). */
   private combinations = 0
+  private readonly conversations = new Conversations()
 
   constructor(
     private readonly read: TestReaders,
@@ -277,7 +279,12 @@ export class TestExpander {
     for (const prompt of prompts) {
       for (const model of models) {
         const merged = { ...defaults.params, ...model.params, ...prompt.params, ...crossing.params }
-        const turns = templates.render(prompt, vars, crossing.affix, location)
+        const key = templates.readsConversation(prompt, vars)
+          ? conversationKey(crossing.file, prompt.label, model.label, test.metadata)
+          : undefined
+        const promptVars =
+          key === undefined ? vars : { ...vars, [CONVERSATION_VAR]: this.conversations.history(key) }
+        const turns = templates.render(prompt, promptVars, crossing.affix, location)
         const system = turns?.system ?? templates.renderSystem(merged.system, vars, at(location, 'system'))
         if (!turns || !model.model || log.problems.length > crossing.problemsBefore) continue
         const evalCase: EvalCase = {
@@ -300,6 +307,9 @@ export class TestExpander {
           ...(typeof test.repeat === 'number' && { repeat: test.repeat }),
           ...(defaults.derivedMetrics && { derivedMetrics: defaults.derivedMetrics }),
           outputGroup,
+        }
+        if (key !== undefined) {
+          evalCase.conversation = this.conversations.add(key, evalCase, turns, templates.isChat(prompt))
         }
         // The labels that tell this case from its siblings, joined with ', ' (empty ones left out).
         const variant = [label, prompts.length > 1 ? prompt.label : '', models.length > 1 ? model.label : '']

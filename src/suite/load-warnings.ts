@@ -30,8 +30,6 @@ export class LoadWarnings {
   /** Settings of replaced non-Anthropic providers with no Anthropic equivalent, not sent; those that may change outputs. */
   private readonly foreignDropped = new Map<string, string>()
   private readonly foreignChangingOutputs = new Set<string>()
-  /** Test cases whose prompt reads `_conversation`, which only earlier outputs can fill; the first prompt. */
-  private conversation: (Tally & { at: Location }) | undefined
 
   constructor(private readonly log: ProblemLog) {}
 
@@ -79,12 +77,6 @@ export class LoadWarnings {
     if (!first.has(type)) first.set(type, this.where(location))
   }
 
-  /** A test case not sent: its prompt (at `location`) reads `_conversation`, the earlier turns' outputs. */
-  conversationSkipped(location: Location): void {
-    const at = this.conversation?.at ?? location
-    this.conversation = { ...count(this.conversation, this.where(at)), at }
-  }
-
   /** Any other warning of the load, given once however often it is said (say, once per test). */
   warn(message: string): void {
     this.others.add(message)
@@ -92,7 +84,7 @@ export class LoadWarnings {
 
   /** Whether a provider was skipped: a run with no test left then says which and how to map them. */
   get anySkipped(): boolean {
-    return this.skipped.size > 0 || this.conversation !== undefined
+    return this.skipped.size > 0
   }
 
   /** The run's warnings, one line each. */
@@ -156,11 +148,6 @@ export class LoadWarnings {
           'and the rest of the suite is graded (see docs/coming-from-promptfoo.md for what to write instead).',
       )
     }
-    if (this.conversation) {
-      messages.push(
-        `Skipped: ${tests(this.conversation)} whose prompt reads _conversation: ${CONVERSATION_SKIPPED}.`,
-      )
-    }
     return messages.concat([...this.others])
   }
 
@@ -178,19 +165,8 @@ export class LoadWarnings {
           'anthropic:messages:<model>',
       )
     }
-    if (this.conversation) {
-      this.log.report(
-        this.conversation.at,
-        `no test runs: the prompt reads _conversation (${tests(this.conversation)}): ${CONVERSATION_SKIPPED}`,
-      )
-    }
   }
 }
-
-const CONVERSATION_SKIPPED =
-  "promptfoo fills it with the earlier turns' outputs, and one batch has no earlier outputs, so these are not " +
-  'sent; write the earlier turns into the prompt instead (a chat prompt, or the messages var, with role: ' +
-  'assistant turns)'
 
 function count(tally: Tally | undefined, where: string): Tally {
   return tally ? { tests: tally.tests + 1, first: tally.first } : { tests: 1, first: where }

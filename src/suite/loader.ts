@@ -68,7 +68,7 @@ class SuiteLoader {
     const log = (this.log = new ProblemLog(options.workspace))
     const warnings = (this.warnings = new LoadWarnings(log))
     const refs = (this.refs = new References(log, options.io))
-    const prompts = (this.prompts = new PromptTemplates(log, refs, warnings))
+    const prompts = (this.prompts = new PromptTemplates(log, refs))
     this.ids = new CaseIds(log)
     this.documents = new Documents(log, refs, options.io, warnings)
     this.expander = new TestExpander(

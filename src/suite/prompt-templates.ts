@@ -5,6 +5,7 @@
 import path from 'node:path'
 import type { ContentBlockParam, MessageParam } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { Config } from './documents.js'
+import { CONVERSATION_VAR } from './conversations.js'
 import { imageMediaType, isFileRef, resolveFileRef } from './file-refs.js'
 import { at, sourceOf, type Location, type ProblemLog } from './problems.js'
 import {
@@ -19,7 +20,6 @@ import {
 import { isGlob, type References } from './references.js'
 import type { RequestParams } from './request-params.js'
 import { parseSource, type SourceProblem } from './source.js'
-import type { LoadWarnings } from './load-warnings.js'
 import { DEFAULT_ENGINE, readsVariable, type TemplateEngine } from './template.js'
 
 /**
@@ -85,7 +85,6 @@ export class PromptTemplates {
   constructor(
     private readonly log: ProblemLog,
     private readonly refs: References,
-    private readonly warnings: LoadWarnings,
   ) {}
 
   /** Renders the prompts of the suite read next with `engine` (the default one, or its nunjucksFilters'). */
@@ -218,6 +217,19 @@ export class PromptTemplates {
     return [{ label, turns: turns as unknown[], location: { source, path: turnsPath } }]
   }
 
+  /** Whether the prompt is chat turns (as written, or a chat file to render), not a text prompt. */
+  isChat(prompt: PromptTemplate): boolean {
+    return 'turns' in prompt || prompt.chatFile !== undefined
+  }
+
+  /**
+   * Whether a test's prompt is a turn of a conversation (conversations.ts): it reads `_conversation` and the
+   * test's vars do not set it.
+   */
+  readsConversation(prompt: PromptTemplate, vars: Record<string, unknown>): boolean {
+    return !Object.hasOwn(vars, CONVERSATION_VAR) && readsConversation(prompt)
+  }
+
   /**
    * A prompt's turns for a test's vars, `affix` around its template, or undefined (reported) when it does not
    * render.
@@ -228,12 +240,7 @@ export class PromptTemplates {
     affix: PromptAffix | undefined,
     test: Location,
   ): { messages: MessageParam[]; system?: string } | undefined {
-    // Never rendered empty: promptfoo fills it with the earlier outputs of the conversation, which a batch lacks.
-    if (!Object.hasOwn(vars, CONVERSATION_VAR) && readsConversation(prompt)) {
-      this.warnings.conversationSkipped(prompt.location)
-      return undefined
-    }
-    if (affix && affix.prefix + affix.suffix !== '' && ('turns' in prompt || prompt.chatFile)) {
+    if (affix && affix.prefix + affix.suffix !== '' && this.isChat(prompt)) {
       this.log.report(
         affix.location,
         'options.prefix and options.suffix (CSV __prefix and __suffix) go around a text prompt, and this ' +
@@ -343,9 +350,6 @@ export class PromptTemplates {
     return block
   }
 }
-
-/** promptfoo's variable of the earlier turns of a conversation: their prompts and outputs. */
-const CONVERSATION_VAR = '_conversation'
 
 /** Whether a prompt's template, or any text of its chat turns, reads `_conversation`. */
 function readsConversation(prompt: PromptTemplate): boolean {
