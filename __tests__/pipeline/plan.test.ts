@@ -77,6 +77,30 @@ describe('planRun', () => {
     expect(logged.warning).toEqual(plan.warnings)
   })
 
+  it("answers promptfoo's echo provider on the runner: its requests are not sent, its results are its prompts", async () => {
+    writeSuite(
+      [
+        'providers: [echo, anthropic:messages:claude-haiku-4-5]',
+        "prompts: ['Say {{word}}']",
+        'tests: [{ vars: { word: hello }, assert: [{ type: contains, value: hello }] }]',
+      ].join('\n'),
+    )
+    const plan = await planRun(settings(), log)
+    expect(plan.sampleByCustomId.size).toBe(2)
+    expect(plan.requests.map((request) => request.params.model)).toEqual(['claude-haiku-4-5'])
+    expect(plan.echoed).toHaveLength(1)
+    const [{ custom_id, result }] = plan.echoed
+    expect(plan.sampleByCustomId.get(custom_id)?.evalCase.params.model).toBe('echo')
+    expect(result).toMatchObject({
+      type: 'succeeded',
+      message: {
+        content: [{ type: 'text', text: 'Say hello' }],
+        usage: { input_tokens: 0, output_tokens: 0 },
+      },
+    })
+    expect(plan.warnings).toEqual([])
+  })
+
   it('throws every problem of the suite at once, at its line', async () => {
     writeSuite(['tests:', '  - prompt: hi', '    max_tokens: lots', '    colour: red'].join('\n'))
     const error = await planRun(settings(), log).catch((caught: unknown) => caught)

@@ -140,16 +140,13 @@ describe('providers that are not Anthropic', () => {
     ])
   })
 
-  it('never replace echo, which returns the prompt, unless the map names it', async () => {
-    const skipped = await loadRun(suite(['echo', 'anthropic:messages:claude-haiku-4-5'], 1), {
+  it('run echo, which returns the prompt, on the runner (never replaced unless the map names it)', async () => {
+    const echoed = await loadRun(suite(['echo', 'anthropic:messages:claude-haiku-4-5'], 1), {
       model: 'claude-sonnet-4-5',
       providerOverride: parseProviderOverride('p', 'claude-sonnet-4-5'),
     })
-    expect(skipped.cases.map((c) => c.params.model)).toEqual(['claude-haiku-4-5'])
-    expect(skipped.warnings).toEqual([
-      "Skipped: echo (1 test (e.g. evals/x.yml:7)), promptfoo's provider that returns the prompt, is not run " +
-        'here; map it with provider-override (echo=claude-haiku-4-5) to run those tests on Claude.',
-    ])
+    expect(echoed.cases.map((c) => c.params.model)).toEqual(['echo', 'claude-haiku-4-5'])
+    expect(echoed.warnings).toEqual([])
     const mapped = await loadRun(suite(['echo'], 1), {
       model: undefined,
       providerOverride: parseProviderOverride('p', 'echo=claude-haiku-4-5'),

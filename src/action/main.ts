@@ -78,7 +78,7 @@ async function evaluateRun(
   comment: ReportComment | undefined,
   started: { run?: BatchRun },
 ): Promise<void> {
-  const { cases, warnings, requests, sampleByCustomId, plans, baseline } = await planRun(inputs, log)
+  const { cases, warnings, requests, echoed, sampleByCustomId, plans, baseline } = await planRun(inputs, log)
 
   const client = createAnthropicClient(inputs)
   const collecting = inputs.batchIds.length > 0
@@ -129,6 +129,7 @@ async function evaluateRun(
         customId,
       ) as BatchRequest)
     const sink = conversations.recording(outputsSink(grader, judge))
+    for (const line of echoed) await sink.add(line)
     let unfinished = await lifecycle.waitAndGrade(run, sink, collecting ? undefined : requestOf)
     if (!unfinished && !collecting) unfinished = await lifecycle.converse(run, sink, conversations, requestOf)
     else if (!unfinished && conversations.unanswered > 0)

@@ -13,6 +13,7 @@ import {
   type PriceTable,
   type TokenPrices,
 } from './price-table.js'
+import { ECHO_PROVIDER } from '../suite/providers.js'
 import type { Cost } from '../model.js'
 
 export { loadPriceOverrides, PricingFileError, type PriceOverrides } from './price-table.js'
@@ -240,6 +241,8 @@ export function createPricer(overrides?: PriceOverrides): Pricer {
   }
 
   function costOf(model: string, usage: Usage): CostResult {
+    // promptfoo's echo provider is answered on the runner: nothing is sent or billed.
+    if (model === ECHO_PROVIDER) return { cost: NO_COST }
     const resolved = resolve(model)
     if (!resolved) return { unknown: notInTable(model) }
     const card = cardOf(resolved.id, resolved.entry)

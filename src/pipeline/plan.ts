@@ -5,6 +5,7 @@
  */
 import path from 'node:path'
 import type { CachePlan } from '../batch/prompt-cache.js'
+import { echoResults, isEchoed } from '../batch/echo.js'
 import { applyPromptCache } from '../batch/prompt-cache.js'
 import { buildBatchRequests } from '../batch/requests.js'
 import { assertionCompiler } from '../grading/assertion-compiler.js'
@@ -14,6 +15,7 @@ import { loadSuiteRun } from '../suite/loader.js'
 import { loadBaseline, usePriceOverrides } from './input-files.js'
 import type { RunLog } from './run-log.js'
 import type { Settings } from './settings.js'
+import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { BatchRequest, EvalCase, Sample } from '../model.js'
 
 export type PlanSettings = Pick<
@@ -35,8 +37,10 @@ export interface RunPlan {
   cases: EvalCase[]
   /** What the load changed of the suites as written, one warning each (already logged). */
   warnings: string[]
-  /** One request per sample, with the cache breakpoints of `plans`. */
+  /** One request per sample sent to the API, with the cache breakpoints of `plans`. */
   requests: BatchRequest[]
+  /** The results of the samples answered on the runner (promptfoo's echo provider), which are not sent. */
+  echoed: MessageBatchIndividualResponse[]
   sampleByCustomId: Map<string, Sample>
   plans: CachePlan[]
   baseline: Baseline | undefined
@@ -65,12 +69,23 @@ export async function planRun(settings: PlanSettings, log: RunLog): Promise<RunP
     `Loaded ${cases.length} tests${samples} from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`,
   )
   const baseline = settings.baselineFile ? loadBaseline(workspace, settings.baselineFile, io, log) : undefined
+  const echoed = echoResults(built.requests, built.sampleByCustomId)
+  const sent = echoed.length > 0 ? built.requests.filter((request) => !isEchoed(request)) : built.requests
   const { requests, plans } =
-    settings.cache === 'auto' ? applyPromptCache(built.requests) : { requests: built.requests, plans: [] }
+    settings.cache === 'auto' ? applyPromptCache(sent) : { requests: sent, plans: [] }
   for (const plan of plans) {
     log.info(
       `Prompt caching: a 1-hour breakpoint after the ${plan.prefix} shared by ${plan.requests} ${plan.model} requests.`,
     )
   }
-  return { files, cases, warnings, requests, sampleByCustomId: built.sampleByCustomId, plans, baseline }
+  return {
+    files,
+    cases,
+    warnings,
+    requests,
+    echoed,
+    sampleByCustomId: built.sampleByCustomId,
+    plans,
+    baseline,
+  }
 }

@@ -5,7 +5,6 @@
  */
 import type { AssertionWarning } from './load-options.js'
 import type { Location, ProblemLog } from './problems.js'
-import { ECHO_PROVIDER } from './providers.js'
 import { SAMPLING_DROPPED } from './request-params.js'
 
 /** How many tests something concerns, and the first of them. */
@@ -107,19 +106,12 @@ export class LoadWarnings {
           : `provider-override runs ${what.join('; ')}.`,
       )
     }
-    const skipped = [...this.skipped].filter(([id]) => id !== ECHO_PROVIDER)
+    const skipped = [...this.skipped]
     if (skipped.length > 0) {
       messages.push(
         `Skipped: ${skipped.map(([id, s]) => `${id} (${tests(s)})`).join('; ')}, not an Anthropic provider. ` +
           'Run them on Claude with the provider-override input (one model for all, e.g. claude-haiku-4-5, or ' +
           `one FROM=TO per line, e.g. ${skipped[0][0]}=claude-haiku-4-5) or the model input.`,
-      )
-    }
-    const echo = this.skipped.get(ECHO_PROVIDER)
-    if (echo) {
-      messages.push(
-        `Skipped: echo (${tests(echo)}), promptfoo's provider that returns the prompt, is not run here; ` +
-          'map it with provider-override (echo=claude-haiku-4-5) to run those tests on Claude.',
       )
     }
     if (this.ignoredKeys.size > 0) {

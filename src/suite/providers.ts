@@ -56,8 +56,8 @@ export type ProviderPlan =
 
 /**
  * A provider entry as this run takes it: a provider the override's map names runs as the model it maps to;
- * an Anthropic one as itself; another (but echo, which is no model) as the override's model, else the `model`
- * input's; any other is skipped. A replaced provider keeps its id as its label, so its tests keep their ids,
+ * an Anthropic one as itself; echo, which is no model, as itself (batch/echo.ts answers it on the runner);
+ * another as the override's model, else the `model` input's; any other is skipped. A replaced provider keeps its id as its label, so its tests keep their ids,
  * and a replaced non-Anthropic one's config is read in its own vocabulary (foreignConfig).
  */
 export function planProvider(
@@ -77,7 +77,9 @@ export function planProvider(
   const mapped = override?.byId.get(id)
   if (mapped !== undefined) return replaced(mapped, 'provider-override')
   if (ANTHROPIC_ID.test(id)) return { kind: 'run', provider: parseProvider(entry) }
-  if (id === ECHO_PROVIDER) return { kind: 'skip', id }
+  if (id === ECHO_PROVIDER) {
+    return { kind: 'run', provider: { label: label ?? id, model: ECHO_PROVIDER, params: {}, config: {} } }
+  }
   if (override?.all !== undefined) return replaced(override.all, 'provider-override')
   if (modelInput !== undefined) return replaced(modelInput, 'model')
   return { kind: 'skip', id }
