@@ -4,7 +4,7 @@
  * the `model` input: it loads, runs on Claude (its judge too) and grades, with what it changed said once in
  * the log.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { runAction } from '../../test-servers/action-runner.js'
@@ -114,5 +114,39 @@ describe('a promptfoo config, run by the bundle with only the model input', () =
     )
     expect(warnings).toMatch(/- [^\n]*openai:gpt-4o[^\n]*claude-haiku-4-5/)
     expect(warnings).toMatch(/- not graded here: latency \(evals\/promptfooconfig\.yaml:\d+\)/)
+  })
+
+  it("answers promptfoo's echo provider on the runner: graded, never sent, free", async () => {
+    await writeFile(
+      path.join(workspace, 'evals', 'echo.yaml'),
+      [
+        'providers: [echo, anthropic:messages:claude-haiku-4-5]',
+        "prompts: ['Reply with the word {{word}}']",
+        'tests:',
+        '  - vars: { word: Paris }',
+        '    assert: [{ type: contains, value: Paris }]',
+      ].join('\n'),
+    )
+    const result = await runAction({
+      workspace,
+      inputs: {
+        suite: 'evals/echo.yaml',
+        'anthropic-api-key': 'sk-ant-promptfoo-test-0123',
+        'anthropic-base-url': emulator.url,
+        'poll-interval': '10ms',
+      },
+    })
+    const [batch] = emulator.createdBatches()
+    expect(batch.requests.map(({ params }) => (params as { model: string }).model)).toEqual([
+      'claude-haiku-4-5',
+    ])
+    expect(result.outputs).toMatchObject({ total: '2' })
+    const results = JSON.parse(await readFile(result.outputs['results-file'], 'utf8'))
+    const echoed = results.tests.find((test: { model: string }) => test.model === 'echo')
+    expect(echoed).toMatchObject({
+      status: 'passed',
+      output: 'Reply with the word Paris',
+      cost_usd: { batch: '0', standard: '0' },
+    })
   })
 })
