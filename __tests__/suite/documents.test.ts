@@ -69,7 +69,9 @@ describe('malformed fixtures', () => {
         expect.stringMatching(
           /^malformed\/other-provider.yaml:4: no test runs: provider 'openai:gpt-4o' is not an Anthropic provider and nothing maps it \(1 test \(e.g. malformed\/other-provider.yaml:7\)\); set the provider-override input/,
         ),
-        expect.stringMatching(/^malformed\/other-provider.yaml:5: no test runs: provider 'vertex:gemini-pro' /),
+        expect.stringMatching(
+          /^malformed\/other-provider.yaml:5: no test runs: provider 'vertex:gemini-pro' /,
+        ),
       ],
     ],
     [
