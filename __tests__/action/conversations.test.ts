@@ -83,7 +83,7 @@ describe('conversations, a round per turn', () => {
     })
     const conversations = new ConversationRounds(requests, sampleByCustomId, outputText)
     expect(conversations.turns).toBe(3)
-    await run.submit(requests.filter((request) => conversations.isFirstRound(request)))
+    await run.submit(...conversations.firstRound(requests))
     const lifecycle = new Lifecycle({
       policy: { maxWaitMs: 60_000, onTimeout: 'fail', cancelOnAbort: false, retryErrored: true },
       log: (line) => logs.push(line),

@@ -106,14 +106,8 @@ async function evaluateRun(
     if (collecting) {
       log.info(`Collecting ${inputs.batchIds.join(', ')} (the batch-id input): nothing is submitted.`)
       run.adopt(inputs.batchIds)
-    } else if (conversations.turns > 1) {
-      const first = requests.flatMap((request, i) => (conversations.isFirstRound(request) ? [i] : []))
-      await run.submit(
-        first.map((i) => requests[i]),
-        first.map((i) => requestBytes[i]),
-      )
     } else {
-      await run.submit(requests, requestBytes)
+      await run.submit(...conversations.firstRound(requests, requestBytes))
     }
     setBatchIds(run.batchIds)
 

@@ -54,9 +54,19 @@ export class ConversationRounds {
     return this.laterTurns.flat().filter(({ customId }) => !this.answered.has(customId)).length
   }
 
-  /** Of the run's requests, those of the first round: all but the conversations' later turns. */
-  isFirstRound(request: BatchRequest): boolean {
-    return (this.sampleByCustomId.get(request.custom_id)?.evalCase.conversation?.turn ?? 0) === 0
+  /**
+   * Of the run's requests (and their sizes, when known), those of the first round: all but the conversations'
+   * later turns; all of them when there are none.
+   */
+  firstRound(
+    requests: BatchRequest[],
+    bytes?: readonly number[],
+  ): [requests: BatchRequest[], bytes: readonly number[] | undefined] {
+    if (this.laterTurns.length === 0) return [requests, bytes]
+    const first = requests.flatMap((request, i) =>
+      (this.sampleByCustomId.get(request.custom_id)?.evalCase.conversation?.turn ?? 0) === 0 ? [i] : [],
+    )
+    return [first.map((i) => requests[i]), bytes && first.map((i) => bytes[i])]
   }
 
   /** The request of `customId` as sent, when it is a later turn already sent. */
