@@ -2,8 +2,11 @@
  * The HTML report's script, run by the page (named by its hash in the page's Content-Security-Policy). It
  * reads the embedded JSON and builds the page with the DOM: every text from a suite or a model is set with
  * textContent, never parsed as HTML. Rows are rendered a window at a time, more as the list is scrolled, so
- * that 10,000 tests open at once. Plain ES2020, kept as a string: it runs in the browser, not in Node.
+ * that 10,000 tests open at once. Plain ES2020, kept as a string: it runs in the browser, not in Node. Its DOM
+ * and formatting helpers are in client-helpers.ts.
  */
+import { CLIENT_HELPERS } from './client-helpers.js'
+
 export const CLIENT_SCRIPT = String.raw`
 (function () {
   'use strict';
@@ -15,54 +18,7 @@ export const CLIENT_SCRIPT = String.raw`
   var app = document.getElementById('app');
   app.textContent = '';
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function add(parent, tag, className, text) {
-    return parent.appendChild(el(tag, className, text));
-  }
-  function pre(parent, text) {
-    return add(parent, 'pre', '', text);
-  }
-  function usd(text) {
-    if (text === null || text === undefined) return 'unknown';
-    var value = Number(text);
-    if (value === 0) return '$0';
-    if (Math.abs(value) >= 1) return '$' + value.toFixed(2);
-    // Four significant digits, never in exponent form (1e-7).
-    var digits = Math.min(15, 3 - Math.floor(Math.log10(Math.abs(value))));
-    return '$' + value.toFixed(digits).replace(/\.?0+$/, '');
-  }
-  function percent(rate) {
-    return (Math.floor(rate * 1000 + 1e-9) / 10).toString() + '%';
-  }
-  function duration(ms) {
-    if (ms === null || ms === undefined) return 'unknown';
-    var seconds = Math.round(ms / 1000);
-    var parts = [];
-    if (seconds >= 3600) parts.push(Math.floor(seconds / 3600) + 'h');
-    if (seconds >= 60) parts.push(Math.floor((seconds % 3600) / 60) + 'm');
-    parts.push((seconds % 60) + 's');
-    return parts.join(' ');
-  }
-  function json(value) {
-    return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
-  }
-  function badge(status) {
-    return el('span', 'badge ' + (status || 'errored'), status || 'none');
-  }
-  function stat(parent, label, value, note) {
-    var box = add(parent, 'div', 'stat');
-    add(box, 'div', 'muted', label);
-    add(box, 'div', 'value', value);
-    if (note) add(box, 'div', 'muted', note);
-    return box;
-  }
-
-  // --- Which tests are flaky and which changed against the baseline.
+${CLIENT_HELPERS}  // --- Which tests are flaky and which changed against the baseline.
   var flaky = new Set(((results.repeats && results.repeats.flaky) || []).map(function (f) { return f.id; }));
   var baseline = results.baseline;
   var changed = new Map();
