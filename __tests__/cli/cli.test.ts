@@ -211,13 +211,24 @@ describe('estimate', () => {
     }
   })
 
-  it('checks --max-cost against the worst case', async () => {
+  it('checks --max-cost against the worst case, and exits 1 when the action would submit nothing', async () => {
     write('suite.yml', SUITE)
-    expect((await cli(['estimate', 'suite.yml', '--max-cost', '100'])).stdout).toContain(
-      'Budget (max-cost): $100; the worst case is within it.',
-    )
-    expect((await cli(['estimate', 'suite.yml', '--max-cost', '0.000001'])).stdout).toContain(
-      'Budget (max-cost): $0.000001; the worst case is over it: the action would submit nothing.',
-    )
+    expect(await cli(['estimate', 'suite.yml', '--max-cost', '100'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('Budget (max-cost): $100; the worst case is within it.'),
+    })
+    expect(await cli(['estimate', 'suite.yml', '--max-cost', '0.000001'])).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining(
+        'Budget (max-cost): $0.000001; the worst case is over it: the action would submit nothing.',
+      ),
+    })
+    write('unpriced.yml', SUITE.replace('claude-haiku-4-5', 'claude-unpriced-9'))
+    expect(await cli(['estimate', 'unpriced.yml', '--max-cost', '100'])).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining(
+        'Budget (max-cost): $100; not checkable: the cost of the unpriced requests',
+      ),
+    })
   })
 })

@@ -22,6 +22,8 @@ export const estimate: Command = {
     'With an API key (ANTHROPIC_API_KEY or --anthropic-api-key; --anthropic-base-url or ANTHROPIC_BASE_URL for ' +
       "another endpoint), input tokens are counted with the API's count_tokens, which is free. Without one, they " +
       `are estimated at ${CHARS_PER_TOKEN} characters a token, and the output says so.`,
+    'With --max-cost, it exits 1 when the worst case (every output at max_tokens) is over the budget, or a ' +
+      'model without a price makes it uncheckable: the action would submit nothing then.',
   ],
   examples: [
     'claude-batch-evals estimate evals/suite.yml',
@@ -37,7 +39,7 @@ export const estimate: Command = {
     terminal.info(estimateSummary(estimate, judgedTests))
     for (const line of costLines(estimate, settings.maxCostUsd)) terminal.info(line)
     terminal.info('Nothing was submitted or billed.')
-    return 0
+    return withinBudget(estimate, settings.maxCostUsd) ? 0 : 1
   },
 }
 
@@ -62,6 +64,15 @@ function estimateLines(estimate: CostEstimate, settings: Pick<Settings, 'apiKey'
   ]
 }
 
+/**
+ * Whether the action would submit: no budget, or a worst case known and within it. An unpriced model makes
+ * the worst case unknown, and the action refuses to submit then (action/budget-gate.ts).
+ */
+function withinBudget(estimate: CostEstimate, maxCostUsd: number | undefined): boolean {
+  if (maxCostUsd === undefined) return true
+  return estimate.unpriced.length === 0 && usdNumber(estimate.high.batch) <= maxCostUsd
+}
+
 /** The standard prices' range, what the ends mean, and the budget. */
 function costLines(estimate: CostEstimate, maxCostUsd: number | undefined): string[] {
   const lines: string[] = []
@@ -76,7 +87,8 @@ function costLines(estimate: CostEstimate, maxCostUsd: number | undefined): stri
   if (maxCostUsd !== undefined) {
     const budget =
       estimate.unpriced.length > 0
-        ? 'not checkable: the cost of the unpriced requests is unknown'
+        ? 'not checkable: the cost of the unpriced requests is unknown, so the action would submit nothing ' +
+          '(add their prices with --pricing)'
         : usdNumber(estimate.high.batch) <= maxCostUsd
           ? 'the worst case is within it'
           : 'the worst case is over it: the action would submit nothing'
