@@ -40,7 +40,7 @@ const isStatus = (value: unknown): value is TestStatus => STATUSES.has(value)
 const POINT_AT_RESULTS = 'point baseline at the results-file a run of claude-batch-evals wrote'
 
 /** Exact decimal USD as the results file writes it ("0.0012345", "-2.5"), in femtodollars. */
-function femtoFromUsd(text: string): bigint | undefined {
+export function femtoFromUsd(text: string): bigint | undefined {
   const match = /^(-?)(0|[1-9]\d*)(?:\.(\d{1,15}))?$/.exec(text)
   if (!match) return undefined
   const [, sign, whole, fraction = ''] = match
