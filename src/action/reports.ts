@@ -1,8 +1,12 @@
-/** The run's ends as the user sees them: the graded report, or where the batches are when the run detaches. */
-import type { WaitOutcome } from '../batch/wait.js'
-import type { RunState } from '../batch/run-state.js'
+/**
+ * The run as the action's user sees it, at each of its ends: the estimate (and a dry run or a budget that
+ * stops it), the graded report, where the batches are when the run detaches, or the error it stopped on.
+ * Each goes to the log, the step outputs, the job summary and the PR comment.
+ */
 import path from 'node:path'
 import { formatDuration } from '../common/duration.js'
+import { estimateSummary } from '../cost/estimate.js'
+import { usdString } from '../cost/pricing.js'
 import { annotateProblems } from '../github/annotations.js'
 import { setBatchIds, setOutput, setStatus } from '../github/action-interface.js'
 import * as log from '../github/log.js'
@@ -15,84 +19,66 @@ import {
   sourceUrlFor,
   writeJobSummary,
 } from '../github/publish.js'
-import { htmlReportData } from '../report/html-report-data.js'
-import { writeHtmlReport } from '../report/html-report.js'
-import { writeJunitFile } from '../report/junit.js'
-import { COMMENT_SURFACE, renderPending, renderReport, SUMMARY_SURFACE } from '../report/markdown.js'
-import type { RunReport } from '../report/report.js'
-import { writeResultsFile, type EntrySpool } from '../report/results-file.js'
-import { allowedRoots, confinedSuiteIO } from '../suite/file-system.js'
+import {
+  COMMENT_SURFACE,
+  renderError,
+  renderEstimate,
+  renderPending,
+  renderReport,
+  SUMMARY_SURFACE,
+} from '../report/markdown.js'
+import type { BudgetCheck } from '../pipeline/budget.js'
+import type { FailedRun, GradedRun, PendingRun } from '../pipeline/run-host.js'
 import type { Settings } from '../pipeline/settings.js'
-import type { SampleOutcome } from '../model.js'
 
-type ReportInputs = Pick<
+type ReportSettings = Pick<
   Settings,
-  'resultsFile' | 'junitFile' | 'htmlReport' | 'baselineFile' | 'allowedPaths' | 'commentHeader' | 'workspace'
+  'workspace' | 'commentHeader' | 'maxCostUsd' | 'maxWaitMs' | 'suitePatterns' | 'repeat'
 >
 
-/**
- * The HTML report of the results file just written, with the baseline's outputs of the tests that flipped;
- * undefined when the input turns it off or it cannot be written (a warning: the results file has the run).
- */
-async function writeHtmlPage(
-  report: RunReport,
-  resultsPath: string,
-  inputs: ReportInputs,
-): Promise<string | undefined> {
-  if (!inputs.htmlReport) return undefined
-  let baselineText: string | undefined
-  const flips = report.baseline && report.baseline.regressions.length + report.baseline.fixes.length
-  if (flips && inputs.baselineFile) {
-    try {
-      const io = confinedSuiteIO(allowedRoots(inputs.workspace, inputs.allowedPaths))
-      baselineText = io.readText(path.resolve(inputs.workspace, inputs.baselineFile))
-    } catch (error) {
-      log.warning(`The HTML report shows no baseline outputs: ${(error as Error).message}`)
-    }
+/** The estimate's line in the log and its output; when nothing is submitted, the estimate is the report. */
+export async function reportEstimate(
+  check: BudgetCheck,
+  settings: ReportSettings,
+  comment: ReportComment | undefined,
+): Promise<void> {
+  const { estimate, judgedTests, warnings, stop } = check
+  log.info(estimateSummary(estimate, judgedTests))
+  setOutput(
+    'estimated-cost-batch-usd',
+    estimate.unpricedModels.length > 0 ? '' : usdString(estimate.high.batch),
+  )
+  if (!stop) return
+  const view = {
+    estimate,
+    plans: check.plans,
+    maxCostUsd: settings.maxCostUsd,
+    judgedTests,
+    warnings,
+    title: settings.commentHeader || undefined,
   }
-  try {
-    const written = await writeHtmlReport(
-      inputs.htmlReport,
-      resultsPath,
-      htmlReportData(report, baselineText),
-    )
-    log.info(`Wrote the HTML report to ${written}.`)
-    return written
-  } catch (error) {
-    log.warning(
-      `The HTML report was not written (the results file has every test): ${(error as Error).message}`,
-    )
-    return undefined
-  }
+  const markdown = `${renderEstimate(view, stop === 'dry-run' ? 'dry run' : 'over budget')}\nNothing was submitted.\n`
+  await writeJobSummary(markdown)
+  await commentOnPullRequest(comment, markdown, undefined)
+  setStatus(stop)
+  if (check.overBudget) log.setFailed(check.overBudget)
 }
 
-/**
- * Writes the results file first (nothing is lost if a report fails), then the HTML report, the JUnit file,
- * the outputs, the annotations, the job summary and the PR comment; fails the step when the evals failed.
- */
+/** The outputs, the annotations, the job summary and the PR comment; fails the step when the evals failed. */
 export async function publishReport(
-  report: RunReport,
-  outcomes: SampleOutcome[],
-  entries: EntrySpool,
-  inputs: ReportInputs,
+  { report, files, state }: GradedRun,
+  settings: ReportSettings,
   comment: ReportComment | undefined,
-  state: RunState,
 ): Promise<void> {
-  const resultsPath = await writeResultsFile(inputs.resultsFile, report, outcomes, entries)
-  const sampled = report.samples === report.total ? '' : ` (${report.samples} samples)`
-  log.info(`Wrote the results of ${report.total} tests${sampled} to ${resultsPath}.`)
-  const htmlPath = await writeHtmlPage(report, resultsPath, inputs)
-  if (inputs.junitFile)
-    log.info(`Wrote JUnit XML to ${await writeJunitFile(inputs.junitFile, report, outcomes)}.`)
-  setOutputs(report, resultsPath)
-  setOutput('html-report', htmlPath ?? '')
+  setOutputs(report, files.results)
+  setOutput('html-report', files.html ?? '')
 
   const annotated = annotateProblems(report.problems)
-  const shared = { title: inputs.commentHeader || undefined, sourceUrl: sourceUrlFor(), annotated }
-  const resultsFile = path.relative(inputs.workspace, resultsPath)
+  const shared = { title: settings.commentHeader || undefined, sourceUrl: sourceUrlFor(), annotated }
+  const resultsFile = path.relative(settings.workspace, files.results)
   // The summary's and the comment's budgets keep room for this line.
-  const htmlLine = htmlPath
-    ? `\nEvery test, browsable: the HTML report \`${path.relative(inputs.workspace, htmlPath)}\` ` +
+  const htmlLine = files.html
+    ? `\nEvery test, browsable: the HTML report \`${path.relative(settings.workspace, files.html)}\` ` +
       '(keep it with actions/upload-artifact).\n'
     : ''
   await writeJobSummary(
@@ -116,11 +102,9 @@ export async function publishReport(
 
 /** The batches outlasted the wait (detached at max-wait, or the job cancelled): where they are, to resume. */
 export async function reportPending(
-  waited: WaitOutcome,
-  batchIds: string[],
-  inputs: Pick<Settings, 'maxWaitMs' | 'suitePatterns' | 'repeat' | 'commentHeader'>,
+  { waited, batchIds, state }: PendingRun,
+  settings: ReportSettings,
   comment: ReportComment | undefined,
-  state: RunState,
 ): Promise<void> {
   const counts = { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 }
   for (const batch of waited.batches) {
@@ -129,16 +113,16 @@ export async function reportPending(
   const why =
     waited.state === 'aborted'
       ? 'The job was cancelled before the batches ended; a re-run of this job resumes them.'
-      : `The batches did not end within max-wait (${formatDuration(inputs.maxWaitMs)}).`
+      : `The batches did not end within max-wait (${formatDuration(settings.maxWaitMs)}).`
   const markdown = renderPending({
     batchIds,
     waitingFor: waited.batches.map((batch) => batch.id),
     why,
     counts,
     uses: actionRef(),
-    suitePatterns: inputs.suitePatterns,
-    repeat: inputs.repeat,
-    title: inputs.commentHeader || undefined,
+    suitePatterns: settings.suitePatterns,
+    repeat: settings.repeat,
+    title: settings.commentHeader || undefined,
   })
   setStatus('pending')
   setBatchIds(batchIds)
@@ -146,4 +130,19 @@ export async function reportPending(
   await commentOnPullRequest(comment, markdown, state)
   if (waited.state === 'aborted') log.setFailed('The job was cancelled while the batches were running.')
   else log.info(`${why} Detached: collect the results later with batch-id.`)
+}
+
+/**
+ * The run stopped on an error: the PR comment says so (else it would go on showing an earlier run's report,
+ * or that the evals are running), keeping the batches the run submitted for a re-run to resume, and
+ * `batch-ids` lists every batch created.
+ */
+export async function reportFailure(
+  { error, batchIds, state }: FailedRun,
+  settings: ReportSettings,
+  comment: ReportComment | undefined,
+): Promise<void> {
+  if (batchIds.length > 0) setBatchIds(batchIds)
+  const message = error instanceof Error ? error.message : String(error)
+  await commentOnPullRequest(comment, renderError(message, settings.commentHeader || undefined), state)
 }

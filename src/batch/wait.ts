@@ -17,6 +17,8 @@ export interface WaitOptions {
   now?: () => number
   /** Stops waiting early (the job is being cancelled). */
   signal?: AbortSignal
+  /** Told each poll's batches instead of `log` being given a progress line. */
+  onProgress?: (batches: MessageBatch[], elapsedMs: number) => void
 }
 
 export type WaitOutcome =
@@ -65,7 +67,8 @@ export async function waitForBatches(
           'goes on until max-wait.',
       )
     } else {
-      options.log(progressLine(batches, now() - started))
+      if (options.onProgress) options.onProgress(batches, now() - started)
+      else options.log(progressLine(batches, now() - started))
       if (batches.every((b) => b.processing_status === 'ended')) return { state: 'ended', batches }
     }
     const aborted = options.signal?.aborted

@@ -1,0 +1,52 @@
+/**
+ * The check before anything is submitted: the cost estimate, and whether a dry run or a worst case over
+ * `max-cost` stops the run there. The front door shows it.
+ */
+import type Anthropic from '@anthropic-ai/sdk'
+import { tokenCounter } from '../batch/client.js'
+import type { CachePlan } from '../batch/prompt-cache.js'
+import type { CostEstimate } from '../cost/estimate.js'
+import { formatUsd, usdNumber } from '../cost/pricing.js'
+import { estimateRun } from './estimate-run.js'
+import type { RunPlan } from './plan.js'
+import type { Settings } from './settings.js'
+
+export interface BudgetCheck {
+  estimate: CostEstimate
+  /** Tests with model-graded assertions, whose judge requests no estimate includes. */
+  judgedTests: number
+  /** The suite load's warnings and the prompt-cache plans, which the estimate's report lists. */
+  warnings: string[]
+  plans: CachePlan[]
+  /** Why nothing is submitted, when nothing is. */
+  stop: 'dry-run' | 'over-budget' | undefined
+  /** With `stop: 'over-budget'`: why, and what to do. */
+  overBudget: string | undefined
+}
+
+export async function checkBudget(
+  settings: Pick<Settings, 'dryRun' | 'maxCostUsd'>,
+  plan: Pick<RunPlan, 'cases' | 'requests' | 'plans' | 'sampleByCustomId' | 'warnings'>,
+  client: Anthropic,
+): Promise<BudgetCheck> {
+  // count_tokens costs time (its own rate limit): it is used where the figure decides something.
+  const exact = settings.dryRun || settings.maxCostUsd !== undefined
+  const { estimate, judgedTests } = await estimateRun(plan, exact ? tokenCounter(client) : undefined)
+  const overBudget = overBudgetReason(estimate, settings.maxCostUsd)
+  const stop = overBudget ? 'over-budget' : settings.dryRun ? 'dry-run' : undefined
+  return { estimate, judgedTests, warnings: plan.warnings, plans: plan.plans, stop, overBudget }
+}
+
+function overBudgetReason(estimate: CostEstimate, maxCostUsd: number | undefined): string | undefined {
+  if (maxCostUsd === undefined) return undefined
+  if (estimate.unpricedModels.length > 0)
+    return (
+      `max-cost is set, but ${estimate.unpricedModels.join(', ')} is not in the price table, so the budget cannot be ` +
+      "checked; nothing was submitted. Add the model's prices with the pricing input."
+    )
+  if (usdNumber(estimate.high.batch) <= maxCostUsd) return undefined
+  return (
+    `The worst-case estimate, ${formatUsd(estimate.high.batch)} at batch prices (every output at max_tokens), ` +
+    `exceeds max-cost ($${maxCostUsd}); nothing was submitted. Lower max_tokens, trim the suite, or raise max-cost.`
+  )
+}

@@ -1,0 +1,142 @@
+/**
+ * The run's story, the same for the action and the command line: suite -> estimate -> batches (submitted,
+ * resumed or collected) -> wait -> grade (-> the conversations' later turns, a round each -> the judge) ->
+ * results file -> the front door's reports; or, when the batches outlast the wait, where they are.
+ */
+import { createAnthropicClient } from '../batch/client.js'
+import { ConversationRounds } from '../batch/conversations.js'
+import { BatchRun } from '../batch/run.js'
+import { outputText } from '../grading/graders/message.js'
+import { JudgeBook } from '../grading/judging.js'
+import { RunGrader } from '../grading/run-grader.js'
+import { buildReport } from '../report/report.js'
+import { EntrySpool } from '../report/results-file.js'
+import { checkBudget } from './budget.js'
+import { Lifecycle, outputsSink } from './lifecycle.js'
+import { planRun } from './plan.js'
+import { writeRunFiles } from './run-files.js'
+import type { RunHost } from './run-host.js'
+import { runKeyFor } from './run-key.js'
+import type { Settings } from './settings.js'
+import type { BatchRequest } from '../model.js'
+
+/** How the run ended: graded, stopped before submitting (dry run, over budget), or pending (detached). */
+export type RunEnd = 'graded' | 'dry-run' | 'over-budget' | 'pending'
+
+/**
+ * Runs the evaluation. When it stops on an error, the host is told which batches the run created (never
+ * ids given to collect, which may be wrong), before the error is thrown on.
+ */
+export async function evaluate(settings: Settings, host: RunHost, signal: AbortSignal): Promise<RunEnd> {
+  const started: { run?: BatchRun } = {}
+  try {
+    return await evaluateRun(settings, host, signal, started)
+  } catch (error) {
+    const batchIds = started.run?.allBatchIds ?? []
+    const submitted = batchIds.length > 0 && settings.batchIds.length === 0
+    await host.failed({ error, batchIds, submitted, state: submitted ? started.run?.state() : undefined })
+    throw error
+  }
+}
+
+/** The evaluation itself; `started.run` is set once the run's batches can exist. */
+async function evaluateRun(
+  settings: Settings,
+  host: RunHost,
+  signal: AbortSignal,
+  started: { run?: BatchRun },
+): Promise<RunEnd> {
+  const plan = await planRun(settings, host.log)
+  const { requests, echoed, sampleByCustomId } = plan
+
+  const client = createAnthropicClient(settings)
+  const collecting = settings.batchIds.length > 0
+  if (!collecting) {
+    const check = await checkBudget(settings, plan, client)
+    await host.estimated(check)
+    if (check.stop) return check.stop
+  }
+  const requestBytes: number[] = []
+  const run = new BatchRun({
+    client,
+    log: host.log.info,
+    store: host.runState,
+    runKey: runKeyFor(requests, requestBytes, settings),
+    wait: {
+      maxWaitMs: settings.maxWaitMs,
+      pollIntervalMs: settings.pollIntervalMs,
+      signal,
+      onProgress: host.progress,
+    },
+  })
+  started.run = run
+  // The results file's entries wait on disk (a 100,000-test run would hold them all until the end). The part
+  // of each known before its result is written from now on, while the batches upload and run.
+  const entries = new EntrySpool()
+  entries.writeRequestParts(sampleByCustomId)
+  try {
+    // Conversations' later turns wait for the turns before them: the first round sends all but those.
+    const conversations = new ConversationRounds(requests, sampleByCustomId, outputText)
+    if (collecting) {
+      host.log.info(`Collecting ${settings.batchIds.join(', ')} (the batch-id input): nothing is submitted.`)
+      run.adopt(settings.batchIds)
+    } else {
+      await run.submit(...conversations.firstRound(requests, requestBytes))
+    }
+    host.batchesChanged(run.batchIds)
+
+    const startedAt = Date.now()
+    const judge = new JudgeBook()
+    const grader = new RunGrader(sampleByCustomId, judge, entries)
+    const lifecycle = new Lifecycle({
+      policy: settings,
+      log: host.log.info,
+      onSubmitted: (batchIds) => host.batchesChanged(batchIds),
+    })
+    // Built only when something is retried: most runs never look a request up.
+    let requestByCustomId: Map<string, BatchRequest> | undefined
+    const requestOf = (customId: string) =>
+      conversations.sentRequest(customId) ??
+      ((requestByCustomId ??= new Map(requests.map((request) => [request.custom_id, request]))).get(
+        customId,
+      ) as BatchRequest)
+    const sink = conversations.recording(outputsSink(grader, judge))
+    for (const line of echoed) await sink.add(line)
+    let unfinished = await lifecycle.waitAndGrade(run, sink, collecting ? undefined : requestOf)
+    if (!unfinished && !collecting) unfinished = await lifecycle.converse(run, sink, conversations, requestOf)
+    else if (!unfinished && conversations.unanswered > 0)
+      host.log.info(collectedConversations(conversations.unanswered))
+    if (!unfinished) {
+      // select-best and max-score: each test's outputs against one another, now that all are in.
+      await grader.gradeAcrossOutputs()
+      if (grader.awaitsJudge) unfinished = await lifecycle.judgeOutputs(run.judgeRun(), judge, grader)
+    }
+    if (unfinished) {
+      await host.pending({ waited: unfinished, batchIds: run.allBatchIds, state: run.state() })
+      return 'pending'
+    }
+
+    const graded = await grader.finish()
+    graded.unexpectedCustomIds.push(...judge.unexpectedCustomIds())
+    const report = buildReport(graded, {
+      minPassRate: settings.minPassRate,
+      batchIds: run.allBatchIds,
+      batchDurationMs: Date.now() - startedAt,
+      runUrl: host.runUrl,
+      repeatMinPass: settings.repeatMinPass,
+      failOn: settings.failOn,
+      baseline: plan.baseline,
+      judgeCalls: judge.calls(),
+      loadWarnings: plan.warnings,
+    })
+    const files = await writeRunFiles(report, graded.outcomes, entries, settings, host.log)
+    await host.graded({ report, outcomes: graded.outcomes, files, state: run.state() })
+    return 'graded'
+  } finally {
+    await entries.remove()
+  }
+}
+
+const collectedConversations = (n: number) =>
+  `Conversations: ${n} later turn request(s) have no result in the collected batches and are reported ` +
+  'without one: collecting sends nothing (a run that submits sends each once the turn before it is in).'
