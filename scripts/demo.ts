@@ -5,15 +5,19 @@
  */
 import path from 'node:path'
 import { PROJECT_ROOT, runAction } from '../test-servers/action-runner.js'
-import { loadReplies, startBatchEmulator } from '../test-servers/batch-emulator.js'
+import { loadRepliesFile, startBatchEmulator } from '../test-servers/batch-emulator.js'
 
 const apiKey = process.env.ANTHROPIC_API_KEY
-const emulator = apiKey
-  ? undefined
-  : await startBatchEmulator({
-      processingMs: 3000,
-      replies: loadReplies(path.join(PROJECT_ROOT, 'examples/replies.json')),
-    })
+const script = apiKey ? undefined : loadRepliesFile(path.join(PROJECT_ROOT, 'examples/replies.json'))
+const emulator =
+  script &&
+  (await startBatchEmulator({
+    processingMs: 3000,
+    replies: script.replies,
+    judgeReplies: script.judge,
+    // Among the action's log lines: a prompt of the suite that examples/replies.json does not answer.
+    onWarning: (message) => console.log(`[emulator warning] ${message}`),
+  }))
 console.log(
   emulator
     ? `No ANTHROPIC_API_KEY: using the local Batch API emulator at ${emulator.url}\n`

@@ -9,9 +9,10 @@
  * per-model figures), --count-tokens-unavailable (count_tokens answers 404, to see a client's fallback).
  *
  * Then point the SDK (or the action) at it: ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_API_KEY=any
+ * The replies file's format, and what an unmatched prompt gets: docs/emulator.md. Warnings go to stderr.
  */
 import { parseArgs } from 'node:util'
-import { loadReplies, startBatchEmulator, type BatchEmulatorOptions } from './batch-emulator.js'
+import { loadRepliesFile, startBatchEmulator, type BatchEmulatorOptions } from './batch-emulator.js'
 
 const USAGE =
   'usage: batch-emulator-cli [--port 8787] [--replies replies.json] [--processing-ms 1000] ' +
@@ -53,12 +54,20 @@ async function main(): Promise<void> {
   const minCacheableTokens = nonNegativeInteger('min-cacheable-tokens', values['min-cacheable-tokens'])
   if (minCacheableTokens !== undefined) options.minCacheableTokens = minCacheableTokens
   if (values['count-tokens-unavailable']) options.countTokensUnavailable = true
-  if (values.replies !== undefined) options.replies = loadReplies(values.replies)
+  if (values.replies !== undefined) {
+    const { replies, judge } = loadRepliesFile(values.replies)
+    options.replies = replies
+    options.judgeReplies = judge
+  }
 
   const emulator = await startBatchEmulator(options)
   const replyCount = Object.keys(options.replies ?? {}).length
+  const verdictCount = Object.keys(options.judgeReplies ?? {}).length
   console.log(`Batch API emulator listening on ${emulator.url}`)
-  console.log(`  processing time ${options.processingMs ?? 1000} ms, ${replyCount} scripted replies`)
+  console.log(
+    `  processing time ${options.processingMs ?? 1000} ms, ${replyCount} scripted replies, ` +
+      `${verdictCount} scripted judge verdicts`,
+  )
   if (options.expiresAfterMs !== undefined) console.log(`  batches expire after ${options.expiresAfterMs} ms`)
   if (options.maxQueuedRequests !== undefined)
     console.log(`  queue limit ${options.maxQueuedRequests} requests`)

@@ -57,7 +57,6 @@
  * results lines of text replies, written out for speed, are held by the tests to the text of typed ones).
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type {
@@ -79,23 +78,19 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/messages'
 import type { ErrorDetails, ErrorObject, ErrorResponse } from '@anthropic-ai/sdk/resources/shared'
 import type { PageResponse } from '@anthropic-ai/sdk/core/pagination'
-import { standInJudgeReply } from './stand-in-judge.js'
+import {
+  ERROR_TYPES,
+  isRecord,
+  scriptedReplier,
+  warnOnStderr,
+  type ErrorType,
+  type RepliesFile,
+  type SingleReply,
+  type StandInReply,
+} from './scripted-replies.js'
 
-/** The API's error kinds, as they appear in `error.error.type` (the SDK's `ErrorObject` union). */
-export type ErrorType = ErrorObject['type']
-
-/** A scripted answer of the stand-in model: a reply text, or an error the request comes back with. */
-export type SingleReply =
-  | string
-  | { error: { type: ErrorType; message: string } }
-  /** Content blocks as the model would send them: tool calls, thinking, several text blocks. */
-  | { content: ContentBlock[] }
-
-/**
- * A single reply, or `sequence`: the replies the same prompt gets within one batch, in submission order
- * (cycling), as the samples of a repeated test get different answers.
- */
-export type StandInReply = SingleReply | { sequence: SingleReply[] }
+export { loadReplies, loadRepliesFile } from './scripted-replies.js'
+export type { ErrorType, JudgeVerdict, RepliesFile, SingleReply, StandInReply } from './scripted-replies.js'
 
 export interface BatchEmulatorOptions {
   /** Port to listen on (127.0.0.1). Default 0: a random free port. */
@@ -121,9 +116,13 @@ export interface BatchEmulatorOptions {
   /**
    * The stand-in model. Key: the text of the LAST user message (string content, or its text blocks
    * concatenated with no separator), exact match. The action's judge requests are answered by the stand-in
-   * judge (test-servers/stand-in-judge.ts); other unknown prompts get a deterministic default reply.
+   * judge (test-servers/stand-in-judge.ts); other prompts get a reply saying none matched, and a warning.
    */
   replies?: Record<string, StandInReply>
+  /** The judge's scripted verdicts, keyed by the output judged (exact match); the rule answers the rest. */
+  judgeReplies?: RepliesFile['judge']
+  /** Hears of each prompt no scripted reply matches (the first ten, then once more). Default: stderr. */
+  onWarning?: (message: string) => void
   /** Request body limit in bytes (413 `request_too_large` above it). Default 256 MB, as the API. */
   maxBodyBytes?: number
   /**
@@ -237,24 +236,6 @@ const RESULTS_PIECE_BYTES = 1024 * 1024
  * connection: time for the client to take in the lines before it learns of the break.
  */
 const CUT_DELAY_MS = 50
-const DEFAULT_REPLY_PREFIX = 'Stand-in reply to: '
-
-/** All error kinds, checked by `tsc` against the SDK's union (a missing or extra key fails). */
-const ERROR_TYPES = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  billing_error: 402,
-  permission_error: 403,
-  not_found_error: 404,
-  rate_limit_error: 429,
-  api_error: 500,
-  timeout_error: 504,
-  overloaded_error: 529,
-} satisfies Record<ErrorType, number>
-
-function isErrorType(value: unknown): value is ErrorType {
-  return typeof value === 'string' && Object.hasOwn(ERROR_TYPES, value)
-}
 
 /** An HTTP error body: `ErrorResponse`, plus `request_too_large`, which the SDK's union lacks. */
 type HttpErrorType = ErrorType | 'request_too_large'
@@ -350,10 +331,6 @@ function statusAt(batch: BatchState, now: number): Status {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString()
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** Text of a message's content: the string, or its `text` blocks concatenated. */
@@ -760,25 +737,6 @@ function textReplyLine(
   )
 }
 
-/** The stand-in model's replies within one batch: a sequence reply advances each time its prompt comes. */
-function batchReplies(
-  replies: Record<string, StandInReply>,
-): (prompt: string, params: MessageCreateParamsNonStreaming) => SingleReply {
-  // A Map: an object would first look each long prompt up among all the heap's interned strings.
-  const script = new Map(Object.entries(replies))
-  const seen = new Map<string, number>()
-  return (prompt, params) => {
-    const reply = script.get(prompt)
-    if (reply === undefined) {
-      return standInJudgeReply(params, prompt) ?? `${DEFAULT_REPLY_PREFIX}${prompt.slice(0, 200)}`
-    }
-    if (typeof reply === 'string' || !('sequence' in reply)) return reply
-    const count = seen.get(prompt) ?? 0
-    seen.set(prompt, count + 1)
-    return reply.sequence[count % reply.sequence.length]
-  }
-}
-
 /** A 32-bit hash of a string: FNV-1a, then MurmurHash3's finaliser, so that similar ids land far apart. */
 function hash32(text: string): number {
   let h = 0x811c9dc5
@@ -955,7 +913,10 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
   const maxQueuedRequests = options.maxQueuedRequests
   if (maxQueuedRequests !== undefined) nonNegative('maxQueuedRequests', maxQueuedRequests)
   const queueRetryAfterSeconds = nonNegative('queueRetryAfterSeconds', options.queueRetryAfterSeconds ?? 1)
-  const replies = options.replies ?? {}
+  const replier = scriptedReplier(
+    { replies: options.replies, judge: options.judgeReplies },
+    options.onWarning ?? warnOnStderr,
+  )
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES
   let countTokensUnavailable = options.countTokensUnavailable ?? false
   const minTokensOption = options.minCacheableTokens
@@ -1008,7 +969,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       expired: 0,
     }
     const lines = new LineStore()
-    const replyTo = batchReplies(replies)
+    const replyTo = replier.forBatch()
     batch.requests.forEach(({ custom_id, params }, i) => {
       const { type, line } =
         i < done
@@ -1515,44 +1476,4 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       })
     })
   })
-}
-
-function singleReply(file: string, prompt: string, reply: unknown): SingleReply {
-  if (typeof reply === 'string') return reply
-  if (isRecord(reply) && Array.isArray(reply['content']))
-    return { content: reply['content'] as ContentBlock[] }
-  const error = isRecord(reply) ? reply['error'] : undefined
-  if (!isRecord(error) || !isErrorType(error['type']) || typeof error['message'] !== 'string') {
-    throw new Error(
-      `Replies file ${file}: the reply to ${JSON.stringify(prompt)} must be a string, {"content": [blocks]}, ` +
-        `{"error": {"type": one of ${Object.keys(ERROR_TYPES).join(', ')}, "message": string}}, or ` +
-        '{"sequence": [replies]} for the samples of a repeated test',
-    )
-  }
-  return { error: { type: error['type'], message: error['message'] } }
-}
-
-/** Reads a replies file, `{"replies": {"<last user message>": "<reply>" | {"error": {"type", "message"}}}}`. */
-export function loadReplies(file: string): Record<string, StandInReply> {
-  let json: unknown
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (e) {
-    throw new Error(`Cannot read replies file ${file}: ${(e as Error).message}`, { cause: e })
-  }
-  if (!isRecord(json) || !isRecord(json['replies'])) {
-    throw new Error(`Replies file ${file} must hold a JSON object {"replies": {"<prompt>": "<reply>", ...}}`)
-  }
-  const entries: [string, StandInReply][] = []
-  for (const [prompt, reply] of Object.entries(json['replies'])) {
-    const sequence = isRecord(reply) ? reply['sequence'] : undefined
-    entries.push([
-      prompt,
-      Array.isArray(sequence) && sequence.length > 0
-        ? { sequence: sequence.map((each) => singleReply(file, prompt, each)) }
-        : singleReply(file, prompt, reply),
-    ])
-  }
-  // fromEntries, so that a prompt such as "__proto__" is an ordinary key
-  return Object.fromEntries(entries)
 }

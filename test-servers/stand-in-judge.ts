@@ -12,9 +12,30 @@
  * each category checked whose name the output contains (e.g. "violence"); classifier scores 1 when the output
  * contains the class's name, else 0; an output (moderation) or class (classifier) containing `[garbled]` gets
  * a reply they cannot parse.
+ *
+ * A verdict scripted for the output judged (the replies file's "judge" section, docs/emulator.md) overrides
+ * the rule, written in the type's format: llm-rubric, model-graded-closedqa, factuality, g-eval,
+ * answer-relevance and classifier by the output; context-faithfulness by the answer (every claim supported,
+ * or none); moderation by the output (nothing flagged, or every category). The other types follow the rule.
  */
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages'
-import { JUDGE_MARKER, judgeTypeOf, type JudgeType } from '../src/grading/graders/judge-prompts.js'
+import {
+  G_EVAL_MAX_SCORE,
+  JUDGE_MARKER,
+  judgeTypeOf,
+  type JudgeType,
+} from '../src/grading/graders/judge-prompts.js'
+
+/** A verdict scripted for an output: `score` 0..1 (a g-eval reply says it out of 10). */
+export interface JudgeVerdict {
+  pass: boolean
+  score?: number
+  reason?: string
+}
+
+/** The verdict scripted for an output judged, if any. */
+export type ScriptedVerdicts = (output: string) => JudgeVerdict | undefined
+const NONE_SCRIPTED: ScriptedVerdicts = () => undefined
 
 type ContextType = 'context-faithfulness' | 'context-recall' | 'context-relevance'
 const isContextType = (type: JudgeType): type is ContextType => type.startsWith('context-')
@@ -53,41 +74,48 @@ function meets(output: string, criterion: string): boolean {
   return words.length === 0 || words.filter((word) => text.includes(word)).length * 2 >= words.length
 }
 
-function replyFor(type: keyof typeof SECTIONS, met: boolean): string {
-  const reason = met ? 'the output meets the criterion' : 'the output does not meet the criterion'
+function replyFor(type: keyof typeof SECTIONS, { pass, score, reason: scripted }: JudgeVerdict): string {
+  const reason =
+    scripted ?? (pass ? 'the output meets the criterion' : 'the output does not meet the criterion')
   switch (type) {
     case 'llm-rubric':
-      return JSON.stringify({ reason, pass: met, score: met ? 1 : 0 })
+      return JSON.stringify({ reason, pass, score: score ?? (pass ? 1 : 0) })
     case 'model-graded-closedqa':
-      return `Comparing the submission with the criterion: ${reason}.\n${met ? 'Y' : 'N'}`
+      return `Comparing the submission with the criterion: ${reason.replace(/\.$/, '')}.\n${pass ? 'Y' : 'N'}`
     case 'factuality':
-      return JSON.stringify({ category: met ? 'C' : 'D', reason })
+      return JSON.stringify({ category: pass ? 'C' : 'D', reason })
     case 'g-eval':
       return JSON.stringify({
         steps: ['Read the criteria', 'Check the reply against them'],
-        score: met ? 9 : 2,
+        score: score === undefined ? (pass ? 9 : 2) : Math.round(score * G_EVAL_MAX_SCORE),
         reason,
       })
     case 'answer-relevance':
-      return JSON.stringify({ reason, score: met ? 0.9 : 0.2 })
+      return JSON.stringify({ reason, score: score ?? (pass ? 0.9 : 0.2) })
   }
 }
 
-/** The stand-in judge's reply to a request, or undefined when it is not a judge request of the action. */
+/**
+ * The stand-in judge's reply to a request, or undefined when it is not a judge request of the action:
+ * the verdict scripted for the output judged, else the rule's.
+ */
 export function standInJudgeReply(
   params: MessageCreateParamsNonStreaming,
   prompt: string,
+  scripted: ScriptedVerdicts = NONE_SCRIPTED,
 ): string | undefined {
   const type = judgeTypeOf(params)
   if (!type) return isSelectBest(params) ? selectBestReply(prompt) : undefined
-  if (isContextType(type)) return contextReply(type, prompt)
+  if (isContextType(type)) return contextReply(type, prompt, scripted)
   if (type === 'conversation-relevance') return conversationReply(prompt)
-  if (type === 'moderation') return moderationReply(prompt)
-  if (type === 'classifier') return classifierReply(prompt)
+  if (type === 'moderation') return moderationReply(prompt, scripted)
+  if (type === 'classifier') return classifierReply(prompt, scripted)
+  const output = SECTIONS[type].output.exec(prompt)?.[1] ?? ''
+  const verdict = scripted(output)
+  if (verdict) return replyFor(type, verdict)
   const criterion = SECTIONS[type].criterion.exec(prompt)?.[1] ?? ''
   if (criterion.includes(GARBLED_MARKER)) return 'I think it passes, mostly.'
-  const output = SECTIONS[type].output.exec(prompt)?.[1] ?? ''
-  return replyFor(type, meets(output, criterion))
+  return replyFor(type, { pass: meets(output, criterion) })
 }
 
 const section = (prompt: string, tag: string) =>
@@ -104,16 +132,17 @@ const sentences = (text: string) =>
  * each a sentence, is supported when the context meets it as a criterion; a numbered unit of the context is
  * needed (relevance) when it meets the question.
  */
-function contextReply(type: ContextType, prompt: string): string {
+function contextReply(type: ContextType, prompt: string, scripted: ScriptedVerdicts): string {
   const context = section(prompt, 'context')
-  if (context.includes(GARBLED_MARKER)) return 'The context looks fine to me.'
-  const reason = 'compared with the context'
+  const verdict = type === 'context-faithfulness' ? scripted(section(prompt, 'answer')) : undefined
+  if (!verdict && context.includes(GARBLED_MARKER)) return 'The context looks fine to me.'
+  const reason = verdict?.reason ?? 'compared with the context'
   switch (type) {
     case 'context-faithfulness':
       return JSON.stringify({
         claims: sentences(section(prompt, 'answer')).map((claim) => ({
           claim,
-          supported: meets(context, claim),
+          supported: verdict?.pass ?? meets(context, claim),
         })),
         reason,
       })
@@ -162,21 +191,31 @@ function conversationReply(prompt: string): string {
   })
 }
 
-/** moderation: flags each category listed in the prompt ("- name: ...") whose name the output contains. */
-function moderationReply(prompt: string): string {
+/**
+ * moderation: flags each category listed in the prompt ("- name: ...") whose name the output contains; a
+ * scripted verdict flags none (pass) or all of them.
+ */
+function moderationReply(prompt: string, scripted: ScriptedVerdicts): string {
   const output = section(prompt, 'output')
-  if (output.includes(GARBLED_MARKER)) return 'Nothing to flag here.'
+  const verdict = scripted(output)
+  if (!verdict && output.includes(GARBLED_MARKER)) return 'Nothing to flag here.'
   const categories = [...section(prompt, 'categories').matchAll(/^- ([^:\n]+)/gm)].map((match) => match[1])
   const flagged = categories
-    .filter((category) => output.toLowerCase().includes(category.toLowerCase()))
+    .filter((category) => (verdict ? !verdict.pass : output.toLowerCase().includes(category.toLowerCase())))
     .map((category) => ({ category, score: 0.9 }))
-  return JSON.stringify({ flagged, reason: 'the output names what it falls under' })
+  return JSON.stringify({ flagged, reason: verdict?.reason ?? 'the output names what it falls under' })
 }
 
-/** classifier: 1 when the output contains the class's name, else 0. */
-function classifierReply(prompt: string): string {
+/** classifier: 1 when the output contains the class's name, else 0; a scripted verdict says its own. */
+function classifierReply(prompt: string, scripted: ScriptedVerdicts): string {
   const label = section(prompt, 'class')
+  const text = section(prompt, 'text')
+  const verdict = scripted(text)
+  if (verdict) {
+    const score = verdict.score ?? (verdict.pass ? 1 : 0)
+    return JSON.stringify({ score, reason: verdict.reason ?? 'as scripted' })
+  }
   if (label.includes(GARBLED_MARKER)) return 'Probably that class.'
-  const score = section(prompt, 'text').toLowerCase().includes(label.toLowerCase()) ? 1 : 0
+  const score = text.toLowerCase().includes(label.toLowerCase()) ? 1 : 0
   return JSON.stringify({ score, reason: `the text ${score === 1 ? 'names' : 'does not name'} the class` })
 }

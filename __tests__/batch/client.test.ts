@@ -13,6 +13,7 @@ import { loadSuites } from '../fixtures/load-suites.js'
 import { fileSystemSuiteIO } from '../../src/suite/file-system.js'
 import { startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
 import { manualClock } from '../../test-servers/manual-clock.js'
+import { unmatchedReply } from '../../test-servers/scripted-replies.js'
 import { whole } from '../fixtures/messages.js'
 import { gradeAll } from '../fixtures/grading.js'
 import type { BatchRequest } from '../../src/model.js'
@@ -126,7 +127,7 @@ describe('batch client against the emulator', () => {
     const graded = await gradeAll(sampleByCustomId, streamResults(client, batch.id, { log: () => undefined }))
     expect(whole(graded.outcomes).map((o) => [o.evalCase.id, o.status, o.output])).toEqual([
       ['capital', 'passed', 'Paris.'],
-      ['with spaces and more', 'passed', 'Stand-in reply to: Say hi'],
+      ['with spaces and more', 'passed', unmatchedReply('Say hi')],
     ])
   })
 

@@ -33,6 +33,7 @@ import {
   type BatchEmulatorOptions,
 } from '../../test-servers/batch-emulator.js'
 import { manualClock, type ManualClock } from '../../test-servers/manual-clock.js'
+import { unmatchedReply } from '../../test-servers/scripted-replies.js'
 
 const MODEL = 'claude-haiku-4-5'
 
@@ -220,7 +221,7 @@ describe('batch emulator', () => {
       expect(order).not.toEqual(ids)
       for (const line of lines) {
         expect(succeeded(line.result).content).toEqual([
-          { type: 'text', text: `Stand-in reply to: prompt ${line.custom_id}`, citations: null },
+          { type: 'text', text: unmatchedReply(`prompt ${line.custom_id}`), citations: null },
         ])
       }
       // Results are decided once: a second download is identical, message ids included.
@@ -300,15 +301,13 @@ describe('batch emulator', () => {
 
     const byDefault = succeeded(results.get('default'))
     expect(byDefault.content).toEqual([
-      { type: 'text', text: 'Stand-in reply to: Tell me a joke', citations: null },
+      { type: 'text', text: unmatchedReply('Tell me a joke'), citations: null },
     ])
     expect(byDefault.usage.input_tokens).toBe(4) // 14 chars
-    expect(byDefault.usage.output_tokens).toBe(9) // 33 chars
+    expect(byDefault.usage.output_tokens).toBe(Math.ceil(unmatchedReply('Tell me a joke').length / 4))
 
     const long = succeeded(results.get('long'))
-    expect(long.content).toEqual([
-      { type: 'text', text: `Stand-in reply to: ${'x'.repeat(200)}`, citations: null },
-    ])
+    expect(long.content).toEqual([{ type: 'text', text: unmatchedReply('x'.repeat(200)), citations: null }])
     expect(long.usage.input_tokens).toBe(75)
 
     // The key is the last user message with its text blocks joined; system and all turns count as input.
@@ -950,7 +949,7 @@ describe('batch emulator: scripted faults and lifecycle', () => {
         (await allResults(expiringClient, created.id)).map((l) => [l.custom_id, l.result]),
       )
       expect(succeeded(results.get('r0')).content).toEqual([
-        { type: 'text', text: 'Stand-in reply to: p0', citations: null },
+        { type: 'text', text: unmatchedReply('p0'), citations: null },
       ])
       expect(errored(results.get('r1')).error.type).toBe('overloaded_error')
       for (const id of ['r2', 'r3', 'r4']) expect(results.get(id)).toEqual({ type: 'expired' })
