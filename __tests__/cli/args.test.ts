@@ -1,5 +1,6 @@
 /** The command line's arguments: flags generated from the action's inputs, read as the action reads them. */
-import { parseCommandLine, settingsOf } from '../../src/cli/args.js'
+import { parseCommandLine, positionalsMistake, settingsOf } from '../../src/cli/args.js'
+import type { Command } from '../../src/cli/command.js'
 import { clearSecrets, redact } from '../../src/common/redaction.js'
 import { INPUTS } from '../../src/github/action-interface.js'
 
@@ -10,11 +11,12 @@ describe('parseCommandLine', () => {
     const args = parseCommandLine(['estimate', 'a.yml', '--repeat', '3', 'b/', '--model=claude-haiku-4-5'])
     expect(args).toEqual({
       command: 'estimate',
-      suites: ['a.yml', 'b/'],
+      positionals: ['a.yml', 'b/'],
       flags: new Map([
         ['repeat', '3'],
         ['model', 'claude-haiku-4-5'],
       ]),
+      commandFlags: new Map(),
       help: false,
       mistake: undefined,
     })
@@ -40,6 +42,89 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['validate', 'a.yml', '--repeat']).mistake).toBe(
       "Flag '--repeat' needs a value: --repeat VALUE or --repeat=VALUE.",
     )
+  })
+})
+
+describe("a command's own flags and arguments", () => {
+  const command = (name: string, fields: Partial<Command> = {}): Command => ({
+    name,
+    summary: '',
+    usage: 'RESULTS.json',
+    description: [],
+    examples: [],
+    uses: ['baseline'],
+    run: () => Promise.resolve(0),
+    ...fields,
+  })
+  const report = command('report', {
+    positionals: { name: 'RESULTS.json' },
+    flags: [
+      { name: 'html', value: 'string', description: 'the page' },
+      { name: 'open', value: 'boolean', description: 'opens it' },
+    ],
+  })
+  const collect = command('collect', {
+    positionals: { name: 'BATCH_ID', many: true },
+    flags: [{ name: 'detach', value: 'boolean', description: 'returns at once' }],
+  })
+  const validate = command('validate')
+  const commands = [report, collect, validate]
+
+  it('reads a string flag with its value and a boolean one alone, beside the inputs', () => {
+    const args = parseCommandLine(
+      ['report', 'r.json', '--html', 'out.html', '--open', '--baseline=b.json'],
+      commands,
+    )
+    expect(args).toMatchObject({ command: 'report', positionals: ['r.json'], mistake: undefined })
+    expect(args.commandFlags).toEqual(
+      new Map<string, string | true>([
+        ['html', 'out.html'],
+        ['open', true],
+      ]),
+    )
+    expect(args.flags).toEqual(new Map([['baseline', 'b.json']]))
+    // A boolean flag takes no value: what follows it is an argument.
+    expect(parseCommandLine(['collect', '--detach', 'msgbatch_1'], commands).positionals).toEqual([
+      'msgbatch_1',
+    ])
+  })
+
+  it('names a missing value, a value given to a boolean flag, and a flag of another command', () => {
+    const mistake = (argv: string[]) => parseCommandLine(argv, commands).mistake
+    expect(mistake(['report', 'r.json', '--html'])).toBe(
+      "Flag '--html' needs a value: --html VALUE or --html=VALUE.",
+    )
+    expect(mistake(['collect', 'b', '--detach=yes'])).toBe("Flag '--detach' takes no value.")
+    expect(mistake(['validate', 'a.yml', '--html', 'x'])).toBe(
+      "Flag '--html' is a flag of report, not of validate.",
+    )
+    expect(mistake(['--detach'])).toBe("Flag '--detach' is a flag of collect.")
+  })
+
+  it("offers the command's own flags for a mistyped one, and not another command's", () => {
+    const mistake = (argv: string[]) => parseCommandLine(argv, commands).mistake
+    expect(mistake(['report', 'r.json', '--htm', 'x'])).toBe("Unknown flag '--htm' (did you mean '--html'?).")
+    expect(mistake(['validate', 'a.yml', '--detac'])).toBe("Unknown flag '--detac'.")
+    expect(mistake(['collect', 'b', '--detac'])).toBe("Unknown flag '--detac' (did you mean '--detach'?).")
+  })
+
+  it('checks the arguments against what the command takes', () => {
+    const check = (target: Command, argv: string[]) =>
+      positionalsMistake(target, parseCommandLine([target.name, ...argv], commands), 'cbe')
+    expect(check(report, [])).toBe('Give RESULTS.json: cbe report RESULTS.json')
+    expect(check(report, ['a.json', 'b.json'])).toBe(
+      'report takes one RESULTS.json, not 2: cbe report RESULTS.json',
+    )
+    expect(check(report, ['a.json'])).toBeUndefined()
+    expect(check(collect, ['b1', 'b2', 'b3'])).toBeUndefined()
+    expect(check(validate, [])).toBe('Give the suite files, directories or globs: cbe validate SUITE...')
+    expect(check(validate, ['--suite', 'a.yml'])).toBeUndefined()
+  })
+
+  it('reads the settings of a command without suites, which need none', () => {
+    const args = parseCommandLine(['report', 'r.json', '--baseline', 'b.json'], commands)
+    const read = settingsOf(args, report.uses, {}, '/home/me/project')
+    expect(read.baselineFile).toBe('b.json')
   })
 })
 

@@ -1,11 +1,12 @@
 /** runCli: the commands against the sources, in a temporary workspace, with their output and exit codes. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { COMMANDS, runCli } from '../../src/cli/cli.js'
 import { clearSecrets } from '../../src/common/redaction.js'
 import { INPUTS } from '../../src/github/action-interface.js'
 import { startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
+import { writeRun } from '../fixtures/html-report-runs.js'
 
 let workspace: string
 beforeEach(() => {
@@ -57,7 +58,7 @@ describe('help', () => {
     for (const command of COMMANDS) {
       const { code, stdout } = await cli([command.name, '--help'])
       expect(code).toBe(0)
-      expect(stdout).toContain(`Usage: claude-batch-evals ${command.name} SUITE...`)
+      expect(stdout).toContain(`Usage: claude-batch-evals ${command.name} ${command.usage}`)
       expect(stdout).toContain(`Examples:\n  claude-batch-evals ${command.name} `)
       const notUsed = stdout.slice(stdout.indexOf('Accepted but not used')).replace(/\s+/g, ' ')
       for (const name of INPUTS) {
@@ -91,6 +92,72 @@ describe('help', () => {
         'error: Give the suite files, directories or globs: claude-batch-evals estimate SUITE...\n' +
         "See 'claude-batch-evals estimate --help'.\n",
     })
+  })
+})
+
+describe('report', () => {
+  const read = (file: string) => readFileSync(path.join(workspace, file), 'utf8')
+
+  it('prints the stored verdict, counts and cost, and exits 1 for a failed run, 0 for a passed one', async () => {
+    await writeRun(workspace, 'failed', [{ text: 'Paris' }, { text: 'Lyon' }])
+    const failed = await cli(['report', 'failed.json'])
+    expect(failed.stderr).toBe('')
+    expect(failed.stdout).toMatch(/^Failed: 1 of 2 tests passed \(50%, minimum 100%\)/)
+    expect(failed.stdout).toContain('pass rate 50% is below the minimum of 100%')
+    expect(failed.stdout).toMatch(/batch prices/)
+    expect(failed.code).toBe(1)
+    await writeRun(workspace, 'passed', [{ text: 'Paris' }])
+    expect(await cli(['report', 'passed.json'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^Passed/),
+    })
+    // The same run passes with a lower bar given: the verdict is decided again.
+    const lenient = await cli(['report', 'failed.json', '--min-pass-rate', '50%'])
+    expect(lenient.stdout).toContain('decided again')
+    expect(lenient.code).toBe(0)
+  })
+
+  it('compares with --baseline, failing on a regression with --fail-on regression', async () => {
+    const before = await writeRun(workspace, 'before', [{ text: 'Paris' }, { text: 'Lyon' }])
+    await writeRun(workspace, 'after', [{ text: 'Lyon' }, { text: 'Paris' }], before)
+    const gated = await cli(['report', 'after.json', '--baseline', 'before.json', '--fail-on', 'regression'])
+    expect(gated.stdout).toContain('1 test regressed against the baseline')
+    expect(gated.code).toBe(1)
+  })
+
+  it('writes the HTML page with --html and prints where', async () => {
+    await writeRun(workspace, 'run', [{ text: 'Paris' }])
+    const { code, stdout } = await cli(['report', 'run.json', '--html', 'out/page.html'])
+    expect(code).toBe(0)
+    const page = path.join(workspace, 'out', 'page.html')
+    expect(stdout).toContain(`HTML report: ${page}\n`)
+    expect(read('out/page.html')).toContain(JSON.stringify(JSON.parse(read('run.json')).tests[0].output))
+  })
+
+  it('exits 2 naming the file for a missing, a non-results and a newer file, and asks for RESULTS.json', async () => {
+    expect(await cli(['report', 'none.json'])).toMatchObject({
+      code: 2,
+      stderr: `error: The results file ${path.join(workspace, 'none.json')} does not exist.\n`,
+    })
+    write('suite.json', '{"tests": []}')
+    expect((await cli(['report', 'suite.json'])).stderr).toContain(
+      'error: suite.json is not a results file of claude-batch-evals (it has no schema_version)',
+    )
+    write('newer.json', '{"schema_version": 7}')
+    expect((await cli(['report', 'newer.json'])).stderr).toContain('a newer claude-batch-evals wrote it')
+    expect(await cli(['report'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('error: Give RESULTS.json: claude-batch-evals report RESULTS.json'),
+    })
+    expect((await cli(['validate', 'a.yml', '--html', 'x.html'])).stderr).toContain(
+      "error: Flag '--html' is a flag of report, not of validate.",
+    )
+  })
+
+  it('lists --html in its help, apart from the inputs', async () => {
+    const { stdout } = await cli(['report', '--help'])
+    expect(stdout).toMatch(/^Flags of report:\n {2}--html OUT\.html\n {6}Also writes/m)
+    expect(stdout).toMatch(/^ {2}--baseline$/m)
   })
 })
 

@@ -1,7 +1,8 @@
 /**
- * The command line's arguments: a command, its SUITE arguments, and a `--flag VALUE` (or `--flag=VALUE`) for
- * every action input, generated from the one list of inputs (src/github/action-interface.ts, checked against
- * action.yml). Values are read as the action reads its inputs, by the same settings reader.
+ * The command line's arguments: a command, its arguments (suites, or what the command names), a `--flag
+ * VALUE` (or `--flag=VALUE`) for every action input, generated from the one list of inputs
+ * (src/github/action-interface.ts, checked against action.yml), and the command's own flags (Command.flags).
+ * Inputs are read as the action reads them, by the same settings reader.
  */
 import { parseArgs } from 'node:util'
 import { didYouMean } from '../common/did-you-mean.js'
@@ -9,59 +10,124 @@ import { UserError } from '../common/user-error.js'
 import { addSecret } from '../common/redaction.js'
 import { INPUT_DEFAULTS, INPUTS, type InputName } from '../github/action-interface.js'
 import { readSettings, type Settings } from '../pipeline/settings.js'
+import type { Command, CommandFlag } from './command.js'
 
 /** A mistake in the command line itself (exit code 2, with a pointer to --help). */
 export class UsageError extends UserError {}
 
 export interface ParsedArgs {
   command: string | undefined
-  /** Suites given as arguments after the command. */
-  suites: string[]
-  /** The flags given, by input name; the last of a repeated flag wins. */
+  /** The arguments after the command: its suites, for a suite command. */
+  positionals: string[]
+  /** The inputs given, by name; the last of a repeated flag wins. */
   flags: Map<InputName, string>
+  /** The command's own flags given: a string flag's value, true for a boolean one. */
+  commandFlags: Map<string, string | true>
   help: boolean
   /** The first flag that is unknown or lacks its value, as an error message: the command's help names it. */
   mistake: string | undefined
 }
 
 const INPUT_NAMES: ReadonlySet<string> = new Set(INPUTS)
-const FLAGS = [...INPUTS, 'help'].map((name) => `--${name}`)
 
-export function parseCommandLine(argv: readonly string[]): ParsedArgs {
-  const options = Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' as const }]))
+/** `commands` are those whose own flags may be given (each flag's kind must be the same in all of them). */
+export function parseCommandLine(argv: readonly string[], commands: readonly Command[] = []): ParsedArgs {
+  const ownFlags = commands.flatMap((command) => command.flags ?? [])
+  const options = {
+    ...Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' as const }])),
+    ...Object.fromEntries(ownFlags.map((flag) => [flag.name, { type: flag.value }])),
+    help: { type: 'boolean' as const, short: 'h' },
+  }
   // Not strict: an unknown flag is reported below with the flag it was probably meant to be.
   const { tokens } = parseArgs({
     args: [...argv],
-    options: { ...options, help: { type: 'boolean', short: 'h' } },
+    options,
     allowPositionals: true,
     strict: false,
     tokens: true,
   })
-  const positionals: string[] = []
+  const [command, ...positionals] = tokens.flatMap((token) =>
+    token.kind === 'positional' ? [token.value] : [],
+  )
+  const known = commands.find((candidate) => candidate.name === command)
+  const flagsOfCommand = new Map((known?.flags ?? []).map((flag) => [flag.name, flag]))
   const flags = new Map<InputName, string>()
+  const commandFlags = new Map<string, string | true>()
   let help = false
   let mistake: string | undefined
   for (const token of tokens) {
-    if (token.kind === 'positional') positionals.push(token.value)
     if (token.kind !== 'option') continue
+    const own = flagsOfCommand.get(token.name)
     if (token.name === 'help') {
       help = true
+    } else if (own) {
+      const problem = flagProblem(own, token.rawName, token.value)
+      if (problem) mistake ??= problem
+      else commandFlags.set(own.name, token.value ?? true)
     } else if (!INPUT_NAMES.has(token.name)) {
-      mistake ??= `Unknown flag '${token.rawName}'${didYouMean(token.rawName, FLAGS)}.`
+      mistake ??= unknownFlag(token.rawName, token.name, commands, known)
     } else if (token.value === undefined) {
       mistake ??= `Flag '${token.rawName}' needs a value: ${token.rawName} VALUE or ${token.rawName}=VALUE.`
     } else {
       flags.set(token.name as InputName, token.value)
     }
   }
-  const [command, ...suites] = positionals
-  return { command, suites, flags, help, mistake }
+  return { command, positionals, flags, commandFlags, help, mistake }
+}
+
+function flagProblem(flag: CommandFlag, rawName: string, value: string | undefined): string | undefined {
+  if (flag.value === 'boolean' && value !== undefined) return `Flag '${rawName}' takes no value.`
+  if (flag.value === 'string' && value === undefined) {
+    return `Flag '${rawName}' needs a value: ${rawName} VALUE or ${rawName}=VALUE.`
+  }
+  return undefined
+}
+
+/** An unknown flag, or another command's, with the flag probably meant among those the command accepts. */
+function unknownFlag(
+  rawName: string,
+  name: string,
+  commands: readonly Command[],
+  known: Command | undefined,
+) {
+  const owners = commands.filter((command) => command.flags?.some((flag) => flag.name === name))
+  if (owners.length > 0) {
+    const names = owners.map((owner) => owner.name).join(', ')
+    return `Flag '${rawName}' is a flag of ${names}${known ? `, not of ${known.name}` : ''}.`
+  }
+  const accepted = [
+    ...INPUTS,
+    'help',
+    ...(known ? (known.flags ?? []) : commands.flatMap((c) => c.flags ?? [])).map((flag) => flag.name),
+  ]
+  return `Unknown flag '${rawName}'${didYouMean(
+    rawName,
+    accepted.map((flag) => `--${flag}`),
+  )}.`
+}
+
+/** What is wrong with the command's arguments, as its usage line has them; undefined when nothing is. */
+export function positionalsMistake(command: Command, args: ParsedArgs, program: string): string | undefined {
+  const expected = command.positionals ?? 'suites'
+  if (expected === 'suites') {
+    if (args.positionals.length > 0 || args.flags.get('suite')) return undefined
+    return `Give the suite files, directories or globs: ${program} ${command.name} SUITE...`
+  }
+  const usage = `${program} ${command.name} ${command.usage}`
+  if (args.positionals.length === 0) return `Give ${expected.name}: ${usage}`
+  if (args.positionals.length > 1 && !expected.many) {
+    return `${command.name} takes one ${expected.name}, not ${args.positionals.length}: ${usage}`
+  }
+  return undefined
 }
 
 /** The default a flag has when not given: action.yml's, or none. */
 export function defaultOf(name: InputName): string | undefined {
   return (INPUT_DEFAULTS as Partial<Record<InputName, string>>)[name]
 }
+
+/** What a command that reads no suites gives the settings, which require the `suite` input; never read. */
+const NO_SUITES = '(no suites: the command reads none)'
 
 /**
  * The settings of a command: the flags it uses, over action.yml's defaults; the suites given as arguments
@@ -75,9 +141,12 @@ export function settingsOf(
   cwd: string,
 ): Settings {
   const given = (name: InputName): string | undefined => {
-    if (!uses.includes(name)) return undefined
-    if (name !== 'suite') return args.flags.get(name)
-    return [args.flags.get('suite') ?? '', ...args.suites].join('\n')
+    if (name === 'suite') {
+      return uses.includes('suite')
+        ? [args.flags.get('suite') ?? '', ...args.positionals].join('\n')
+        : NO_SUITES
+    }
+    return uses.includes(name) ? args.flags.get(name) : undefined
   }
   const read = (name: InputName) => given(name) || defaultOf(name) || ''
   return readSettings(

@@ -2,14 +2,15 @@
 import { didYouMean } from '../common/did-you-mean.js'
 import { UserError } from '../common/user-error.js'
 import { SuiteError } from '../suite/loader.js'
-import { parseCommandLine, settingsOf, UsageError } from './args.js'
+import { parseCommandLine, positionalsMistake, settingsOf, UsageError } from './args.js'
 import type { Command, ExitCode } from './command.js'
 import { estimate } from './estimate.js'
 import { commandHelp, PROGRAM, programHelp } from './help.js'
+import { report } from './report.js'
 import { Terminal, type Streams } from './terminal.js'
 import { validate } from './validate.js'
 
-export const COMMANDS: readonly Command[] = [validate, estimate]
+export const COMMANDS: readonly Command[] = [validate, estimate, report]
 
 export interface CliContext extends Streams {
   env: NodeJS.ProcessEnv
@@ -21,7 +22,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   const terminal = new Terminal(context)
   let command: Command | undefined
   try {
-    const args = parseCommandLine(argv)
+    const args = parseCommandLine(argv, COMMANDS)
     command = COMMANDS.find((known) => known.name === args.command)
     if (args.command !== undefined && !command) {
       const names = COMMANDS.map((known) => known.name)
@@ -33,10 +34,11 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
       return args.help ? 0 : 2
     }
     if (args.mistake || !command) throw new UsageError(args.mistake ?? `Give a command: ${PROGRAM} --help.`)
-    if (args.suites.length === 0 && !args.flags.get('suite')) {
-      throw new UsageError(`Give the suite files, directories or globs: ${PROGRAM} ${command.name} SUITE...`)
-    }
-    return await command.run(settingsOf(args, command.uses, context.env, context.cwd), terminal)
+    const mistake = positionalsMistake(command, args, PROGRAM)
+    if (mistake) throw new UsageError(mistake)
+    const settings = settingsOf(args, command.uses, context.env, context.cwd)
+    const { positionals, commandFlags: flags } = args
+    return await command.run(settings, terminal, { positionals, flags, inputs: new Set(args.flags.keys()) })
   } catch (error) {
     return failed(error, terminal, command)
   }

@@ -1,10 +1,36 @@
-/** What a command of the command line is: its help, the inputs it reads, and what it does. */
+/** What a command of the command line is: its help, its arguments and flags, and what it does. */
 import type { InputName } from '../github/action-interface.js'
 import type { Settings } from '../pipeline/settings.js'
 import type { Terminal } from './terminal.js'
 
 /** 0: done (and, for the commands that grade, passed); 1: the evals failed; 2: a usage, suite or settings error. */
 export type ExitCode = 0 | 1 | 2
+
+/** A flag of one command, beside the inputs every command accepts: `--name VALUE`, or `--name` alone. */
+export interface CommandFlag {
+  name: string
+  value: 'string' | 'boolean'
+  /** What the help shows for a string flag's value: VALUE when not given. */
+  placeholder?: string
+  /** One sentence, for the command's help. */
+  description: string
+}
+
+/**
+ * What a command's arguments are: suites (the `suite` input's patterns, joined to `--suite`'s), or
+ * something else, named as its usage line has it: one, or one or more with `many`.
+ */
+export type Positionals = 'suites' | { name: string; many?: boolean }
+
+/** The command line as the command was given it, beside the settings read from it. */
+export interface CommandLine {
+  /** The arguments after the command's name (its suites too, for a suite command). */
+  positionals: string[]
+  /** The command's own flags given: a string flag's value, or true for a boolean one. */
+  flags: ReadonlyMap<string, string | true>
+  /** The inputs given as flags (a command may treat those given apart from their defaults). */
+  inputs: ReadonlySet<InputName>
+}
 
 export interface Command {
   name: string
@@ -15,9 +41,13 @@ export interface Command {
   /** What it does, a paragraph a line. */
   description: string[]
   examples: string[]
+  /** Its arguments; suites when not given. */
+  positionals?: Positionals
   /** The inputs it reads; any other flag is accepted and changes nothing (its help lists them). */
   uses: readonly InputName[]
-  run: (settings: Settings, terminal: Terminal) => Promise<ExitCode>
+  /** Its own flags, which no other command accepts. */
+  flags?: readonly CommandFlag[]
+  run: (settings: Settings, terminal: Terminal, line: CommandLine) => Promise<ExitCode>
 }
 
 /** The inputs that find and load the suites, as every command that reads suites uses them. */

@@ -12,14 +12,14 @@ export function programHelp(commands: readonly Command[]): string {
   return [
     `${PROGRAM}: an LLM eval suite as one Anthropic Message Batch, from the terminal.`,
     '',
-    `Usage: ${PROGRAM} <command> [SUITE...] [--flag VALUE ...]`,
+    `Usage: ${PROGRAM} <command> [SUITE... | FILE...] [--flag VALUE ...]`,
     '',
     'Commands:',
     ...commands.map((command) => `  ${command.name.padEnd(width)}${command.summary}`),
     '',
     ...wrapped(
       `Every input of the action is a flag of the same name (--model, --repeat, ...). '${PROGRAM} <command> ` +
-        "--help' lists a command's flags, with examples.",
+        "--help' lists a command's arguments and flags, its own and the inputs it reads, with examples.",
     ),
     EXIT_CODES,
     '',
@@ -29,7 +29,8 @@ export function programHelp(commands: readonly Command[]): string {
 export function commandHelp(command: Command): string {
   const flag = (name: string) => {
     const fallback = defaultOf(name as (typeof INPUTS)[number])
-    const given = name === 'suite' ? ' (or the SUITE arguments)' : ''
+    const given =
+      name === 'suite' && (command.positionals ?? 'suites') === 'suites' ? ' (or the SUITE arguments)' : ''
     return `  --${name}${given}${fallback === undefined ? '' : ` (default: ${fallback || "''"})`}`
   }
   const unused = INPUTS.filter((name) => !command.uses.includes(name))
@@ -40,6 +41,7 @@ export function commandHelp(command: Command): string {
     'Examples:',
     ...command.examples.map((example) => `  ${example}`),
     '',
+    ...ownFlags(command),
     'Flags (each the action input of the same name, read the same way; see action.yml):',
     ...command.uses.map(flag),
     '  --help, -h',
@@ -50,14 +52,27 @@ export function commandHelp(command: Command): string {
   ].join('\n')
 }
 
+/** The command's own flags, each with its description indented below it. */
+function ownFlags(command: Command): string[] {
+  if (!command.flags?.length) return []
+  return [
+    `Flags of ${command.name}:`,
+    ...command.flags.flatMap((flag) => [
+      `  --${flag.name}${flag.value === 'string' ? ` ${flag.placeholder ?? 'VALUE'}` : ''}`,
+      ...wrapped(flag.description, WIDTH - 6).map((line) => `      ${line}`),
+    ]),
+    '',
+  ]
+}
+
 const WIDTH = 80
 
-/** A paragraph as lines of at most WIDTH characters, broken between words. */
-function wrapped(paragraph: string): string[] {
+/** A paragraph as lines of at most `width` characters, broken between words. */
+function wrapped(paragraph: string, width = WIDTH): string[] {
   const lines: string[] = []
   let line = ''
   for (const word of paragraph.split(' ')) {
-    if (line && line.length + 1 + word.length > WIDTH) {
+    if (line && line.length + 1 + word.length > width) {
       lines.push(line)
       line = word
     } else {

@@ -77,7 +77,7 @@ interface StoredHeader {
   summary: { min_pass_rate: number }
   batch_ids: string[]
   batch_duration_ms: number | null
-  cost: { by_model: StoredModelCost[] }
+  cost: { by_model: StoredModelCost[]; price_table_date?: string }
   unexpected_custom_ids: string[]
   tests: unknown[]
 }
@@ -228,6 +228,9 @@ export function readStoredRun(text: string, file: string, options: StoredRunOpti
       judgeCalls,
     },
   )
+  // The prices the costs were computed with, which a later price table may not have.
+  if (typeof document.cost.price_table_date === 'string')
+    report.priceTableDate = document.cost.price_table_date
   if (!recomputed) {
     report.status = document.status
     report.failureReasons = document.failure_reasons

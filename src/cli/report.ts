@@ -1,0 +1,96 @@
+/**
+ * `claude-batch-evals report RESULTS.json`: a stored run (a results file) reported in the terminal, and with
+ * `--html` as the action's HTML page. The files are the user's own, named on their own command line: they
+ * are read and written where the user says, not confined to the working directory as a suite's references
+ * are (a suite is someone else's text; nothing in a results file makes the command read another file).
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { UserError } from '../common/user-error.js'
+import { formatUsd } from '../cost/pricing.js'
+import { readBaseline } from '../report/baseline.js'
+import { htmlReportData } from '../report/html-report-data.js'
+import { writeHtmlReport } from '../report/html-report.js'
+import { percent, type RunReport } from '../report/report.js'
+import { readStoredRun } from '../report/stored-run.js'
+import type { Command } from './command.js'
+
+export const report: Command = {
+  name: 'report',
+  summary:
+    'Show a stored run (a results file): its verdict, what failed and why, its cost; --html writes its page.',
+  usage: 'RESULTS.json [--baseline OTHER.json] [--html OUT.html] [flags]',
+  positionals: { name: 'RESULTS.json' },
+  description: [
+    'Prints the run a results file records (the results-file a run of the action or of this command line ' +
+      'wrote): its verdict, the tests that failed or errored with what was expected and what the model wrote, ' +
+      "and its cost, the judge's included. Nothing is sent to the API: the grades are the stored ones.",
+    'The verdict is the one the file records. Given --baseline, --min-pass-rate or --fail-on, it is decided ' +
+      'again with them (over the stored minimum pass rate when --min-pass-rate is not given), as the action ' +
+      'decides it; --baseline also shows the comparison with that earlier results file.',
+    'Exit code 0 when the run passed, 1 when it failed, 2 when a file cannot be read or is not a results file.',
+  ],
+  examples: [
+    'claude-batch-evals report eval-results.json',
+    'claude-batch-evals report eval-results.json --baseline main-results.json --fail-on regression',
+    'claude-batch-evals report eval-results.json --html report.html',
+  ],
+  uses: ['baseline', 'min-pass-rate', 'fail-on'],
+  flags: [
+    {
+      name: 'html',
+      value: 'string',
+      placeholder: 'OUT.html',
+      description:
+        'Also writes the HTML report of the results file (the page the action writes) to this file.',
+    },
+  ],
+  run: async (settings, terminal, { positionals, flags, inputs }) => {
+    const resultsPath = path.resolve(settings.workspace, positionals[0])
+    const baselinePath = settings.baselineFile && path.resolve(settings.workspace, settings.baselineFile)
+    const baselineText =
+      baselinePath === undefined ? undefined : readText(baselinePath, 'baseline results file')
+    const { report, gate } = readStoredRun(readText(resultsPath, 'results file'), positionals[0], {
+      baseline:
+        baselineText === undefined ? undefined : readBaseline(baselineText, settings.baselineFile ?? ''),
+      minPassRate: inputs.has('min-pass-rate') ? settings.minPassRate : undefined,
+      failOn: inputs.has('fail-on') ? settings.failOn : undefined,
+    })
+    // The one place the report is printed.
+    for (const line of summaryLines(report)) terminal.info(line)
+    if (gate === 'recomputed')
+      terminal.info('The verdict is decided again with the flags given, not as recorded.')
+    const html = flags.get('html')
+    if (typeof html === 'string') {
+      const file = await writeHtmlReport(
+        path.resolve(settings.workspace, html),
+        resultsPath,
+        htmlReportData(report, baselineText),
+      )
+      terminal.info(`HTML report: ${file}`)
+    }
+    return report.status === 'passed' ? 0 : 1
+  },
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
+    throw new UserError(`The ${what} ${file} ${reason}.`, { cause: error })
+  }
+}
+
+/** A stand-in for report/terminal-report.ts until it lands: the verdict, the counts and the cost. */
+function summaryLines(report: RunReport): string[] {
+  const cost = report.totalCost ?? report.knownCost
+  return [
+    `${report.status === 'passed' ? 'Passed' : 'Failed'}: ${report.passed} of ${report.total} tests passed ` +
+      `(${percent(report.passRate)}, minimum ${percent(report.minPassRate)}); ${report.failed} failed, ` +
+      `${report.errored} errored.`,
+    ...report.failureReasons.map((reason) => `- ${reason}`),
+    `Cost: ${report.totalCost ? '' : 'at least '}${formatUsd(cost.batch)} at batch prices ` +
+      `(${formatUsd(cost.standard)} at standard prices).`,
+  ]
+}
