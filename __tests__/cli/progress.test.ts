@@ -48,6 +48,12 @@ describe('Progress', () => {
     ])
   })
 
+  it('cuts the line rewritten in place to the terminal, which would not erase a wrapped one', () => {
+    const { written, stream } = buffer()
+    new Progress(stream, true, 20).update({ processed: 1, total: 4, elapsedMs: 10_000 })
+    expect(written).toEqual(['\r\x1b[2K1 / 4 requests pro…'])
+  })
+
   it('writes nothing when done without an update', () => {
     const { written, stream } = buffer()
     new Progress(stream, true).done()

@@ -4,6 +4,7 @@
  * spend is the pre-run estimate's range scaled by the share processed, and says it is an estimate. On a
  * terminal it is one line rewritten in place; elsewhere (a log, a pipe) a plain line per poll.
  */
+import { cut } from '../common/cut-text.js'
 import { formatDuration } from '../common/duration.js'
 import { formatUsd } from '../cost/pricing.js'
 
@@ -21,14 +22,16 @@ const REWRITE = '\r\x1b[2K'
 export class Progress {
   private shown = false
 
+  /** `columns`: the terminal's width; a line rewritten in place is cut to it, since a wrapped one is not erased. */
   constructor(
     private readonly stream: { write: (text: string) => unknown },
     private readonly isTTY: boolean,
+    private readonly columns?: number,
   ) {}
 
   update(poll: ProgressPoll): void {
     const line = progressLine(poll)
-    if (this.isTTY) this.stream.write(`${REWRITE}${line}`)
+    if (this.isTTY) this.stream.write(`${REWRITE}${this.columns ? cut(line, this.columns - 2) : line}`)
     else this.stream.write(`${line}\n`)
     this.shown = true
   }
