@@ -102,14 +102,17 @@ describe('report', () => {
     await writeRun(workspace, 'failed', [{ text: 'Paris' }, { text: 'Lyon' }])
     const failed = await cli(['report', 'failed.json'])
     expect(failed.stderr).toBe('')
-    expect(failed.stdout).toMatch(/^Failed: 1 of 2 tests passed \(50%, minimum 100%\)/)
-    expect(failed.stdout).toContain('pass rate 50% is below the minimum of 100%')
-    expect(failed.stdout).toMatch(/batch prices/)
+    expect(failed.stdout).toMatch(/^FAILED 1 of 2 tests passed \(50%; minimum 100%\)/)
+    expect(failed.stdout).toContain('  - pass rate 50% is below the minimum of 100%\n')
+    // The stored grades: what the assertion expected and what the model wrote.
+    expect(failed.stdout).toMatch(/^✗ failed test-1 — capital number 1 {2}evals\/geo\.yml:11$/m)
+    expect(failed.stdout).toMatch(/^ +expected: Paris\n +got: +Lyon$/m)
+    expect(failed.stdout).toMatch(/^Cost: \$0\.000035 at batch prices; \$0\.00007 at standard prices/m)
     expect(failed.code).toBe(1)
     await writeRun(workspace, 'passed', [{ text: 'Paris' }])
     expect(await cli(['report', 'passed.json'])).toMatchObject({
       code: 0,
-      stdout: expect.stringMatching(/^Passed/),
+      stdout: expect.stringMatching(/^PASSED 1 of 1 tests passed/),
     })
     // The same run passes with a lower bar given: the verdict is decided again.
     const lenient = await cli(['report', 'failed.json', '--min-pass-rate', '50%'])
@@ -123,6 +126,15 @@ describe('report', () => {
     const gated = await cli(['report', 'after.json', '--baseline', 'before.json', '--fail-on', 'regression'])
     expect(gated.stdout).toContain('1 test regressed against the baseline')
     expect(gated.code).toBe(1)
+  })
+
+  it("shows a model's output as text: no escape sequence of it reaches the terminal", async () => {
+    await writeRun(workspace, 'hostile', [{ text: 'Lyon \x1b[2J\x1b]0;owned\x07' }])
+    const { code, stdout } = await cli(['report', 'hostile.json'])
+    expect(code).toBe(1)
+    expect(stdout).not.toContain('\x1b')
+    expect(stdout).not.toContain('\x07')
+    expect(stdout).toContain('\\x1b[2J')
   })
 
   it('writes the HTML page with --html and prints where', async () => {

@@ -29,7 +29,7 @@ it('reports a failed run (exit 1), a passed one (exit 0), and writes the page wi
   await writeRun(workspace, 'after', [{ text: 'Paris' }, { text: 'Lyon' }], before)
   const failed = await cli(['report', 'after.json'])
   expect(failed).toMatchObject({ exitCode: 1, stderr: '' })
-  expect(failed.stdout).toMatch(/^Failed: 1 of 2 tests passed/)
+  expect(failed.stdout).toMatch(/^FAILED 1 of 2 tests passed/)
 
   const passed = await cli(['report', 'before.json', '--html', 'before.html'])
   expect(passed).toMatchObject({ exitCode: 0, stderr: '' })

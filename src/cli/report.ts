@@ -7,13 +7,15 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '../common/user-error.js'
-import { formatUsd } from '../cost/pricing.js'
 import { readBaseline } from '../report/baseline.js'
 import { htmlReportData } from '../report/html-report-data.js'
 import { writeHtmlReport } from '../report/html-report.js'
-import { percent, type RunReport } from '../report/report.js'
 import { readStoredRun } from '../report/stored-run.js'
+import { terminalReport } from '../report/terminal-report.js'
 import type { Command } from './command.js'
+
+/** Plain text a line of at most 100 columns, as a pipe or a file gets it. */
+const display = { color: false, width: 100 }
 
 export const report: Command = {
   name: 'report',
@@ -56,8 +58,7 @@ export const report: Command = {
       minPassRate: inputs.has('min-pass-rate') ? settings.minPassRate : undefined,
       failOn: inputs.has('fail-on') ? settings.failOn : undefined,
     })
-    // The one place the report is printed.
-    for (const line of summaryLines(report)) terminal.info(line)
+    terminal.styled(terminalReport(report, { ...display, remainderAt: positionals[0] }))
     if (gate === 'recomputed')
       terminal.info('The verdict is decided again with the flags given, not as recorded.')
     const html = flags.get('html')
@@ -80,17 +81,4 @@ function readText(file: string, what: string): string {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
     throw new UserError(`The ${what} ${file} ${reason}.`, { cause: error })
   }
-}
-
-/** A stand-in for report/terminal-report.ts until it lands: the verdict, the counts and the cost. */
-function summaryLines(report: RunReport): string[] {
-  const cost = report.totalCost ?? report.knownCost
-  return [
-    `${report.status === 'passed' ? 'Passed' : 'Failed'}: ${report.passed} of ${report.total} tests passed ` +
-      `(${percent(report.passRate)}, minimum ${percent(report.minPassRate)}); ${report.failed} failed, ` +
-      `${report.errored} errored.`,
-    ...report.failureReasons.map((reason) => `- ${reason}`),
-    `Cost: ${report.totalCost ? '' : 'at least '}${formatUsd(cost.batch)} at batch prices ` +
-      `(${formatUsd(cost.standard)} at standard prices).`,
-  ]
 }
