@@ -5,7 +5,11 @@
  * resume state, the cost estimate) stays in that stage.
  */
 import type { BatchCreateParams, MessageBatchResult } from '@anthropic-ai/sdk/resources/messages/batches'
-import type { MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
+import type {
+  ContentBlock,
+  MessageCreateParamsNonStreaming,
+  Usage,
+} from '@anthropic-ai/sdk/resources/messages/messages'
 
 /** A type-only key: no value has it, so no stage but grading (which opens the handles) can read them. */
 declare const gradingOnly: unique symbol
@@ -148,6 +152,12 @@ export interface TestOutcome {
   status: TestStatus
   resultType: ResultType
   output: string | null
+  /**
+   * The message's content blocks when it has blocks other than text (tool calls, thinking, server tools'),
+   * which `output` does not keep whole: the results file stores them, for regrade to grade the same message
+   * again. Null (or absent) otherwise.
+   */
+  content?: ContentBlock[] | null
   stopReason: string | null
   /** The API's error for errored, canceled, expired and missing results. */
   error: { type: string; message: string } | null

@@ -81,7 +81,16 @@ function testOutcome(
   error: TestOutcome['error'],
   graded?: Pick<
     TestOutcome,
-    'output' | 'stopReason' | 'score' | 'reason' | 'assertions' | 'metrics' | 'usage' | 'cost' | 'costUnknown'
+    | 'output'
+    | 'content'
+    | 'stopReason'
+    | 'score'
+    | 'reason'
+    | 'assertions'
+    | 'metrics'
+    | 'usage'
+    | 'cost'
+    | 'costUnknown'
   >,
 ): TestOutcome {
   return {
@@ -92,6 +101,7 @@ function testOutcome(
     status,
     resultType,
     output: graded ? graded.output : null,
+    content: graded ? graded.content : null,
     stopReason: graded ? graded.stopReason : null,
     error,
     score: graded ? graded.score : null,
@@ -148,6 +158,7 @@ export async function gradeResult(
   )
   const outcome = testOutcome(sample, customId, grade.pass ? 'passed' : 'failed', 'succeeded', null, {
     output: outputText(message),
+    content: message.content.some((block) => block.type !== 'text') ? message.content : null,
     stopReason: message.stop_reason,
     score: grade.score,
     reason: grade.reason,

@@ -44,6 +44,7 @@ function entryGrades(outcome: TestOutcome) {
     status: outcome.status,
     result_type: outcome.resultType,
     output: outcome.output,
+    ...(outcome.content && { content: outcome.content }),
     stop_reason: outcome.stopReason,
     error: outcome.error,
     score: outcome.score,
