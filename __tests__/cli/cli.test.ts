@@ -125,7 +125,15 @@ describe('report', () => {
     await writeRun(workspace, 'after', [{ text: 'Lyon' }, { text: 'Paris' }], before)
     const gated = await cli(['report', 'after.json', '--baseline', 'before.json', '--fail-on', 'regression'])
     expect(gated.stdout).toContain('1 test regressed against the baseline')
+    expect(gated.stdout).toContain('the file records: failed.')
     expect(gated.code).toBe(1)
+    // Without --baseline, the recorded verdict, and what the recorded comparison found.
+    const recorded = await cli(['report', 'after.json'])
+    expect(recorded.stdout).toContain(
+      'The run was compared with the baseline baseline.json: 1 regressed, 1 fixed. ',
+    )
+    expect(recorded.stdout).toContain('Give --baseline baseline.json to see which.')
+    expect(recorded.code).toBe(1)
   })
 
   it("shows a model's output as text: no escape sequence of it reaches the terminal", async () => {

@@ -67,6 +67,13 @@ describe('readStoredRun', () => {
     const recorded = readStoredRun(read(after.resultsPath), 'after.json')
     expect(recorded.gate).toBe('recorded')
     expect(recorded.report.baseline).toBeNull()
+    expect(recorded.recordedStatus).toBe('failed')
+    expect(recorded.recordedBaseline).toEqual({
+      file: 'baseline.json',
+      regressions: after.report.baseline?.regressions.map((flip) => flip.id),
+      fixes: after.report.baseline?.fixes.map((flip) => flip.id),
+      significance: after.report.baseline?.significance,
+    })
     expect(recorded.report.status).toBe('failed')
     expect(recorded.report.failureReasons).toEqual(after.report.failureReasons)
     // Recomputed with a lower bar, the errored test still fails it.

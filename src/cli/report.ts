@@ -49,18 +49,31 @@ export const report: Command = {
   ],
   run: async (settings, terminal, { positionals, flags, inputs }) => {
     const resultsPath = path.resolve(settings.workspace, positionals[0])
-    const baselinePath = settings.baselineFile && path.resolve(settings.workspace, settings.baselineFile)
-    const baselineText =
-      baselinePath === undefined ? undefined : readText(baselinePath, 'baseline results file')
-    const { report, gate } = readStoredRun(readText(resultsPath, 'results file'), positionals[0], {
-      baseline:
-        baselineText === undefined ? undefined : readBaseline(baselineText, settings.baselineFile ?? ''),
-      minPassRate: inputs.has('min-pass-rate') ? settings.minPassRate : undefined,
-      failOn: inputs.has('fail-on') ? settings.failOn : undefined,
-    })
+    const baselineFile = settings.baselineFile
+    const baselineText = baselineFile
+      ? readText(path.resolve(settings.workspace, baselineFile), 'baseline results file')
+      : undefined
+    const { report, gate, recordedStatus, recordedBaseline } = readStoredRun(
+      readText(resultsPath, 'results file'),
+      positionals[0],
+      {
+        baseline:
+          baselineFile && baselineText !== undefined ? readBaseline(baselineText, baselineFile) : undefined,
+        minPassRate: inputs.has('min-pass-rate') ? settings.minPassRate : undefined,
+        failOn: inputs.has('fail-on') ? settings.failOn : undefined,
+      },
+    )
     terminal.styled(terminalReport(report, { ...display, remainderAt: positionals[0] }))
-    if (gate === 'recomputed')
-      terminal.info('The verdict is decided again with the flags given, not as recorded.')
+    if (gate === 'recomputed') {
+      terminal.info(`The verdict is decided again with the flags given; the file records: ${recordedStatus}.`)
+    }
+    if (!report.baseline && recordedBaseline) {
+      const { file, regressions, fixes, significance } = recordedBaseline
+      terminal.info(
+        `The run was compared with the baseline ${file}: ${regressions.length} regressed, ${fixes.length} fixed. ` +
+          `${significance} Give --baseline ${file} to see which.`,
+      )
+    }
     const html = flags.get('html')
     if (typeof html === 'string') {
       const file = await writeHtmlReport(

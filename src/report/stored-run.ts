@@ -79,7 +79,16 @@ interface StoredHeader {
   batch_duration_ms: number | null
   cost: { by_model: StoredModelCost[]; price_table_date?: string }
   unexpected_custom_ids: string[]
+  baseline?: RecordedBaseline | null
   tests: unknown[]
+}
+
+/** The comparison the run made with its baseline, as the file keeps it: the ids of the tests that flipped. */
+export interface RecordedBaseline {
+  file: string
+  regressions: string[]
+  fixes: string[]
+  significance: string
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -201,6 +210,10 @@ export interface StoredRun {
   outcomes: TestOutcome[]
   /** Whether the verdict is the one the file records, or recomputed with the options given. */
   gate: 'recorded' | 'recomputed'
+  /** The verdict the file records. */
+  recordedStatus: 'passed' | 'failed'
+  /** The run's comparison with its baseline, when it had one. */
+  recordedBaseline: RecordedBaseline | null
 }
 
 /**
@@ -235,7 +248,24 @@ export function readStoredRun(text: string, file: string, options: StoredRunOpti
     report.status = document.status
     report.failureReasons = document.failure_reasons
   }
-  return { report, outcomes, gate: recomputed ? 'recomputed' : 'recorded' }
+  return {
+    report,
+    outcomes,
+    gate: recomputed ? 'recomputed' : 'recorded',
+    recordedStatus: document.status,
+    recordedBaseline: recordedBaselineOf(document.baseline),
+  }
+}
+
+function recordedBaselineOf(section: unknown): RecordedBaseline | null {
+  if (!isObject(section) || typeof section.file !== 'string') return null
+  const ids = (list: unknown) => (Array.isArray(list) ? list.filter((id) => typeof id === 'string') : [])
+  return {
+    file: section.file,
+    regressions: ids(section.regressions),
+    fixes: ids(section.fixes),
+    significance: typeof section.significance === 'string' ? section.significance : '',
+  }
 }
 
 /** The entries as graded outcomes; a test's samples share its case, as they did in the run. */
