@@ -34,6 +34,7 @@ export const INPUTS = [
   'allowed-paths',
   'provider-override',
   'html-report',
+  'html-report-artifact',
 ] as const
 export type InputName = (typeof INPUTS)[number]
 
@@ -56,6 +57,7 @@ export const INPUT_DEFAULTS = {
   repeat: '1',
   'fail-on': 'threshold',
   'html-report': 'claude-batch-evals-report.html',
+  'html-report-artifact': 'claude-batch-evals-report',
 } as const satisfies Partial<Record<InputName, string>>
 
 /** An input's value, else its default, else empty. */
@@ -91,6 +93,7 @@ export const OUTPUTS = [
   'regressions',
   'fixes',
   'html-report',
+  'html-report-url',
 ] as const
 export type OutputName = (typeof OUTPUTS)[number]
 
