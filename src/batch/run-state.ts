@@ -38,3 +38,26 @@ export function runKeyOf(
   for (const request of serializedRequests) hash.update(request).update('\n')
   return hash.digest('hex').slice(0, 32)
 }
+
+const isIdList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((id) => typeof id === 'string')
+
+/** The state saved as `text` (JSON), or undefined when the text does not hold a run state. */
+export function parseRunState(text: string): RunState | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  const { runKey, batchIds, judgeBatchIds, savedAt } = value as Record<string, unknown>
+  if (typeof runKey !== 'string' || typeof savedAt !== 'string') return undefined
+  if (!isIdList(batchIds) || (judgeBatchIds !== undefined && !isIdList(judgeBatchIds))) return undefined
+  return {
+    runKey,
+    batchIds: [...batchIds],
+    ...(judgeBatchIds && { judgeBatchIds: [...judgeBatchIds] }),
+    savedAt,
+  }
+}

@@ -30,11 +30,16 @@ export interface ParsedArgs {
 
 const INPUT_NAMES: ReadonlySet<string> = new Set(INPUTS)
 
+/** Shorter names for inputs a terminal user types often. */
+export const FLAG_ALIASES: Readonly<Record<string, InputName>> = { 'base-url': 'anthropic-base-url' }
+
 /** `commands` are those whose own flags may be given (each flag's kind must be the same in all of them). */
 export function parseCommandLine(argv: readonly string[], commands: readonly Command[] = []): ParsedArgs {
   const ownFlags = commands.flatMap((command) => command.flags ?? [])
   const options = {
-    ...Object.fromEntries(INPUTS.map((name) => [name, { type: 'string' as const }])),
+    ...Object.fromEntries(
+      [...INPUTS, ...Object.keys(FLAG_ALIASES)].map((name) => [name, { type: 'string' as const }]),
+    ),
     ...Object.fromEntries(ownFlags.map((flag) => [flag.name, { type: flag.value }])),
     help: { type: 'boolean' as const, short: 'h' },
   }
@@ -58,18 +63,19 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   for (const token of tokens) {
     if (token.kind !== 'option') continue
     const own = flagsOfCommand.get(token.name)
+    const name = FLAG_ALIASES[token.name] ?? token.name
     if (token.name === 'help') {
       help = true
     } else if (own) {
       const problem = flagProblem(own, token.rawName, token.value)
       if (problem) mistake ??= problem
       else commandFlags.set(own.name, token.value ?? true)
-    } else if (!INPUT_NAMES.has(token.name)) {
+    } else if (!INPUT_NAMES.has(name)) {
       mistake ??= unknownFlag(token.rawName, token.name, commands, known)
     } else if (token.value === undefined) {
       mistake ??= `Flag '${token.rawName}' needs a value: ${token.rawName} VALUE or ${token.rawName}=VALUE.`
     } else {
-      flags.set(token.name as InputName, token.value)
+      flags.set(name as InputName, token.value)
     }
   }
   return { command, positionals, flags, commandFlags, help, mistake }
@@ -126,6 +132,8 @@ export function defaultOf(name: InputName): string | undefined {
   return (INPUT_DEFAULTS as Partial<Record<InputName, string>>)[name]
 }
 
+const isBatchId = (arg: string) => arg.startsWith('msgbatch_')
+
 /** What a command that reads no suites gives the settings, which require the `suite` input; never read. */
 const NO_SUITES = '(no suites: the command reads none)'
 
@@ -140,12 +148,16 @@ export function settingsOf(
   env: NodeJS.ProcessEnv,
   cwd: string,
 ): Settings {
+  // A command that collects batches takes their ids among its arguments: those are not suites.
+  const takesBatchIds = uses.includes('batch-id')
+  const batchIds = takesBatchIds ? args.positionals.filter(isBatchId) : []
+  const suites = takesBatchIds ? args.positionals.filter((arg) => !isBatchId(arg)) : args.positionals
   const given = (name: InputName): string | undefined => {
     if (name === 'suite') {
-      return uses.includes('suite')
-        ? [args.flags.get('suite') ?? '', ...args.positionals].join('\n')
-        : NO_SUITES
+      return uses.includes('suite') ? [args.flags.get('suite') ?? '', ...suites].join('\n') : NO_SUITES
     }
+    if (name === 'batch-id' && takesBatchIds)
+      return [args.flags.get('batch-id') ?? '', ...batchIds].join('\n').trim() || undefined
     return uses.includes(name) ? args.flags.get(name) : undefined
   }
   const read = (name: InputName) => given(name) || defaultOf(name) || ''

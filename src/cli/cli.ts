@@ -1,22 +1,19 @@
 /** The command line's story: arguments to a command, its settings, and the exit code. */
+import Anthropic from '@anthropic-ai/sdk'
 import { didYouMean } from '../common/did-you-mean.js'
 import { UserError } from '../common/user-error.js'
 import { SuiteError } from '../suite/loader.js'
 import { parseCommandLine, positionalsMistake, settingsOf, UsageError } from './args.js'
-import type { Command, ExitCode } from './command.js'
+import type { CliContext, Command, ExitCode } from './command.js'
 import { estimate } from './estimate.js'
 import { commandHelp, PROGRAM, programHelp } from './help.js'
+import { regrade } from './regrade.js'
 import { report } from './report.js'
-import { Terminal, type Streams } from './terminal.js'
+import { collect, run } from './run.js'
+import { Terminal } from './terminal.js'
 import { validate } from './validate.js'
 
-export const COMMANDS: readonly Command[] = [validate, estimate, report]
-
-export interface CliContext extends Streams {
-  env: NodeJS.ProcessEnv
-  /** The working directory: suites are found from it, and read only inside it and --allowed-paths. */
-  cwd: string
-}
+export const COMMANDS: readonly Command[] = [validate, estimate, run, collect, regrade, report]
 
 export async function runCli(argv: readonly string[], context: CliContext): Promise<ExitCode> {
   const terminal = new Terminal(context)
@@ -38,7 +35,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     if (mistake) throw new UsageError(mistake)
     const settings = settingsOf(args, command.uses, context.env, context.cwd)
     const { positionals, commandFlags: flags } = args
-    return await command.run(settings, terminal, { positionals, flags, inputs: new Set(args.flags.keys()) })
+    return await command.run(settings, terminal, { positionals, flags, inputs: args.flags, context })
   } catch (error) {
     return failed(error, terminal, command)
   }
@@ -52,7 +49,7 @@ function failed(error: unknown, terminal: Terminal, command: Command | undefined
   } else if (error instanceof UsageError) {
     terminal.error(error.message)
     terminal.problem(`See '${PROGRAM} ${command ? `${command.name} ` : ''}--help'.`)
-  } else if (error instanceof UserError) {
+  } else if (error instanceof UserError || error instanceof Anthropic.APIError) {
     terminal.error(error.message)
   } else {
     const stack = error instanceof Error ? (error.stack ?? error.message) : String(error)

@@ -1,10 +1,13 @@
 /** What a command of the command line is: its help, its arguments and flags, and what it does. */
 import type { InputName } from '../github/action-interface.js'
 import type { Settings } from '../pipeline/settings.js'
-import type { Terminal } from './terminal.js'
+import type { Streams, Terminal } from './terminal.js'
 
-/** 0: done (and, for the commands that grade, passed); 1: the evals failed; 2: a usage, suite or settings error. */
-export type ExitCode = 0 | 1 | 2
+/**
+ * 0: done (and, for the commands that grade, passed); 1: the evals failed (or a budget stopped the run); 2: a
+ * usage, suite or settings error; 130: interrupted (Ctrl-C) while the batches ran, which keep running.
+ */
+export type ExitCode = 0 | 1 | 2 | 130
 
 /** A flag of one command, beside the inputs every command accepts: `--name VALUE`, or `--name` alone. */
 export interface CommandFlag {
@@ -22,14 +25,26 @@ export interface CommandFlag {
  */
 export type Positionals = 'suites' | { name: string; many?: boolean }
 
+/** What a command runs in. */
+export interface CliContext extends Streams {
+  env: NodeJS.ProcessEnv
+  /** The working directory: suites are found from it, and read only inside it and --allowed-paths. */
+  cwd: string
+  /** stderr's terminal, when it is one: live progress in place, and colours (unless NO_COLOR). */
+  tty?: { columns: number }
+  /** Aborted on Ctrl-C: a run stops waiting, and its batches keep running unless --cancel-on-abort. */
+  signal?: AbortSignal
+}
+
 /** The command line as the command was given it, beside the settings read from it. */
 export interface CommandLine {
   /** The arguments after the command's name (its suites too, for a suite command). */
   positionals: string[]
   /** The command's own flags given: a string flag's value, or true for a boolean one. */
   flags: ReadonlyMap<string, string | true>
-  /** The inputs given as flags (a command may treat those given apart from their defaults). */
-  inputs: ReadonlySet<InputName>
+  /** The inputs given as flags, as written (a command may treat those given apart from their defaults). */
+  inputs: ReadonlyMap<InputName, string>
+  context: CliContext
 }
 
 export interface Command {

@@ -1,11 +1,12 @@
 /** The `--help` texts: the program's, and each command's with its flags, examples and the flags it ignores. */
 import { INPUTS } from '../github/action-interface.js'
-import { defaultOf } from './args.js'
+import { defaultOf, FLAG_ALIASES } from './args.js'
 import type { Command } from './command.js'
 
 export const PROGRAM = 'claude-batch-evals'
 
-const EXIT_CODES = 'Exit codes: 0 ok; 1 the evals failed; 2 a usage, suite or settings error.'
+const EXIT_CODES =
+  'Exit codes: 0 ok; 1 the evals failed; 2 a usage, suite or settings error; 130 interrupted (run, collect).'
 
 export function programHelp(commands: readonly Command[]): string {
   const width = Math.max(...commands.map((command) => command.name.length)) + 2
@@ -31,7 +32,8 @@ export function commandHelp(command: Command): string {
     const fallback = defaultOf(name as (typeof INPUTS)[number])
     const given =
       name === 'suite' && (command.positionals ?? 'suites') === 'suites' ? ' (or the SUITE arguments)' : ''
-    return `  --${name}${given}${fallback === undefined ? '' : ` (default: ${fallback || "''"})`}`
+    const alias = Object.keys(FLAG_ALIASES).find((short) => FLAG_ALIASES[short] === name)
+    return `  --${name}${alias ? ` (or --${alias})` : ''}${given}${fallback === undefined ? '' : ` (default: ${fallback || "''"})`}`
   }
   const unused = INPUTS.filter((name) => !command.uses.includes(name))
   return [

@@ -9,9 +9,16 @@ const write = process.stdout.write.bind(process.stdout)
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
   typeof chunk === 'string' && chunk.startsWith('::') ? true : write(chunk, ...rest)) as typeof write
 
+// The first Ctrl-C stops a run's waiting (its batches are reported, to collect later); a second one, with
+// Node's default handling restored, ends the process at once.
+const interrupt = new AbortController()
+process.once('SIGINT', () => interrupt.abort())
+
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: { write },
   stderr: process.stderr,
   env: process.env,
   cwd: process.cwd(),
+  tty: process.stderr.isTTY ? { columns: process.stderr.columns || 100 } : undefined,
+  signal: interrupt.signal,
 })

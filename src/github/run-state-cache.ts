@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type * as ActionsCache from '@actions/cache'
 import * as log from './log.js'
-import type { RunState, RunStateStore } from '../batch/run-state.js'
+import { parseRunState, type RunStateStore } from '../batch/run-state.js'
 
 export interface ActionsCacheRunStateStoreOptions {
   /**
@@ -47,29 +47,6 @@ function errorMessage(error: unknown): string {
 
 /** `@actions/cache`, imported on first use: loading it is most of the action's start-up time and memory. */
 let actionsCache: Promise<typeof ActionsCache> | undefined
-
-const isIdList = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((id) => typeof id === 'string')
-
-/** The state in a restored file, or undefined when the file does not hold a run state. */
-function parseState(text: string): RunState | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  const { runKey, batchIds, judgeBatchIds, savedAt } = value as Record<string, unknown>
-  if (typeof runKey !== 'string' || typeof savedAt !== 'string') return undefined
-  if (!isIdList(batchIds) || (judgeBatchIds !== undefined && !isIdList(judgeBatchIds))) return undefined
-  return {
-    runKey,
-    batchIds: [...batchIds],
-    ...(judgeBatchIds && { judgeBatchIds: [...judgeBatchIds] }),
-    savedAt,
-  }
-}
 
 export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOptions = {}): RunStateStore {
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX
@@ -119,7 +96,7 @@ export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOpti
           log.info("No earlier attempt's batches for this run in the actions cache.")
           return undefined
         }
-        const state = parseState(await readFile(file, 'utf8'))
+        const state = parseRunState(await readFile(file, 'utf8'))
         if (state === undefined || state.runKey !== runKey) {
           log.warning(`The actions cache entry ${matched} does not hold this run's state; ignoring it.`)
           return undefined

@@ -23,14 +23,24 @@ import type { BatchRequest } from '../model.js'
 /** How the run ended: graded, stopped before submitting (dry run, over budget), or pending (detached). */
 export type RunEnd = 'graded' | 'dry-run' | 'over-budget' | 'pending'
 
+export interface EvaluateOptions {
+  /** Once submitted, report the batches as pending rather than wait for them (unless they have ended). */
+  detach?: boolean
+}
+
 /**
  * Runs the evaluation. When it stops on an error, the host is told which batches the run created (never
  * ids given to collect, which may be wrong), before the error is thrown on.
  */
-export async function evaluate(settings: Settings, host: RunHost, signal: AbortSignal): Promise<RunEnd> {
+export async function evaluate(
+  settings: Settings,
+  host: RunHost,
+  signal: AbortSignal,
+  options: EvaluateOptions = {},
+): Promise<RunEnd> {
   const started: { run?: BatchRun } = {}
   try {
-    return await evaluateRun(settings, host, signal, started)
+    return await evaluateRun(settings, host, signal, options, started)
   } catch (error) {
     const batchIds = started.run?.allBatchIds ?? []
     const submitted = batchIds.length > 0 && settings.batchIds.length === 0
@@ -44,6 +54,7 @@ async function evaluateRun(
   settings: Settings,
   host: RunHost,
   signal: AbortSignal,
+  options: EvaluateOptions,
   started: { run?: BatchRun },
 ): Promise<RunEnd> {
   const plan = await planRun(settings, host.log)
@@ -84,6 +95,13 @@ async function evaluateRun(
       await run.submit(...conversations.firstRound(requests, requestBytes))
     }
     host.batchesChanged(run.batchIds)
+    if (options.detach) {
+      const polled = await run.wait(run.batchIds, { maxWaitMs: 0 })
+      if (polled.state !== 'ended') {
+        await host.pending({ waited: polled, batchIds: run.allBatchIds, state: run.state() })
+        return 'pending'
+      }
+    }
 
     const startedAt = Date.now()
     const judge = new JudgeBook()
