@@ -145,6 +145,27 @@ describe('report', () => {
     expect(stdout).toContain('\\x1b[2J')
   })
 
+  it('colours the report on a terminal, unless NO_COLOR', async () => {
+    await writeRun(workspace, 'run', [{ text: 'Lyon' }])
+    const onTerminal = async (env: NodeJS.ProcessEnv) => {
+      let stdout = ''
+      const streams = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true } }
+      const code = await runCli(['report', 'run.json'], {
+        ...streams,
+        env,
+        cwd: workspace,
+        tty: { columns: 60 },
+      })
+      return { code, stdout }
+    }
+    const coloured = await onTerminal({})
+    expect(coloured.code).toBe(1)
+    expect(coloured.stdout.startsWith('\x1b[1m\x1b[31mFAILED\x1b[39m\x1b[22m 0 of 1 tests passed')).toBe(true)
+    // Cut to the terminal's 60 columns.
+    expect(coloured.stdout).toContain('(ignoring…')
+    expect((await onTerminal({ NO_COLOR: '1' })).stdout).toMatch(/^FAILED/)
+  })
+
   it('writes the HTML page with --html and prints where', async () => {
     await writeRun(workspace, 'run', [{ text: 'Paris' }])
     const { code, stdout } = await cli(['report', 'run.json', '--html', 'out/page.html'])

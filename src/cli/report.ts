@@ -14,9 +14,6 @@ import { readStoredRun } from '../report/stored-run.js'
 import { terminalReport } from '../report/terminal-report.js'
 import type { Command } from './command.js'
 
-/** Plain text a line of at most 100 columns, as a pipe or a file gets it. */
-const display = { color: false, width: 100 }
-
 export const report: Command = {
   name: 'report',
   summary:
@@ -47,7 +44,7 @@ export const report: Command = {
         'Also writes the HTML report of the results file (the page the action writes) to this file.',
     },
   ],
-  run: async (settings, terminal, { positionals, flags, inputs }) => {
+  run: async (settings, terminal, { positionals, flags, inputs, context }) => {
     const resultsPath = path.resolve(settings.workspace, positionals[0])
     const baselineFile = settings.baselineFile
     const baselineText = baselineFile
@@ -63,7 +60,10 @@ export const report: Command = {
         failOn: inputs.has('fail-on') ? settings.failOn : undefined,
       },
     )
-    terminal.styled(terminalReport(report, { ...display, remainderAt: positionals[0] }))
+    // As run prints its report: coloured on a terminal (unless NO_COLOR), 100 columns elsewhere.
+    const color = context.tty !== undefined && !context.env.NO_COLOR
+    const width = context.tty?.columns ?? 100
+    terminal.styled(terminalReport(report, { color, width, remainderAt: positionals[0] }))
     if (gate === 'recomputed') {
       terminal.info(`The verdict is decided again with the flags given; the file records: ${recordedStatus}.`)
     }
