@@ -9,6 +9,7 @@ import path from 'node:path'
 import { PROJECT_ROOT, runAction, type RunActionOptions } from '../../test-servers/action-runner.js'
 import { embeddedData } from '../fixtures/html-page.js'
 import { loadReplies, startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
+import { startFakeArtifactService, unzip } from '../../test-servers/fake-artifact-service.js'
 import { startFakeGitHub, type FakeGitHub } from '../../test-servers/fake-github.js'
 
 const API_KEY = 'sk-ant-test-0123456789'
@@ -84,6 +85,8 @@ describe('the action, run from dist/ as the runner runs it', () => {
       regressions: '',
       fixes: '',
       'html-report': path.join(workspace, 'claude-batch-evals-report.html'),
+      // Outside the runner's artifact service, the report is not uploaded.
+      'html-report-url': '',
     })
     const [batchId] = result.outputs['batch-ids'].split('\n')
     expect(result.log).toContain(`Created batch ${batchId} with 6 requests.`)
@@ -249,6 +252,33 @@ describe('the action, run from dist/ as the runner runs it', () => {
     expect(result.outputs['html-report']).toBe('')
     await expect(readFile(path.join(workspace, 'claude-batch-evals-report.html'))).rejects.toThrow(/ENOENT/)
     expect(result.summary).not.toContain('HTML report')
+  })
+
+  it('uploads the HTML report as an artifact of the run, and links it from the summary and the comment', async () => {
+    const artifacts = await startFakeArtifactService()
+    try {
+      const result = await runAction({
+        workspace,
+        event: pullRequestEvent,
+        inputs: {
+          suite: 'evals/support.yml',
+          'anthropic-api-key': API_KEY,
+          'anthropic-base-url': emulator.url,
+          'poll-interval': '100ms',
+        },
+        env: { GITHUB_TOKEN: 'gh-token', GITHUB_API_URL: github.url, ...artifacts.env },
+      })
+      const [artifact] = artifacts.artifacts()
+      expect(artifact.name).toBe('claude-batch-evals-report')
+      const page = await readFile(path.join(workspace, 'claude-batch-evals-report.html'))
+      expect([...unzip(artifact.data)]).toEqual([['claude-batch-evals-report.html', page]])
+      const url = `https://github.com/acme/support-bot/actions/runs/4242/artifacts/${artifact.id}`
+      expect(result.outputs['html-report-url']).toBe(url)
+      expect(result.summary).toContain(`[the HTML report](${url})`)
+      expect(ourComments()[0].body).toContain(`[the HTML report](${url})`)
+    } finally {
+      await artifacts.close()
+    }
   })
 
   it('explains a missing API key', async () => {

@@ -11,6 +11,7 @@ import { annotateProblems } from '../github/annotations.js'
 import { setBatchIds, setOutput, setStatus } from '../github/action-interface.js'
 import * as log from '../github/log.js'
 import type { ReportComment } from '../github/pr-comment.js'
+import { uploadHtmlReport } from '../github/report-artifact.js'
 import {
   actionRef,
   commentOnPullRequest,
@@ -33,7 +34,13 @@ import type { Settings } from '../pipeline/settings.js'
 
 type ReportSettings = Pick<
   Settings,
-  'workspace' | 'commentHeader' | 'maxCostUsd' | 'maxWaitMs' | 'suitePatterns' | 'repeat'
+  | 'workspace'
+  | 'commentHeader'
+  | 'maxCostUsd'
+  | 'maxWaitMs'
+  | 'suitePatterns'
+  | 'repeat'
+  | 'htmlReportArtifact'
 >
 
 /** The estimate's line in the log and its output; when nothing is submitted, the estimate is the report. */
@@ -72,15 +79,20 @@ export async function publishReport(
 ): Promise<void> {
   setOutputs(report, files.results)
   setOutput('html-report', files.html ?? '')
+  const htmlUrl = files.html && (await uploadedHtmlReport(files.html, settings))
+  setOutput('html-report-url', htmlUrl ?? '')
 
   const annotated = annotateProblems(report.problems)
   const shared = { title: settings.commentHeader || undefined, sourceUrl: sourceUrlFor(), annotated }
   const resultsFile = path.relative(settings.workspace, files.results)
   // The summary's and the comment's budgets keep room for this line.
-  const htmlLine = files.html
-    ? `\nEvery test, browsable: the HTML report \`${path.relative(settings.workspace, files.html)}\` ` +
-      '(keep it with actions/upload-artifact).\n'
-    : ''
+  const htmlLine = htmlUrl
+    ? `\nEvery test, browsable: [the HTML report](${htmlUrl}) (the run's artifact \`${settings.htmlReportArtifact}\`: ` +
+      'download, unzip, open the page).\n'
+    : files.html
+      ? `\nEvery test, browsable: the HTML report \`${path.relative(settings.workspace, files.html)}\` ` +
+        '(keep it with actions/upload-artifact).\n'
+      : ''
   await writeJobSummary(
     renderReport(report, {
       ...shared,
@@ -98,6 +110,18 @@ export async function publishReport(
     state,
   )
   if (report.status === 'failed') log.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
+}
+
+/** The HTML report uploaded as an artifact of the workflow run: its URL, or undefined (and why, as a warning). */
+async function uploadedHtmlReport(file: string, settings: ReportSettings): Promise<string | undefined> {
+  if (!settings.htmlReportArtifact) return undefined
+  const upload = await uploadHtmlReport(file, settings.htmlReportArtifact, settings.workspace)
+  if ('url' in upload) {
+    log.info(`Uploaded the HTML report as the artifact ${settings.htmlReportArtifact}: ${upload.url}`)
+    return upload.url
+  }
+  log.warning(upload.skipped)
+  return undefined
 }
 
 /** The batches outlasted the wait (detached at max-wait, or the job cancelled): where they are, to resume. */

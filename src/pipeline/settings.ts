@@ -47,6 +47,8 @@ export interface Settings {
   junitFile: string | undefined
   /** Where to write the HTML report; undefined when the input is empty. */
   htmlReport: string | undefined
+  /** The name the action uploads the HTML report as, an artifact of the workflow run; undefined for none. */
+  htmlReportArtifact: string | undefined
   cache: (typeof CACHE_MODES)[number]
   dryRun: boolean
   /** USD; undefined for no budget. */
@@ -124,6 +126,7 @@ export function readSettings(source: SettingsSource, env: NodeJS.ProcessEnv = pr
     commentHeader: input('comment-header').trim(),
     junitFile: input('junit-file') || undefined,
     htmlReport: source.readOrOff('html-report') || undefined,
+    htmlReportArtifact: source.readOrOff('html-report-artifact') || undefined,
     cache: parseChoice('cache', input('cache'), CACHE_MODES),
     dryRun: parseBoolean('dry-run', input('dry-run')),
     maxCostUsd: input('max-cost') ? parseUsd('max-cost', input('max-cost')) : undefined,
