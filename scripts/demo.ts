@@ -73,6 +73,7 @@ try {
       'anthropic-api-key': apiKey ?? 'emulator-key',
       ...(emulator && { 'anthropic-base-url': emulator.url, 'poll-interval': '1s' }),
       'results-file': '.demo/eval-results.json',
+      'html-report': '.demo/claude-batch-evals-report.html',
     },
     onOutput: (chunk) => process.stdout.write(shown(chunk)),
   })
@@ -85,7 +86,10 @@ try {
     `\nThe action exited ${run.exitCode}` +
       (run.outputs.status === 'failed'
         ? ': the verdict is failed, as the example suite has failing tests by design.'
-        : '.'),
+        : '.') +
+      (run.outputs['html-report']
+        ? `\nOpen ${run.outputs['html-report']} in a browser to browse every test.`
+        : ''),
   )
   // The demo succeeds when the action reached a verdict; a crash or a missing verdict fails it.
   process.exitCode = run.outputs.status ? 0 : 1
