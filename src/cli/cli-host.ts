@@ -35,7 +35,7 @@ export interface CliHost extends RunHost {
 
 export function cliHost(options: CliHostOptions): CliHost {
   const { terminal, records } = options
-  const progress = new Progress(options.progressStream, options.isTTY)
+  const progress = new Progress(options.progressStream, options.isTTY, options.columns)
   // The Batch API prices nothing before the results: the spend so far is the estimate's range times the share
   // of the run's requests processed, over all its batches (retry rounds' too, which the estimate has not).
   let estimated: { low: number; high: number; requests: number } | undefined
