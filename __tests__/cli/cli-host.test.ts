@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches'
 import { cliHost } from '../../src/cli/cli-host.js'
-import { runRecords } from '../../src/cli/run-records.js'
 import { Terminal } from '../../src/cli/terminal.js'
 
 const batch = (processed: number, processing: number) =>
@@ -17,19 +16,19 @@ const batch = (processed: number, processing: number) =>
 
 it("cuts the progress line rewritten in place to the terminal's columns", () => {
   let progress = ''
-  const sink = { write: () => true }
-  const terminal = new Terminal({ stdout: sink, stderr: sink })
-  const host = cliHost({
-    terminal,
-    records: runRecords(path.join(tmpdir(), 'cli-host-test-runs'), terminal),
-    progressStream: { write: (text: string) => (progress += text) },
-    isTTY: true,
-    color: false,
-    columns: 40,
+  const stdout = { write: () => true }
+  const stderr = { write: (text: string) => (progress += text) }
+  const context = {
+    stdout,
+    stderr,
+    env: { XDG_CACHE_HOME: path.join(tmpdir(), 'cli-host-test') },
+    cwd: tmpdir(),
+    display: { liveProgress: true, color: false, columns: 40 },
+  }
+  const host = cliHost({ workspace: tmpdir() }, new Terminal(context), context, {
     collectCommand: (ids) => `collect ${ids.join(' ')}`,
-    workspace: tmpdir(),
   })
-  host.progress([batch(12_345, 87_655)], 90_000)
+  host.progress?.([batch(12_345, 87_655)], 90_000)
   expect(progress.startsWith('\r\x1b[2K12,345 / 100,000 requests processed')).toBe(true)
   expect(progress.slice('\r\x1b[2K'.length).length).toBeLessThan(40)
 })

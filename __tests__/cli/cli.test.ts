@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { COMMANDS, runCli } from '../../src/cli/cli.js'
+import { displayOf } from '../../src/cli/terminal.js'
 import { clearSecrets } from '../../src/common/redaction.js'
 import { INPUTS } from '../../src/github/action-interface.js'
 import { startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
@@ -150,11 +151,12 @@ describe('report', () => {
     const onTerminal = async (env: NodeJS.ProcessEnv) => {
       let stdout = ''
       const streams = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true } }
+      const terminal = { isTTY: true, columns: 60 }
       const code = await runCli(['report', 'run.json'], {
         ...streams,
         env,
         cwd: workspace,
-        tty: { columns: 60 },
+        display: displayOf(terminal, terminal, env),
       })
       return { code, stdout }
     }

@@ -271,7 +271,8 @@ describe('the action, run from dist/ as the runner runs it', () => {
       const [artifact] = artifacts.artifacts()
       expect(artifact.name).toBe('claude-batch-evals-report')
       const page = await readFile(path.join(workspace, 'claude-batch-evals-report.html'))
-      expect([...unzip(artifact.data)]).toEqual([['claude-batch-evals-report.html', page]])
+      expect(artifact.data).toBeInstanceOf(Buffer)
+      expect([...unzip(artifact.data as Buffer)]).toEqual([['claude-batch-evals-report.html', page]])
       const url = `https://github.com/acme/support-bot/actions/runs/4242/artifacts/${artifact.id}`
       expect(result.outputs['html-report-url']).toBe(url)
       expect(result.summary).toContain(`[the HTML report](${url})`)

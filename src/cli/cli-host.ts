@@ -9,23 +9,16 @@ import { estimateSummary } from '../cost/estimate.js'
 import { usdNumber } from '../cost/pricing.js'
 import type { BudgetCheck } from '../pipeline/budget.js'
 import type { FailedRun, GradedRun, PendingRun, RunHost } from '../pipeline/run-host.js'
+import type { Settings } from '../pipeline/settings.js'
 import { terminalReport } from '../report/terminal-report.js'
-import type { ExitCode } from './command.js'
+import { PLAIN_DISPLAY, type CliContext, type ExitCode } from './command.js'
 import { Progress } from './progress.js'
-import type { RunRecords } from './run-records.js'
+import { runRecords, runRecordsDirectory } from './run-records.js'
 import type { Terminal } from './terminal.js'
 
 export interface CliHostOptions {
-  terminal: Terminal
-  records: RunRecords
-  /** Where the live progress goes, and whether it is a terminal (one line in place, and colours). */
-  progressStream: { write: (text: string) => unknown }
-  isTTY: boolean
-  color: boolean
-  columns: number
-  /** The command that collects the run's batches later, but for their ids (which follow it). */
+  /** The command that collects the run's batches later, given their ids. */
   collectCommand: (batchIds: string[]) => string
-  workspace: string
 }
 
 export interface CliHost extends RunHost {
@@ -33,9 +26,15 @@ export interface CliHost extends RunHost {
   readonly exitCode: ExitCode
 }
 
-export function cliHost(options: CliHostOptions): CliHost {
-  const { terminal, records } = options
-  const progress = new Progress(options.progressStream, options.isTTY, options.columns)
+export function cliHost(
+  settings: Pick<Settings, 'workspace'>,
+  terminal: Terminal,
+  context: CliContext,
+  options: CliHostOptions,
+): CliHost {
+  const display = context.display ?? PLAIN_DISPLAY
+  const records = runRecords(runRecordsDirectory(context.env), terminal)
+  const progress = new Progress(context.stderr, display.liveProgress, display.columns)
   // The Batch API prices nothing before the results: the spend so far is the estimate's range times the share
   // of the run's requests processed, over all its batches (retry rounds' too, which the estimate has not).
   let estimated: { low: number; high: number; requests: number } | undefined
@@ -104,15 +103,15 @@ export function cliHost(options: CliHostOptions): CliHost {
       progress.done()
       // A graded run is forgotten: running the suite again evaluates it anew.
       if (state.runKey) await records.remove(state.runKey)
-      const relative = (file: string) => path.relative(options.workspace, file) || file
+      const relative = (file: string) => path.relative(settings.workspace, file) || file
       const written = [files.results, files.html, files.junit].flatMap((file) =>
         file ? [relative(file)] : [],
       )
       terminal.info('')
       terminal.styled(
         terminalReport(report, {
-          color: options.color,
-          width: options.columns,
+          color: display.color,
+          width: display.columns,
           remainderAt: written.slice(0, 2).join(' and '),
         }),
       )

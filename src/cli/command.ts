@@ -25,13 +25,25 @@ export interface CommandFlag {
  */
 export type Positionals = 'suites' | { name: string; many?: boolean }
 
+export interface Display {
+  /** stderr is a terminal: live progress is one line rewritten in place. */
+  liveProgress: boolean
+  /** stdout is a terminal that shows colours (and NO_COLOR is not set). */
+  color: boolean
+  /** The terminal's width, to which untrusted text is cut. */
+  columns: number
+}
+
+/** A log or a pipe: plain lines, no colours. */
+export const PLAIN_DISPLAY: Display = { liveProgress: false, color: false, columns: 100 }
+
 /** What a command runs in. */
 export interface CliContext extends Streams {
   env: NodeJS.ProcessEnv
   /** The working directory: suites are found from it, and read only inside it and --allowed-paths. */
   cwd: string
-  /** stderr's terminal, when it is one: live progress in place, and colours (unless NO_COLOR). */
-  tty?: { columns: number }
+  /** How the command's output is shown: in a terminal, or in a log or a pipe (the default). */
+  display?: Display
   /** Aborted on Ctrl-C: a run stops waiting, and its batches keep running unless --cancel-on-abort. */
   signal?: AbortSignal
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The command line's entry point (`claude-batch-evals`, package.json's bin): `node dist/cli/index.js`. */
 import { runCli } from './cli.js'
+import { displayOf } from './terminal.js'
 
 // The command's own output goes through its terminal, which escapes what it prints, to the stream as it is.
 const write = process.stdout.write.bind(process.stdout)
@@ -19,6 +20,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
   cwd: process.cwd(),
-  tty: process.stderr.isTTY ? { columns: process.stderr.columns || 100 } : undefined,
+  display: displayOf(process.stdout, process.stderr, process.env),
   signal: interrupt.signal,
 })

@@ -4,7 +4,6 @@
  * iterate on assertions for free. The results file is the user's own, named on their command line, and read
  * where they say (as `report` reads it).
  */
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '../common/user-error.js'
 import { addCosts, formatUsd, NO_COST } from '../cost/pricing.js'
@@ -14,7 +13,7 @@ import type { RunReport } from '../report/report.js'
 import { cliHost } from './cli-host.js'
 import { SUITE_INPUTS, type Command } from './command.js'
 import { PROGRAM } from './help.js'
-import { runRecords, runRecordsDirectory } from './run-records.js'
+import { readUserFile } from './user-files.js'
 
 const JUDGES_MODES: readonly JudgesMode[] = ['skip', 'submit']
 
@@ -81,16 +80,9 @@ export const regrade: Command = {
     if (!JUDGES_MODES.includes(judges as JudgesMode)) {
       throw new UserError(`--judges is '${String(judges)}': give skip or submit.`)
     }
-    const text = readResultsFile(path.resolve(settings.workspace, from))
-    const host = cliHost({
-      terminal,
-      records: runRecords(runRecordsDirectory(context.env), terminal),
-      progressStream: context.stderr,
-      isTTY: context.tty !== undefined,
-      color: context.tty !== undefined && !context.env.NO_COLOR,
-      columns: context.tty?.columns ?? 100,
+    const text = readUserFile(path.resolve(settings.workspace, from), 'results file (--from)')
+    const host = cliHost(settings, terminal, context, {
       collectCommand: () => `the same ${PROGRAM} regrade command: it resumes the judge's batch`,
-      workspace: settings.workspace,
     })
     const regradeHost: RunHost = {
       ...host,
@@ -108,15 +100,6 @@ export const regrade: Command = {
     )
     return host.exitCode
   },
-}
-
-function readResultsFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
-    throw new UserError(`The results file ${file} (--from) ${reason}.`, { cause: error })
-  }
 }
 
 /** What this regrade cost, apart from the stored outputs' cost the report shows. */

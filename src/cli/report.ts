@@ -1,18 +1,15 @@
 /**
  * `claude-batch-evals report RESULTS.json`: a stored run (a results file) reported in the terminal, and with
- * `--html` as the action's HTML page. The files are the user's own, named on their own command line: they
- * are read and written where the user says, not confined to the working directory as a suite's references
- * are (a suite is someone else's text; nothing in a results file makes the command read another file).
+ * `--html` as the action's HTML page. The files are the user's own (user-files.ts).
  */
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { UserError } from '../common/user-error.js'
 import { readBaseline } from '../report/baseline.js'
 import { htmlReportData } from '../report/html-report-data.js'
 import { writeHtmlReport } from '../report/html-report.js'
 import { readStoredRun } from '../report/stored-run.js'
 import { terminalReport } from '../report/terminal-report.js'
-import type { Command } from './command.js'
+import { PLAIN_DISPLAY, type Command } from './command.js'
+import { readUserFile } from './user-files.js'
 
 export const report: Command = {
   name: 'report',
@@ -48,10 +45,10 @@ export const report: Command = {
     const resultsPath = path.resolve(settings.workspace, positionals[0])
     const baselineFile = settings.baselineFile
     const baselineText = baselineFile
-      ? readText(path.resolve(settings.workspace, baselineFile), 'baseline results file')
+      ? readUserFile(path.resolve(settings.workspace, baselineFile), 'baseline results file')
       : undefined
     const { report, gate, recordedStatus, recordedBaseline } = readStoredRun(
-      readText(resultsPath, 'results file'),
+      readUserFile(resultsPath, 'results file'),
       positionals[0],
       {
         baseline:
@@ -60,10 +57,8 @@ export const report: Command = {
         failOn: inputs.has('fail-on') ? settings.failOn : undefined,
       },
     )
-    // As run prints its report: coloured on a terminal (unless NO_COLOR), 100 columns elsewhere.
-    const color = context.tty !== undefined && !context.env.NO_COLOR
-    const width = context.tty?.columns ?? 100
-    terminal.styled(terminalReport(report, { color, width, remainderAt: positionals[0] }))
+    const { color, columns } = context.display ?? PLAIN_DISPLAY
+    terminal.styled(terminalReport(report, { color, width: columns, remainderAt: positionals[0] }))
     if (gate === 'recomputed') {
       terminal.info(`The verdict is decided again with the flags given; the file records: ${recordedStatus}.`)
     }
@@ -85,13 +80,4 @@ export const report: Command = {
     }
     return report.status === 'passed' ? 0 : 1
   },
-}
-
-function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
-    throw new UserError(`The ${what} ${file} ${reason}.`, { cause: error })
-  }
 }

@@ -10,7 +10,6 @@ import type { Settings } from '../pipeline/settings.js'
 import { cliHost } from './cli-host.js'
 import { SUITE_INPUTS, type Command, type CommandLine, type ExitCode } from './command.js'
 import { PROGRAM } from './help.js'
-import { runRecords, runRecordsDirectory } from './run-records.js'
 import type { Terminal } from './terminal.js'
 
 /** What a run reads beside the suites: the API, the wait, the gate and the files. */
@@ -104,15 +103,8 @@ async function evaluateInTerminal(
   detach: boolean,
 ): Promise<ExitCode> {
   if (!settings.apiKey && !settings.baseURL) throw new UserError(NO_KEY)
-  const host = cliHost({
-    terminal,
-    records: runRecords(runRecordsDirectory(context.env), terminal),
-    progressStream: context.stderr,
-    isTTY: context.tty !== undefined,
-    color: context.tty !== undefined && !context.env.NO_COLOR,
-    columns: context.tty?.columns ?? 100,
+  const host = cliHost(settings, terminal, context, {
     collectCommand: (batchIds) => collectCommand(batchIds, settings, inputs),
-    workspace: settings.workspace,
   })
   await evaluate(settings, host, context.signal ?? new AbortController().signal, { detach })
   return host.exitCode

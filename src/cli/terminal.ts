@@ -7,11 +7,25 @@ import { redact } from '../common/redaction.js'
 import { visibleText } from '../common/visible-text.js'
 import { INPUTS } from '../github/action-interface.js'
 import type { RunLog } from '../pipeline/run-log.js'
+import type { Display } from './command.js'
 
 /** Where a command prints: the process's stdout and stderr, or a test's buffers. */
 export interface Streams {
   stdout: { write: (text: string) => unknown }
   stderr: { write: (text: string) => unknown }
+}
+
+/** How output shows on the process's streams: in place and coloured on a terminal, plain elsewhere. */
+export function displayOf(
+  stdout: { isTTY?: boolean; columns?: number },
+  stderr: { isTTY?: boolean; columns?: number },
+  env: NodeJS.ProcessEnv,
+): Display {
+  return {
+    liveProgress: stderr.isTTY === true,
+    color: stdout.isTTY === true && !env.NO_COLOR,
+    columns: stdout.columns || stderr.columns || 100,
+  }
 }
 
 export class Terminal implements RunLog {
