@@ -76,6 +76,7 @@ it('without a key or a base URL, exits 2 saying what needs one and what does not
   const noKey = await cli(['run', 'suite.yml'])
   expect(noKey.exitCode).toBe(2)
   expect(noKey.stderr).toContain('set ANTHROPIC_API_KEY')
+  expect(noKey.stderr).toContain('the local emulator (docs/emulator.md), with any key value')
   expect(noKey.stderr).toContain("'claude-batch-evals estimate SUITE'")
   expect(noKey.stderr).toContain("'claude-batch-evals regrade SUITE --from RESULTS.json'")
   expect(emulator.calls).toEqual([])

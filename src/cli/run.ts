@@ -36,7 +36,8 @@ const RUN_INPUTS = [
 const NO_KEY =
   `${PROGRAM} run sends the suite to Anthropic's Message Batches API, which needs an API key: create one at ` +
   'https://console.anthropic.com/settings/keys and set ANTHROPIC_API_KEY (or pass --anthropic-api-key). ' +
-  'To try a suite with no key, point --anthropic-base-url at the local emulator (docs/emulator.md). ' +
+  'To try a suite without a real key, point --anthropic-base-url at the local emulator (docs/emulator.md), ' +
+  'with any key value (ANTHROPIC_API_KEY=any). ' +
   `Without a key, '${PROGRAM} estimate SUITE' shows what the run would cost, and '${PROGRAM} regrade SUITE ` +
   "--from RESULTS.json' grades an earlier run's outputs against the suite's assertions as they are now."
 
