@@ -18,7 +18,7 @@ import { parseModelInput, parseProviderOverride, type ProviderOverride } from '.
 
 export const ON_TIMEOUT = ['fail', 'detach', 'cancel'] as const
 export const COMMENT_MODES = ['update', 'new'] as const
-export const CACHE_MODES = ['auto', 'off'] as const
+export const CACHE_MODES = ['auto', '5m', '1h', 'off'] as const
 export const FAIL_ON = ['threshold', 'regression', 'both'] as const
 /** Samples per test, at most: a batch holds 100,000 requests, and more samples than this say little more. */
 export const MAX_REPEAT = 100
