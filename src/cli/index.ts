@@ -10,6 +10,12 @@ const write = process.stdout.write.bind(process.stdout)
 process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
   typeof chunk === 'string' && chunk.startsWith('::') ? true : write(chunk, ...rest)) as typeof write
 
+// A reader that stops early (`run ... | head`) closes the pipe: the run goes on to write its files, quietly.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+  })
+
 // The first Ctrl-C stops a run's waiting (its batches are reported, to collect later); a second one, with
 // Node's default handling restored, ends the process at once.
 const interrupt = new AbortController()
