@@ -284,10 +284,10 @@ describe('estimate', () => {
     expect(stdout).toContain('2 requests, ')
     expect(stdout).toContain(', up to 200 output tokens.')
     expect(stdout).toContain(
-      'Input tokens estimated at 4 characters a token: no API key (set ANTHROPIC_API_KEY',
+      'Estimated cost at batch prices (input tokens by heuristic (4 characters a token, ±30%), because no API key was given (set ANTHROPIC_API_KEY',
     )
     expect(stdout).toMatch(
-      /^Estimated cost at batch prices: \$[\d.]+ to \$[\d.]+ \(heuristic\), not counting the judge's requests for 1 test/m,
+      /^Estimated cost at batch prices \(.+\): \$[\d.]+ to \$[\d.]+, not counting the judge's requests for 1 test/m,
     )
     expect(stdout).toMatch(/^At standard prices: \$[\d.]+ to \$[\d.]+\.$/m)
     expect(stdout).toMatch(/Nothing was submitted or billed\.\n$/)
@@ -302,8 +302,7 @@ describe('estimate', () => {
     })
     const calls = emulator.calls.slice(before).map((call) => `${call.method} ${call.path}`)
     expect(calls).toEqual(['POST /v1/messages/count_tokens', 'POST /v1/messages/count_tokens'])
-    expect(stdout).toContain("Input tokens counted with the API's free count_tokens.")
-    expect(stdout).toContain('(count_tokens)')
+    expect(stdout).toContain('\nEstimated cost at batch prices (input tokens by count_tokens): $')
     expect(code).toBe(0)
   })
 
@@ -315,7 +314,10 @@ describe('estimate', () => {
         ANTHROPIC_API_KEY: 'sk-ant-cli-test-key',
         ANTHROPIC_BASE_URL: emulator.url,
       })
-      expect(stdout).toContain(`count_tokens could not be reached at ${emulator.url}.`)
+      expect(stdout).toMatch(
+        /^Estimated cost at batch prices \(input tokens by heuristic .*because count_tokens failed: 404 /m,
+      )
+      expect(stdout).toContain(`count_tokens was asked at ${emulator.url}.`)
     } finally {
       emulator.setCountTokensUnavailable(false)
     }

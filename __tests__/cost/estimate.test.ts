@@ -55,7 +55,40 @@ describe('estimateCost', () => {
     const fallback = await estimateCost([request('a', 'x'.repeat(400))], async () => {
       throw new Error('404 not found')
     })
-    expect(fallback).toMatchObject({ method: 'heuristic', inputTokens: 100 })
+    expect(fallback).toMatchObject({
+      method: 'heuristic',
+      inputTokens: 100,
+      inputTokensRange: { low: 70, high: 130 },
+      heuristicReason: 'count_tokens failed: 404 not found',
+    })
+  })
+
+  it("widens a heuristic's input by its band at both ends, so the worst case covers it", async () => {
+    // 40,000 characters: 10,000 tokens by the heuristic, 7,000 to 13,000 with the band.
+    const requests = [request('a', 'x'.repeat(40_000))]
+    const counted = await estimateCost(requests, async () => 10_000)
+    const guessed = await estimateCost(requests, { notCounted: 'no API key was given' })
+    expect(guessed).toMatchObject({
+      method: 'heuristic',
+      inputTokens: 10_000,
+      inputTokensRange: { low: 7_000, high: 13_000 },
+      heuristicReason: 'no API key was given',
+    })
+    expect(counted.inputTokensRange).toEqual({ low: 10_000, high: 10_000 })
+    // Haiku 4.5 at batch prices, $0.50 in and $2.50 out per million: 13,000 in + 1,000 out at most.
+    expect(usdString(guessed.high.batch)).toBe('0.009')
+    expect(usdString(guessed.low.batch)).toBe('0.0035')
+    expect(usdString(counted.high.batch)).toBe('0.0075')
+  })
+
+  it('bands only the requests scaled from a sample, not the counted ones', async () => {
+    const requests = Array.from({ length: MAX_COUNTED_REQUESTS + 10 }, (_, i) =>
+      request(`t${i}`, `${'w'.repeat(400)}${i}`),
+    )
+    const sampled = await estimateCost(requests, async () => 100)
+    expect(sampled.countedRequests).toBe(MAX_COUNTED_REQUESTS)
+    expect(sampled.inputTokensRange.low).toBe(sampled.inputTokens - 10 * 30)
+    expect(sampled.inputTokensRange.high).toBe(sampled.inputTokens + 10 * 30)
   })
 
   it('prices a cached prefix as a 1-hour write in the worst case, and leaves unpriced models out', async () => {
@@ -95,7 +128,7 @@ describe('estimateSummary', () => {
   it('gives the range when every request is priced', async () => {
     const estimate = await estimateOf([request('a', 'x'), request('b', 'y')])
     expect(estimateSummary(estimate, 2)).toBe(
-      'Estimated cost at batch prices: $0.01 to $0.015 (count_tokens), not counting the judge' +
+      'Estimated cost at batch prices (input tokens by count_tokens): $0.01 to $0.015, not counting the judge' +
         "'s requests for 2 test(s) with model-graded assertions.",
     )
   })
@@ -107,7 +140,7 @@ describe('estimateSummary', () => {
     ])
     const line = estimateSummary(estimate)
     expect(line).toMatch(
-      /^Estimated cost at batch prices: unknown \(count_tokens\)\. 2 requests to claude-unknown-9 are not priced: model 'claude-unknown-9' is not in the price table \([^)]+\)\.$/,
+      /^Estimated cost at batch prices \(input tokens by count_tokens\): unknown\. 2 requests to claude-unknown-9 are not priced: model 'claude-unknown-9' is not in the price table \([^)]+\)[^$]*\.$/,
     )
     expect(line).not.toContain('$')
   })
@@ -115,8 +148,45 @@ describe('estimateSummary', () => {
   it('gives the priced requests their figures as theirs, and a floor for the run, when some are unpriced', async () => {
     const estimate = await estimateOf([request('a', 'x'), request('b', 'y', 'claude-unknown-9')])
     expect(estimateSummary(estimate)).toMatch(
-      /^Estimated cost at batch prices: unknown \(count_tokens\)\. 1 request to claude-unknown-9 is not priced: .+\. The other request costs \$0\.005 to \$0\.0075, so the run costs at least \$0\.005\.$/,
+      /^Estimated cost at batch prices \(input tokens by count_tokens\): unknown\. 1 request to claude-unknown-9 is not priced: .+\. The other request costs \$0\.005 to \$0\.0075, so the run costs at least \$0\.005\.$/,
     )
+  })
+})
+
+describe('the method, first', () => {
+  const requests = [request('a', 'x'.repeat(40_000))]
+
+  it('starts the log line with a heuristic and why, and gives the banded range', async () => {
+    const estimate = await estimateCost(requests, async () => {
+      throw new Error('401 {"type":"error","error":{"message":"invalid x-api-key"}}')
+    })
+    expect(estimateSummary(estimate)).toBe(
+      'Estimated cost at batch prices (input tokens by heuristic (4 characters a token, ±30%), because ' +
+        'count_tokens failed: 401 {"type":"error","error":{"message":"invalid x-api-key"}}): $0.0035 to $0.009.',
+    )
+  })
+
+  it('opens the dry-run report with the heuristic in bold, before the figures', async () => {
+    const estimate = await estimateCost(requests, { notCounted: 'no API key was given' })
+    const lines = renderEstimate({ estimate, plans: [], maxCostUsd: undefined, judgedTests: 0 }, 'dry run')
+      .split('\n')
+      .filter((line) => line !== '')
+    expect(lines[1]).toBe(
+      '**Estimated by heuristic, not counted**: Input tokens by heuristic (4 characters a token, ±30%), ' +
+        'because no API key was given. Both ends of the range below take the band.',
+    )
+    expect(lines[2]).toBe(
+      '1 requests · about 10,000 input tokens (7,000 to 13,000) · up to 1,000 output tokens.',
+    )
+  })
+
+  it('says count_tokens first when it counted, with no band', async () => {
+    const estimate = await estimateCost(requests, async () => 10_000)
+    const lines = renderEstimate({ estimate, plans: [], maxCostUsd: undefined, judgedTests: 0 }, 'dry run')
+      .split('\n')
+      .filter((line) => line !== '')
+    expect(lines[1]).toBe('Input tokens by count_tokens.')
+    expect(lines[2]).toContain('10,000 input tokens ·')
   })
 })
 
@@ -172,7 +242,14 @@ describe('renderEstimate', () => {
 
   it('says the low end reads every cached prefix from the cache', async () => {
     const requests = ['a', 'b', 'c'].map((id) => request(id, id))
-    const plan = { model: 'claude-haiku-4-5', prefix: 'system', prefixTokens: 8_000, requests: 3 }
+    const plan = {
+      model: 'claude-haiku-4-5',
+      prefix: 'system',
+      prefixTokens: 8_000,
+      requests: 3,
+      ttl: '1h' as const,
+      why: 'as cache: 1h asks',
+    }
     const estimate = await estimateCost(
       requests,
       async () => 10_000,

@@ -73,7 +73,9 @@ describe('cost before spending, run from dist/', () => {
 
   it('estimates input tokens as the batch then bills them, when count_tokens is reachable', async () => {
     const dry = await run(LONG_SYSTEM, { 'dry-run': 'true', cache: 'off' })
-    expect(dry.log).toMatch(/Estimated cost at batch prices: \$[\d.]+ to \$[\d.]+ \(count_tokens\)/)
+    expect(dry.log).toMatch(
+      /Estimated cost at batch prices \(input tokens by count_tokens\): \$[\d.]+ to \$[\d.]+/,
+    )
     const estimated = Number(/3 requests · ([\d,]+) input tokens/.exec(dry.summary)?.[1].replace(/,/g, ''))
     const real = await run(LONG_SYSTEM, { cache: 'off' })
     const [off] = emulator.createdBatches()

@@ -170,8 +170,11 @@ describe('conversations, a round per turn', () => {
   it("estimates the later turns' input without the earlier outputs, and says so", async () => {
     const { cases } = await loadRun(write({ 'evals/chat.yml': SUITE, 'evals/chat.json': CHAT }).slice(0, 1))
     const { requests, sampleByCustomId } = buildBatchRequests(cases)
-    const without = await estimateRun({ cases, requests, plans: [] }, undefined)
-    const { estimate } = await estimateRun({ cases, requests, plans: [], sampleByCustomId }, undefined)
+    const without = await estimateRun({ cases, requests, plans: [] }, { notCounted: 'no key' })
+    const { estimate } = await estimateRun(
+      { cases, requests, plans: [], sampleByCustomId },
+      { notCounted: 'no key' },
+    )
     // The high end counts each earlier output at its max_tokens (1024 each: 1 + 2 + 1 of them).
     expect(estimate.laterTurns).toBe(3)
     expect(estimate.high.batch).not.toEqual(without.estimate.high.batch)

@@ -139,6 +139,6 @@ describe('estimateRun', () => {
       method: 'count_tokens',
     })
     expect(judgedTests).toBe(1)
-    expect((await estimateRun(plan, undefined)).estimate.method).toBe('heuristic')
+    expect((await estimateRun(plan, { notCounted: 'no key' })).estimate.method).toBe('heuristic')
   })
 })

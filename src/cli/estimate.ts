@@ -4,7 +4,7 @@
  */
 import { createAnthropicClient, tokenCounter } from '../batch/client.js'
 import { CHARS_PER_TOKEN } from '../common/token-heuristic.js'
-import { estimateSummary, type CostEstimate } from '../cost/estimate.js'
+import { estimateSummary, HEURISTIC_BAND, inputTokensPhrase, type CostEstimate } from '../cost/estimate.js'
 import { formatUsd, usdNumber } from '../cost/pricing.js'
 import { estimateRun } from '../pipeline/estimate-run.js'
 import { planRun } from '../pipeline/plan.js'
@@ -21,7 +21,8 @@ export const estimate: Command = {
       'plan, and every warning of the load.',
     'With an API key (ANTHROPIC_API_KEY or --anthropic-api-key; --anthropic-base-url or ANTHROPIC_BASE_URL for ' +
       "another endpoint), input tokens are counted with the API's count_tokens, which is free. Without one, they " +
-      `are estimated at ${CHARS_PER_TOKEN} characters a token, and the output says so.`,
+      `are estimated at ${CHARS_PER_TOKEN} characters a token, give or take ${HEURISTIC_BAND * 100}% (the worst ` +
+      'case takes the upper end), and the first line says so and why.',
     'With --max-cost, it exits 1 when the worst case (every output at max_tokens) is over the budget, or a ' +
       'model without a price makes it uncheckable: the action would submit nothing then.',
   ],
@@ -33,10 +34,16 @@ export const estimate: Command = {
   uses: [...SUITE_INPUTS, 'anthropic-api-key', 'anthropic-base-url', 'max-cost'],
   run: async (settings, terminal) => {
     const plan = await planRun(settings, terminal)
-    const counter = settings.apiKey ? tokenCounter(createAnthropicClient(settings)) : undefined
-    const { estimate, judgedTests } = await estimateRun(plan, counter)
-    for (const line of estimateLines(estimate, settings)) terminal.info(line)
+    const counting = settings.apiKey
+      ? tokenCounter(createAnthropicClient(settings))
+      : {
+          notCounted:
+            "no API key was given (set ANTHROPIC_API_KEY or --anthropic-api-key to count them with the API's " +
+            'free count_tokens)',
+        }
+    const { estimate, judgedTests } = await estimateRun(plan, counting)
     terminal.info(estimateSummary(estimate, judgedTests))
+    for (const line of estimateLines(estimate, settings)) terminal.info(line)
     for (const line of costLines(estimate, settings.maxCostUsd)) terminal.info(line)
     terminal.info('Nothing was submitted or billed.')
     return withinBudget(estimate, settings.maxCostUsd) ? 0 : 1
@@ -45,23 +52,16 @@ export const estimate: Command = {
 
 const n = (value: number) => value.toLocaleString('en-US')
 
-/** The requests and tokens, and how the input tokens were counted. */
-function estimateLines(estimate: CostEstimate, settings: Pick<Settings, 'apiKey' | 'baseURL'>): string[] {
-  const heuristic = `estimated at ${CHARS_PER_TOKEN} characters a token`
-  const method = {
-    count_tokens: "counted with the API's free count_tokens",
-    'count_tokens sample':
-      "counted with the API's free count_tokens for a sample of distinct requests, scaled to the rest",
-    heuristic: settings.apiKey
-      ? `${heuristic}: count_tokens could not be reached at ${settings.baseURL ?? 'the Anthropic API'}`
-      : `${heuristic}: no API key (set ANTHROPIC_API_KEY or --anthropic-api-key to count them with the ` +
-        "API's free count_tokens)",
-  }[estimate.method]
-  return [
-    `${n(estimate.requests)} requests, ${n(estimate.inputTokens)} input tokens, up to ` +
+/** The requests and tokens, and where count_tokens failed when it did. */
+function estimateLines(estimate: CostEstimate, settings: Pick<Settings, 'baseURL'>): string[] {
+  const lines = [
+    `${n(estimate.requests)} requests, ${inputTokensPhrase(estimate)}, up to ` +
       `${n(estimate.maxOutputTokens)} output tokens.`,
-    `Input tokens ${method}.`,
   ]
+  if (estimate.method === 'heuristic' && estimate.heuristicReason?.startsWith('count_tokens failed')) {
+    lines.push(`count_tokens was asked at ${settings.baseURL ?? 'the Anthropic API'}.`)
+  }
+  return lines
 }
 
 /**

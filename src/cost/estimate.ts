@@ -1,27 +1,45 @@
 /**
  * What a run will cost, before anything is submitted: input tokens counted with `count_tokens` (or, where it
- * cannot be reached, the documented heuristic), output tokens from 0 up to each request's `max_tokens`, and
+ * cannot be reached, the documented heuristic, with its uncertainty band on both ends), output tokens from 0 up to each request's `max_tokens`, and
  * the prefixes `cache: auto` marks from all read from the cache to all written to it. The high end is the
  * worst case the `max-cost` budget is checked against. Requests of a model the price table lacks are left
  * out of both ends and listed, so that nobody reads the priced part as the run's cost.
  */
 import type { MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import { addCosts, costOf, formatUsd, NO_COST, type CostResult } from './pricing.js'
-import { heuristicTokens } from '../common/token-heuristic.js'
+import { CHARS_PER_TOKEN, heuristicTokens } from '../common/token-heuristic.js'
 import type { BatchRequest, Cost } from '../model.js'
 
 /** Distinct requests counted with `count_tokens` at most; the rest are scaled from them. */
 export const MAX_COUNTED_REQUESTS = 500
 const COUNT_CONCURRENCY = 8
 
+/**
+ * How far a heuristic count may be from the real one, either way: the share the estimate's low end takes off
+ * and its high end adds, so that `max-cost`'s worst case covers it. The heuristic is within about 25% on
+ * English text and code (token-heuristic.ts); text in other scripts can take more tokens a character than
+ * any band covers, and only count_tokens counts it.
+ */
+export const HEURISTIC_BAND = 0.3
+
 export type TokenCounter = (params: MessageCreateParamsNonStreaming) => Promise<number>
+
+/** A counter, or why there is none (the heuristic's reason in the estimate: "no API key"). */
+export type Counting = TokenCounter | { notCounted: string }
 
 export interface CostEstimate {
   requests: number
+  /** The point estimate; `inputTokensRange` has the band of the tokens not counted. */
   inputTokens: number
+  /** Equal ends when every request was counted; else the uncounted ones' within HEURISTIC_BAND either way. */
+  inputTokensRange: { low: number; high: number }
   maxOutputTokens: number
   /** How the input tokens were counted. */
   method: 'count_tokens' | 'count_tokens sample' | 'heuristic'
+  /** Requests counted with count_tokens (the rest were scaled from them, or all estimated). */
+  countedRequests: number
+  /** With method 'heuristic': why count_tokens was not used, e.g. "count_tokens failed: 401 invalid x-api-key". */
+  heuristicReason: string | undefined
   /**
    * At batch prices, of the priced requests: input only, no output, and every cached prefix read from the
    * cache (an earlier run may have written it). The least they can cost.
@@ -64,13 +82,29 @@ function usage(tokens: { input: number; output: number; cacheWrite1h: number; ca
   }
 }
 
+interface InputTokens {
+  tokens: number[]
+  /** The requests counted exactly: the others' figures are within HEURISTIC_BAND. */
+  counted: ReadonlySet<number>
+  method: CostEstimate['method']
+  heuristicReason?: string
+}
+
+/** An error's message in a line: the SDK's carry the API's whole JSON body. */
+const MAX_REASON_CHARS = 200
+function failureOf(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim()
+  return `count_tokens failed: ${message.length > MAX_REASON_CHARS ? `${message.slice(0, MAX_REASON_CHARS)}…` : message}`
+}
+
 /** Input tokens of each request: counted where the counter answers, scaled from the counted ones otherwise. */
-async function inputTokensOf(
-  requests: BatchRequest[],
-  counter: TokenCounter | undefined,
-): Promise<{ tokens: number[]; method: CostEstimate['method'] }> {
+async function inputTokensOf(requests: BatchRequest[], counting: Counting): Promise<InputTokens> {
   const heuristic = requests.map((r) => heuristicTokens(r.params))
-  if (!counter) return { tokens: heuristic, method: 'heuristic' }
+  const none = new Set<number>()
+  if (typeof counting !== 'function') {
+    return { tokens: heuristic, counted: none, method: 'heuristic', heuristicReason: counting.notCounted }
+  }
+  const counter = counting
   const distinct = new Map<string, number[]>()
   requests.forEach((r, i) => {
     const key = JSON.stringify(r.params)
@@ -90,8 +124,8 @@ async function inputTokensOf(
   }
   try {
     await Promise.all(Array.from({ length: COUNT_CONCURRENCY }, worker))
-  } catch {
-    return { tokens: heuristic, method: 'heuristic' }
+  } catch (error) {
+    return { tokens: heuristic, counted: none, method: 'heuristic', heuristicReason: failureOf(error) }
   }
   let countedSum = 0
   let heuristicSum = 0
@@ -101,7 +135,8 @@ async function inputTokensOf(
   }
   const scale = heuristicSum > 0 ? countedSum / heuristicSum : 1
   const tokens = requests.map((_, i) => counted.get(i) ?? Math.ceil(heuristic[i] * scale))
-  return { tokens, method: counted.size === requests.length ? 'count_tokens' : 'count_tokens sample' }
+  const method = counted.size === requests.length ? 'count_tokens' : 'count_tokens sample'
+  return { tokens, counted: new Set(counted.keys()), method }
 }
 
 function reasonOf(...results: CostResult[]): string {
@@ -115,11 +150,14 @@ function reasonOf(...results: CostResult[]): string {
  */
 export async function estimateCost(
   requests: BatchRequest[],
-  counter: TokenCounter | undefined,
+  counting: Counting,
   cachedPrefixTokens: ReadonlyMap<string, number> = new Map(),
   earlierOutputTokens: readonly number[] = [],
 ): Promise<CostEstimate> {
-  const { tokens, method } = await inputTokensOf(requests, counter)
+  const { tokens, counted, method, heuristicReason } = await inputTokensOf(requests, counting)
+  const band = (i: number, side: -1 | 1) =>
+    counted.has(i) ? tokens[i] : Math.max(0, Math.round(tokens[i] * (1 + side * HEURISTIC_BAND)))
+  const range = { low: 0, high: 0 }
   let low = NO_COST
   let high = NO_COST
   let pricedRequests = 0
@@ -127,13 +165,24 @@ export async function estimateCost(
   let maxOutputTokens = 0
   requests.forEach(({ params }, i) => {
     maxOutputTokens += params.max_tokens
-    const prefix = Math.min(cachedPrefixTokens.get(params.model) ?? 0, tokens[i])
-    const rest = tokens[i] - prefix
-    const least = costOf(params.model, usage({ input: rest, output: 0, cacheWrite1h: 0, cacheRead: prefix }))
+    const [fewest, largest] = [band(i, -1), band(i, 1)]
+    range.low += fewest
+    range.high += largest
+    const prefix = Math.min(cachedPrefixTokens.get(params.model) ?? 0, fewest)
+    const least = costOf(
+      params.model,
+      usage({ input: fewest - prefix, output: 0, cacheWrite1h: 0, cacheRead: prefix }),
+    )
+    const written = Math.min(cachedPrefixTokens.get(params.model) ?? 0, largest)
     const earlier = earlierOutputTokens[i] ?? 0
     const most = costOf(
       params.model,
-      usage({ input: rest + earlier, output: params.max_tokens, cacheWrite1h: prefix, cacheRead: 0 }),
+      usage({
+        input: largest - written + earlier,
+        output: params.max_tokens,
+        cacheWrite1h: written,
+        cacheRead: 0,
+      }),
     )
     if ('cost' in least && 'cost' in most) {
       low = addCosts(low, least.cost)
@@ -149,8 +198,11 @@ export async function estimateCost(
   return {
     requests: requests.length,
     inputTokens: tokens.reduce((a, b) => a + b, 0),
+    inputTokensRange: range,
     maxOutputTokens,
     method,
+    countedRequests: counted.size,
+    heuristicReason,
     low,
     high,
     pricedRequests,
@@ -179,11 +231,37 @@ export function unpricedPhrases(
 }
 
 /**
- * The estimate in one line, for the log. With unpriced requests the cost is unknown: the priced ones' figures
- * follow as theirs, never as the run's.
+ * How the input tokens were counted, for the start of every estimate: a heuristic says why, up front.
+ * "input tokens by heuristic (4 characters a token, ±30%), because count_tokens failed: 401 …".
+ */
+export function methodPhrase(estimate: CostEstimate, text: (untrusted: string) => string = (t) => t): string {
+  const band = `±${Math.round(HEURISTIC_BAND * 100)}%`
+  if (estimate.method === 'count_tokens') return 'input tokens by count_tokens'
+  if (estimate.method === 'count_tokens sample') {
+    return (
+      `input tokens by count_tokens for ${count(estimate.countedRequests, 'request')}, ` +
+      `the other ${count(estimate.requests - estimate.countedRequests, 'request')} scaled from them (${band})`
+    )
+  }
+  const why = estimate.heuristicReason ? `, because ${text(estimate.heuristicReason)}` : ''
+  return `input tokens by heuristic (${CHARS_PER_TOKEN} characters a token, ${band})${why}`
+}
+
+/** "12,000 input tokens", or with uncounted requests "about 12,000 input tokens (8,400 to 15,600)". */
+export function inputTokensPhrase(estimate: CostEstimate): string {
+  const { low, high } = estimate.inputTokensRange
+  const n = (value: number) => value.toLocaleString('en-US')
+  if (low === high) return `${n(estimate.inputTokens)} input tokens`
+  return `about ${n(estimate.inputTokens)} input tokens (${n(low)} to ${n(high)})`
+}
+
+/**
+ * The estimate in one line, for the log, the method first. With unpriced requests the cost is unknown: the
+ * priced ones' figures follow as theirs, never as the run's.
  */
 export function estimateSummary(estimate: CostEstimate, judgedTests = 0): string {
   const range = `${formatUsd(estimate.low.batch)} to ${formatUsd(estimate.high.batch)}`
+  const start = `Estimated cost at batch prices (${methodPhrase(estimate)})`
   const judge =
     judgedTests > 0
       ? `, not counting the judge's requests for ${judgedTests} test(s) with model-graded assertions`
@@ -193,16 +271,11 @@ export function estimateSummary(estimate: CostEstimate, judgedTests = 0): string
       ? ` ${count(estimate.laterTurns, 'request')} of conversations' later turns will hold the earlier turns' ` +
         'outputs, not known yet: their input is estimated without them, and with each at its max_tokens in the high end.'
       : ''
-  if (estimate.unpriced.length === 0) {
-    return `Estimated cost at batch prices: ${range} (${estimate.method})${judge}.${turns}`
-  }
+  if (estimate.unpriced.length === 0) return `${start}: ${range}${judge}.${turns}`
   const priced =
     estimate.pricedRequests > 0
       ? ` ${theOthers(estimate.pricedRequests)} ${range}, so the run costs at least ` +
         `${formatUsd(estimate.low.batch)}.`
       : ''
-  return (
-    `Estimated cost at batch prices: unknown (${estimate.method})${judge}. ` +
-    `${unpricedPhrases(estimate).join('; ')}.${priced}${turns}`
-  )
+  return `${start}: unknown${judge}. ${unpricedPhrases(estimate).join('; ')}.${priced}${turns}`
 }

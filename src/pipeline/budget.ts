@@ -5,7 +5,7 @@
 import type Anthropic from '@anthropic-ai/sdk'
 import { tokenCounter } from '../batch/client.js'
 import type { CachePlan } from '../batch/prompt-cache.js'
-import type { CostEstimate } from '../cost/estimate.js'
+import { methodPhrase, type CostEstimate } from '../cost/estimate.js'
 import { formatUsd, usdNumber } from '../cost/pricing.js'
 import { estimateRun } from './estimate-run.js'
 import type { RunPlan } from './plan.js'
@@ -31,7 +31,10 @@ export async function checkBudget(
 ): Promise<BudgetCheck> {
   // count_tokens costs time (its own rate limit): it is used where the figure decides something.
   const exact = settings.dryRun || settings.maxCostUsd !== undefined
-  const { estimate, judgedTests } = await estimateRun(plan, exact ? tokenCounter(client) : undefined)
+  const counting = exact
+    ? tokenCounter(client)
+    : { notCounted: 'count_tokens is asked only with dry-run or max-cost' }
+  const { estimate, judgedTests } = await estimateRun(plan, counting)
   const overBudget = overBudgetReason(estimate, settings.maxCostUsd)
   const stop = overBudget ? 'over-budget' : settings.dryRun ? 'dry-run' : undefined
   return { estimate, judgedTests, warnings: plan.warnings, plans: plan.plans, stop, overBudget }
@@ -45,8 +48,10 @@ function overBudgetReason(estimate: CostEstimate, maxCostUsd: number | undefined
       "checked; nothing was submitted. Add the model's prices with the pricing input."
     )
   if (usdNumber(estimate.high.batch) <= maxCostUsd) return undefined
+  const uncounted =
+    estimate.method === 'count_tokens' ? '' : `, ${methodPhrase(estimate)}, at the band's upper end`
   return (
-    `The worst-case estimate, ${formatUsd(estimate.high.batch)} at batch prices (every output at max_tokens), ` +
+    `The worst-case estimate, ${formatUsd(estimate.high.batch)} at batch prices (every output at max_tokens${uncounted}), ` +
     `exceeds max-cost ($${maxCostUsd}); nothing was submitted. Lower max_tokens, trim the suite, or raise max-cost.`
   )
 }

@@ -1,6 +1,6 @@
 /** The cost estimate of a planned run, before anything is submitted: the dry run's figures. */
 import type { CachePlan } from '../batch/prompt-cache.js'
-import { estimateCost, type CostEstimate, type TokenCounter } from '../cost/estimate.js'
+import { estimateCost, type CostEstimate, type Counting } from '../cost/estimate.js'
 import { needsJudge } from '../grading/graders/index.js'
 import type { BatchRequest, EvalCase, Sample } from '../model.js'
 
@@ -10,7 +10,7 @@ export interface RunEstimate {
   judgedTests: number
 }
 
-/** With `counter` (count_tokens), the input tokens are counted; without it, estimated by the heuristic. */
+/** With a counter (count_tokens), the input tokens are counted; without one, estimated by the heuristic. */
 export async function estimateRun(
   plan: {
     cases: EvalCase[]
@@ -18,13 +18,14 @@ export async function estimateRun(
     plans: CachePlan[]
     sampleByCustomId?: ReadonlyMap<string, Sample>
   },
-  counter: TokenCounter | undefined,
+  counting: Counting,
 ): Promise<RunEstimate> {
-  const prefixes = new Map(plan.plans.map((cachePlan) => [cachePlan.model, cachePlan.prefixTokens]))
+  const marked = plan.plans.filter((cachePlan) => cachePlan.ttl !== null)
+  const prefixes = new Map(marked.map((cachePlan) => [cachePlan.model, cachePlan.prefixTokens]))
   const earlier = plan.requests.map((request) =>
     earlierOutputTokens(plan.sampleByCustomId?.get(request.custom_id)?.evalCase),
   )
-  const estimate = await estimateCost(plan.requests, counter, prefixes, earlier)
+  const estimate = await estimateCost(plan.requests, counting, prefixes, earlier)
   const judgedTests = plan.cases.filter((evalCase) => needsJudge(evalCase.assertions)).length
   return { estimate, judgedTests }
 }

@@ -2,10 +2,15 @@
  * The reports of a run without grades (its batches running, still running when it stopped waiting, stopped
  * on an error, or estimated before submitting), and the heading and batch list every report shows.
  */
-import { MAX_COUNTED_REQUESTS, theOthers, unpricedPhrases, type CostEstimate } from '../cost/estimate.js'
+import {
+  inputTokensPhrase,
+  methodPhrase,
+  theOthers,
+  unpricedPhrases,
+  type CostEstimate,
+} from '../cost/estimate.js'
 import type { CachePlan } from '../batch/prompt-cache.js'
 import { formatUsd, usdNumber } from '../cost/pricing.js'
-import { CHARS_PER_TOKEN } from '../common/token-heuristic.js'
 import { inertBlock, inertCell } from './inert-text.js'
 import type { Cost } from '../model.js'
 
@@ -94,10 +99,13 @@ export interface EstimateView {
   title?: string
 }
 
-const METHODS: Record<CostEstimate['method'], string> = {
-  count_tokens: 'input tokens counted with the API’s count_tokens',
-  'count_tokens sample': `input tokens counted with count_tokens for ${MAX_COUNTED_REQUESTS} distinct requests and scaled to the rest`,
-  heuristic: `input tokens estimated at ${CHARS_PER_TOKEN} characters a token (count_tokens was not reachable)`,
+/** How the input tokens were counted, first: a heuristic's range and why count_tokens was not used, in bold. */
+function methodLine(estimate: CostEstimate): string {
+  const phrase = methodPhrase(estimate, (text) => inertCell(text, 300))
+  const sentence = `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)}.`
+  return estimate.method === 'heuristic'
+    ? `**Estimated by heuristic, not counted**: ${sentence} Both ends of the range below take the band.`
+    : `${sentence}`
 }
 
 /** The estimate before submitting: the dry-run report, and the figures a budget check refers to. */
@@ -107,8 +115,9 @@ export function renderEstimate(view: EstimateView, status: string): string {
   const lines = [
     heading('🧮', status, view.title),
     '',
-    `${n(estimate.requests)} requests · ${n(estimate.inputTokens)} input tokens · up to ${n(estimate.maxOutputTokens)} output tokens ` +
-      `(${METHODS[estimate.method]}).`,
+    methodLine(estimate),
+    '',
+    `${n(estimate.requests)} requests · ${inputTokensPhrase(estimate)} · up to ${n(estimate.maxOutputTokens)} output tokens.`,
     '',
     estimatedCost(view),
   ]
