@@ -46,39 +46,89 @@ describe('the built-in table', () => {
     expect(BUILT_IN_TABLE.source).toContain('Anthropic')
   })
 
-  it('prices every current and recent model, and leaves out those without official prices', () => {
-    const priced = [
-      'claude-fable-5-1',
-      'claude-mythos-5-1',
-      'claude-fable-5',
-      'claude-mythos-5',
-      'claude-opus-5-5',
-      'claude-opus-5',
-      'claude-opus-4-8',
-      'claude-opus-4-7',
-      'claude-opus-4-6',
-      'claude-opus-4-5',
-      'claude-opus-4-5-20251101',
-      'claude-opus-4-1',
-      'claude-opus-4-0',
-      'claude-opus-4',
-      'claude-sonnet-5-5',
-      'claude-sonnet-5',
-      'claude-sonnet-4-6',
-      'claude-sonnet-4-5',
-      'claude-sonnet-4-5-20250929',
-      'claude-sonnet-4-0',
-      'claude-haiku-5-5',
-      'claude-haiku-4-5',
-      'claude-haiku-4-5-20251001',
-      'claude-3-7-sonnet-20250219',
-      'claude-3-5-haiku-20241022',
-      'claude-3-haiku-20240307',
-    ]
-    for (const model of priced)
-      expect([model, resolveModel(BUILT_IN_TABLE, model) !== undefined]).toEqual([model, true])
-    for (const model of ['claude-fable-5-2', 'claude-mythos-5-2', 'claude-mythos-preview']) {
-      expect(resolveModel(BUILT_IN_TABLE, model)).toBeUndefined()
+  it('prices every current, recent and retired model, by id, snapshot id and -latest alias', () => {
+    const priced = {
+      'claude-fable-5-2': 'claude-fable-5-2',
+      'claude-mythos-5-2': 'claude-mythos-5-2',
+      'claude-fable-5-1': 'claude-fable-5-1',
+      'claude-mythos-5-1': 'claude-mythos-5-1',
+      'claude-fable-5': 'claude-fable-5',
+      'claude-mythos-5': 'claude-mythos-5',
+      'claude-opus-5-5': 'claude-opus-5-5',
+      'claude-opus-5': 'claude-opus-5',
+      'claude-opus-4-8': 'claude-opus-4-8',
+      'claude-opus-4-7': 'claude-opus-4-7',
+      'claude-opus-4-6': 'claude-opus-4-6',
+      'claude-opus-4-5': 'claude-opus-4-5',
+      'claude-opus-4-5-20251101': 'claude-opus-4-5',
+      'claude-opus-4-1-20250805': 'claude-opus-4-1',
+      'claude-opus-4-0': 'claude-opus-4-0',
+      'claude-opus-4': 'claude-opus-4-0',
+      'claude-opus-4-20250514': 'claude-opus-4-0',
+      'claude-sonnet-5-5': 'claude-sonnet-5-5',
+      'claude-sonnet-5': 'claude-sonnet-5',
+      'claude-sonnet-4-6': 'claude-sonnet-4-6',
+      'claude-sonnet-4-5-20250929': 'claude-sonnet-4-5',
+      'claude-sonnet-4-20250514': 'claude-sonnet-4-0',
+      'claude-haiku-5-5': 'claude-haiku-5-5',
+      'claude-haiku-4-5-20251001': 'claude-haiku-4-5',
+      // Retired models users still name, priced at their last published prices.
+      'claude-3-7-sonnet-20250219': 'claude-3-7-sonnet',
+      'claude-3-7-sonnet-latest': 'claude-3-7-sonnet',
+      'claude-3-5-sonnet-20240620': 'claude-3-5-sonnet',
+      'claude-3-5-sonnet-20241022': 'claude-3-5-sonnet',
+      'claude-3-5-sonnet-latest': 'claude-3-5-sonnet',
+      'claude-3-5-haiku-20241022': 'claude-3-5-haiku',
+      'claude-3-5-haiku-latest': 'claude-3-5-haiku',
+      'claude-3-opus-20240229': 'claude-3-opus',
+      'claude-3-opus-latest': 'claude-3-opus',
+      'claude-3-haiku-20240307': 'claude-3-haiku',
+    }
+    for (const [model, id] of Object.entries(priced)) {
+      expect([model, resolveModel(BUILT_IN_TABLE, model)?.id]).toEqual([model, id])
+    }
+    // Every family takes a dated snapshot id and a -latest alias.
+    for (const family of [...Object.keys(BUILT_IN_TABLE.models), ...Object.keys(BUILT_IN_TABLE.aliases)]) {
+      const id = resolveModel(BUILT_IN_TABLE, family)?.id
+      expect(id).toBeDefined()
+      expect([family, resolveModel(BUILT_IN_TABLE, `${family}-20990101`)?.id]).toEqual([family, id])
+      expect([family, resolveModel(BUILT_IN_TABLE, `${family}-latest`)?.id]).toEqual([family, id])
+    }
+  })
+
+  it('leaves unpriced an id that names no family exactly, never priced as a neighbour', () => {
+    for (const model of [
+      'claude-mythos-preview',
+      'claude-fable-5-3',
+      'claude-fable-5-2-thinking',
+      'claude-sonnet',
+      'claude-3-5-sonnet-v2',
+      'claude-3-5-sonnet-2024102',
+      'claude-3-5-sonnet-latest-20241022',
+      'claude-3-5-sonnet-20241022-latest',
+      'claude-3-sonnet-20240229',
+      'claude-haiku-4-5@20251001',
+      'latest',
+      '-latest',
+    ]) {
+      expect([model, resolveModel(BUILT_IN_TABLE, model)]).toEqual([model, undefined])
+    }
+  })
+
+  it('states where each price comes from, and marks retired models', () => {
+    const prices = readJson('src/cost/prices.json')
+    const fable = prices.models['claude-fable-5-2']
+    expect(fable).toMatchObject({
+      input: 8,
+      output: 40,
+      cache_write_5m: 10,
+      cache_write_1h: 16,
+      cache_read: 0.2,
+    })
+    expect(fable.note).toMatch(/third-party/)
+    expect(Object.keys(prices.sources).some((topic) => topic.includes('Fable 5.2'))).toBe(true)
+    for (const retired of ['claude-3-5-sonnet', 'claude-3-opus', 'claude-3-7-sonnet', 'claude-3-5-haiku']) {
+      expect([retired, prices.models[retired].note]).toEqual([retired, expect.stringMatching(/^Retired/)])
     }
   })
 
@@ -93,9 +143,11 @@ describe('the built-in table', () => {
       [
         'claude-fable-5',
         'claude-fable-5-1',
+        'claude-fable-5-2',
         'claude-haiku-5-5',
         'claude-mythos-5',
         'claude-mythos-5-1',
+        'claude-mythos-5-2',
         'claude-opus-4-6',
         'claude-opus-4-7',
         'claude-opus-4-8',

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import { usage as baseUsage } from '../fixtures/messages.js'
 import {
@@ -12,9 +15,12 @@ import {
   PricingFileError,
   setPricer,
   usdString,
+  unpricedModelReason,
   type Pricer,
 } from '../../src/cost/pricing.js'
 import type { Cost } from '../../src/model.js'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /** Usage with no tokens but those given. */
 const usage = (parts: Partial<Usage>) => baseUsage({ input_tokens: 0, output_tokens: 0, ...parts })
@@ -261,13 +267,54 @@ describe('costOf: server tools', () => {
 describe('costOf: what it cannot price', () => {
   it('says a model is not in the table instead of guessing', () => {
     expect(costOf('claude-mystery-9', everyKind)).toEqual({
-      unknown: expect.stringMatching(
-        /^model 'claude-mystery-9' is not in the price table \(\d{4}-\d{2}-\d{2}\)$/,
-      ),
+      unknown:
+        `model 'claude-mystery-9' is not in the price table (${PRICE_TABLE_DATE}); give its prices with the ` +
+        'pricing input (--pricing), as in examples/pricing.json (docs/costs-and-caching.md#unpriced-models)',
     })
     expect(isPriced('claude-mystery-9')).toBe(false)
-    // Announced, but without official cache prices yet: left out, not guessed.
-    expect(isPriced('claude-fable-5-2')).toBe(false)
+    expect(unpricedModelReason('claude-mystery-9', PRICE_TABLE_DATE, 'prices.yml')).toMatch(
+      /^model 'claude-mystery-9' is not in the price table \(\d{4}-\d{2}-\d{2}\) or in prices\.yml; give its prices/,
+    )
+  })
+
+  it('points to a docs section and an example file that exist', () => {
+    const docs = readFileSync(path.join(ROOT, 'docs/costs-and-caching.md'), 'utf8')
+    expect(docs).toMatch(/^### Unpriced models$/m)
+    const reason = unpricedModelReason('claude-mystery-9', PRICE_TABLE_DATE)
+    expect(reason).toContain('docs/costs-and-caching.md#unpriced-models')
+    expect(reason).toContain('examples/pricing.json')
+    // The example file prices the models it shows, snapshot ids and -latest included.
+    const example = createPricer(
+      loadPriceOverrides(readFileSync(path.join(ROOT, 'examples/pricing.json'), 'utf8'), 'pricing.json'),
+    )
+    const u = usage({ input_tokens: 1_000_000, output_tokens: 100_000 })
+    // 1,000,000 x $2 + 100,000 x $10 = $3 at standard prices
+    expect(dollars('claude-mystery-9', u, example)).toEqual({ standard: '3', batch: '1.5' })
+    expect(dollars('claude-mystery-9-20270101', u, example)).toEqual({ standard: '3', batch: '1.5' })
+    expect(dollars('claude-mystery-latest', u, example)).toEqual({ standard: '3', batch: '1.5' })
+    expect(example.isPriced('claude-mystery-9-mini')).toBe(true)
+  })
+
+  it('prices Claude Fable 5.2 and the retired models users still name', () => {
+    const u = usage({
+      input_tokens: 1000,
+      output_tokens: 500,
+      ...writes(2000, 1000),
+      cache_read_input_tokens: 10_000,
+    })
+    // Fable 5.2: 1000 x $8 + 2000 x $10 + 1000 x $16 + 10,000 x $0.20 + 500 x $40 = $66,000 per million
+    expect(dollars('claude-fable-5-2', u)).toEqual({ standard: '0.066', batch: '0.033' })
+    // Sonnet 3.5: 1000 x $3 + 2000 x $3.75 + 1000 x $6 + 10,000 x $0.30 + 500 x $15 = $27,000 per million
+    for (const model of [
+      'claude-3-5-sonnet-20241022',
+      'claude-3-5-sonnet-latest',
+      'claude-3-7-sonnet-latest',
+    ]) {
+      expect([model, dollars(model, u)]).toEqual([model, { standard: '0.027', batch: '0.0135' }])
+    }
+    // Opus 3: five times Sonnet 3.5's prices
+    expect(dollars('claude-3-opus-20240229', u)).toEqual({ standard: '0.135', batch: '0.0675' })
+    expect(dollars('claude-3-opus-latest', u)).toEqual({ standard: '0.135', batch: '0.0675' })
   })
 
   it('says fast mode is not priced', () => {
@@ -315,7 +362,7 @@ describe('a pricing file', () => {
     expect(dollars('acme-latest', u, pricer)).toEqual({ standard: '0.00615', batch: '0.003075' })
     expect(pricer.overrides).toEqual({ file: 'acme-prices.json', changed: [], added: ['acme-claude-proxy'] })
     expect(pricer.costOf('acme-other', u)).toEqual({
-      unknown: `model 'acme-other' is not in the price table (${PRICE_TABLE_DATE}) or in acme-prices.json`,
+      unknown: unpricedModelReason('acme-other', PRICE_TABLE_DATE, 'acme-prices.json'),
     })
   })
 

@@ -6,6 +6,7 @@
 import pricesSchema from '../../schema/prices.schema.json' with { type: 'json' }
 import builtInJson from './prices.json' with { type: 'json' }
 import { didYouMean } from '../common/did-you-mean.js'
+import { modelFamilyOf } from '../common/model-ids.js'
 import {
   expectation,
   inValueOrder,
@@ -310,15 +311,16 @@ export function mergePriceTable(base: Readonly<PriceTable>, overrides?: PriceOve
 }
 
 /**
- * The entry of a model id: the id itself, an alias, or a dated snapshot id (`-YYYYMMDD`) priced as the id
- * without its date.
+ * The entry of a model id: the id itself, an alias, or either with a snapshot date or `-latest` after it
+ * (`modelFamilyOf`). Nothing else is matched: an id that names no family stays unpriced, never priced as a
+ * neighbour's.
  */
 export function resolveModel(
   table: PriceTable,
   model: string,
 ): { id: string; entry: PriceEntry } | undefined {
-  const undated = model.replace(/-\d{8}$/, '')
-  for (const candidate of [model, undated]) {
+  const family = modelFamilyOf(model)
+  for (const candidate of family === model ? [model] : [model, family]) {
     const alias = Object.hasOwn(table.aliases, candidate) ? table.aliases[candidate] : undefined
     for (const id of [candidate, alias]) {
       if (id !== undefined && Object.hasOwn(table.models, id)) return { id, entry: table.models[id] }

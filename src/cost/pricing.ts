@@ -201,6 +201,18 @@ const SERVER_TOOL_NAMES: Record<string, string> = {
   web_fetch_requests: 'web fetch',
 }
 
+/**
+ * Why a model has no price and how to give it one: the one phrasing of an unpriced model, which the report,
+ * the estimate and the max-cost refusal all show.
+ */
+export function unpricedModelReason(model: string, tableDate: string, pricingFile?: string): string {
+  return (
+    `model '${model}' is not in the price table (${tableDate})${pricingFile ? ` or in ${pricingFile}` : ''}; ` +
+    'give its prices with the pricing input (--pricing), as in examples/pricing.json ' +
+    '(docs/costs-and-caching.md#unpriced-models)'
+  )
+}
+
 export interface Pricer {
   /** The cost of one succeeded request, or the reason it cannot be computed (never a guess). */
   costOf(model: string, usage: Usage): CostResult
@@ -227,9 +239,7 @@ export function createPricer(overrides?: PriceOverrides): Pricer {
   const tokenBatch = exact(table.batch_multiplier)
   const toolBatch =
     table.server_tool_batch_multiplier === null ? undefined : exact(table.server_tool_batch_multiplier)
-  const notInTable = (model: string) =>
-    `model '${model}' is not in the price table (${table.date})` +
-    (overrides ? ` or in ${overrides.file}` : '')
+  const notInTable = (model: string) => unpricedModelReason(model, table.date, overrides?.file)
 
   /** Models as runs name them, resolved once each (a run asks for every result). */
   const resolvedModels = new Map<string, ReturnType<typeof resolveModel>>()
