@@ -346,7 +346,7 @@ describe('junitXml', () => {
     )
     const xml = junitXml(report, outcomes)
     expect(xml).toContain(
-      `<property name="cost_unknown" value="model &apos;claude-mystery-9&apos; is not in the price table (${report.priceTableDate})"/>`,
+      `<property name="cost_unknown" value="model &apos;claude-mystery-9&apos; is not in the price table (${report.priceTableDate}); give its prices`,
     )
     expect(xml).not.toContain('cost_batch_usd')
     parseXml(xml)

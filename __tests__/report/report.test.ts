@@ -262,6 +262,16 @@ describe('report', () => {
       "Cost unknown for 1 test(s) on claude-mystery-9: model 'claude-mystery-9' is not in the price table",
     )
     expect(markdown).toContain('The known part of the run costs $0.075 at batch price.')
+    // The unpriced model's test keeps its verdict and tokens, the other model its cost; the note says how to fix it.
+    expect([report.total, report.passed, report.failed]).toEqual([2, 2, 0])
+    const [haiku, mystery] = ['claude-haiku-4-5', 'claude-mystery-9'].map((model) =>
+      report.costByModel.find((row) => row.model === model),
+    )
+    expect(haiku).toMatchObject({ unpricedTests: 0, cost: { batch: 75_000_000_000_000n } })
+    expect(mystery).toMatchObject({ unpricedTests: 1, tokens: { input: 100_000, output: 10_000 } })
+    expect(markdown).toContain(
+      'give its prices with the pricing input (--pricing), as in examples/pricing.json',
+    )
   })
 
   it('says what prompt caching saved, or what it cost when its writes outweighed its reads', async () => {

@@ -5,7 +5,7 @@
 import type Anthropic from '@anthropic-ai/sdk'
 import { tokenCounter } from '../batch/client.js'
 import type { CachePlan } from '../batch/prompt-cache.js'
-import { methodPhrase, type CostEstimate } from '../cost/estimate.js'
+import { methodPhrase, unpricedPhrases, type CostEstimate } from '../cost/estimate.js'
 import { formatUsd, usdNumber } from '../cost/pricing.js'
 import { estimateRun } from './estimate-run.js'
 import type { RunPlan } from './plan.js'
@@ -44,8 +44,8 @@ function overBudgetReason(estimate: CostEstimate, maxCostUsd: number | undefined
   if (maxCostUsd === undefined) return undefined
   if (estimate.unpricedModels.length > 0)
     return (
-      `max-cost is set, but ${estimate.unpricedModels.join(', ')} is not in the price table, so the budget cannot be ` +
-      "checked; nothing was submitted. Add the model's prices with the pricing input."
+      'max-cost is set, but the cost of some requests is unknown, so the budget cannot be checked; nothing was ' +
+      `submitted: ${unpricedPhrases(estimate).join('; ')}.`
     )
   if (usdNumber(estimate.high.batch) <= maxCostUsd) return undefined
   const uncounted =
