@@ -7,6 +7,8 @@
  * --max-queued-requests N (the workspace queue limit: a create over it answers 429 with retry-after),
  * --min-cacheable-tokens N (the shortest cacheable prompt prefix for every model, instead of the API's
  * per-model figures), --count-tokens-unavailable (count_tokens answers 404, to see a client's fallback).
+ * Realism (docs/emulator.md): --cache-hit-rate R (0 to 1, default 0.7), --canceling-polls N (default 3),
+ * --seed N, --sequential (requests one after another in submission order instead of concurrently).
  *
  * Then point the SDK (or the action) at it: ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_API_KEY=any
  * The replies file's format, and what an unmatched prompt gets: docs/emulator.md. Warnings go to stderr.
@@ -16,7 +18,8 @@ import { loadRepliesFile, startBatchEmulator, type BatchEmulatorOptions } from '
 
 const USAGE =
   'usage: batch-emulator-cli [--port 8787] [--replies replies.json] [--processing-ms 1000] ' +
-  '[--expires-after-ms 86400000] [--max-queued-requests N] [--min-cacheable-tokens N] [--count-tokens-unavailable]'
+  '[--expires-after-ms 86400000] [--max-queued-requests N] [--min-cacheable-tokens N] [--count-tokens-unavailable] ' +
+  '[--cache-hit-rate 0.7] [--canceling-polls 3] [--seed 19] [--sequential]'
 
 function nonNegativeInteger(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined
@@ -36,6 +39,10 @@ async function main(): Promise<void> {
       'max-queued-requests': { type: 'string' },
       'min-cacheable-tokens': { type: 'string' },
       'count-tokens-unavailable': { type: 'boolean' },
+      'cache-hit-rate': { type: 'string' },
+      'canceling-polls': { type: 'string' },
+      seed: { type: 'string' },
+      sequential: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -54,6 +61,17 @@ async function main(): Promise<void> {
   const minCacheableTokens = nonNegativeInteger('min-cacheable-tokens', values['min-cacheable-tokens'])
   if (minCacheableTokens !== undefined) options.minCacheableTokens = minCacheableTokens
   if (values['count-tokens-unavailable']) options.countTokensUnavailable = true
+  const hitRate = values['cache-hit-rate']
+  if (hitRate !== undefined) {
+    options.cacheHitRate = Number(hitRate)
+    if (!(options.cacheHitRate >= 0 && options.cacheHitRate <= 1))
+      throw new Error(`--cache-hit-rate must be a number from 0 to 1, got "${hitRate}"`)
+  }
+  const cancelingPolls = nonNegativeInteger('canceling-polls', values['canceling-polls'])
+  if (cancelingPolls !== undefined) options.cancelingPolls = cancelingPolls
+  const seed = nonNegativeInteger('seed', values.seed)
+  if (seed !== undefined) options.seed = seed
+  if (values.sequential) options.concurrent = false
   if (values.replies !== undefined) {
     const { replies, judge } = loadRepliesFile(values.replies)
     options.replies = replies
@@ -74,6 +92,10 @@ async function main(): Promise<void> {
   if (minCacheableTokens !== undefined)
     console.log(`  prompt prefixes of ${minCacheableTokens} tokens or more are cached, for every model`)
   if (options.countTokensUnavailable) console.log('  count_tokens unavailable (answers 404)')
+  console.log(
+    `  requests ${options.concurrent === false ? 'one after another' : 'concurrent, finishing out of order'}; ` +
+      `cache hit rate ${options.cacheHitRate ?? 0.7}; canceling lasts ${options.cancelingPolls ?? 3} polls`,
+  )
 
   let stopping = false
   const stop = (signal: string) => {

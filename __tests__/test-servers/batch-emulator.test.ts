@@ -326,18 +326,22 @@ describe('batch emulator', () => {
     const cached = {
       system: [{ type: 'text', text: 'x'.repeat(20_000), cache_control: { type: 'ephemeral', ttl: '1h' } }],
     }
+    // The write in a batch of its own: requests of one batch run concurrently, so only a later one reads it.
+    const writing = await runBatch(client, [request('cache-write', 'first', cached)])
     const { created } = await runBatch(client, [
       request('default', 'Escape "this" \\ and\nthat \u0001 \u2028 é 😀 \ud800'),
       request('scripted', 'What is 2+2?'),
       request('cut', 'Say a lot', { max_tokens: 5 }),
-      request('cache-write', 'first', cached),
-      request('cache-read', 'second', cached),
+      ...['second', 'third', 'fourth'].map((prompt) => request(`cache-${prompt}`, prompt, cached)),
     ])
-    const res = await fetch(`${emulator.url}/v1/messages/batches/${created.id}/results`, {
-      headers: { 'x-api-key': 'test-key' },
-    })
-    const lines = (await res.text()).trimEnd().split('\n')
-    expect(lines).toHaveLength(5)
+    const lines: string[] = []
+    for (const batch of [writing.created, created]) {
+      const res = await fetch(`${emulator.url}/v1/messages/batches/${batch.id}/results`, {
+        headers: { 'x-api-key': 'test-key' },
+      })
+      lines.push(...(await res.text()).trimEnd().split('\n'))
+    }
+    expect(lines).toHaveLength(7)
     for (const line of lines) {
       const { custom_id, result } = JSON.parse(line) as MessageBatchIndividualResponse
       const { id, model, content, stop_reason, usage } = succeeded(result)
@@ -586,9 +590,12 @@ describe('batch emulator', () => {
       expect(canceling.cancel_initiated_at).not.toBeNull()
       expect(canceling.request_counts.processing).toBe(3)
 
-      clock.advance(99)
+      // Canceling lasts three polls (cancelingPolls), however long they take.
+      clock.advance(100)
       expect((await slowClient.messages.batches.retrieve(created.id)).processing_status).toBe('canceling')
-      clock.advance(1)
+      clock.advance(100)
+      expect((await slowClient.messages.batches.retrieve(created.id)).processing_status).toBe('canceling')
+      clock.advance(100)
       const ended = await slowClient.messages.batches.retrieve(created.id)
       expect(ended.request_counts).toEqual({
         processing: 0,
@@ -598,7 +605,7 @@ describe('batch emulator', () => {
         expired: 0,
       })
       expect(ended.cancel_initiated_at).toBe(canceling.cancel_initiated_at)
-      expect(Date.parse(ended.ended_at ?? '') - Date.parse(canceling.cancel_initiated_at ?? '')).toBe(100)
+      expect(Date.parse(ended.ended_at ?? '') - Date.parse(canceling.cancel_initiated_at ?? '')).toBe(300)
 
       const lines = await allResults(slowClient, created.id)
       expect(lines.map((l) => l.custom_id).sort()).toEqual(['c1', 'c2', 'c3'])
@@ -865,9 +872,10 @@ describe('batch emulator: scripted faults and lifecycle', () => {
     }
   })
 
-  it('cancels partway: requests done by the cancel keep their results, the rest are canceled', async () => {
+  it('cancels partway: requests done by the end of canceling keep their results, the rest are canceled', async () => {
     const slow = await startOnClock({
       processingMs: 1000,
+      concurrent: false,
       replies: { 'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
     })
     try {
@@ -888,20 +896,28 @@ describe('batch emulator: scripted faults and lifecycle', () => {
         expired: 0,
       })
 
-      // Request i completes at created + 1000 ms * (i + 1) / 10: by the cancel at 350 ms, r0 to r2 have.
       const cancelAt = Date.parse(canceling.cancel_initiated_at ?? '')
       expect(cancelAt - Date.parse(created.created_at)).toBe(350)
-      const done = 3
-
-      const ended = await waitUntilEnded(slowClient, created.id)
+      // It stays canceling for three polls, 100 ms apart, with every request still counted as processing.
+      for (let poll = 1; poll <= 2; poll++) {
+        clock.advance(100)
+        const polled = await slowClient.messages.batches.retrieve(created.id)
+        expect(polled.processing_status).toBe('canceling')
+        expect(polled.request_counts.processing).toBe(n)
+      }
+      clock.advance(100)
+      const ended = await slowClient.messages.batches.retrieve(created.id)
+      // Request i completes at created + 1000 ms * (i + 1) / 10: by the end of canceling at 650 ms, r0 to
+      // r5 have (r3 to r5 while it was canceling).
+      const done = 6
       expect(ended.request_counts).toEqual({
         processing: 0,
-        succeeded: 2,
+        succeeded: 5,
         errored: 1,
-        canceled: 7,
+        canceled: 4,
         expired: 0,
       })
-      expect(Date.parse(ended.ended_at ?? '')).toBe(cancelAt + 100)
+      expect(Date.parse(ended.ended_at ?? '')).toBe(cancelAt + 300)
 
       const results = new Map((await allResults(slowClient, created.id)).map((l) => [l.custom_id, l.result]))
       expect(results.size).toBe(n)
@@ -918,6 +934,7 @@ describe('batch emulator: scripted faults and lifecycle', () => {
     const expiring = await startOnClock({
       processingMs: 500,
       expiresAfterMs: 200,
+      concurrent: false,
       replies: { 'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
     })
     try {
@@ -1011,8 +1028,11 @@ describe('batch emulator: scripted faults and lifecycle', () => {
       'in_progress',
     ])
 
-    // A cancel: canceling in its answer, ended at the next retrieval; its unprocessed requests canceled.
+    // A cancel: canceling in its answer and for two retrievals more, ended at the third (cancelingPolls);
+    // its unprocessed requests canceled.
     expect((await client.messages.batches.cancel(canceled.id)).processing_status).toBe('canceling')
+    expect((await counts(canceled.id)).processing_status).toBe('canceling')
+    expect((await counts(canceled.id)).processing_status).toBe('canceling')
     expect(await counts(canceled.id)).toEqual({
       processing_status: 'ended',
       processing: 0,
@@ -1259,8 +1279,12 @@ describe('batch emulator: prompt caching', () => {
   let client: Anthropic
 
   beforeEach(async () => {
+    // The cache's arithmetic, with the luck taken out: requests one after another, every possible read.
+    // Its best-effort behaviour has tests of its own (emulator-realism.test.ts).
     emulator = await startOnClock({
       processingMs: 50,
+      concurrent: false,
+      cacheHitRate: 1,
       replies: { 'Overload me': { error: { type: 'overloaded_error', message: 'Overloaded' } } },
     })
     client = clientFor(emulator)
@@ -1363,7 +1387,12 @@ describe('batch emulator: prompt caching', () => {
     expect(succeeded(results.get('sonnet-1')).usage.cache_creation_input_tokens).toBe(4095)
     expect(succeeded(results.get('sonnet-2')).usage.cache_read_input_tokens).toBe(4095)
 
-    const tiny = await startOnClock({ processingMs: 50, minCacheableTokens: 2 })
+    const tiny = await startOnClock({
+      processingMs: 50,
+      minCacheableTokens: 2,
+      concurrent: false,
+      cacheHitRate: 1,
+    })
     try {
       const short = [{ type: 'text', text: 'You are terse.', cache_control: ONE_HOUR }]
       const { results: tinyResults } = await runBatch(clientFor(tiny), [
@@ -1442,14 +1471,15 @@ describe('batch emulator: prompt caching', () => {
     })
   })
 
-  it('sees requests in submission order across batches, whichever is downloaded first', async () => {
+  it('sees the writes of a batch that ended before another started, whichever is downloaded first', async () => {
     const first = await client.messages.batches.create({
       requests: [cachedRequest('early', 'Question 1?', ONE_HOUR)],
     })
+    clock.advance(50)
     const second = await client.messages.batches.create({
       requests: [cachedRequest('late', 'Question 2?', ONE_HOUR)],
     })
-    // The first batch ends before the second, but is not looked at until the second's results are read.
+    // The first batch ended as the second was created, but is not looked at until the second's results are read.
     await waitUntilEnded(client, second.id)
     const [late] = await allResults(client, second.id)
     const [early] = await allResults(client, first.id)
@@ -1534,6 +1564,10 @@ describe('loadReplies and the CLI', () => {
         '--min-cacheable-tokens',
         '2',
         '--count-tokens-unavailable',
+        '--cache-hit-rate',
+        '1',
+        '--canceling-polls',
+        '2',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
@@ -1562,15 +1596,15 @@ describe('loadReplies and the CLI', () => {
       expect(out).toContain('batches expire after 60000 ms')
       expect(out).toContain('queue limit 10 requests')
       expect(out).toContain('prompt prefixes of 2 tokens or more are cached, for every model')
+      expect(out).toContain('cache hit rate 1; canceling lasts 2 polls')
       await expect(
         cliClient.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'Ping' }] }),
       ).rejects.toBeInstanceOf(NotFoundError)
       const short = [{ type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } }]
-      const cached = await runBatch(
-        cliClient,
-        [request('a', 'Ping', { system: short }), request('b', 'Ping', { system: short })],
-        realTime,
-      )
+      // A later batch reads what an earlier one wrote (with --cache-hit-rate 1, always).
+      const writing = await runBatch(cliClient, [request('a', 'Ping', { system: short })], realTime)
+      expect(succeeded(writing.results.get('a')).usage.cache_creation_input_tokens).toBe(4)
+      const cached = await runBatch(cliClient, [request('b', 'Ping', { system: short })], realTime)
       expect(succeeded(cached.results.get('b')).usage.cache_read_input_tokens).toBe(4)
     } finally {
       child.kill('SIGTERM')
