@@ -24,6 +24,7 @@ const RUN_INPUTS = [
   'cancel-on-abort',
   'max-cost',
   'dry-run',
+  'preflight',
   'min-pass-rate',
   'repeat-min-pass',
   'fail-on',

@@ -1,4 +1,5 @@
 /** `claude-batch-evals validate SUITE...`: the suites checked as a run would load them, nothing sent. */
+import { preflight } from '../batch/preflight.js'
 import { planRun } from '../pipeline/plan.js'
 import { SUITE_INPUTS, type Command } from './command.js'
 
@@ -9,7 +10,9 @@ export const validate: Command = {
   description: [
     'Loads the suites as a run would (their file:// references, the pricing and baseline files too) and prints ' +
       'every problem as file:line: message, and what the load changed of the suites as written (promptfoo ' +
-      'settings mapped or skipped) as warnings. Nothing is sent to the API.',
+      'settings mapped or skipped) as warnings, and checks each request against the model capability table ' +
+      "(preflight's offline part: a retired model, max_tokens above the model's maximum...). Nothing is sent to " +
+      'the API.',
     'Exit code 2 if there is any problem; 0 otherwise, with the number of tests and requests.',
   ],
   examples: [
@@ -19,7 +22,8 @@ export const validate: Command = {
   ],
   uses: [...SUITE_INPUTS, 'baseline'],
   run: async (settings, terminal) => {
-    const { cases, requests } = await planRun(settings, terminal)
+    const { cases, requests, sampleByCustomId } = await planRun(settings, terminal)
+    await preflight(requests, sampleByCustomId, undefined)
     terminal.info(
       `Valid: ${cases.length} ${cases.length === 1 ? 'test' : 'tests'}, ${requests.length} ` +
         `${requests.length === 1 ? 'request' : 'requests'}.`,

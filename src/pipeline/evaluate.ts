@@ -3,8 +3,9 @@
  * resumed or collected) -> wait -> grade (-> the conversations' later turns, a round each -> the judge) ->
  * results file -> the front door's reports; or, when the batches outlast the wait, where they are.
  */
-import { createAnthropicClient } from '../batch/client.js'
+import { createAnthropicClient, tokenCounter } from '../batch/client.js'
 import { ConversationRounds } from '../batch/conversations.js'
+import { preflight } from '../batch/preflight.js'
 import { BatchRun } from '../batch/run.js'
 import { outputText } from '../grading/graders/message.js'
 import { JudgeBook } from '../grading/judging.js'
@@ -63,6 +64,11 @@ async function evaluateRun(
   const client = createAnthropicClient(settings)
   const collecting = settings.batchIds.length > 0
   if (!collecting) {
+    // A request the API would refuse stops the run here, before anything is billed.
+    if (settings.preflight) {
+      const checked = await preflight(requests, sampleByCustomId, tokenCounter(client))
+      if (checked.warning) host.log.warning(checked.warning)
+    }
     const check = await checkBudget(settings, plan, client)
     await host.estimated(check)
     if (check.stop) return check.stop

@@ -51,6 +51,8 @@ export interface Settings {
   htmlReportArtifact: string | undefined
   cache: (typeof CACHE_MODES)[number]
   dryRun: boolean
+  /** Check the requests (capability table, count_tokens) before anything is submitted. */
+  preflight: boolean
   /** USD; undefined for no budget. */
   maxCostUsd: number | undefined
   /** A price table file that overrides or adds models. */
@@ -129,6 +131,7 @@ export function readSettings(source: SettingsSource, env: NodeJS.ProcessEnv = pr
     htmlReportArtifact: source.readOrOff('html-report-artifact') || undefined,
     cache: parseChoice('cache', input('cache'), CACHE_MODES),
     dryRun: parseBoolean('dry-run', input('dry-run')),
+    preflight: parseBoolean('preflight', input('preflight')),
     maxCostUsd: input('max-cost') ? parseUsd('max-cost', input('max-cost')) : undefined,
     pricingFile: input('pricing') || undefined,
     repeat: parseCount('repeat', input('repeat'), 1, MAX_REPEAT),
