@@ -38,7 +38,7 @@ function writeSuite(text: string): void {
 }
 
 describe('planRun', () => {
-  it('loads the suites, builds a request per sample, marks the shared prefix for caching, and says so', async () => {
+  it('loads the suites, builds a request per sample, marks the shared prefix as cache: 1h asks, and says so', async () => {
     writeSuite(
       [
         'model: claude-sonnet-4-5',
@@ -50,16 +50,68 @@ describe('planRun', () => {
         '    repeat: 3',
       ].join('\n'),
     )
-    const plan = await planRun(settings(), log)
+    const plan = await planRun(settings({ cache: '1h' }), log)
     expect(plan.files).toEqual([path.join(workspace, 'suite.yml')])
     expect(plan.cases).toHaveLength(2)
     expect(plan.requests).toHaveLength(4)
     expect(plan.sampleByCustomId.size).toBe(4)
-    expect(plan.plans).toEqual([expect.objectContaining({ model: 'claude-sonnet-4-5', requests: 4 })])
-    expect(JSON.stringify(plan.requests[0].params.system)).toContain('cache_control')
+    expect(plan.plans).toEqual([
+      expect.objectContaining({ model: 'claude-sonnet-4-5', requests: 4, ttl: '1h' }),
+    ])
+    expect(JSON.stringify(plan.requests[0].params.system)).toContain(
+      '"cache_control":{"type":"ephemeral","ttl":"1h"}',
+    )
     expect(plan.baseline).toBeUndefined()
     expect(logged.info[0]).toBe('Loaded 2 tests (4 requests with repeats) from suite.yml.')
-    expect(logged.info[1]).toMatch(/^Prompt caching: a 1-hour breakpoint after the system shared by 4 /)
+    expect(logged.info[1]).toMatch(
+      /^Prompt caching: claude-sonnet-4-5: 1h cache on the system \(about [\d,]+ tokens\) shared by 4 requests: as cache: 1h asks/,
+    )
+  })
+
+  it("auto marks from the baseline's realized hit rate, and without a baseline leaves the prefix unmarked", async () => {
+    writeSuite(
+      [
+        'model: claude-sonnet-4-5',
+        `system: ${JSON.stringify(longSystem)}`,
+        'tests:',
+        '  - prompt: Hi',
+        '    repeat: 40',
+      ].join('\n'),
+    )
+    const unmarked = await planRun(settings(), log)
+    expect(JSON.stringify(unmarked.requests)).not.toContain('cache_control')
+    expect(logged.info[1]).toMatch(
+      /^Prompt caching: claude-sonnet-4-5: not marked, .* shared by 40 requests: expected 30% by default, without a baseline < break-even 53% for 1h writes/,
+    )
+    // The baseline: 10 requests touched the cache, 9 read it: 90%.
+    const usage = (read: boolean) => ({
+      input_tokens: 10,
+      output_tokens: 5,
+      cache_creation_input_tokens: read ? 0 : 3_000,
+      cache_read_input_tokens: read ? 3_000 : 0,
+    })
+    const tests = Array.from({ length: 10 }, (_, i) => ({
+      id: 't',
+      sample: i + 1,
+      status: 'passed',
+      model: 'claude-sonnet-4-5',
+      usage: usage(i > 0),
+    }))
+    const results = {
+      schema_version: 1,
+      generated_at: '2026-01-01T00:00:00Z',
+      cost: { total_usd: null },
+      tests,
+    }
+    writeFileSync(path.join(workspace, 'baseline.json'), JSON.stringify(results))
+    logged = { info: [], warning: [] }
+    const marked = await planRun(settings({ baselineFile: 'baseline.json' }), log)
+    expect(JSON.stringify(marked.requests[0].params.system)).toContain('"ttl":"1h"')
+    expect(logged.info).toContainEqual(
+      expect.stringMatching(
+        /: 1h cache on .* shared by 40 requests: pays above a 53% hit rate; expected 90% from the baseline\.$/,
+      ),
+    )
   })
 
   it("leaves the requests unmarked with cache off, and logs the load's warnings", async () => {

@@ -62,6 +62,7 @@ describe('readBaseline', () => {
       total: 4,
       passRate: 0.5,
       costBatch: 12_345_678_901_234n,
+      cacheHitRates: new Map(),
       tests: new Map([
         ['capital-france', { description: 'Capital of France', status: 'passed' }],
         ['capital-peru', { description: undefined, status: 'failed' }],
@@ -69,6 +70,24 @@ describe('readBaseline', () => {
         ['capital-fiji', { description: 'Capital of Fiji', status: 'passed' }],
       ]),
     })
+  })
+
+  test("reads each model's realized cache hit rate from its requests' usage, samples included", () => {
+    const write = { input_tokens: 10, cache_creation_input_tokens: 5_000, cache_read_input_tokens: 0 }
+    const read = { input_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 5_000 }
+    const plain = { input_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 }
+    const haiku = { model: 'claude-haiku-4-5' }
+    const tests = [
+      entry('a', 'passed', { ...haiku, sample: 1, usage: write }),
+      entry('a', 'passed', { ...haiku, sample: 2, usage: read }),
+      entry('b', 'passed', { ...haiku, usage: read }),
+      entry('c', 'passed', { ...haiku, usage: write }),
+      entry('d', 'errored', { ...haiku, usage: null }),
+      entry('e', 'passed', { model: 'claude-sonnet-4-5', usage: plain }),
+    ]
+    const { cacheHitRates } = readBaseline(resultsFile(tests), 'baseline.json')
+    // Two of the four haiku requests that touched the cache read it; sonnet's never did, so it has no rate.
+    expect(cacheHitRates).toEqual(new Map([['claude-haiku-4-5', 0.5]]))
   })
 
   test("counts a test's samples as one test with the test's verdict", async () => {

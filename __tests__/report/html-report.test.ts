@@ -60,7 +60,12 @@ describe('the HTML report', () => {
   })
 })
 
-const htmlReportDataless = { costByModel: [], cacheHitRate: null, baselineOutputs: {} }
+const htmlReportDataless = {
+  costByModel: [],
+  cacheHitRate: null,
+  cachedInputShare: null,
+  baselineOutputs: {},
+}
 
 describe('htmlReportData', () => {
   it("splits each model's cost by kind of token, adding up to its cost exactly", async () => {
@@ -79,7 +84,9 @@ describe('htmlReportData', () => {
     const sum = (row.parts ?? []).reduce((total, part) => total + Number(part.batchUsd), 0)
     expect(sum).toBeCloseTo(Number(row.batchUsd), 12)
     expect(Number(row.batchUsd)).toBeGreaterThan(0)
-    expect(htmlReportData(run.report).cacheHitRate).toBeCloseTo(6000 / 8000, 12)
+    // The one request read the cache: a 100% hit rate; its reads are 6,000 of its 8,000 input tokens.
+    expect(htmlReportData(run.report).cacheHitRate).toBe(1)
+    expect(htmlReportData(run.report).cachedInputShare).toBeCloseTo(6000 / 8000, 12)
   })
 
   it('says why a figure cannot be computed instead of guessing it', async () => {

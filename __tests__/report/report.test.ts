@@ -297,9 +297,9 @@ describe('report', () => {
     // Haiku 4.5 at batch prices, per million: input $0.50, 1-hour write $1.00, read $0.05.
     const lost = render(buildReport(await cachedRun([{ write: 5_000, read: 0 }]), context))
     expect(lost).toContain(
-      'Prompt caching: 0% of cached-prefix tokens were read from the cache (0 read, 5,000 written), so caching ' +
-        'cost $0.0025 more at batch prices than sending the prefixes uncached would have: its writes cost more ' +
-        'than its reads saved.',
+      'Prompt caching: 0 of 1 marked requests (0%) read their prefix from the cache; 0% of input tokens were ' +
+        'cache reads (0 read, 5,000 written); **caching cost $0.0025 more** at batch prices than cache: off: its ' +
+        'writes cost more than its reads saved.',
     )
     expect(lost).not.toContain('$-')
     const saved = render(
@@ -314,7 +314,8 @@ describe('report', () => {
     )
     // 2 x 5,000 x (0.50 - 0.05) - 5,000 x (1.00 - 0.50) = 4,500 - 2,500: $0.002 saved.
     expect(saved).toContain(
-      '(10,000 read, 5,000 written), saving $0.002 at batch prices on top of the batch discount.',
+      'Prompt caching: 2 of 3 marked requests (66.6%) read their prefix from the cache; 66.5% of input tokens ' +
+        'were cache reads (10,000 read, 5,000 written); caching saved $0.002 at batch prices against cache: off.',
     )
   })
 

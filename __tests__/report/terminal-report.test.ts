@@ -247,7 +247,7 @@ describe('terminalReport', () => {
     )
     expect(out).toContainEqual(
       expect.stringMatching(
-        /^Prompt caching: 100% of cached-prefix tokens read from the cache, saving \$[\d.]+ at batch prices\.$/,
+        /^Prompt caching: 2 of 2 marked requests \(100%\) read their prefix from the cache; 99\.9% of input tokens were cache reads \(20,000 read, 0 written\); caching saved \$[\d.]+ at batch prices against cache: off\.$/,
       ),
     )
   })

@@ -1,8 +1,9 @@
 /**
- * `cache: auto`: where every request of a model (three or more) shares a prefix (tools, then system, then
- * leading messages) long enough to be cached, one identical 1-hour `cache_control` breakpoint goes at the end
- * of it, so that the first request writes the prefix and the others read it at a tenth of the input price, on
- * top of the batch discount. Batches outlive the 5-minute default, hence the 1-hour TTL.
+ * The `cache` input: where every request of a model (two or more) shares a prefix (tools, then system, then
+ * leading messages) long enough to be cached, one identical `cache_control` breakpoint can go at the end of
+ * it, so that requests that find the prefix cached read it at a tenth of the input price, on top of the batch
+ * discount. `cache: auto` marks it only where the expected hit rate makes it cheaper, with the 5-minute or
+ * 1-hour lifetime that costs less (cache-decision.ts); `cache: 5m` and `1h` mark it with that lifetime.
  */
 import type {
   MessageCreateParamsNonStreaming,
@@ -11,23 +12,22 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/messages'
 import { heuristicTokens } from '../common/token-heuristic.js'
 import type { BatchRequest } from '../model.js'
-
-const BREAKPOINT = { type: 'ephemeral', ttl: '1h' } as const
-
-/**
- * The fewest requests whose shared prefix is worth caching. A 1-hour write costs twice the input price and a
- * read a tenth of it, so n requests pay 2 + 0.1 (n - 1) times the prefix's input price cached, against n
- * uncached: 2.1 against 2 for two requests (caching loses), 2.2 against 3 for three.
- */
-const MIN_CACHED_GROUP = 3
+import { decideCache, type CacheTtl, type HitRate } from './cache-decision.js'
 
 /**
- * The shortest prefix, in tokens, a model caches (shorter ones are silently not cached). Conservative: where
- * models of a family differ, the larger figure.
+ * The shortest prefix, in tokens, a model caches (shorter ones are silently not cached), from Anthropic's
+ * prompt-caching page. Conservative: where sources or models of a family differ, the larger figure; models it
+ * does not know, the largest.
  */
 export function minCacheableTokens(model: string): number {
-  if (/^claude-3(-5)?-haiku/.test(model)) return 2_048
-  if (/^claude-sonnet-4|^claude-opus-4-[01]|^claude-opus-4(-\d{8})?$/.test(model)) return 1_024
+  if (/^claude-(opus-5|fable-5|mythos-5)/.test(model)) return 512
+  if (/^claude-3(-5)?-haiku|^claude-sonnet-4-6|^claude-opus-4-7/.test(model)) return 2_048
+  if (
+    /^claude-sonnet-(4|5)|^claude-opus-4-[018]|^claude-opus-4(-\d{8})?$|^claude-3-[57]-sonnet|^claude-3-opus/.test(
+      model,
+    )
+  )
+    return 1_024
   return 4_096
 }
 
@@ -37,6 +37,25 @@ export interface CachePlan {
   prefix: string
   prefixTokens: number
   requests: number
+  /** The breakpoint's lifetime; null when `cache: auto` left the prefix unmarked, as caching would not pay. */
+  ttl: CacheTtl | null
+  /** Why: the break-even and the expected hit rate, or the forcing input. */
+  why: string
+}
+
+/** What the `cache` input asks of prompt caching, and the hit rate `auto` expects for a model. */
+export interface CacheOptions {
+  choice: 'auto' | CacheTtl
+  hitRate: (model: string) => HitRate
+}
+
+/** One line for the log and the estimate: what was chosen for a model's shared prefix and why. */
+export function cachePlanLine(plan: CachePlan): string {
+  const n = (value: number) => value.toLocaleString('en-US')
+  const prefix = `the ${plan.prefix} (about ${n(plan.prefixTokens)} tokens) shared by ${n(plan.requests)} requests`
+  return plan.ttl
+    ? `${plan.model}: ${plan.ttl} cache on ${prefix}: ${plan.why}.`
+    : `${plan.model}: not marked, ${prefix}: ${plan.why}.`
 }
 
 type Params = MessageCreateParamsNonStreaming
@@ -55,43 +74,53 @@ function sharedMessages(group: Params[]): number {
   return shared
 }
 
-function withBreakpointOnMessage(message: MessageParam): MessageParam {
+type Breakpoint = { type: 'ephemeral'; ttl: CacheTtl }
+
+function withBreakpointOnMessage(message: MessageParam, breakpoint: Breakpoint): MessageParam {
   const blocks =
     typeof message.content === 'string'
       ? [{ type: 'text' as const, text: message.content }]
       : [...message.content]
   const last = blocks.length - 1
-  blocks[last] = { ...blocks[last], cache_control: BREAKPOINT } as (typeof blocks)[number]
+  blocks[last] = { ...blocks[last], cache_control: breakpoint } as (typeof blocks)[number]
   return { ...message, content: blocks } as MessageParam
 }
 
-function withBreakpointOnSystem(system: string | TextBlockParam[]): TextBlockParam[] {
+function withBreakpointOnSystem(system: string | TextBlockParam[], breakpoint: Breakpoint): TextBlockParam[] {
   const blocks = typeof system === 'string' ? [{ type: 'text' as const, text: system }] : [...system]
-  blocks[blocks.length - 1] = { ...blocks[blocks.length - 1], cache_control: BREAKPOINT }
+  blocks[blocks.length - 1] = { ...blocks[blocks.length - 1], cache_control: breakpoint }
   return blocks
 }
 
 type PrefixEnd = { at: 'messages'; count: number } | { at: 'system' } | { at: 'tools' }
 
 /** The params with one breakpoint at the end of the shared prefix. */
-function markPrefix(params: Params, end: PrefixEnd): Params {
+function markPrefix(params: Params, end: PrefixEnd, breakpoint: Breakpoint): Params {
   if (end.at === 'messages') {
-    const messages = params.messages.map((m, i) => (i === end.count - 1 ? withBreakpointOnMessage(m) : m))
+    const messages = params.messages.map((m, i) =>
+      i === end.count - 1 ? withBreakpointOnMessage(m, breakpoint) : m,
+    )
     return { ...params, messages }
   }
   if (end.at === 'system')
-    return { ...params, system: withBreakpointOnSystem(params.system as string | TextBlockParam[]) }
+    return {
+      ...params,
+      system: withBreakpointOnSystem(params.system as string | TextBlockParam[], breakpoint),
+    }
   const tools = params.tools as NonNullable<Params['tools']>
   const last = tools.length - 1
-  return { ...params, tools: tools.map((t, i) => (i === last ? { ...t, cache_control: BREAKPOINT } : t)) }
+  return { ...params, tools: tools.map((t, i) => (i === last ? { ...t, cache_control: breakpoint } : t)) }
 }
 
 /**
- * The requests, with a breakpoint per model group where its shared prefix is long enough and shared by
- * enough requests to pay for its write; and what was marked. Requests that already carry `cache_control`
+ * The requests, with a breakpoint per model group where its shared prefix is long enough to be cached and
+ * the decision marks it; and, per such group, what was decided. Requests that already carry `cache_control`
  * are the suite author's choice: their group is left alone.
  */
-export function applyPromptCache(requests: BatchRequest[]): { requests: BatchRequest[]; plans: CachePlan[] } {
+export function applyPromptCache(
+  requests: BatchRequest[],
+  options: CacheOptions,
+): { requests: BatchRequest[]; plans: CachePlan[] } {
   const groups = new Map<string, number[]>()
   requests.forEach((request, i) => {
     const group = groups.get(request.params.model)
@@ -102,7 +131,8 @@ export function applyPromptCache(requests: BatchRequest[]): { requests: BatchReq
   const plans: CachePlan[] = []
   for (const [model, indexes] of groups) {
     const group = indexes.map((i) => requests[i].params)
-    if (group.length < MIN_CACHED_GROUP) continue
+    // A lone request has nothing to read its write.
+    if (group.length < 2) continue
     const sharedTools = group.every((p) => p.tools !== undefined && same(p.tools, group[0].tools))
     const sharedSystem = sharedTools || group.every((p) => p.tools === undefined)
     const system =
@@ -118,11 +148,16 @@ export function applyPromptCache(requests: BatchRequest[]): { requests: BatchReq
     }
     const prefixTokens = heuristicTokens(prefixParams)
     if (prefixTokens < minCacheableTokens(model)) continue
+    const { ttl, why } = decideCache(options.choice, indexes.length, options.hitRate(model))
+    const parts = [sharedTools && 'tools', system && 'system', messages > 0 && `${messages} message(s)`]
+    const prefix = parts.filter(Boolean).join(' + ')
+    plans.push({ model, prefix, prefixTokens, requests: indexes.length, ttl, why })
+    if (!ttl) continue
     const end: PrefixEnd =
       messages > 0 ? { at: 'messages', count: messages } : system ? { at: 'system' } : { at: 'tools' }
-    for (const i of indexes) marked[i] = { ...requests[i], params: markPrefix(requests[i].params, end) }
-    const parts = [sharedTools && 'tools', system && 'system', messages > 0 && `${messages} message(s)`]
-    plans.push({ model, prefix: parts.filter(Boolean).join(' + '), prefixTokens, requests: indexes.length })
+    const breakpoint: Breakpoint = { type: 'ephemeral', ttl }
+    for (const i of indexes)
+      marked[i] = { ...requests[i], params: markPrefix(requests[i].params, end, breakpoint) }
   }
   return { requests: marked, plans }
 }

@@ -6,7 +6,8 @@
 import path from 'node:path'
 import type { CachePlan } from '../batch/prompt-cache.js'
 import { echoResults, isEchoed } from '../batch/echo.js'
-import { applyPromptCache } from '../batch/prompt-cache.js'
+import { DEFAULT_HIT_RATE, type HitRate } from '../batch/cache-decision.js'
+import { applyPromptCache, cachePlanLine } from '../batch/prompt-cache.js'
 import { buildBatchRequests } from '../batch/requests.js'
 import { assertionCompiler } from '../grading/assertion-compiler.js'
 import type { Baseline } from '../report/baseline.js'
@@ -71,13 +72,12 @@ export async function planRun(settings: PlanSettings, log: RunLog): Promise<RunP
   const baseline = settings.baselineFile ? loadBaseline(workspace, settings.baselineFile, io, log) : undefined
   const echoed = echoResults(built.requests, built.sampleByCustomId)
   const sent = echoed.length > 0 ? built.requests.filter((request) => !isEchoed(request)) : built.requests
+  const { cache } = settings
   const { requests, plans } =
-    settings.cache === 'auto' ? applyPromptCache(sent) : { requests: sent, plans: [] }
-  for (const plan of plans) {
-    log.info(
-      `Prompt caching: a 1-hour breakpoint after the ${plan.prefix} shared by ${plan.requests} ${plan.model} requests.`,
-    )
-  }
+    cache === 'off'
+      ? { requests: sent, plans: [] }
+      : applyPromptCache(sent, { choice: cache, hitRate: (model) => expectedHitRate(baseline, model) })
+  for (const plan of plans) log.info(`Prompt caching: ${cachePlanLine(plan)}`)
   return {
     files,
     cases,
@@ -88,4 +88,10 @@ export async function planRun(settings: PlanSettings, log: RunLog): Promise<RunP
     plans,
     baseline,
   }
+}
+
+/** The baseline's realized hit rate for the model where it marked requests, else the conservative default. */
+function expectedHitRate(baseline: Baseline | undefined, model: string): HitRate {
+  const rate = baseline?.cacheHitRates.get(model)
+  return rate === undefined ? { rate: DEFAULT_HIT_RATE, from: 'default' } : { rate, from: 'baseline' }
 }

@@ -24,6 +24,11 @@ export interface Baseline {
   costBatch: bigint | null
   /** By test id, in the file's order. */
   tests: Map<string, BaselineTest>
+  /**
+   * By model, the share of its requests that touched the prompt cache (wrote or read it) that read from it:
+   * what `cache: auto` expects of the next run. Only models with such requests.
+   */
+  cacheHitRates: Map<string, number>
 }
 
 /** Thrown for a baseline file that cannot be read, with what is wrong and how to fix it. */
@@ -112,6 +117,7 @@ export function readBaseline(text: string, file: string): Baseline {
   if (!Array.isArray(entries)) fail('has no tests list')
 
   const tests = new Map<string, BaselineTest>()
+  const cacheUse = new CacheUse()
   let passed = 0
   for (const [index, entry] of (entries as unknown[]).entries()) {
     const at = `tests[${index}]`
@@ -126,6 +132,7 @@ export function readBaseline(text: string, file: string): Baseline {
     if (description != null && typeof description !== 'string') {
       fail(`has ${where} with a description that is neither a string nor null`)
     }
+    cacheUse.add(entry.model, entry.usage)
     if (tests.has(id)) continue
     const test: BaselineTest = { description: description ?? undefined, status: verdict ?? status }
     if (test.status === 'passed') passed += 1
@@ -140,6 +147,25 @@ export function readBaseline(text: string, file: string): Baseline {
     passRate: tests.size === 0 ? 0 : passed / tests.size,
     costBatch,
     tests,
+    cacheHitRates: cacheUse.hitRates(),
+  }
+}
+
+/** Per model, the requests that wrote or read the prompt cache, and those that read it, from their usage. */
+class CacheUse {
+  private readonly byModel = new Map<string, { marked: number; hits: number }>()
+
+  add(model: unknown, usage: unknown): void {
+    if (typeof model !== 'string' || !isObject(usage)) return
+    const tokens = (key: string) => (typeof usage[key] === 'number' ? usage[key] : 0)
+    const read = tokens('cache_read_input_tokens') > 0
+    if (!read && tokens('cache_creation_input_tokens') === 0) return
+    const counts = this.byModel.get(model) ?? { marked: 0, hits: 0 }
+    this.byModel.set(model, { marked: counts.marked + 1, hits: counts.hits + (read ? 1 : 0) })
+  }
+
+  hitRates(): Map<string, number> {
+    return new Map([...this.byModel].map(([model, { marked, hits }]) => [model, hits / marked]))
   }
 }
 

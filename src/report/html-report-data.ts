@@ -4,6 +4,7 @@
  */
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import { costOf, usdString, type TokenCounts } from '../cost/pricing.js'
+import { cacheSummaryOf } from './cache-summary.js'
 import type { ModelCost, RunReport } from './report.js'
 import type { Cost, TestStatus } from '../model.js'
 
@@ -39,8 +40,13 @@ export interface BaselineOutput {
 
 export interface HtmlReportData {
   costByModel: ModelCostChart[]
-  /** Cached input tokens over all input tokens of the tests' requests; null without input tokens. */
+  /**
+   * The share of the requests that wrote or read the prompt cache that read from it, as the summary and the
+   * results file's `cost.cache.hit_rate`; null when none did.
+   */
   cacheHitRate: number | null
+  /** Cache reads over all input tokens; null when no request wrote or read the cache. */
+  cachedInputShare: number | null
   /** By test id, for the regressions and fixes only; empty without a baseline. */
   baselineOutputs: Record<string, BaselineOutput[]>
 }
@@ -123,17 +129,6 @@ function chartRow(row: ModelCost): ModelCostChart {
   return chart
 }
 
-function cacheHitRateOf(rows: ModelCost[]): number | null {
-  let cached = 0
-  let input = 0
-  for (const { role, tokens } of rows) {
-    if (role !== 'outputs') continue
-    cached += tokens.cacheRead
-    input += tokens.input + tokens.cacheWrite5m + tokens.cacheWrite1h + tokens.cacheRead
-  }
-  return input === 0 ? null : cached / input
-}
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -164,9 +159,11 @@ export function htmlReportData(report: RunReport, baselineText?: string): HtmlRe
   const flipped = new Set(
     report.baseline ? [...report.baseline.regressions, ...report.baseline.fixes].map((flip) => flip.id) : [],
   )
+  const cache = cacheSummaryOf(report.costByModel)
   return {
     costByModel: report.costByModel.map(chartRow),
-    cacheHitRate: cacheHitRateOf(report.costByModel),
+    cacheHitRate: cache && cache.hitRate,
+    cachedInputShare: cache && cache.cachedInputShare,
     baselineOutputs: baselineText === undefined ? {} : baselineOutputsOf(baselineText, flipped),
   }
 }

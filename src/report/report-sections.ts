@@ -2,9 +2,10 @@
  * The sections of a report whose content is fixed by the run: the comparison with the baseline, the
  * repeated tests and the cost. Their lists of tests show at most `listItems` entries each.
  */
-import { addCosts, addTokens, formatUsd, NO_COST, NO_TOKENS, type TokenCounts } from '../cost/pricing.js'
+import { addTokens, formatUsd, NO_TOKENS, type TokenCounts } from '../cost/pricing.js'
 import { passAtK, passHatK } from '../grading/statistics.js'
 import type { BaselineComparison } from './baseline.js'
+import { cacheSentence, cacheSummaryOf } from './cache-summary.js'
 import { inertCell } from './inert-text.js'
 import { percent, type RunReport } from './report.js'
 import type { Cost } from '../model.js'
@@ -150,21 +151,8 @@ export function costSection(report: RunReport): string {
       `Prices from the table of ${report.priceTableDate}${report.batchMultiplier === 0.5 ? '' : ' and the pricing file'}; ` +
       'errored, canceled and expired requests are not billed.',
   ]
-  const cached = report.costByModel.reduce(
-    (sum, row) => ({
-      reads: sum.reads + row.tokens.cacheRead,
-      writes: sum.writes + row.tokens.cacheWrite5m + row.tokens.cacheWrite1h,
-      saving: addCosts(sum.saving, row.cacheSaving),
-    }),
-    { reads: 0, writes: 0, saving: NO_COST },
-  )
-  if (cached.reads + cached.writes > 0) {
-    notes.push(
-      `Prompt caching: ${percent(cached.reads / (cached.reads + cached.writes))} of cached-prefix tokens were read from ` +
-        `the cache (${cached.reads.toLocaleString('en-US')} read, ${cached.writes.toLocaleString('en-US')} written), ` +
-        cacheSavingPhrase(cached.saving.batch),
-    )
-  }
+  const cache = cacheSummaryOf(report.costByModel)
+  if (cache) notes.push(cacheSentence(cache, (text) => `**${text}**`))
   for (const row of report.costByModel.filter((r) => r.unpricedTests > 0)) {
     notes.push(
       `Cost unknown for ${row.unpricedTests} test(s) on ${inertCell(row.model, 80)}: ${inertCell(row.unpricedReason ?? '', 200)}. ` +
@@ -172,14 +160,6 @@ export function costSection(report: RunReport): string {
     )
   }
   return [...header, ...rows, '', ...notes].join('\n')
-}
-
-/** What caching saved, or (its writes costing more than its reads saved) what it cost. */
-function cacheSavingPhrase(saving: bigint): string {
-  return saving >= 0n
-    ? `saving ${formatUsd(saving)} at batch prices on top of the batch discount.`
-    : `so caching cost ${formatUsd(-saving)} more at batch prices than sending the prefixes uncached would ` +
-        'have: its writes cost more than its reads saved.'
 }
 
 function costRow(label: string, tests: number, tokens: TokenCounts, cost: Cost | null): string {

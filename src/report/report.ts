@@ -34,6 +34,8 @@ export interface ModelCost {
   unpricedReason: string | null
   /** What prompt caching saved on the priced tests: their cost without it, less their cost. */
   cacheSaving: Cost
+  /** Requests that wrote or read the prompt cache (`marked`), and those that read from it (`hits`). */
+  cacheRequests: { marked: number; hits: number }
 }
 
 /** A `metric` name rolled up over the tests whose assertions carry it. */
@@ -246,11 +248,21 @@ class CostsByModel {
         unpricedTests: 0,
         unpricedReason: null,
         cacheSaving: NO_COST,
+        cacheRequests: { marked: 0, hits: 0 },
       }
       this.rowsByKey.set(key, row)
     }
     row.tests += 1
-    if (usage) row.tokens = addTokens(row.tokens, tokenCountsOf(usage))
+    if (usage) {
+      row.tokens = addTokens(row.tokens, tokenCountsOf(usage))
+      const hit = (usage.cache_read_input_tokens ?? 0) > 0
+      if (hit || (usage.cache_creation_input_tokens ?? 0) > 0) {
+        row.cacheRequests = {
+          marked: row.cacheRequests.marked + 1,
+          hits: row.cacheRequests.hits + (hit ? 1 : 0),
+        }
+      }
+    }
     if (cost) {
       row.cost = addCosts(row.cost, cost)
       if (usage) row.cacheSaving = addCosts(row.cacheSaving, cacheSavingOf(model, usage, cost))

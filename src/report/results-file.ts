@@ -5,6 +5,7 @@ import { writeFileAtomically } from './atomic-file.js'
 import { PositionSpool } from './position-spool.js'
 import { redact } from '../common/redaction.js'
 import { usdString } from '../cost/pricing.js'
+import { cacheSummaryOf, type CacheSummary } from './cache-summary.js'
 import type { RunReport } from './report.js'
 import type { BaselineComparison } from './baseline.js'
 import type { Cost, EvalCase, Sample, SampleOutcome, TestOutcome, TestStatus } from '../model.js'
@@ -182,10 +183,23 @@ function resultsHeader(report: RunReport, generatedAt: Date) {
         unpriced_tests: row.unpricedTests,
         unpriced_reason: row.unpricedReason,
       })),
+      cache: cacheSection(cacheSummaryOf(report.costByModel)),
     },
     metrics: report.metrics.map((m) => ({ name: m.name, tests: m.tests, mean_score: m.meanScore })),
     unexpected_custom_ids: report.unexpectedCustomIds,
   }
+}
+
+function cacheSection(cache: CacheSummary | null) {
+  return (
+    cache && {
+      marked_requests: cache.markedRequests,
+      hit_requests: cache.hitRequests,
+      hit_rate: cache.hitRate,
+      cached_input_share: cache.cachedInputShare,
+      saved_usd: { batch: usdString(cache.saving.batch), standard: usdString(cache.saving.standard) },
+    }
+  )
 }
 
 function baselineSection(comparison: BaselineComparison) {

@@ -9,7 +9,7 @@ import {
   unpricedPhrases,
   type CostEstimate,
 } from '../cost/estimate.js'
-import type { CachePlan } from '../batch/prompt-cache.js'
+import { cachePlanLine, type CachePlan } from '../batch/prompt-cache.js'
 import { formatUsd, usdNumber } from '../cost/pricing.js'
 import { inertBlock, inertCell } from './inert-text.js'
 import type { Cost } from '../model.js'
@@ -138,13 +138,7 @@ export function renderEstimate(view: EstimateView, status: string): string {
           : '**over**'
     lines.push('', `Budget (max-cost): $${view.maxCostUsd} · ${budget}.`)
   }
-  for (const plan of view.plans) {
-    lines.push(
-      '',
-      `Prompt caching: the ${plan.prefix} that ${n(plan.requests)} ${inertCell(plan.model, 80)} requests share ` +
-        `(about ${n(plan.prefixTokens)} tokens) carries a 1-hour cache breakpoint.`,
-    )
-  }
+  for (const plan of view.plans) lines.push('', `Prompt caching: ${inertCell(cachePlanLine(plan), 500)}`)
   if (view.warnings?.length) lines.push('', warningsSection(view.warnings))
   return lines.join('\n').concat('\n')
 }

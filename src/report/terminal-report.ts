@@ -6,9 +6,10 @@
  * terminal may print the lines as they are but for escaping any control character outside a colour code.
  */
 import { formatDuration } from '../common/duration.js'
-import { addCosts, formatUsd, NO_COST } from '../cost/pricing.js'
+import { formatUsd } from '../cost/pricing.js'
 import { failureWithoutAssertion } from '../grading/run-grader.js'
 import type { AssertionResult, TestOutcome } from '../model.js'
+import { cacheSentence, cacheSummaryOf } from './cache-summary.js'
 import { percent, type RunReport } from './report.js'
 import { comparesText, expectedAndGot, got, type Layout } from './terminal-expected.js'
 import { oneLine, painter, StyledLine } from './terminal-style.js'
@@ -167,24 +168,8 @@ function cost(report: RunReport, { paint }: Layout): string[] {
       )
     }
   }
-  const cached = report.costByModel.reduce(
-    (sum, row) => ({
-      reads: sum.reads + row.tokens.cacheRead,
-      writes: sum.writes + row.tokens.cacheWrite5m + row.tokens.cacheWrite1h,
-      saving: addCosts(sum.saving, row.cacheSaving),
-    }),
-    { reads: 0, writes: 0, saving: NO_COST },
-  )
-  if (cached.reads + cached.writes > 0) {
-    const { batch } = cached.saving
-    lines.push(
-      `Prompt caching: ${percent(cached.reads / (cached.reads + cached.writes))} of cached-prefix tokens read ` +
-        'from the cache, ' +
-        (batch >= 0n
-          ? `saving ${formatUsd(batch)} at batch prices.`
-          : `costing ${formatUsd(-batch)} more at batch prices than no caching: its writes cost more than its reads saved.`),
-    )
-  }
+  const cache = cacheSummaryOf(report.costByModel)
+  if (cache) lines.push(cacheSentence(cache, (text) => paint('yellow', text)))
   return lines
 }
 

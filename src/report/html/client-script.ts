@@ -55,8 +55,14 @@ ${CLIENT_HELPERS}  // --- Which tests are flaky and which changed against the ba
     stat(stats, 'Cost at batch prices', 'unknown', 'at least ' + usd(cost.known_usd.batch) + ': some requests could not be priced');
     stat(stats, 'Saved by batching', 'unknown', 'at least ' + usd(cost.known_usd.savings) + ' on the priced requests');
   }
-  stat(stats, 'Cache hit rate', extra.cacheHitRate === null ? 'no input tokens' : percent(extra.cacheHitRate),
-    'cached input tokens of all input tokens');
+  stat(stats, 'Cache hit rate', extra.cacheHitRate === null ? 'no cached prefix' : percent(extra.cacheHitRate),
+    extra.cachedInputShare === null ? 'no request wrote or read the prompt cache'
+      : 'of marked requests read the cache; ' + percent(extra.cachedInputShare) + ' of input tokens were cache reads');
+  if (cost.cache) {
+    var saved = cost.cache.saved_usd.batch;
+    stat(stats, saved.charAt(0) === '-' ? 'Cost more by caching' : 'Saved by caching',
+      usd(saved.replace(/^-/, '')), 'at batch prices, against cache: off');
+  }
   stat(stats, 'Batch duration', duration(results.batch_duration_ms));
   renderChart();
 
