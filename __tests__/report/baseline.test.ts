@@ -63,6 +63,13 @@ describe('readBaseline', () => {
       passRate: 0.5,
       costBatch: 12_345_678_901_234n,
       cacheHitRates: new Map(),
+      // Each test's cost_usd.batch: the errored one was not billed.
+      testCosts: new Map([
+        ['capital-france', 10_500_000_000n],
+        ['capital-peru', 10_500_000_000n],
+        ['capital-chad', 0n],
+        ['capital-fiji', 10_500_000_000n],
+      ]),
       tests: new Map([
         ['capital-france', { description: 'Capital of France', status: 'passed' }],
         ['capital-peru', { description: undefined, status: 'failed' }],

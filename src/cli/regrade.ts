@@ -51,6 +51,7 @@ export const regrade: Command = {
     'min-pass-rate',
     'repeat-min-pass',
     'fail-on',
+    'max-cost-increase',
     'baseline',
     'results-file',
     'html-report',

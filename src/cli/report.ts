@@ -31,7 +31,7 @@ export const report: Command = {
     'claude-batch-evals report eval-results.json --baseline main-results.json --fail-on regression',
     'claude-batch-evals report eval-results.json --html report.html',
   ],
-  uses: ['baseline', 'min-pass-rate', 'fail-on'],
+  uses: ['baseline', 'min-pass-rate', 'fail-on', 'max-cost-increase'],
   flags: [
     {
       name: 'html',
@@ -55,6 +55,7 @@ export const report: Command = {
           baselineFile && baselineText !== undefined ? readBaseline(baselineText, baselineFile) : undefined,
         minPassRate: inputs.has('min-pass-rate') ? settings.minPassRate : undefined,
         failOn: inputs.has('fail-on') ? settings.failOn : undefined,
+        maxCostIncrease: settings.maxCostIncrease,
       },
     )
     const { color, columns } = context.display ?? PLAIN_DISPLAY

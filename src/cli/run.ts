@@ -28,6 +28,7 @@ const RUN_INPUTS = [
   'min-pass-rate',
   'repeat-min-pass',
   'fail-on',
+  'max-cost-increase',
   'baseline',
   'results-file',
   'html-report',

@@ -32,6 +32,7 @@ export const INPUTS = [
   'repeat-min-pass',
   'baseline',
   'fail-on',
+  'max-cost-increase',
   'allowed-paths',
   'provider-override',
   'html-report',

@@ -150,6 +150,7 @@ async function evaluateRun(
       repeatMinPass: settings.repeatMinPass,
       failOn: settings.failOn,
       baseline: plan.baseline,
+      maxCostIncrease: settings.maxCostIncrease,
       judgeCalls: judge.calls(),
       loadWarnings: plan.warnings,
     })

@@ -122,6 +122,7 @@ async function regradeRun(
       repeatMinPass: settings.repeatMinPass,
       failOn: settings.failOn,
       baseline: plan.baseline,
+      maxCostIncrease: settings.maxCostIncrease,
       judgeCalls: judge.calls(),
       loadWarnings: warnings,
     })

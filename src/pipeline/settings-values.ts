@@ -1,5 +1,7 @@
 /** Parsers for the textual values of action inputs. Each throws an error that names the input and the fix. */
 import { UserError } from '../common/user-error.js'
+import { femtoFromUsd } from '../report/baseline.js'
+import type { CostIncreaseLimit } from '../report/cost-comparison.js'
 
 /** `0.95` or `95%` -> 0.95. */
 export function parseRate(input: string, value: string): number {
@@ -32,6 +34,22 @@ export function parseUsd(input: string, value: string): number {
   const match = /^\$?(\d+(?:\.\d+)?)$/.exec(value.trim())
   if (!match) throw new UserError(`Input '${input}' is '${value}'; write an amount in USD, like 5 or 12.50.`)
   return Number(match[1])
+}
+
+/** `10%` -> a share of the baseline's cost; `0.50` or `$0.50` -> an amount in USD (`max-cost-increase`). */
+export function parseCostIncrease(input: string, value: string): CostIncreaseLimit {
+  const text = value.trim()
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text)
+  if (percent) return { percent: Number(percent[1]) }
+  const usd = /^\$?(\d+(?:\.\d{1,15})?)$/.exec(text)
+  const femto = usd ? femtoFromUsd(usd[1]) : undefined
+  if (femto === undefined) {
+    throw new UserError(
+      `Input '${input}' is '${value}'; write a percentage of the baseline's cost (10%) or an amount in USD ` +
+        '(0.50 or $0.50).',
+    )
+  }
+  return { usd: femto }
 }
 
 /** A whole number from `min` to `max`, e.g. `3`. */

@@ -3,12 +3,14 @@
  * from the runner's INPUT_* variables, the command line from its flags.
  */
 import { UserError } from '../common/user-error.js'
+import type { CostIncreaseLimit } from '../report/cost-comparison.js'
 import type { InputName } from '../github/action-interface.js'
 import { parseDuration } from '../common/duration.js'
 import {
   parseBatchIds,
   parseBoolean,
   parseChoice,
+  parseCostIncrease,
   parseCount,
   parseLines,
   parseRate,
@@ -64,6 +66,8 @@ export interface Settings {
   /** A results file of an earlier run to compare with. */
   baselineFile: string | undefined
   failOn: (typeof FAIL_ON)[number]
+  /** Fails the run when the tests in both runs cost more than this over the baseline; undefined for no gate. */
+  maxCostIncrease: CostIncreaseLimit | undefined
   /** Directories outside the workspace that suites may read `file://` references from (`allowed-paths`). */
   allowedPaths: string[]
   /** Where the repository is checked out (GITHUB_WORKSPACE), else the working directory. */
@@ -140,6 +144,9 @@ export function readSettings(source: SettingsSource, env: NodeJS.ProcessEnv = pr
       : undefined,
     baselineFile: input('baseline') || undefined,
     failOn: parseChoice('fail-on', input('fail-on'), FAIL_ON),
+    maxCostIncrease: input('max-cost-increase')
+      ? parseCostIncrease('max-cost-increase', input('max-cost-increase'))
+      : undefined,
     allowedPaths: parseLines(input('allowed-paths')),
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     commit: env.GITHUB_SHA ?? '',

@@ -24,6 +24,8 @@ export interface Baseline {
   costBatch: bigint | null
   /** By test id, in the file's order. */
   tests: Map<string, BaselineTest>
+  /** By test id: its samples' cost at batch prices, summed; null when any is unknown (`cost_usd` null). */
+  testCosts: Map<string, bigint | null>
   /**
    * By model, the share of its requests that touched the prompt cache (wrote or read it) that read from it:
    * what `cache: auto` expects of the next run. Only models with such requests.
@@ -117,6 +119,7 @@ export function readBaseline(text: string, file: string): Baseline {
   if (!Array.isArray(entries)) fail('has no tests list')
 
   const tests = new Map<string, BaselineTest>()
+  const testCosts = new Map<string, bigint | null>()
   const cacheUse = new CacheUse()
   let passed = 0
   for (const [index, entry] of (entries as unknown[]).entries()) {
@@ -133,6 +136,8 @@ export function readBaseline(text: string, file: string): Baseline {
       fail(`has ${where} with a description that is neither a string nor null`)
     }
     cacheUse.add(entry.model, entry.usage)
+    const known = testCosts.get(id)
+    testCosts.set(id, known === null ? null : sampleCost(entry.cost_usd, known ?? 0n))
     if (tests.has(id)) continue
     const test: BaselineTest = { description: description ?? undefined, status: verdict ?? status }
     if (test.status === 'passed') passed += 1
@@ -147,6 +152,7 @@ export function readBaseline(text: string, file: string): Baseline {
     passRate: tests.size === 0 ? 0 : passed / tests.size,
     costBatch,
     tests,
+    testCosts,
     cacheHitRates: cacheUse.hitRates(),
   }
 }
@@ -167,6 +173,12 @@ class CacheUse {
   hitRates(): Map<string, number> {
     return new Map([...this.byModel].map(([model, { marked, hits }]) => [model, hits / marked]))
   }
+}
+
+/** A sample's `cost_usd` added to its test's sum: null when unknown or unreadable, never a guess. */
+function sampleCost(cost: unknown, sum: bigint): bigint | null {
+  const batch = isObject(cost) && typeof cost.batch === 'string' ? femtoFromUsd(cost.batch) : undefined
+  return batch === undefined ? null : sum + batch
 }
 
 export interface CurrentRun {

@@ -1,5 +1,11 @@
 /** The report model: the verdict, counts and costs of a graded run, from which every surface is rendered. */
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
+import {
+  costGateReason,
+  testCostsReport,
+  type CostIncreaseLimit,
+  type TestCostsReport,
+} from './cost-comparison.js'
 import { compareWithBaseline, type Baseline, type BaselineComparison } from './baseline.js'
 import { DerivedMetricSums, type DerivedMetricValue } from './derived-metrics.js'
 import type { GradedRun } from '../grading/run-grader.js'
@@ -9,6 +15,7 @@ import {
   addTokens,
   batchMultiplier,
   costOf,
+  formatUsd,
   NO_COST,
   NO_TOKENS,
   PRICE_TABLE_DATE,
@@ -83,6 +90,8 @@ export interface RunReport {
   problems: TestOutcome[]
   unexpectedCustomIds: string[]
   runUrl: string | undefined
+  /** Each test's cost: the top spenders, and the `max-cost-increase` gate's comparison with the baseline. */
+  testCosts?: TestCostsReport
 }
 
 export type FailOn = 'threshold' | 'regression' | 'both'
@@ -101,6 +110,8 @@ export interface ReportContext {
   baseline?: Baseline
   /** The judge's requests for model-graded assertions. */
   judgeCalls?: JudgeCall[]
+  /** Fails the run when the tests in both runs cost more than this over the baseline. */
+  maxCostIncrease?: CostIncreaseLimit
 }
 
 export function buildReport(
@@ -169,6 +180,8 @@ export function buildReport(
     const count = baseline.regressions.length
     failureReasons.push(`${count} test${count === 1 ? '' : 's'} regressed against the baseline`)
   }
+  const testCosts = testCostsReport(outcomes, context.baseline, context.maxCostIncrease)
+  if (testCosts.comparison?.exceeded) failureReasons.push(costGateReason(testCosts.comparison, formatUsd))
   if (unexpectedCustomIds.length > 0) {
     failureReasons.push(`the batch returned ${unexpectedCustomIds.length} result(s) for unknown custom_ids`)
   }
@@ -200,6 +213,7 @@ export function buildReport(
     problems: erroredSamples.concat(failedSamples),
     unexpectedCustomIds,
     runUrl: context.runUrl,
+    testCosts,
   }
 }
 

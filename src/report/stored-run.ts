@@ -3,6 +3,7 @@
  * rendered the run. Its tests' outcomes are rebuilt from their entries, graded already (their assertion
  * results are as stored, nothing is graded again); its costs are the stored ones, exactly.
  */
+import type { CostIncreaseLimit } from './cost-comparison.js'
 import type { MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import { UserError } from '../common/user-error.js'
 import { addCosts, addTokens, NO_COST, NO_TOKENS, tokenCountsOf, type BilledCall } from '../cost/pricing.js'
@@ -203,6 +204,8 @@ export interface StoredRunOptions {
   /** Given, the gate is recomputed with them; else the file's own verdict and reasons stand. */
   minPassRate?: number
   failOn?: FailOn
+  /** The cost gate against `baseline`: the run fails when the tests in both cost more than this over it. */
+  maxCostIncrease?: CostIncreaseLimit
 }
 
 export interface StoredRun {
@@ -226,7 +229,10 @@ export function readStoredRun(text: string, file: string, options: StoredRunOpti
   const outcomes = outcomesOf(entriesOf(document, file))
   const { unexpectedCalls, judgeCalls } = callsBeyondEntries(document.cost.by_model, outcomes)
   const recomputed =
-    options.baseline !== undefined || options.minPassRate !== undefined || options.failOn !== undefined
+    options.baseline !== undefined ||
+    options.minPassRate !== undefined ||
+    options.failOn !== undefined ||
+    options.maxCostIncrease !== undefined
   const report = buildReport(
     { outcomes, unexpectedCustomIds: document.unexpected_custom_ids, unexpectedCalls },
     {
@@ -238,6 +244,7 @@ export function readStoredRun(text: string, file: string, options: StoredRunOpti
       failOn: options.failOn,
       loadWarnings: document.load_warnings ?? [],
       baseline: options.baseline,
+      maxCostIncrease: options.maxCostIncrease,
       judgeCalls,
     },
   )
