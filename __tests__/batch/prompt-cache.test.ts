@@ -114,7 +114,9 @@ describe('applyPromptCache', () => {
     const { requests: sent, plans } = applyPromptCache(four, auto(0.98))
     expect(sent).toEqual(four)
     expect(plans[0]).toMatchObject({ ttl: null, requests: 4 })
-    expect(plans[0].why).toContain('as the first 4 of 4 requests miss')
+    expect(plans[0].why).toContain(
+      'expected 0% from the baseline, as all 4 requests would start together and miss',
+    )
     expect(applyPromptCache(four, forced1h).plans[0].ttl).toBe('1h')
   })
 

@@ -73,7 +73,11 @@ export function decideCache(choice: 'auto' | CacheTtl, requests: number, hitRate
   const rates: Record<CacheTtl, number> = { '1h': hourRate, '5m': hourRate * FIVE_MINUTE_SHARE }
   const source =
     (hitRate.from === 'baseline' ? 'from the baseline' : 'by default, without a baseline') +
-    (hourRate < hitRate.rate ? `, as the first ${FIRST_WAVE} of ${requests} requests miss` : '')
+    (hourRate >= hitRate.rate
+      ? ''
+      : requests <= FIRST_WAVE
+        ? `, as all ${requests} requests would start together and miss`
+        : `, as the first ${FIRST_WAVE} of ${requests} requests miss`)
   const best: CacheTtl = markedCost('1h', rates['1h']) <= markedCost('5m', rates['5m']) ? '1h' : '5m'
   if (markedCost(best, rates[best]) < 1) {
     return {
