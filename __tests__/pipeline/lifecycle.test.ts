@@ -33,11 +33,19 @@ describe('Lifecycle, on a manual clock shared with the emulator', () => {
   let logs: string[]
   afterEach(() => emulator?.close())
 
-  /** A run of the three tests whose first batch takes `processingMs`, within a max-wait of 2 s. */
+  /**
+   * A run of the three tests whose first batch takes `processingMs`, within a max-wait of 2 s. Its requests
+   * run one after another (t0, t1, t2), for the tests of what a cancel keeps.
+   */
   async function submitted(processingMs: number): Promise<BatchRun> {
     clock = manualClock()
     logs = []
-    emulator = await startBatchEmulator({ processingMs, replies: overloaded, clock: clock.now })
+    emulator = await startBatchEmulator({
+      processingMs,
+      concurrent: false,
+      replies: overloaded,
+      clock: clock.now,
+    })
     const run = new BatchRun({
       client: createAnthropicClient({ apiKey: 'k', baseURL: emulator.url }),
       log: (line) => logs.push(line),
@@ -152,6 +160,102 @@ describe('Lifecycle, on a manual clock shared with the emulator', () => {
       ])
       expect(submittedIds.at(-1)).toEqual(run.allBatchIds)
       expect(judge.answer(rubric)).toMatchObject({ state: 'answered' })
+    })
+  })
+
+  describe('when the job is cancelled (cancel-on-abort)', () => {
+    /** The runner kills the process 10 s after its first signal, and sends SIGTERM at 7.5 s. */
+    const RUNNER_WINDOW_MS = 7_000
+
+    it('asks once for a cancel, does not wait for the batch to end, and reports it pending within the window', async () => {
+      clock = manualClock()
+      logs = []
+      // A batch that stays canceling for 50 polls, and a cancel that fails: the SDK would retry it with backoff.
+      emulator = await startBatchEmulator({ processingMs: 60_000, cancelingPolls: 50, clock: clock.now })
+      emulator.failNext('POST', /\/cancel$/, 'overloaded_error', 1)
+      const abort = new AbortController()
+      let abortedAt = 0
+      const client = createAnthropicClient({ apiKey: 'k', baseURL: emulator.url })
+      const run = new BatchRun({
+        client,
+        log: (line) => logs.push(line),
+        store: noStore,
+        runKey: 'run-1',
+        wait: {
+          maxWaitMs: 3_600_000,
+          pollIntervalMs: 10_000,
+          now: clock.now,
+          // The job is cancelled 30 s into the wait.
+          sleep: async (ms) => {
+            await clock.sleep(ms)
+            if (!abort.signal.aborted && clock.now() - started >= 30_000) {
+              abortedAt = clock.now()
+              abort.abort()
+            }
+          },
+          signal: abort.signal,
+        },
+      })
+      const started = clock.now()
+      await run.submit(requests)
+      const cancelling = new Lifecycle({
+        policy: { maxWaitMs: 3_600_000, onTimeout: 'fail', cancelOnAbort: true, retryErrored: true },
+        log: (line) => logs.push(line),
+        onSubmitted: () => {},
+      })
+      const waited = await cancelling.waitAndGrade(run, new RunGrader(onceEach(cases)), requestOf)
+
+      expect(waited).toMatchObject({ state: 'aborted', batches: [{ id: run.batchIds[0] }] })
+      expect(abortedAt).toBeGreaterThan(0)
+      expect(clock.now() - abortedAt).toBeLessThan(RUNNER_WINDOW_MS)
+      // One try of the cancel (no retries), and no poll after it.
+      const batchPath = `/v1/messages/batches/${run.batchIds[0]}`
+      const cancelAt = emulator.calls.findIndex((c) => c.path === `${batchPath}/cancel`)
+      expect(emulator.calls.filter((c) => c.path === `${batchPath}/cancel`)).toHaveLength(1)
+      expect(emulator.calls.slice(cancelAt + 1)).toEqual([])
+      expect(logs.some((line) => line.startsWith(`Could not cancel ${run.batchIds[0]} (529 `))).toBe(true)
+      expect(logs).toContain(
+        'Not waiting for the cancelled batches to end: a re-run of this job collects what they processed.',
+      )
+    })
+
+    it('leaves a canceling batch for a later run to collect, with what finished meanwhile', async () => {
+      clock = manualClock()
+      logs = []
+      emulator = await startBatchEmulator({ processingMs: 60_000, cancelingPolls: 3, clock: clock.now })
+      const abort = new AbortController()
+      const client = createAnthropicClient({ apiKey: 'k', baseURL: emulator.url })
+      const run = new BatchRun({
+        client,
+        log: (line) => logs.push(line),
+        store: noStore,
+        runKey: 'run-1',
+        wait: {
+          maxWaitMs: 3_600_000,
+          pollIntervalMs: 10_000,
+          now: clock.now,
+          sleep: clock.sleep,
+          signal: abort.signal,
+        },
+      })
+      await run.submit(requests)
+      abort.abort()
+      const cancelling = new Lifecycle({
+        policy: { maxWaitMs: 3_600_000, onTimeout: 'fail', cancelOnAbort: true, retryErrored: true },
+        log: (line) => logs.push(line),
+        onSubmitted: () => {},
+      })
+      expect(await cancelling.waitAndGrade(run, new RunGrader(onceEach(cases)), requestOf)).toMatchObject({
+        state: 'aborted',
+      })
+      const [id] = run.batchIds as [string]
+      expect((await client.messages.batches.retrieve(id)).processing_status).toBe('canceling')
+      // The later run polls it to its end: the requests that finished while it was canceling succeeded.
+      clock.advance(60_000)
+      await client.messages.batches.retrieve(id)
+      const ended = await client.messages.batches.retrieve(id)
+      expect(ended.processing_status).toBe('ended')
+      expect(ended.request_counts).toMatchObject({ succeeded: 3, canceled: 0 })
     })
   })
 })

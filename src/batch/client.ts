@@ -78,8 +78,21 @@ export function isTransient(error: unknown): boolean {
   return error.status === 429 || error.status >= 500
 }
 
-export function cancelBatch(client: Anthropic, batchId: string): Promise<MessageBatch> {
-  return client.messages.batches.cancel(batchId)
+/** The SDK's per-call options (retries, timeout, signal). */
+export type RequestOptions = NonNullable<Parameters<Anthropic['messages']['batches']['cancel']>[2]>
+
+/**
+ * How a call is made once the job is being cancelled: one try, briefly. The runner kills the process about
+ * 10 s after its first signal, and the SDK's retries with backoff (or a hung connection) would outlast that.
+ */
+export const WITHIN_ABORT_WINDOW: RequestOptions = { maxRetries: 0, timeout: 2_000 }
+
+export function cancelBatch(
+  client: Anthropic,
+  batchId: string,
+  options?: RequestOptions,
+): Promise<MessageBatch> {
+  return client.messages.batches.cancel(batchId, {}, options)
 }
 
 /** Counts a request's input tokens with the API's free `count_tokens` (its own rate limit; retried by the SDK). */

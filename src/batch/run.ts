@@ -9,7 +9,7 @@ import type {
   MessageBatch,
   MessageBatchIndividualResponse,
 } from '@anthropic-ai/sdk/resources/messages/batches'
-import { cancelBatch, type Log } from './client.js'
+import { cancelBatch, WITHIN_ABORT_WINDOW, type Log } from './client.js'
 import { createBatch, CreateAbortedError } from './create.js'
 import { streamResults } from './results.js'
 import { waitForBatches, type WaitOptions, type WaitOutcome } from './wait.js'
@@ -196,10 +196,14 @@ export class BatchRun {
 
   /**
    * Asks for each batch to be cancelled. A refusal is logged, not thrown: the batch may have ended since it
-   * was last polled, and the wait that follows sees how each one ends either way.
+   * was last polled, and the wait that follows sees how each one ends either way. Once the job is being
+   * cancelled, each is asked once, briefly (`WITHIN_ABORT_WINDOW`).
    */
   async cancel(batchIds: string[]): Promise<void> {
-    const cancels = await Promise.allSettled(batchIds.map((id) => cancelBatch(this.options.client, id)))
+    const options = this.aborted ? WITHIN_ABORT_WINDOW : undefined
+    const cancels = await Promise.allSettled(
+      batchIds.map((id) => cancelBatch(this.options.client, id, options)),
+    )
     cancels.forEach((cancel, i) => {
       if (cancel.status === 'rejected') {
         this.options.log(

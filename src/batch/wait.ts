@@ -1,7 +1,14 @@
 /** Waiting for batches: polls with backoff up to the poll interval, a progress line each, within max-wait. */
 import Anthropic from '@anthropic-ai/sdk'
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches'
-import { abortableSleep, isUnavailable, realSleep, type Log, type Sleep } from './client.js'
+import {
+  abortableSleep,
+  isUnavailable,
+  realSleep,
+  WITHIN_ABORT_WINDOW,
+  type Log,
+  type Sleep,
+} from './client.js'
 import { formatDuration } from '../common/duration.js'
 import { UserError } from '../common/user-error.js'
 
@@ -59,13 +66,14 @@ export async function waitForBatches(
   const delays = pollDelays(options.pollIntervalMs)
   const latest = new Map<string, MessageBatch>()
   for (;;) {
-    const failure = await pollOnce(client, batchIds, latest)
+    const failure = await pollOnce(client, batchIds, latest, options.signal)
     const batches = batchIds.flatMap((id) => latest.get(id) ?? [])
     if (failure) {
-      options.log(
-        `Polling ${failure.batchId} failed (${failure.error.message}); the batches keep running, and polling ` +
-          'goes on until max-wait.',
-      )
+      if (!options.signal?.aborted)
+        options.log(
+          `Polling ${failure.batchId} failed (${failure.error.message}); the batches keep running, and polling ` +
+            'goes on until max-wait.',
+        )
     } else {
       if (options.onProgress) options.onProgress(batches, now() - started)
       else options.log(progressLine(batches, now() - started))
@@ -91,19 +99,21 @@ export async function waitForBatches(
 
 /**
  * Retrieves the batches not yet seen ended into `latest`. An API that cannot answer for now (after the
- * SDK's own retries) is the failure returned, for the next poll to try again: a wait of hours must not end
+ * SDK's own retries), or a poll cut short by the job's cancellation, is the failure returned, for the next poll to try again: a wait of hours must not end
  * on a minute's outage. Other errors are thrown.
  */
 async function pollOnce(
   client: Anthropic,
   batchIds: string[],
   latest: Map<string, MessageBatch>,
+  signal: AbortSignal | undefined,
 ): Promise<{ batchId: string; error: Error } | undefined> {
   for (const batchId of batchIds) {
     if (latest.get(batchId)?.processing_status === 'ended') continue
     try {
-      latest.set(batchId, await client.messages.batches.retrieve(batchId))
+      latest.set(batchId, await retrieveWithinAbort(client, batchId, signal))
     } catch (error) {
+      if (signal?.aborted) return { batchId, error: error as Error }
       if (error instanceof Anthropic.NotFoundError) {
         throw new UserError(
           `Batch ${batchId} was not found (404): it was deleted, or it belongs to another workspace than the ` +
@@ -116,4 +126,23 @@ async function pollOnce(
     }
   }
   return undefined
+}
+
+/**
+ * A poll that the job's cancellation cuts short, in its retries' backoff or a hung connection (the runner's
+ * window is seconds), and makes again as one brief try: the batch's state is what a pending report needs.
+ */
+async function retrieveWithinAbort(
+  client: Anthropic,
+  batchId: string,
+  signal: AbortSignal | undefined,
+): Promise<MessageBatch> {
+  const retrieveOnce = () => client.messages.batches.retrieve(batchId, {}, WITHIN_ABORT_WINDOW)
+  if (signal?.aborted) return retrieveOnce()
+  try {
+    return await client.messages.batches.retrieve(batchId, {}, { signal })
+  } catch (error) {
+    if (signal?.aborted) return retrieveOnce()
+    throw error
+  }
 }

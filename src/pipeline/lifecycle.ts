@@ -16,8 +16,6 @@ import type { BatchRequest } from '../model.js'
 
 /** How long a cancelled batch may take to end before the run reports without its results. */
 const CANCEL_WAIT_MS = 10 * 60_000
-/** When the job is being cancelled, the runner kills the process seconds later. */
-const ABORT_CANCEL_WAIT_MS = 5_000
 
 export type LifecyclePolicy = Pick<Settings, 'maxWaitMs' | 'onTimeout' | 'cancelOnAbort' | 'retryErrored'>
 
@@ -138,8 +136,11 @@ export class Lifecycle {
 
   /**
    * The wait ended before the batches did. Returns true when the batches have ended after all (cancelled,
-   * as on-timeout: cancel or cancel-on-abort asks) and their results can be collected; false to report
-   * them as still running. With on-timeout: fail, throws.
+   * as on-timeout: cancel asks) and their results can be collected; false to report them as still running.
+   * With on-timeout: fail, throws. When the job is being cancelled, the runner kills the process about 10 s
+   * after its first signal, and a cancelled batch stays canceling for as long as the API takes: cancel-on-abort
+   * asks once for each cancel and does not wait; the batches are reported as pending, recorded for a re-run,
+   * which collects what they processed.
    */
   private async settleUnfinished(
     waited: WaitOutcome,
@@ -162,8 +163,11 @@ export class Lifecycle {
     const ids = waited.batches.filter((batch) => batch.processing_status !== 'ended').map((batch) => batch.id)
     log(`Cancelling ${ids.join(', ')}; requests already processed keep their results.`)
     await run.cancel(ids)
-    const maxWaitMs = waited.state === 'aborted' ? ABORT_CANCEL_WAIT_MS : CANCEL_WAIT_MS
-    const ended = await run.wait(ids, { maxWaitMs, signal: undefined })
+    if (waited.state === 'aborted') {
+      log('Not waiting for the cancelled batches to end: a re-run of this job collects what they processed.')
+      return false
+    }
+    const ended = await run.wait(ids, { maxWaitMs: CANCEL_WAIT_MS, signal: undefined })
     return ended.state === 'ended'
   }
 }
