@@ -244,7 +244,7 @@ describe('validate', () => {
     write('suite.yml', SUITE)
     expect(await cli(['validate', 'suite.yml', '--cache', 'sometimes'])).toMatchObject({
       code: 2,
-      stderr: "error: --cache is 'sometimes'; write one of: auto, off.\n",
+      stderr: "error: --cache is 'sometimes'; write one of: auto, 5m, 1h, off.\n",
     })
   })
 
