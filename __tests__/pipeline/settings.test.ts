@@ -39,6 +39,13 @@ describe('readSettings', () => {
     expect(fromEnv).toMatchObject({ apiKey: 'sk-env', baseURL: 'http://127.0.0.1:1' })
   })
 
+  it('reads cache as auto, 5m, 1h or off, and names the four on anything else', () => {
+    const cacheOf = (cache: string) =>
+      readSettings(source({ suite: 'a.yml', 'anthropic-api-key': 'k', cache }), {}).cache
+    expect(['auto', '5m', '1h', 'off'].map(cacheOf)).toEqual(['auto', '5m', '1h', 'off'])
+    expect(() => cacheOf('1d')).toThrow(/write one of: auto, 5m, 1h, off/)
+  })
+
   it('reads the html-report through readOrOff, where empty turns it off', () => {
     const values = { suite: 'a.yml', 'html-report': 'report.html' }
     expect(readSettings(source(values, { requireApiKey: false }), {}).htmlReport).toBe('report.html')
