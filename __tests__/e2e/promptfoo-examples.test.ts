@@ -250,20 +250,12 @@ const TABLE: Record<string, Example> = {
   },
   'claude-vs-gpt': {
     expectRun(run) {
-      // The Anthropic provider keeps its model and its cache_control (its temperature is dropped, with a
-      // warning); the OpenAI one runs as the model input: 2 providers x 15 tests.
-      const requests = requestsOf(run)
-      const sonnet = requests.filter((params) => params.model === 'claude-3-5-sonnet-20241022')
-      expect(requests).toHaveLength(30)
-      expect(sonnet).toHaveLength(15)
-      expect(sonnet.every((params) => params.cache_control?.type === 'ephemeral')).toBe(true)
-      expect(run.log).toMatch(/::warning::temperature is set by 15 tests[^\n]*not sent/)
-      // Every test has promptfoo's latency check, which a batch cannot measure: each fails, with the reason,
-      // and the cost check cannot price the retired model.
-      expect(run.outputs).toMatchObject({ total: '30', passed: '0', failed: '30' })
-      expectReported(run, 'claude-vs-gpt/promptfooconfig.yaml:38', /latency: .*not measurable in batch mode/)
-      expect(run.summary).toMatch(
-        /cost: .*cost unknown: model 'claude-3-5-sonnet-20241022' is not in the price table/,
+      // Its Anthropic provider names claude-3-5-sonnet-20241022, retired on 2025-10-22: the API answers its
+      // requests not_found_error, so preflight stops the run before anything is submitted, naming the tests.
+      expect(run.exitCode).toBe(1)
+      expect(run.batches).toEqual([])
+      expect(run.log).toMatch(
+        /::error::Preflight: [^\n]*15 request\(s\) of [^\n]*claude-vs-gpt\/promptfooconfig\.yaml:\d+[^\n]* and \d+ more: the API would answer "model: claude-3-5-sonnet-20241022"\. Fix: claude-3-5-sonnet-20241022 was retired on 2025-10-22/,
       )
     },
   },
