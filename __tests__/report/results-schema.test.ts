@@ -405,6 +405,8 @@ describe('schema/results.schema.json', () => {
       fixes: ['judged'],
       new_tests: ['unreachable'],
       removed_tests: ['gone'],
+      // Without max-cost-increase the comparison is there, and gates nothing.
+      cost_comparison: expect.objectContaining({ compared_tests: 4, max_increase: null, exceeded: false }),
     })
     expect(document.status).toBe('failed')
     expect(document.failure_reasons).toEqual([

@@ -177,3 +177,25 @@ export function testCostsReport(
     comparison: baseline ? compareCosts(costs, baseline.testCosts, maxCostIncrease) : null,
   }
 }
+
+/** The comparison as the results file's `baseline.cost_comparison` has it (schema/results.schema.json). */
+export function costComparisonJson(comparison: CostComparison, usd: (femto: bigint) => string) {
+  const { limit } = comparison
+  return {
+    compared_tests: comparison.compared,
+    unpriced_tests: comparison.unpriced,
+    baseline_usd: usd(comparison.baselineBatch),
+    current_usd: usd(comparison.currentBatch),
+    increase_usd: usd(comparison.increase),
+    increase_percent: comparison.increasePercent,
+    max_increase: limit ? ('usd' in limit ? { usd: usd(limit.usd) } : { percent: limit.percent }) : null,
+    exceeded: comparison.exceeded,
+    new_tests: { count: comparison.newTests.count, usd: usd(comparison.newTests.batch) },
+    removed_tests: { count: comparison.removedTests.count, usd: usd(comparison.removedTests.batch) },
+    increases: comparison.increases.map(({ id, before, after }) => ({
+      id,
+      before_usd: usd(before),
+      after_usd: usd(after),
+    })),
+  }
+}

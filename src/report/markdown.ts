@@ -8,6 +8,7 @@ import { formatDuration } from '../common/duration.js'
 import { inertBlock, inertCell, link } from './inert-text.js'
 import { baselineSection, costSection, repeatsSection } from './report-sections.js'
 import { percent, type MetricSummary, type RunReport } from './report.js'
+import { testCostSection } from './test-cost-sections.js'
 import { batchList, heading, warningsSection } from './status-markdown.js'
 
 export { inertCell, percentEncoded } from './inert-text.js'
@@ -73,7 +74,7 @@ function fixedSections(report: RunReport, options: RenderOptions): string[] {
     warningsSection(report.loadWarnings),
     baselineSection(report, listItems),
     repeatsSection(report, listItems),
-    costSection(report),
+    [costSection(report), testCostSection(report.testCosts, listItems)].filter((s) => s !== '').join('\n\n'),
     footer(report),
   ]
   if (measure(sections.join('\n\n')) <= budget / 2 || listItems <= 1) return sections

@@ -1,4 +1,5 @@
 /** The results file: every test with its prompt, output, grades, usage and cost, for people and tools. */
+import { costComparisonJson, type CostComparison } from './cost-comparison.js'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { OutcomeSpool } from '../grading/run-grader.js'
 import { writeFileAtomically } from './atomic-file.js'
@@ -161,7 +162,7 @@ function resultsHeader(report: RunReport, generatedAt: Date) {
         samples: verdict.samples,
       })),
     },
-    baseline: report.baseline && baselineSection(report.baseline),
+    baseline: report.baseline && baselineSection(report.baseline, report.testCosts?.comparison ?? null),
     batch_ids: report.batchIds,
     batch_duration_ms: report.batchDurationMs,
     cost: {
@@ -202,7 +203,7 @@ function cacheSection(cache: CacheSummary | null) {
   )
 }
 
-function baselineSection(comparison: BaselineComparison) {
+function baselineSection(comparison: BaselineComparison, costs: CostComparison | null) {
   const tests = (list: BaselineComparison['regressions']) => list.map((flip) => flip.id)
   return {
     file: comparison.file,
@@ -215,6 +216,7 @@ function baselineSection(comparison: BaselineComparison) {
     fixes: tests(comparison.fixes),
     new_tests: tests(comparison.newTests),
     removed_tests: tests(comparison.removedTests),
+    ...(costs && { cost_comparison: costComparisonJson(costs, usdString) }),
   }
 }
 

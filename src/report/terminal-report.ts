@@ -12,6 +12,7 @@ import type { AssertionResult, TestOutcome } from '../model.js'
 import { cacheSentence, cacheSummaryOf } from './cache-summary.js'
 import { percent, type RunReport } from './report.js'
 import { comparesText, expectedAndGot, got, type Layout } from './terminal-expected.js'
+import { testCostLines } from './test-cost-sections.js'
 import { oneLine, painter, StyledLine } from './terminal-style.js'
 
 export interface TerminalReportOptions {
@@ -35,6 +36,7 @@ export function terminalReport(report: RunReport, options: TerminalReportOptions
     verdict(report, layout),
     problems(report, options, layout),
     cost(report, layout),
+    testCostLines(report.testCosts, layout, Math.min(options.maxTests ?? MAX_FLIPS, MAX_FLIPS)),
     baseline(report, layout),
     footer(report, layout),
   ].filter((section) => section.length > 0)
