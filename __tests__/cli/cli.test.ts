@@ -240,6 +240,20 @@ describe('validate', () => {
     expect(code).toBe(0)
   })
 
+  it('refuses a request the model capability table says the API would refuse (exit 2), sending nothing', async () => {
+    write(
+      'suite.yml',
+      ['model: claude-haiku-4-5', 'tests:', '  - id: big', '    prompt: hi', '    max_tokens: 70000'].join(
+        '\n',
+      ),
+    )
+    const { code, stderr } = await cli(['validate', 'suite.yml'])
+    expect(code).toBe(2)
+    expect(stderr).toContain(
+      'big (suite.yml:3): the API would answer "max_tokens: 70000 > 64000, which is the maximum allowed number of output tokens for claude-haiku-4-5". Fix: set max_tokens to 64000 or less.',
+    )
+  })
+
   it('names a bad flag value as the input it is (exit 2)', async () => {
     write('suite.yml', SUITE)
     expect(await cli(['validate', 'suite.yml', '--cache', 'sometimes'])).toMatchObject({
