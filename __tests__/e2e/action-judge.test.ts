@@ -282,29 +282,21 @@ describe('model-graded assertions, repeats and a baseline, run from dist/', () =
     expect(emulator.createdBatches()).toHaveLength(2)
   })
 
-  it('does not ask the judge once the job is cancelled: the outputs are reported, judged ones as errored grades', async () => {
-    // The outputs' first requests (of refund-window and reset, judged) are processed when the job is
-    // cancelled; the rest are cancelled.
+  it('asks no judge once the job is cancelled: the outputs are pending, and a re-run collects and judges them', async () => {
     emulator.scriptNextBatches({ processed: 4 })
-    const result = await run(
+    const cancelled = await run(
       { 'cancel-on-abort': 'true' },
       { signalWhen: { log: /Created batch msgbatch_\w+/, signal: 'SIGTERM' } },
     )
+    expect(cancelled.outputs.status).toBe('pending')
     expect(emulator.createdBatches()).toHaveLength(1)
-    expect(result.log).toMatch(
-      /Model-graded assertions: \d+ judge requests are not sent: the job was cancelled before the judge was asked\./,
-    )
-    const results = JSON.parse(await readFile(result.outputs['results-file'], 'utf8'))
-    const judged = results.tests.flatMap(
-      (t: { assertions: { type: string; errored?: boolean; reason: string }[] }) =>
-        t.assertions.filter((a) => a.type === 'llm-rubric' || a.type === 'model-graded-closedqa'),
-    )
-    expect(judged.length).toBeGreaterThan(0)
-    for (const assertion of judged) {
-      expect(assertion).toMatchObject({
-        errored: true,
-        reason: expect.stringContaining('the job was cancelled'),
-      })
-    }
+    expect(cancelled.log).not.toMatch(/judge requests go out/)
+
+    const [outputs] = emulator.createdBatches()
+    emulator.endBatch(outputs.id)
+    const rerun = await run({})
+    expect(rerun.log).toContain(`Resuming ${outputs.id}, created by an earlier attempt of this run`)
+    expect(rerun.log).toMatch(/Model-graded assertions: \d+ judge requests go out as a batch of their own\./)
+    expect(emulator.createdBatches().some((b) => b.requests[0]?.custom_id.startsWith('judge_'))).toBe(true)
   })
 })

@@ -38,6 +38,9 @@ export async function run(): Promise<void> {
     process.off('SIGTERM', onSignal)
     process.off('SIGINT', onSignal)
   }
+  // Reported, with the batches recorded: exit now rather than wait on a call still open (a slow PR comment)
+  // until the runner kills the process.
+  if (abort.signal.aborted) process.exit()
 }
 
 function actionHost(settings: Settings, comment: ReportComment | undefined): RunHost {

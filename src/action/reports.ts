@@ -151,9 +151,29 @@ export async function reportPending(
   setStatus('pending')
   setBatchIds(batchIds)
   await writeJobSummary(markdown)
-  await commentOnPullRequest(comment, markdown, state)
+  const commenting = commentOnPullRequest(comment, markdown, state)
+  // The runner kills a cancelled job's process seconds after its first signal: the comment gets a bounded time.
+  if (waited.state !== 'aborted') await commenting
+  else if (!(await settlesWithin(commenting, ABORTED_COMMENT_MS)))
+    log.warning(
+      'The PR comment was not written in time before the job ends; the job summary has the batches.',
+    )
   if (waited.state === 'aborted') log.setFailed('The job was cancelled while the batches were running.')
   else log.info(`${why} Detached: collect the results later with batch-id.`)
+}
+
+/** How long a cancelled job's pending report may take to reach the PR comment. */
+const ABORTED_COMMENT_MS = 3_000
+
+/** Whether the promise settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  const settled = await Promise.race([promise.then(() => true), late])
+  clearTimeout(timer)
+  return settled
 }
 
 /**
