@@ -29,6 +29,8 @@ async function answers(prompts: string[], options: BatchEmulatorOptions) {
   const emulator = await startBatchEmulator({
     clock: clock.now,
     processingMs: 1,
+    // Requests met in submission order, so that "the first ten" warned of are the first ten prompts.
+    concurrent: false,
     onWarning: (message) => warnings.push(message),
     ...options,
   })
