@@ -9,6 +9,7 @@ import { explainFailureInSummary, reportComment, runUrl } from '../github/publis
 import { evaluate } from '../pipeline/evaluate.js'
 import type { RunHost } from '../pipeline/run-host.js'
 import type { Settings } from '../pipeline/settings.js'
+import { autoBaseline, type AutoBaseline } from './auto-baseline.js'
 import { describeFailure } from './failure.js'
 import { readInputs } from './runner-inputs.js'
 import { publishReport, reportEstimate, reportFailure, reportPending } from './reports.js'
@@ -25,9 +26,10 @@ export async function run(): Promise<void> {
   process.once('SIGTERM', onSignal)
   process.once('SIGINT', onSignal)
   try {
-    const settings = readInputs()
+    const baseline = await autoBaseline(readInputs())
+    const { settings } = baseline
     const comment = await reportComment(settings)
-    await evaluate(settings, actionHost(settings, comment), abort.signal)
+    await evaluate(settings, actionHost(settings, comment, baseline), abort.signal)
   } catch (error) {
     setStatus('error')
     const { message, stack } = describeFailure(error)
@@ -43,7 +45,7 @@ export async function run(): Promise<void> {
   if (abort.signal.aborted) process.exit()
 }
 
-function actionHost(settings: Settings, comment: ReportComment | undefined): RunHost {
+function actionHost(settings: Settings, comment: ReportComment | undefined, baseline: AutoBaseline): RunHost {
   return {
     log,
     runState: runStateStores(comment),
@@ -51,7 +53,10 @@ function actionHost(settings: Settings, comment: ReportComment | undefined): Run
     batchesChanged: setBatchIds,
     estimated: (check) => reportEstimate(check, settings, comment),
     pending: (run) => reportPending(run, settings, comment),
-    graded: (run) => publishReport(run, settings, comment),
+    graded: async (run) => {
+      await publishReport(run, settings, comment)
+      await baseline.store(run.files.results)
+    },
     failed: (run) => reportFailure(run, settings, comment),
   }
 }

@@ -18,6 +18,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type * as ActionsCache from '@actions/cache'
+import { availableActionsCache, uniqueMillis } from './actions-cache.js'
 import * as log from './log.js'
 import { parseRunState, type RunStateStore } from '../batch/run-state.js'
 
@@ -33,20 +34,9 @@ export interface ActionsCacheRunStateStoreOptions {
 
 export const DEFAULT_KEY_PREFIX = 'claude-batch-evals-run-'
 
-/** The last key suffix handed out, so that two saves within one millisecond still get distinct keys. */
-let lastKeyMillis = 0
-
-function uniqueMillis(): number {
-  lastKeyMillis = Math.max(Date.now(), lastKeyMillis + 1)
-  return lastKeyMillis
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
-
-/** `@actions/cache`, imported on first use: loading it is most of the action's start-up time and memory. */
-let actionsCache: Promise<typeof ActionsCache> | undefined
 
 export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOptions = {}): RunStateStore {
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX
@@ -63,11 +53,8 @@ export function actionsCacheRunStateStore(options: ActionsCacheRunStateStoreOpti
 
   /** `@actions/cache` when its service is available, else undefined (said in the log, once). */
   async function available(): Promise<typeof ActionsCache | undefined> {
-    // isFeatureAvailable needs one of these URLs: without both, the module need not be loaded to know.
-    if (process.env.ACTIONS_RESULTS_URL || process.env.ACTIONS_CACHE_URL) {
-      const cache = await (actionsCache ??= import('@actions/cache'))
-      if (cache.isFeatureAvailable()) return cache
-    }
+    const cache = await availableActionsCache()
+    if (cache) return cache
     if (!saidUnavailable) {
       saidUnavailable = true
       log.info(

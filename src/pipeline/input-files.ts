@@ -6,7 +6,7 @@
 import path from 'node:path'
 import { UserError } from '../common/user-error.js'
 import { createPricer, loadPriceOverrides, setPricer } from '../cost/pricing.js'
-import { readBaseline, type Baseline } from '../report/baseline.js'
+import { BaselineFileError, readBaseline, type Baseline, type BaselineSource } from '../report/baseline.js'
 import { FileRefusedError } from '../suite/file-refs.js'
 import type { SuiteIO } from '../suite/loader.js'
 import type { RunLog } from './run-log.js'
@@ -24,16 +24,27 @@ export function usePriceOverrides(file: string, io: SuiteIO, log: RunLog): void 
   log.info(`Prices from ${file}: ${added.length} model(s) added, ${changed.length} changed.`)
 }
 
-/** The `baseline` results file; a missing one is a warning (a first run has none), a malformed one an error. */
+/** The `baseline` input's value for the latest stored run, which the action finds in the Actions cache. */
+export const BASELINE_AUTO = 'auto'
+
+/**
+ * The `baseline` results file; a missing one is a warning (a first run has none), a malformed one an error,
+ * but for a stored run the action found (`source`), which is only not compared with.
+ */
 export function loadBaseline(
   workspace: string,
   input: string,
   io: SuiteIO,
   log: RunLog,
+  source?: BaselineSource,
 ): Baseline | undefined {
+  if (input === BASELINE_AUTO)
+    throw new UserError(
+      "baseline: auto finds an earlier run in the GitHub Actions cache, which only the action has. Here, give the path of an earlier run's results file (--baseline eval-results.json).",
+    )
   const absolute = path.resolve(workspace, input)
   // Named as the workspace has it: the runner's absolute path means nothing to a reviewer.
-  const file = path.relative(workspace, absolute)
+  const file = source?.name ?? path.relative(workspace, absolute)
   const text = readInputFile('baseline', absolute, file, io)
   if (text === undefined) {
     log.warning(
@@ -42,9 +53,16 @@ export function loadBaseline(
     )
     return undefined
   }
-  const baseline = readBaseline(text, file)
+  let baseline: Baseline
+  try {
+    baseline = readBaseline(text, file)
+  } catch (error) {
+    if (!source || !(error instanceof BaselineFileError)) throw error
+    log.warning(`${error.message}. It is not compared with: the report has no comparison.`)
+    return undefined
+  }
   log.info(`Comparing with the baseline ${file} (${baseline.total} tests, written ${baseline.generatedAt}).`)
-  return baseline
+  return source ? { ...baseline, source } : baseline
 }
 
 /** The file's text, or undefined when it cannot be read; a file the IO refuses is the input's error. */

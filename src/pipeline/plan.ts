@@ -29,6 +29,7 @@ export type PlanSettings = Pick<
   | 'providerOverride'
   | 'repeat'
   | 'baselineFile'
+  | 'baselineSource'
   | 'cache'
 >
 
@@ -69,7 +70,9 @@ export async function planRun(settings: PlanSettings, log: RunLog): Promise<RunP
   log.info(
     `Loaded ${cases.length} tests${samples} from ${files.map((f) => path.relative(workspace, f)).join(', ')}.`,
   )
-  const baseline = settings.baselineFile ? loadBaseline(workspace, settings.baselineFile, io, log) : undefined
+  const baseline = settings.baselineFile
+    ? loadBaseline(workspace, settings.baselineFile, io, log, settings.baselineSource)
+    : undefined
   const echoed = echoResults(built.requests, built.sampleByCustomId)
   const sent = echoed.length > 0 ? built.requests.filter((request) => !isEchoed(request)) : built.requests
   const { cache } = settings

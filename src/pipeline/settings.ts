@@ -3,6 +3,7 @@
  * from the runner's INPUT_* variables, the command line from its flags.
  */
 import { UserError } from '../common/user-error.js'
+import type { BaselineSource } from '../report/baseline.js'
 import type { CostIncreaseLimit } from '../report/cost-comparison.js'
 import type { InputName } from '../github/action-interface.js'
 import { parseDuration } from '../common/duration.js'
@@ -63,8 +64,10 @@ export interface Settings {
   repeat: number
   /** Samples of a repeated test that must pass; undefined for all of them. */
   repeatMinPass: number | undefined
-  /** A results file of an earlier run to compare with. */
+  /** A results file of an earlier run to compare with; `auto` until the action finds one (BASELINE_AUTO). */
   baselineFile: string | undefined
+  /** The stored run baselineFile was restored from, when the action found it for `baseline: auto`. */
+  baselineSource?: BaselineSource
   failOn: (typeof FAIL_ON)[number]
   /** Fails the run when the tests in both runs cost more than this over the baseline; undefined for no gate. */
   maxCostIncrease: CostIncreaseLimit | undefined

@@ -12,8 +12,24 @@ export interface BaselineTest {
   status: TestStatus
 }
 
+/** A baseline the action found itself (`baseline: auto`): a run stored in the Actions cache, named for the report. */
+export interface BaselineSource {
+  /** How the report and the log name it: `run 4242 of main (abc1234)`. */
+  name: string
+  branch: string
+  /** The workflow run's id; '' when unknown. */
+  runId: string
+  /** The commit's hex digits (up to 12); '' when unknown. */
+  commit: string
+  /** When the run was stored, ISO 8601. */
+  savedAt: string
+}
+
 export interface Baseline {
+  /** The file as the workspace names it, or the stored run's name (`source.name`). */
   file: string
+  /** Set when the baseline is a stored run the action found (`baseline: auto`). */
+  source?: BaselineSource
   generatedAt: string
   /** Tests that passed, and distinct test ids: each test counts once whatever its samples. */
   passed: number
