@@ -1,4 +1,4 @@
-/** The max-cost-increase gate through the committed bundle: a run dearer than its baseline fails the step. */
+/** Cost honesty through the committed bundle: the max-cost-increase gate, and the estimate when count_tokens fails. */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -106,5 +106,26 @@ describe('max-cost-increase, run from dist/', () => {
     const within = await run({ baseline: 'baseline.json', 'max-cost-increase': '$5' })
     expect(within.exitCode).toBe(0)
     expect(within.summary).toContain('max-cost-increase $5.00: within.')
+  })
+})
+
+describe('the estimate when count_tokens fails, run from dist/', () => {
+  it('says first that it fell back to the heuristic and why, and checks max-cost at the upper end of its range', async () => {
+    emulator.setCountTokensUnavailable(true)
+    const result = await run({ 'max-cost': '0.0001' })
+    expect(result.exitCode).toBe(1)
+    expect(result.log).toMatch(
+      /^Estimated cost at batch prices \(input tokens by heuristic \(4 characters a token, ±30%\), because count_tokens failed: 404 .*\): \$[\d.]+ to \$[\d.]+\.$/m,
+    )
+    expect(result.log).toMatch(
+      /::error::The worst-case estimate, .*input tokens by heuristic .*at the band's upper end\), exceeds max-cost/,
+    )
+    const lines = result.summary.split('\n').filter((line) => line !== '')
+    expect(lines[1]).toMatch(
+      /^\*\*Estimated by heuristic, not counted\*\*: Input tokens by heuristic .*because count\\_tokens failed: 404/,
+    )
+    expect(lines[2]).toMatch(
+      /^3 requests · about [\d,]+ input tokens \([\d,]+ to [\d,]+\) · up to 600 output tokens\.$/,
+    )
   })
 })
