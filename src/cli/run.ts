@@ -30,6 +30,8 @@ const RUN_INPUTS = [
   'fail-on',
   'max-cost-increase',
   'baseline',
+  'reuse',
+  'reuse-max-age',
   'results-file',
   'html-report',
   'junit-file',

@@ -1,15 +1,15 @@
 /** Durations as people write them in workflow files (`2h30m`) and read them in logs (`3m 12s`). */
 import { UserError } from './user-error.js'
 
-const DURATION_UNITS_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 }
+const DURATION_UNITS_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 }
 
-/** `45s`, `20m`, `2h30m`, `500ms` -> milliseconds. */
+/** `45s`, `20m`, `2h30m`, `500ms`, `7d` -> milliseconds. */
 export function parseDuration(input: string, value: string): number {
   const text = value.trim()
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)]
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|d|h|m|s)/g)]
   if (text === '' || parts.map((p) => p[0]).join('') !== text) {
     throw new UserError(
-      `Input '${input}' is '${value}', which is not a duration. Write it like 45s, 20m or 2h30m.`,
+      `Input '${input}' is '${value}', which is not a duration. Write it like 45s, 20m, 2h30m or 7d.`,
     )
   }
   const ms = Math.round(

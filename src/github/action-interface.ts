@@ -33,6 +33,8 @@ export const INPUTS = [
   'baseline',
   'fail-on',
   'max-cost-increase',
+  'reuse',
+  'reuse-max-age',
   'allowed-paths',
   'provider-override',
   'html-report',
@@ -59,6 +61,8 @@ export const INPUT_DEFAULTS = {
   preflight: 'true',
   repeat: '1',
   'fail-on': 'threshold',
+  reuse: 'auto',
+  'reuse-max-age': '7d',
   'html-report': 'claude-batch-evals-report.html',
   'html-report-artifact': 'claude-batch-evals-report',
 } as const satisfies Partial<Record<InputName, string>>

@@ -23,6 +23,17 @@ export function judgeCustomId(params: MessageCreateParamsNonStreaming): string {
   return `${JUDGE_CUSTOM_ID_PREFIX}${hash.slice(0, 40)}`
 }
 
+/** A judge's reply as a results file keeps it: its request's key (the custom_id), model, text and cost. */
+export interface StoredJudgeReply {
+  key: string
+  model: string
+  reply: string
+  /** Femtodollars at batch prices; null when unknown. */
+  batchCost: bigint | null
+  /** When an earlier run received it, for a reply reused since (undefined: the run that stores it). */
+  madeAt?: string
+}
+
 /** What one judge request cost. */
 export type JudgeCall = BilledCall
 
@@ -53,14 +64,58 @@ export class JudgeBook implements Judge, ResultSink {
   private readonly answers = new Map<string, Answered>()
   /** Results for judge ids that no grading asked for (yet): kept when collecting batches of unknown role. */
   private readonly unasked = new Set<string>()
+  /** Replies an earlier run stored, by custom_id (its content key): answers that need no request. */
+  private readonly stored = new Map<string, StoredJudgeReply>()
+  /** The stored replies grading used. */
+  private readonly reusedIds = new Set<string>()
 
   answer(params: MessageCreateParamsNonStreaming): JudgeAnswer {
     const customId = judgeCustomId(params)
     this.unasked.delete(customId)
     const known = this.answers.get(customId)
     if (known) return known.answer
+    const stored = this.stored.get(customId)
+    if (stored) {
+      this.reusedIds.add(customId)
+      return { state: 'answered', text: stored.reply }
+    }
     if (!this.asked.has(customId)) this.asked.set(customId, { custom_id: customId, params })
     return { state: 'pending' }
+  }
+
+  /** Replies of an earlier run to reuse: a judge request with one of their keys is answered by it, not sent. */
+  reuse(replies: Iterable<StoredJudgeReply>): void {
+    for (const reply of replies) this.stored.set(reply.key, reply)
+  }
+
+  /** How many judge requests grading asked for that no stored reply answered. */
+  get requested(): number {
+    return this.asked.size
+  }
+
+  /** The stored replies that answered a judge request of this run. */
+  reused(): StoredJudgeReply[] {
+    return [...this.reusedIds].map((key) => this.stored.get(key) as StoredJudgeReply)
+  }
+
+  /**
+   * The judge's replies of this run, each under its request's key, for a later run to reuse: those it
+   * received (with their cost at batch prices) and those it reused (with their stored cost).
+   */
+  replies(): StoredJudgeReply[] {
+    const received = [...this.answers].flatMap(([key, { answer, call }]) =>
+      answer.state === 'answered' && this.asked.has(key)
+        ? [
+            {
+              key,
+              model: this.asked.get(key)?.params.model ?? '',
+              reply: answer.text,
+              batchCost: call?.cost?.batch ?? null,
+            },
+          ]
+        : [],
+    )
+    return [...received, ...this.reused()]
   }
 
   /** Whether a custom_id is a judge request's. */

@@ -11,12 +11,14 @@ import { outputText } from '../grading/graders/message.js'
 import { JudgeBook } from '../grading/judging.js'
 import { RunGrader } from '../grading/run-grader.js'
 import { buildReport } from '../report/report.js'
+import { reuseLine } from '../report/reuse-summary.js'
 import { EntrySpool } from '../report/results-file.js'
 import { checkBudget } from './budget.js'
 import { Lifecycle, outputsSink } from './lifecycle.js'
 import { planRun } from './plan.js'
 import { writeRunFiles } from './run-files.js'
 import type { RunHost } from './run-host.js'
+import { planReuse, reuseSummary } from './reuse.js'
 import { runKeyFor } from './run-key.js'
 import type { Settings } from './settings.js'
 import type { BatchRequest } from '../model.js'
@@ -63,13 +65,16 @@ async function evaluateRun(
 
   const client = createAnthropicClient(settings)
   const collecting = settings.batchIds.length > 0
+  // Requests a stored result answers are not sent: the checks, the estimate and max-cost count the rest.
+  const reuse = collecting ? undefined : planReuse(settings, plan, host.log, Date.now())
+  const sent = reuse?.sent ?? requests
   if (!collecting) {
     // A request the API would refuse stops the run here, before anything is billed.
     if (settings.preflight) {
-      const checked = await preflight(requests, sampleByCustomId, tokenCounter(client))
+      const checked = await preflight(sent, sampleByCustomId, tokenCounter(client))
       if (checked.warning) host.log.warning(checked.warning)
     }
-    const check = await checkBudget(settings, plan, client)
+    const check = await checkBudget(settings, { ...plan, requests: sent }, client)
     await host.estimated(check)
     if (check.stop) return check.stop
   }
@@ -78,7 +83,7 @@ async function evaluateRun(
     client,
     log: host.log.info,
     store: host.runState,
-    runKey: runKeyFor(requests, requestBytes, settings),
+    runKey: runKeyFor(sent, requestBytes, settings),
     wait: {
       maxWaitMs: settings.maxWaitMs,
       pollIntervalMs: settings.pollIntervalMs,
@@ -90,7 +95,7 @@ async function evaluateRun(
   // The results file's entries wait on disk (a 100,000-test run would hold them all until the end). The part
   // of each known before its result is written from now on, while the batches upload and run.
   const entries = new EntrySpool()
-  entries.writeRequestParts(sampleByCustomId)
+  entries.writeRequestParts(sampleByCustomId, reuse?.reusedFrom)
   try {
     // Conversations' later turns wait for the turns before them: the first round sends all but those.
     const conversations = new ConversationRounds(requests, sampleByCustomId, outputText)
@@ -98,7 +103,7 @@ async function evaluateRun(
       host.log.info(`Collecting ${settings.batchIds.join(', ')} (the batch-id input): nothing is submitted.`)
       run.adopt(settings.batchIds)
     } else {
-      await run.submit(...conversations.firstRound(requests, requestBytes))
+      await run.submit(...conversations.firstRound(sent, requestBytes))
     }
     host.batchesChanged(run.batchIds)
     if (options.detach) {
@@ -111,6 +116,7 @@ async function evaluateRun(
 
     const startedAt = Date.now()
     const judge = new JudgeBook()
+    if (reuse) judge.reuse(reuse.judgeReplies)
     const grader = new RunGrader(sampleByCustomId, judge, entries)
     const lifecycle = new Lifecycle({
       policy: settings,
@@ -125,7 +131,7 @@ async function evaluateRun(
         customId,
       ) as BatchRequest)
     const sink = conversations.recording(outputsSink(grader, judge))
-    for (const line of echoed) await sink.add(line)
+    for (const line of [...echoed, ...(reuse?.results ?? [])]) await sink.add(line)
     let unfinished = await lifecycle.waitAndGrade(run, sink, collecting ? undefined : requestOf)
     if (!unfinished && !collecting) unfinished = await lifecycle.converse(run, sink, conversations, requestOf)
     else if (!unfinished && conversations.unanswered > 0)
@@ -154,6 +160,14 @@ async function evaluateRun(
       judgeCalls: judge.calls(),
       loadWarnings: plan.warnings,
     })
+    report.origin = settings.runId
+      ? { runId: settings.runId, branch: settings.branch, commit: settings.commit }
+      : undefined
+    report.judgeReplies = judge.replies()
+    if (reuse) {
+      report.reuse = reuseSummary(reuse, requests.length, judge)
+      host.log.info(`Reuse: ${reuseLine(report.reuse)}.`)
+    }
     const files = await writeRunFiles(report, graded.outcomes, entries, settings, host.log)
     await host.graded({ report, outcomes: graded.outcomes, files, state: run.state() })
     return 'graded'

@@ -23,6 +23,7 @@ export const ON_TIMEOUT = ['fail', 'detach', 'cancel'] as const
 export const COMMENT_MODES = ['update', 'new'] as const
 export const CACHE_MODES = ['auto', '5m', '1h', 'off'] as const
 export const FAIL_ON = ['threshold', 'regression', 'both'] as const
+export const REUSE_MODES = ['auto', 'always', 'off'] as const
 /** Samples per test, at most: a batch holds 100,000 requests, and more samples than this say little more. */
 export const MAX_REPEAT = 100
 export type OnTimeout = (typeof ON_TIMEOUT)[number]
@@ -71,6 +72,14 @@ export interface Settings {
   failOn: (typeof FAIL_ON)[number]
   /** Fails the run when the tests in both runs cost more than this over the baseline; undefined for no gate. */
   maxCostIncrease: CostIncreaseLimit | undefined
+  /** Whether requests whose stored result the baseline has are reused (`auto`: on pull requests). */
+  reuse: (typeof REUSE_MODES)[number]
+  /** Stored results older than this are not reused. */
+  reuseMaxAgeMs: number
+  /** The event that started the workflow run (GITHUB_EVENT_NAME); '' outside Actions. */
+  eventName: string
+  /** The branch the run is of (GITHUB_HEAD_REF on a pull request, else GITHUB_REF_NAME); '' outside Actions. */
+  branch: string
   /** Directories outside the workspace that suites may read `file://` references from (`allowed-paths`). */
   allowedPaths: string[]
   /** Where the repository is checked out (GITHUB_WORKSPACE), else the working directory. */
@@ -150,6 +159,10 @@ export function readSettings(source: SettingsSource, env: NodeJS.ProcessEnv = pr
     maxCostIncrease: input('max-cost-increase')
       ? parseCostIncrease('max-cost-increase', input('max-cost-increase'))
       : undefined,
+    reuse: parseChoice('reuse', input('reuse'), REUSE_MODES),
+    reuseMaxAgeMs: parseDuration('reuse-max-age', input('reuse-max-age')),
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || '',
     allowedPaths: parseLines(input('allowed-paths')),
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     commit: env.GITHUB_SHA ?? '',

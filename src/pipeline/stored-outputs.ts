@@ -4,6 +4,7 @@
  */
 import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { ContentBlock } from '@anthropic-ai/sdk/resources/messages/messages'
+import { canonicalJson } from '../batch/request-keys.js'
 import { ResultsFileError, type StoredEntry } from '../report/stored-run.js'
 import type { Sample } from '../model.js'
 
@@ -42,7 +43,7 @@ export function matchStoredOutputs(
   for (const [id, testSamples] of byTest) {
     const found = testSamples.map(([, sample]) => {
       const entry = byKey.get(key(id, sample.index))
-      return entry && canonical(entry.request) === canonical(sample.evalCase.params) ? entry : undefined
+      return entry && canonicalJson(entry.request) === canonicalJson(sample.evalCase.params) ? entry : undefined
     })
     if (found.some((entry) => entry === undefined)) {
       leftOut.push(id)
@@ -54,18 +55,6 @@ export function matchStoredOutputs(
     })
   }
   return { samples, entries, leftOut }
-}
-
-/** A request's JSON with its keys sorted and its cache_control marks left out (caching changes no answer). */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_name, item: unknown) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item
-    const sorted: Record<string, unknown> = {}
-    for (const field of Object.keys(item).sort()) {
-      if (field !== 'cache_control') sorted[field] = (item as Record<string, unknown>)[field]
-    }
-    return sorted
-  })
 }
 
 /**

@@ -1,4 +1,5 @@
 /** The report model: the verdict, counts and costs of a graded run, from which every surface is rendered. */
+import type { ReuseSummary, RunOrigin } from './reuse-summary.js'
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import {
   costGateReason,
@@ -9,7 +10,7 @@ import {
 import { compareWithBaseline, type Baseline, type BaselineComparison } from './baseline.js'
 import { DerivedMetricSums, type DerivedMetricValue } from './derived-metrics.js'
 import type { GradedRun } from '../grading/run-grader.js'
-import type { JudgeCall } from '../grading/judging.js'
+import type { JudgeCall, StoredJudgeReply } from '../grading/judging.js'
 import {
   addCosts,
   addTokens,
@@ -92,6 +93,12 @@ export interface RunReport {
   runUrl: string | undefined
   /** Each test's cost: the top spenders, and the `max-cost-increase` gate's comparison with the baseline. */
   testCosts?: TestCostsReport
+  /** Where the run was made (its workflow run, branch and commit), for a later run reusing its results. */
+  origin?: RunOrigin
+  /** What the run reused of an earlier run's results (the `reuse` input). */
+  reuse?: ReuseSummary
+  /** The judge's replies, by request key, for a later run to reuse. */
+  judgeReplies?: StoredJudgeReply[]
 }
 
 export type FailOn = 'threshold' | 'regression' | 'both'

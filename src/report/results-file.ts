@@ -7,6 +7,8 @@ import { PositionSpool } from './position-spool.js'
 import { redact } from '../common/redaction.js'
 import { usdString } from '../cost/pricing.js'
 import { cacheSummaryOf, type CacheSummary } from './cache-summary.js'
+import { reuseJson, type ReusedFrom } from './reuse-summary.js'
+import { contentKey } from '../batch/request-keys.js'
 import type { RunReport } from './report.js'
 import type { BaselineComparison } from './baseline.js'
 import type { Cost, EvalCase, Sample, SampleOutcome, TestOutcome, TestStatus } from '../model.js'
@@ -27,8 +29,12 @@ function entryIds(evalCase: EvalCase, customId: string, sample: number, samples:
   return { id: evalCase.id, custom_id: customId, sample, samples }
 }
 
-/** What follows the verdict that is known before the sample's result: the test and its request. */
-function entryRequest(evalCase: EvalCase) {
+/**
+ * What follows the verdict that is known before the sample's result: the test, its request and its content
+ * key (null for a conversation's later turn, whose request as sent holds the earlier turns' outputs), and
+ * where its result was first made when it is reused.
+ */
+function entryRequest(evalCase: EvalCase, reusedFrom?: ReusedFrom) {
   return {
     description: evalCase.description ?? null,
     file: evalCase.file,
@@ -37,6 +43,8 @@ function entryRequest(evalCase: EvalCase) {
     vars: evalCase.vars,
     prompt: evalCase.prompt,
     request: evalCase.params,
+    content_key: evalCase.conversation?.turn ? null : contentKey(evalCase.params),
+    ...(reusedFrom && { reused_from: reusedFrom }),
   }
 }
 
@@ -63,9 +71,15 @@ function entryGrades(outcome: TestOutcome) {
  * The text of what an entry holds before its result, in the pieces the verdict goes between: the ids' JSON
  * without its closing brace, and the request's without its braces.
  */
-function requestPieces(evalCase: EvalCase, customId: string, sample: number, samples: number) {
+function requestPieces(
+  evalCase: EvalCase,
+  customId: string,
+  sample: number,
+  samples: number,
+  reusedFrom?: ReusedFrom,
+) {
   const head = redact(JSON.stringify(entryIds(evalCase, customId, sample, samples)).slice(0, -1))
-  return [head, redact(JSON.stringify(entryRequest(evalCase)).slice(1, -1))] as const
+  return [head, redact(JSON.stringify(entryRequest(evalCase, reusedFrom)).slice(1, -1))] as const
 }
 
 /** The text of the grades, without their opening brace: the end of the entry. */
@@ -93,8 +107,11 @@ export class EntrySpool implements OutcomeSpool {
    * Starts writing the samples' request parts, a few hundred per turn of the event loop so that the run
    * polls and uploads meanwhile; writeResultsFile waits for them.
    */
-  writeRequestParts(sampleByCustomId: Map<string, Sample>): void {
-    this.requestPartsWritten = this.spoolRequestParts(sampleByCustomId)
+  writeRequestParts(
+    sampleByCustomId: Map<string, Sample>,
+    reusedFrom?: ReadonlyMap<string, ReusedFrom>,
+  ): void {
+    this.requestPartsWritten = this.spoolRequestParts(sampleByCustomId, reusedFrom)
     // Awaited in written(); until then a failure must not count as unhandled.
     this.requestPartsWritten.catch(() => undefined)
   }
@@ -123,10 +140,13 @@ export class EntrySpool implements OutcomeSpool {
     this.grades.remove()
   }
 
-  private async spoolRequestParts(sampleByCustomId: Map<string, Sample>): Promise<void> {
+  private async spoolRequestParts(
+    sampleByCustomId: Map<string, Sample>,
+    reusedFrom: ReadonlyMap<string, ReusedFrom> | undefined,
+  ): Promise<void> {
     let count = 0
     for (const [customId, { evalCase, index, of, position }] of sampleByCustomId) {
-      const [head, request] = requestPieces(evalCase, customId, index, of)
+      const [head, request] = requestPieces(evalCase, customId, index, of, reusedFrom?.get(customId))
       this.requestParts.put(position, head, SEPARATOR, request)
       if (++count % SAMPLES_PER_TURN === 0) await nextTurn()
     }
@@ -138,6 +158,12 @@ function resultsHeader(report: RunReport, generatedAt: Date) {
   return {
     schema_version: RESULTS_SCHEMA_VERSION,
     generated_at: generatedAt.toISOString(),
+    run: report.origin && {
+      id: report.origin.runId,
+      branch: report.origin.branch,
+      commit: report.origin.commit,
+    },
+    reuse: reuseJson(report.reuse),
     status: report.status,
     failure_reasons: report.failureReasons,
     load_warnings: report.loadWarnings,
@@ -188,6 +214,13 @@ function resultsHeader(report: RunReport, generatedAt: Date) {
     },
     metrics: report.metrics.map((m) => ({ name: m.name, tests: m.tests, mean_score: m.meanScore })),
     unexpected_custom_ids: report.unexpectedCustomIds,
+    judge_replies: report.judgeReplies?.map((reply) => ({
+      key: reply.key,
+      model: reply.model,
+      reply: reply.reply,
+      cost_batch_usd: reply.batchCost === null ? null : usdString(reply.batchCost),
+      ...(reply.madeAt && { made_at: reply.madeAt }),
+    })),
   }
 }
 

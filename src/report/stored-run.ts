@@ -169,6 +169,20 @@ export function* storedEntries(text: string, file: string): Generator<StoredEntr
   yield* entriesOf(storedDocument(text, file), file)
 }
 
+/**
+ * A results file's entries, with what reusing them needs besides (as the file has it, unchecked): when and
+ * where it was made (`generated_at`, `run`) and its judge's replies (`judge_replies`).
+ */
+export function storedRunForReuse(text: string, file: string) {
+  const document = storedDocument(text, file) as StoredHeader & Record<string, unknown>
+  return {
+    generatedAt: document.generated_at,
+    run: document.run,
+    judgeReplies: document.judge_replies,
+    entries: entriesOf(document, file),
+  }
+}
+
 function* entriesOf(document: StoredHeader, file: string): Generator<StoredEntry> {
   for (const [index, entry] of document.tests.entries()) {
     const problem = isObject(entry) ? entryProblem(entry) : 'is not an object'
