@@ -67,3 +67,15 @@ export function reuseJson(reuse: ReuseSummary | null | undefined) {
     }
   )
 }
+
+/**
+ * The reports' sentence on reuse: the line, and what the run billed, since the cost rows count each reused
+ * result at what it cost when it was made (the test's cost, as a baseline compares it).
+ */
+export function reuseSentence(reuse: ReuseSummary, totalBatch: bigint | undefined): string {
+  const billed =
+    totalBatch === undefined
+      ? ''
+      : ` The costs count each reused result at what it cost when made; this run billed ${formatUsd(totalBatch - reuse.savedBatch)}.`
+  return `Reuse: ${reuseLine(reuse)}.${billed}`
+}

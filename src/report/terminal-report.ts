@@ -10,6 +10,7 @@ import { formatUsd } from '../cost/pricing.js'
 import { failureWithoutAssertion } from '../grading/run-grader.js'
 import type { AssertionResult, TestOutcome } from '../model.js'
 import { cacheSentence, cacheSummaryOf } from './cache-summary.js'
+import { reuseSentence } from './reuse-summary.js'
 import { percent, type RunReport } from './report.js'
 import { comparesText, expectedAndGot, got, type Layout } from './terminal-expected.js'
 import { testCostLines } from './test-cost-sections.js'
@@ -172,6 +173,7 @@ function cost(report: RunReport, { paint }: Layout): string[] {
   }
   const cache = cacheSummaryOf(report.costByModel)
   if (cache) lines.push(cacheSentence(cache, (text) => paint('yellow', text)))
+  if (report.reuse) lines.push(reuseSentence(report.reuse, report.totalCost?.batch))
   return lines
 }
 

@@ -38,6 +38,9 @@ ${CLIENT_HELPERS}  // --- Which tests are flaky and which changed against the ba
   var heading = add(app, 'h1', '', 'Claude Batch Evals ');
   heading.appendChild(badge(results.status));
   add(app, 'div', 'muted', 'Written ' + results.generated_at + '. Batches: ' + (results.batch_ids.join(', ') || 'none') + '.');
+  if (results.reuse) add(app, 'div', 'muted', 'Reused: ' + results.reuse.reused + ' of ' + results.reuse.requests +
+    ' requests from ' + source(results.reuse.from) + ', not requested again; they cost $' + results.reuse.saved_batch_usd +
+    ' at batch prices when made.');
   if (results.failure_reasons.length) {
     var reasons = add(app, 'ul', 'reasons');
     results.failure_reasons.forEach(function (reason) { add(reasons, 'li', '', reason); });
@@ -288,7 +291,7 @@ ${CLIENT_HELPERS}  // --- Which tests are flaky and which changed against the ba
     add(line, 'span').appendChild(badge(verdictOf(entry)));
     add(line, 'span', '', entry.samples > 1 ? entry.sample + '/' + entry.samples : '');
     add(line, 'span', '', entry.score === null ? '' : entry.score.toFixed(2));
-    add(line, 'span', '', entry.cost_usd ? usd(entry.cost_usd.batch) : 'unknown');
+    add(line, 'span', '', (entry.cost_usd ? usd(entry.cost_usd.batch) : 'unknown') + (entry.reused_from ? ' (reused)' : ''));
     add(line, 'span', '', entry.reason || (entry.error ? entry.error.message : ''));
     var detail = null;
     function toggle() {
@@ -341,6 +344,10 @@ ${CLIENT_HELPERS}  // --- Which tests are flaky and which changed against the ba
       if (a.results) assertionRows(tbody, a.results, depth + 1);
     });
   }
+  function source(from) {
+    var where = [from.branch, from.commit && from.commit.slice(0, 7), from.generated_at].filter(Boolean);
+    return (from.run_id ? 'run #' + from.run_id : from.file) + ' (' + where.join(', ') + ')';
+  }
   function details(entry) {
     var box = el('div', 'detail');
     add(box, 'div', 'muted', entry.file + ':' + entry.line + ' \u00b7 ' + entry.model + ' \u00b7 ' + entry.custom_id +
@@ -365,6 +372,7 @@ ${CLIENT_HELPERS}  // --- Which tests are flaky and which changed against the ba
     add(box, 'div', '', entry.cost_usd
       ? usd(entry.cost_usd.batch) + ' at batch prices, ' + usd(entry.cost_usd.standard) + ' at standard prices'
       : 'Cost unknown: ' + (entry.cost_unknown_reason || 'no usage'));
+    if (entry.reused_from) add(box, 'div', '', 'Reused from ' + source(entry.reused_from) + ': not requested by this run.');
     if (entry.usage) pre(box, json(entry.usage));
     var request = add(box, 'details');
     add(request, 'summary', '', 'The request as sent (JSON)');
