@@ -10,7 +10,7 @@ import { manualClock, type ManualClock } from '../../test-servers/manual-clock.j
 
 /** 4,100 tokens of system prompt: over Haiku 4.5's shortest cacheable prefix (4,096). */
 const LONG_SYSTEM = 'You answer questions about the Acme router manual. '.repeat(400).slice(0, 16_400)
-const ONE_HOUR = { type: 'ephemeral', ttl: '1h' }
+const ONE_HOUR = { type: 'ephemeral', ttl: '1h' } as const
 
 function request(customId: string, cached = false) {
   return {
