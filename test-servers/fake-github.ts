@@ -15,11 +15,13 @@
  * - PATCH  /repos/{owner}/{repo}/issues/comments/{comment_id}     {body} -> 200
  * - DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}     -> 204
  * - GET    /repos/{owner}/{repo}/commits/{sha}/pulls              (scripted with `setCommitPulls`)
+ * - the Git database's refs, blobs, trees and commits (fake-git-data.ts; `git` reads and scripts them)
  */
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { getOctokit } from '@actions/github'
+import { fakeGitData, type FakeGitData } from './fake-git-data.js'
 
 type Rest = ReturnType<typeof getOctokit>['rest']
 type DataOf<F extends (...args: never[]) => Promise<{ data: unknown }>> = Awaited<ReturnType<F>>['data']
@@ -89,6 +91,8 @@ export interface FakeGitHub {
    * `pathPattern` answer `status` with GitHub's error body. Checked after authentication, latest rule first.
    */
   failWith(method: string, pathPattern: RegExp, status: number, message?: string): void
+  /** The repositories' Git database: branch heads, files at a branch, a ref raced. */
+  git: Omit<FakeGitData, 'route'>
   /** Removes every rule added with `failWith`. */
   clearFailures(): void
   close(): Promise<void>
@@ -157,6 +161,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const userIds = new Map<string, number>([['github-actions[bot]', 41898282]])
   let nextCommentId = 1_000_000_001
   let url = ''
+  const git = fakeGitData(
+    () => url,
+    (status, message, docs) => new HttpError(status, message, docs),
+  )
 
   function userOf(login: string): SimpleUser {
     let id = userIds.get(login)
@@ -489,6 +497,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       }
     }
 
+    const gitReply = await git.route(method, path, () => readJson(req))
+    if (gitReply) return gitReply
+
     if (path === '/user' && method === 'GET') {
       // As for the GITHUB_TOKEN of a workflow: an installation token has no user.
       throw new HttpError(403, 'Resource not accessible by integration')
@@ -602,6 +613,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     clearFailures: () => {
       failures.length = 0
     },
+    git,
     close: async () => {
       const closed = once(server, 'close')
       server.close()
