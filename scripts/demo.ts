@@ -1,6 +1,6 @@
 /**
- * `npm run demo`: runs the committed action (dist/index.js) on examples/support.yml the way the Actions
- * runner does, and prints its log and job summary. With ANTHROPIC_API_KEY set it uses the real Batch API
+ * `npm run demo`: runs the committed action (dist/index.js) on examples/support.yml and policy.yml the way
+ * the Actions runner does, and prints its log and job summary. With ANTHROPIC_API_KEY set it uses the real Batch API
  * (billed, at batch prices); without one, the local Batch API emulator answers from examples/replies.json.
  */
 import path from 'node:path'
@@ -69,7 +69,10 @@ try {
   const run = await runAction({
     workspace: PROJECT_ROOT,
     inputs: {
-      suite: 'examples/support.yml',
+      suite: 'examples/support.yml\nexamples/policy.yml',
+      // policy.yml's tests share a long system prompt: the report shows the realized hit rate and what caching
+      // saved. A forced 5-minute write: with no earlier run to learn a hit rate from, auto would not mark it.
+      cache: '5m',
       'anthropic-api-key': apiKey ?? 'emulator-key',
       ...(emulator && { 'anthropic-base-url': emulator.url, 'poll-interval': '1s' }),
       'results-file': '.demo/eval-results.json',
