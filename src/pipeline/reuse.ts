@@ -6,10 +6,9 @@
 import path from 'node:path'
 import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches'
 import { contentKey } from '../batch/request-keys.js'
-import { formatDuration } from '../common/duration.js'
 import type { JudgeBook, StoredJudgeReply } from '../grading/judging.js'
 import { femtoFromUsd } from '../report/baseline.js'
-import type { ReusedFrom, ReuseSummary } from '../report/reuse-summary.js'
+import { formatAge, type ReusedFrom, type ReuseSummary } from '../report/reuse-summary.js'
 import { storedRunForReuse, type StoredEntry } from '../report/stored-run.js'
 import { allowedRoots, confinedSuiteIO } from '../suite/file-system.js'
 import type { RunPlan } from './plan.js'
@@ -80,8 +79,8 @@ export function planReuse(
     madeAt !== undefined && !(now - Date.parse(madeAt) <= settings.reuseMaxAgeMs)
   if (ageMs > settings.reuseMaxAgeMs) {
     log.info(
-      `Reuse: ${file} was written ${formatDuration(ageMs)} ago, more than reuse-max-age ` +
-        `(${formatDuration(settings.reuseMaxAgeMs)}): nothing is reused, every request is sent.`,
+      `Reuse: ${file} was written ${formatAge(ageMs)} ago, more than reuse-max-age ` +
+        `(${formatAge(settings.reuseMaxAgeMs)}): nothing is reused, every request is sent.`,
     )
     return undefined
   }
@@ -133,6 +132,7 @@ export function reuseSummary(reuse: ReusePlan, requests: number, judge: JudgeBoo
     judgeRequests,
     judgeReused: judgeReused.length,
     savedBatch: judgeReused.reduce((sum, { batchCost }) => sum + (batchCost ?? 0n), reuse.savedBatch),
+    outputsSavedBatch: reuse.savedBatch,
     ageMs: reuse.ageMs,
   }
 }

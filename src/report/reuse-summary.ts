@@ -32,6 +32,8 @@ export interface ReuseSummary {
   judgeReused: number
   /** What the reused results cost when they were made, at batch prices, in femtodollars. */
   savedBatch: bigint
+  /** The outputs' part of it, which the cost rows count (reused judge replies are in no row). */
+  outputsSavedBatch: bigint
   /** How old the source was when this run read it. */
   ageMs: number
 }
@@ -48,7 +50,8 @@ export function reuseLine(reuse: ReuseSummary): string {
   )
 }
 
-function formatAge(ms: number): string {
+/** An age for people: whole days from a day up, else hours, minutes and seconds. */
+export function formatAge(ms: number): string {
   const days = Math.floor(ms / 86_400_000)
   if (days >= 1) return days === 1 ? '1 day' : `${days} days`
   return formatDuration(Math.max(ms, 1000))
@@ -70,12 +73,13 @@ export function reuseJson(reuse: ReuseSummary | null | undefined) {
 
 /**
  * The reports' sentence on reuse: the line, and what the run billed, since the cost rows count each reused
- * result at what it cost when it was made (the test's cost, as a baseline compares it).
+ * output at what it cost when it was made (the test's cost, as a baseline compares it).
  */
 export function reuseSentence(reuse: ReuseSummary, totalBatch: bigint | undefined): string {
   const billed =
     totalBatch === undefined
       ? ''
-      : ` The costs count each reused result at what it cost when made; this run billed ${formatUsd(totalBatch - reuse.savedBatch)}.`
+      : ` The costs above count each reused output at what it cost when made; this run billed ` +
+        `${formatUsd(totalBatch - reuse.outputsSavedBatch)}.`
   return `Reuse: ${reuseLine(reuse)}.${billed}`
 }
