@@ -1,5 +1,11 @@
 import { parseDuration, formatDuration } from '../../src/common/duration.js'
-import { parseBatchIds, parseBoolean, parseLines, parseRate } from '../../src/pipeline/settings-values.js'
+import {
+  parseBatchIds,
+  parseBoolean,
+  parseHistoryBranch,
+  parseLines,
+  parseRate,
+} from '../../src/pipeline/settings-values.js'
 import { UserError } from '../../src/common/user-error.js'
 
 describe('parseDuration', () => {
@@ -68,6 +74,23 @@ describe('parseBatchIds', () => {
       /batch-id.*'https:\/\/x\/msgbatch_b'.*one id per line/,
     )
   })
+})
+
+describe('parseHistoryBranch', () => {
+  it.each([
+    ['', undefined],
+    ['false', undefined],
+    ['true', 'eval-history'],
+    [' TRUE ', 'eval-history'],
+    ['evals/history_2', 'evals/history_2'],
+  ])('%j is %j', (text, branch) => expect(parseHistoryBranch('history', text)).toBe(branch))
+
+  it.each(['a..b', '-x', 'x/', 'a b', 'x.lock', '.hidden', 'x/.y', 'ref`s'])(
+    'refuses %j, naming the input',
+    (text) => {
+      expect(() => parseHistoryBranch('history', text)).toThrow(/Input 'history'.*true.*false.*branch/)
+    },
+  )
 })
 
 describe('a wrong input value', () => {

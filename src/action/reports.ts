@@ -31,6 +31,7 @@ import {
 import type { BudgetCheck } from '../pipeline/budget.js'
 import type { FailedRun, GradedRun, PendingRun } from '../pipeline/run-host.js'
 import type { Settings } from '../pipeline/settings.js'
+import { recordHistory } from './history.js'
 
 type ReportSettings = Pick<
   Settings,
@@ -41,6 +42,9 @@ type ReportSettings = Pick<
   | 'suitePatterns'
   | 'repeat'
   | 'htmlReportArtifact'
+  | 'historyBranch'
+  | 'githubToken'
+  | 'commit'
 >
 
 /** The estimate's line in the log and its output; when nothing is submitted, the estimate is the report. */
@@ -93,10 +97,12 @@ export async function publishReport(
       ? `\nEvery test, browsable: the HTML report \`${path.relative(settings.workspace, files.html)}\` ` +
         '(keep it with actions/upload-artifact).\n'
       : ''
+  const history = await recordHistory(report, settings)
   await writeJobSummary(
     renderReport(report, {
       ...shared,
       surface: SUMMARY_SURFACE,
+      history,
       remainderAt: `the results file, \`${resultsFile}\``,
     }) + htmlLine,
   )

@@ -39,6 +39,7 @@ export const INPUTS = [
   'provider-override',
   'html-report',
   'html-report-artifact',
+  'history',
 ] as const
 export type InputName = (typeof INPUTS)[number]
 
@@ -65,6 +66,7 @@ export const INPUT_DEFAULTS = {
   'reuse-max-age': '7d',
   'html-report': 'claude-batch-evals-report.html',
   'html-report-artifact': 'claude-batch-evals-report',
+  history: 'false',
 } as const satisfies Partial<Record<InputName, string>>
 
 /** An input's value, else its default, else empty. */

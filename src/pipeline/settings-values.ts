@@ -78,6 +78,28 @@ export function parseBatchIds(input: string, value: string): string[] {
   return ids
 }
 
+/** The branch `history: true` keeps the run history on. */
+export const DEFAULT_HISTORY_BRANCH = 'eval-history'
+
+/**
+ * `history`: `false` or empty for none, `true` for DEFAULT_HISTORY_BRANCH, else the branch's name, which must
+ * be a plain branch name (letters, digits, `.`, `_`, `-` and `/` between parts).
+ */
+export function parseHistoryBranch(input: string, value: string): string | undefined {
+  const text = value.trim()
+  if (text === '' || text.toLowerCase() === 'false') return undefined
+  if (text.toLowerCase() === 'true') return DEFAULT_HISTORY_BRANCH
+  const parts = text.split('/')
+  const plain = parts.every((part) => /^[A-Za-z0-9_][\w.-]*$/.test(part) && !part.endsWith('.lock'))
+  if (!plain || text.length > 100 || text.includes('..') || text.endsWith('.')) {
+    throw new UserError(
+      `Input '${input}' is '${value}'; write true (the branch ${DEFAULT_HISTORY_BRANCH}), false, or a branch ` +
+        'name of letters, digits, ., _, - and / (e.g. eval-history).',
+    )
+  }
+  return text
+}
+
 /** One entry per non-empty line, trimmed. */
 export function parseLines(value: string): string[] {
   return value

@@ -13,6 +13,7 @@ import {
   parseChoice,
   parseCostIncrease,
   parseCount,
+  parseHistoryBranch,
   parseLines,
   parseRate,
   parseUsd,
@@ -80,6 +81,8 @@ export interface Settings {
   eventName: string
   /** The branch the run is of (GITHUB_HEAD_REF on a pull request, else GITHUB_REF_NAME); '' outside Actions. */
   branch: string
+  /** The branch the run history is kept on (`history`); undefined when it is off. */
+  historyBranch: string | undefined
   /** Directories outside the workspace that suites may read `file://` references from (`allowed-paths`). */
   allowedPaths: string[]
   /** Where the repository is checked out (GITHUB_WORKSPACE), else the working directory. */
@@ -163,6 +166,7 @@ export function readSettings(source: SettingsSource, env: NodeJS.ProcessEnv = pr
     reuseMaxAgeMs: parseDuration('reuse-max-age', input('reuse-max-age')),
     eventName: env.GITHUB_EVENT_NAME ?? '',
     branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || '',
+    historyBranch: parseHistoryBranch('history', input('history')),
     allowedPaths: parseLines(input('allowed-paths')),
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     commit: env.GITHUB_SHA ?? '',

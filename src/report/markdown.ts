@@ -10,6 +10,7 @@ import { baselineSection, costSection, repeatsSection } from './report-sections.
 import { percent, type MetricSummary, type RunReport } from './report.js'
 import { testCostSection } from './test-cost-sections.js'
 import { batchList, heading, warningsSection } from './status-markdown.js'
+import { historySection, type HistoryView } from './history-markdown.js'
 
 export { inertCell, percentEncoded } from './inert-text.js'
 export {
@@ -58,6 +59,8 @@ export interface RenderOptions {
   annotated?: number
   /** Where the problems left out for space are, e.g. "the job summary and the results file". */
   remainderAt: string
+  /** The run history's records, charted (the job summary of a run with `history` on). */
+  history?: HistoryView
 }
 
 const MAX_REASON_CHARS = 300
@@ -75,6 +78,7 @@ function fixedSections(report: RunReport, options: RenderOptions): string[] {
     baselineSection(report, listItems),
     repeatsSection(report, listItems),
     [costSection(report), testCostSection(report.testCosts, listItems)].filter((s) => s !== '').join('\n\n'),
+    historySection(options.history, listItems),
     footer(report),
   ]
   if (measure(sections.join('\n\n')) <= budget / 2 || listItems <= 1) return sections
@@ -86,14 +90,15 @@ function fixedSections(report: RunReport, options: RenderOptions): string[] {
 
 export function renderReport(report: RunReport, options: RenderOptions): string {
   const { measure, budget } = options.surface
-  const [heading, warnings, baseline, repeats, cost, end] = fixedSections(report, options)
+  const [heading, warnings, baseline, repeats, cost, history, end] = fixedSections(report, options)
   // The room the fixed sections leave goes to the two lists that can grow without bound, the failing tests
   // and the metrics: each may take half of it, and what one does not need goes to the other.
-  const room = budget - measure([heading, warnings, baseline, repeats, cost, end].join('\n\n')) - 1_000
+  const room =
+    budget - measure([heading, warnings, baseline, repeats, cost, history, end].join('\n\n')) - 1_000
   const metricsNeed = measure(metricsSection(report, options, Infinity))
   const problems = problemsSection(report, options, room - Math.min(metricsNeed, Math.floor(room / 2)))
   const metrics = metricsSection(report, options, room - measure(problems) - 2)
-  return [heading, problems, warnings, baseline, repeats, metrics, cost, end]
+  return [heading, problems, warnings, baseline, repeats, metrics, cost, history, end]
     .filter((section) => section !== '')
     .join('\n\n')
     .concat('\n')
