@@ -128,6 +128,19 @@ describe('planReuse', () => {
     expect(reuse?.savedBatch).toBe(2n * 10n ** 12n)
   })
 
+  it('names a file with no run by the run baseline: auto restored it as', () => {
+    const kept = ask('kept', 'Capital of France?')
+    const baselineSource = {
+      name: 'run 99 of main (abc1234)',
+      branch: 'main',
+      runId: '99',
+      commit: 'abc1234',
+      savedAt: '2026-12-01T00:00:00.000Z',
+    }
+    const { reuse } = decide([kept], resultsFile([entry(kept)], { run: undefined }), { baselineSource })
+    expect(reuse?.source).toMatchObject({ run_id: '99', branch: 'main', commit: 'abc1234' })
+  })
+
   it('never reuses an errored, expired or canceled result', () => {
     const cases = ['errored', 'expired', 'canceled'].map((type) => ask(type, `${type}?`))
     const stored = cases.map((evalCase) =>

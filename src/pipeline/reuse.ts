@@ -19,7 +19,7 @@ import type { BatchRequest } from '../model.js'
 
 export type ReuseSettings = Pick<
   Settings,
-  'reuse' | 'reuseMaxAgeMs' | 'eventName' | 'baselineFile' | 'workspace' | 'allowedPaths'
+  'reuse' | 'reuseMaxAgeMs' | 'eventName' | 'baselineFile' | 'baselineSource' | 'workspace' | 'allowedPaths'
 >
 
 /** Events whose runs reuse under `auto`: a pull request's. Scheduled and manual runs refresh every result. */
@@ -84,7 +84,11 @@ export function planReuse(
     )
     return undefined
   }
-  const source = sourceOf(file, stored.generatedAt as string, stored.run)
+  // A file written before `run` was recorded: the run baseline: auto restored it as, when it was.
+  const run =
+    stored.run ??
+    (settings.baselineSource && { id: settings.baselineSource.runId, ...settings.baselineSource })
+  const source = sourceOf(file, stored.generatedAt as string, run)
   const pool = new Map<string, StoredEntry[]>()
   for (const entry of stored.entries) {
     const key = reusableKey(entry)
