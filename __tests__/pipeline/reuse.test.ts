@@ -141,6 +141,17 @@ describe('planReuse', () => {
     expect(reuse?.source).toMatchObject({ run_id: '99', branch: 'main', commit: 'abc1234' })
   })
 
+  it('reuses nothing from a baseline whose entries cannot be read back, and says why', () => {
+    const kept = ask('kept', 'Capital of France?')
+    const handMade = JSON.stringify({
+      schema_version: 1,
+      generated_at: '2026-12-01T00:00:00.000Z',
+      tests: [],
+    })
+    expect(decide([kept], handMade).reuse).toBeUndefined()
+    expect(lines.join('\n')).toMatch(/^Reuse: nothing is reused, every request is sent: main\.json lacks/)
+  })
+
   it('never reuses an errored, expired or canceled result', () => {
     const cases = ['errored', 'expired', 'canceled'].map((type) => ask(type, `${type}?`))
     const stored = cases.map((evalCase) =>

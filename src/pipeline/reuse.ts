@@ -9,7 +9,7 @@ import { contentKey } from '../batch/request-keys.js'
 import type { JudgeBook, StoredJudgeReply } from '../grading/judging.js'
 import { femtoFromUsd } from '../report/baseline.js'
 import { formatAge, type ReusedFrom, type ReuseSummary } from '../report/reuse-summary.js'
-import { storedRunForReuse, type StoredEntry } from '../report/stored-run.js'
+import { ResultsFileError, storedRunForReuse, type StoredEntry } from '../report/stored-run.js'
 import { allowedRoots, confinedSuiteIO } from '../suite/file-system.js'
 import type { RunPlan } from './plan.js'
 import type { RunLog } from './run-log.js'
@@ -68,7 +68,15 @@ export function planReuse(
   } catch {
     return undefined // loading the baseline said why
   }
-  const stored = storedRunForReuse(text, file)
+  let stored: ReturnType<typeof storedRunForReuse>
+  try {
+    stored = storedRunForReuse(text, file)
+  } catch (error) {
+    // A baseline the comparison can read but whose entries are not whole (older, or hand-made) compares still.
+    if (!(error instanceof ResultsFileError)) throw error
+    log.info(`Reuse: nothing is reused, every request is sent: ${error.message}`)
+    return undefined
+  }
   const generatedAt = typeof stored.generatedAt === 'string' ? Date.parse(stored.generatedAt) : NaN
   if (Number.isNaN(generatedAt)) {
     log.info(`Reuse: ${file} has no generated_at, so its age is unknown and every request is sent.`)
