@@ -141,6 +141,54 @@ describe('reuse of unchanged requests, run from dist/', () => {
     expect(Math.abs(shown - billed) / billed).toBeLessThan(0.001)
   })
 
+  it('collects a detached pull request run: the batches answer what it sent, the baseline the rest', async () => {
+    await writeFile(path.join(workspace, 'suite.yml'), suite({ edited: false, repeat: 3 }))
+    await run({ 'results-file': 'main.json' }, 'schedule', MAIN_ENV)
+    const before = emulator.createdBatches().length
+    await writeFile(path.join(workspace, 'suite.yml'), suite({ edited: true, repeat: 4 }))
+    emulator.scriptNextBatches({})
+    const prInputs = { baseline: 'main.json', 'results-file': 'pr.json' }
+    const detached = await run(
+      { ...prInputs, 'max-wait': '500ms', 'on-timeout': 'detach' },
+      'pull_request',
+      PR_ENV,
+    )
+    expect(detached.outputs.status).toBe('pending')
+    const batchId = detached.outputs['batch-ids']
+    expect(requestsFrom(before)).toHaveLength(5)
+
+    emulator.endBatch(batchId)
+    const collected = await run({ ...prInputs, 'batch-id': batchId }, 'pull_request', PR_ENV)
+    expect(collected.outputs).toMatchObject({ status: 'passed', total: '40', passed: '40' })
+    expect(collected.log).toContain('Reuse: 47 of 53 requests reused (judge: 9 of 10) from run #1234')
+    const entries = JSON.parse(await readFile(path.join(workspace, 'pr.json'), 'utf8')).tests as Entry[]
+    expect(entries.filter((entry) => entry.reused_from).length).toBe(38)
+  })
+
+  it('collects a run that sent everything (reuse: off) with reuse on, counting nothing twice', async () => {
+    await writeFile(path.join(workspace, 'suite.yml'), suite({ edited: false, repeat: 1 }))
+    await run({ 'results-file': 'main.json' }, 'schedule', MAIN_ENV)
+    emulator.scriptNextBatches({})
+    const detached = await run(
+      { baseline: 'main.json', reuse: 'off', 'max-wait': '500ms', 'on-timeout': 'detach' },
+      'pull_request',
+      PR_ENV,
+    )
+    const batchId = detached.outputs['batch-ids']
+    emulator.endBatch(batchId)
+    const collected = await run(
+      { baseline: 'main.json', 'batch-id': batchId, 'results-file': 'pr.json' },
+      'pull_request',
+      PR_ENV,
+    )
+    expect(collected.outputs).toMatchObject({ status: 'passed', total: '40', passed: '40' })
+    const file = JSON.parse(await readFile(path.join(workspace, 'pr.json'), 'utf8'))
+    expect(file.unexpected_custom_ids).toEqual([])
+    expect((file.tests as Entry[]).some((entry) => entry.reused_from)).toBe(false)
+    // The outputs came from the batch; the judge's replies are still the baseline's.
+    expect(file.reuse).toMatchObject({ requests: 50, reused: 10, judge_reused: 10 })
+  })
+
   it('sends everything on a scheduled run, and with reuse: off', async () => {
     await writeFile(path.join(workspace, 'suite.yml'), suite({ edited: false, repeat: 1 }))
     await run({ 'results-file': 'main.json' }, 'schedule', MAIN_ENV)

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { contentKey } from '../../src/batch/request-keys.js'
 import { buildBatchRequests } from '../../src/batch/requests.js'
-import { planReuse, reuseOn, type ReuseSettings } from '../../src/pipeline/reuse.js'
+import { planReuse, reuseOn, unansweredBy, type ReuseSettings } from '../../src/pipeline/reuse.js'
 import type { RunLog } from '../../src/pipeline/run-log.js'
 import { bareCase } from '../fixtures/cases.js'
 import type { EvalCase } from '../../src/model.js'
@@ -150,6 +150,16 @@ describe('planReuse', () => {
     })
     expect(decide([kept], handMade).reuse).toBeUndefined()
     expect(lines.join('\n')).toMatch(/^Reuse: nothing is reused, every request is sent: main\.json lacks/)
+  })
+
+  it('keeps, when collecting, only the reused results the batches did not answer', () => {
+    const cases = [ask('a', 'a?'), ask('b', 'b?'), ask('c', 'c?')]
+    const { reuse } = decide(cases, resultsFile(cases.map((evalCase) => entry(evalCase))))
+    if (!reuse) throw new Error('reuse expected')
+    const left = unansweredBy(reuse, (customId) => customId === 'b')
+    expect(left.results.map((line) => line.custom_id)).toEqual(['a', 'c'])
+    expect([...left.reusedFrom.keys()]).toEqual(['a', 'c'])
+    expect(left.savedBatch).toBe(2n * 10n ** 12n)
   })
 
   it('never reuses an errored, expired or canceled result', () => {

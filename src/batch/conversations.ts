@@ -69,6 +69,11 @@ export class ConversationRounds {
     return [first.map((i) => requests[i]), bytes && first.map((i) => bytes[i])]
   }
 
+  /** Whether a result came for `customId`. */
+  hasResult(customId: string): boolean {
+    return this.answered.has(customId)
+  }
+
   /** The request of `customId` as sent, when it is a later turn already sent. */
   sentRequest(customId: string): BatchRequest | undefined {
     return this.sent.get(customId)

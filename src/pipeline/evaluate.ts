@@ -18,7 +18,7 @@ import { Lifecycle, outputsSink } from './lifecycle.js'
 import { planRun } from './plan.js'
 import { writeRunFiles } from './run-files.js'
 import type { RunHost } from './run-host.js'
-import { planReuse, reuseSummary } from './reuse.js'
+import { planReuse, reuseSummary, unansweredBy } from './reuse.js'
 import { runKeyFor } from './run-key.js'
 import type { Settings } from './settings.js'
 import type { BatchRequest } from '../model.js'
@@ -66,8 +66,8 @@ async function evaluateRun(
   const client = createAnthropicClient(settings)
   const collecting = settings.batchIds.length > 0
   // Requests a stored result answers are not sent: the checks, the estimate and max-cost count the rest.
-  const reuse = collecting ? undefined : planReuse(settings, plan, host.log, Date.now())
-  const sent = reuse?.sent ?? requests
+  let reuse = planReuse(settings, plan, host.log, Date.now())
+  const sent = (!collecting && reuse?.sent) || requests
   if (!collecting) {
     // A request the API would refuse stops the run here, before anything is billed.
     if (settings.preflight) {
@@ -95,7 +95,8 @@ async function evaluateRun(
   // The results file's entries wait on disk (a 100,000-test run would hold them all until the end). The part
   // of each known before its result is written from now on, while the batches upload and run.
   const entries = new EntrySpool()
-  entries.writeRequestParts(sampleByCustomId, reuse?.reusedFrom)
+  // Collecting with reuse, which entries are reused is known once the batches are in.
+  if (!collecting || !reuse) entries.writeRequestParts(sampleByCustomId, reuse?.reusedFrom)
   try {
     // Conversations' later turns wait for the turns before them: the first round sends all but those.
     const conversations = new ConversationRounds(requests, sampleByCustomId, outputText)
@@ -131,8 +132,13 @@ async function evaluateRun(
         customId,
       ) as BatchRequest)
     const sink = conversations.recording(outputsSink(grader, judge))
-    for (const line of [...echoed, ...(reuse?.results ?? [])]) await sink.add(line)
+    for (const line of [...echoed, ...((!collecting && reuse?.results) || [])]) await sink.add(line)
     let unfinished = await lifecycle.waitAndGrade(run, sink, collecting ? undefined : requestOf)
+    if (!unfinished && collecting && reuse) {
+      reuse = unansweredBy(reuse, (customId) => conversations.hasResult(customId))
+      entries.writeRequestParts(sampleByCustomId, reuse.reusedFrom)
+      for (const line of reuse.results) await sink.add(line)
+    }
     if (!unfinished && !collecting) unfinished = await lifecycle.converse(run, sink, conversations, requestOf)
     else if (!unfinished && conversations.unanswered > 0)
       host.log.info(collectedConversations(conversations.unanswered))

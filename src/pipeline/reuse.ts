@@ -36,8 +36,9 @@ export interface ReusePlan {
   judgeReplies: StoredJudgeReply[]
   source: ReusedFrom
   ageMs: number
-  /** The reused results' stored cost at batch prices, in femtodollars. */
+  /** The reused results' stored cost at batch prices, in femtodollars: their sum, and each by custom_id. */
   savedBatch: bigint
+  costs: Map<string, bigint>
 }
 
 /** Whether this run reuses: `always`, or `auto` on a pull request. */
@@ -116,6 +117,7 @@ export function planReuse(
     source,
     ageMs,
     savedBatch: 0n,
+    costs: new Map(),
   }
   for (const request of plan.requests) {
     // A conversation's later turn is sent with the earlier turns' outputs, known only once they are in.
@@ -128,9 +130,28 @@ export function planReuse(
     }
     reuse.results.push(result)
     reuse.reusedFrom.set(request.custom_id, reusedFromOf(entry) ?? source)
-    reuse.savedBatch += (entry.cost_usd && femtoFromUsd(entry.cost_usd.batch)) ?? 0n
+    const cost = (entry.cost_usd && femtoFromUsd(entry.cost_usd.batch)) ?? 0n
+    reuse.costs.set(request.custom_id, cost)
+    reuse.savedBatch += cost
   }
   return reuse
+}
+
+/**
+ * Collecting a detached run's batches: they hold what that run sent, which a reuse decided now may count as
+ * reused (a newer baseline, an older result): only the reused results the batches did not answer are kept.
+ */
+export function unansweredBy(reuse: ReusePlan, answered: (customId: string) => boolean): ReusePlan {
+  const results = reuse.results.filter((line) => !answered(line.custom_id))
+  const kept = new Set(results.map((line) => line.custom_id))
+  const costs = new Map([...reuse.costs].filter(([customId]) => kept.has(customId)))
+  return {
+    ...reuse,
+    results,
+    reusedFrom: new Map([...reuse.reusedFrom].filter(([customId]) => costs.has(customId))),
+    costs,
+    savedBatch: [...costs.values()].reduce((sum, cost) => sum + cost, 0n),
+  }
 }
 
 /** What the run reused, once its judge has answered: of `requests` outputs' requests and the judge's. */
