@@ -10,8 +10,16 @@ import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resource
 /** Hex digits of the SHA-256 kept: 160 bits, as the judge's custom_ids. */
 const KEY_DIGITS = 40
 
+/** Keys by request object: a repeated test's samples share theirs, and the results file and reuse both ask. */
+const keys = new WeakMap<MessageCreateParamsNonStreaming, string>()
+
 export function contentKey(params: MessageCreateParamsNonStreaming): string {
-  return createHash('sha256').update(canonicalJson(params)).digest('hex').slice(0, KEY_DIGITS)
+  let key = keys.get(params)
+  if (key === undefined) {
+    key = createHash('sha256').update(canonicalJson(params)).digest('hex').slice(0, KEY_DIGITS)
+    keys.set(params, key)
+  }
+  return key
 }
 
 /** JSON with every object's keys sorted and its cache_control left out. */
