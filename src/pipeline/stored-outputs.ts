@@ -43,7 +43,9 @@ export function matchStoredOutputs(
   for (const [id, testSamples] of byTest) {
     const found = testSamples.map(([, sample]) => {
       const entry = byKey.get(key(id, sample.index))
-      return entry && canonicalJson(entry.request) === canonicalJson(sample.evalCase.params) ? entry : undefined
+      return entry && canonicalJson(entry.request) === canonicalJson(sample.evalCase.params)
+        ? entry
+        : undefined
     })
     if (found.some((entry) => entry === undefined)) {
       leftOut.push(id)
