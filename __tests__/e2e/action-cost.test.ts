@@ -185,4 +185,39 @@ describe('cost before spending, run from dist/', () => {
     const { input_tokens: input, output_tokens: output } = results.tests[0].usage
     expect(priced.outputs['cost-batch-usd']).toBe(String((input * 2 + output * 10) / 2 / 1e6))
   })
+
+  it('prices a model released since the last table and a dated snapshot id; an unpriced one says how to price it', async () => {
+    await writeFile(
+      path.join(workspace, 'suite.yml'),
+      [
+        'providers:',
+        '  - anthropic:messages:claude-fable-5-2',
+        '  - anthropic:messages:claude-haiku-4-5-20251001',
+        'tests:',
+        '  - prompt: Hello there',
+      ].join('\n'),
+    )
+    const run = await runAction({ workspace, inputs: emulatorInputs(emulator.url, { suite: 'suite.yml' }) })
+    const results = JSON.parse(await readFile(run.outputs['results-file'], 'utf8'))
+    const batchUsd = (model: string, input: number, output: number) => {
+      const { usage } = results.tests.find((test: { model: string }) => test.model === model)
+      return (usage.input_tokens * input + usage.output_tokens * output) / 2 / 1e6
+    }
+    // Fable 5.2 at $8 / $40 per million tokens, Haiku 4.5's snapshot at its alias's $1 / $5; halved.
+    expect(Number(run.outputs['cost-batch-usd'])).toBeCloseTo(
+      batchUsd('claude-fable-5-2', 8, 40) + batchUsd('claude-haiku-4-5-20251001', 1, 5),
+      12,
+    )
+
+    await writeFile(
+      path.join(workspace, 'suite.yml'),
+      'model: claude-mystery-9\ntests:\n  - prompt: Hello there\n',
+    )
+    const unpriced = await runAction({
+      workspace,
+      inputs: emulatorInputs(emulator.url, { suite: 'suite.yml' }),
+    })
+    expect(unpriced.summary).toContain('give its prices with the pricing input')
+    expect(unpriced.summary).toContain('examples/pricing.json')
+  })
 })
