@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs'
 import { UserError } from '../common/user-error.js'
+import { resultsFileText } from '../report/results-text.js'
 
-/** The file's text; `what` names it in the error, e.g. "results file (--from)". */
+/** The results file's text (gzipped or not); `what` names it in the error, e.g. "results file (--from)". */
 export function readUserFile(file: string, what: string): string {
   try {
-    return readFileSync(file, 'utf8')
+    return resultsFileText(readFileSync(file))
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
     throw new UserError(`The ${what} ${file} ${reason}.`, { cause: error })

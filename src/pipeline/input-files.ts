@@ -7,6 +7,7 @@ import path from 'node:path'
 import { UserError } from '../common/user-error.js'
 import { createPricer, loadPriceOverrides, setPricer } from '../cost/pricing.js'
 import { BaselineFileError, readBaseline, type Baseline, type BaselineSource } from '../report/baseline.js'
+import { resultsFileText } from '../report/results-text.js'
 import { FileRefusedError } from '../suite/file-refs.js'
 import type { SuiteIO } from '../suite/loader.js'
 import type { RunLog } from './run-log.js'
@@ -65,10 +66,13 @@ export function loadBaseline(
   return source ? { ...baseline, source } : baseline
 }
 
-/** The file's text, or undefined when it cannot be read; a file the IO refuses is the input's error. */
+/**
+ * The file's text (a gzipped one decompressed, as a results file may be), or undefined when it cannot be
+ * read; a file the IO refuses is the input's error.
+ */
 function readInputFile(input: string, absolute: string, shown: string, io: SuiteIO): string | undefined {
   try {
-    return io.readText(absolute)
+    return resultsFileText(io.readBinary(absolute))
   } catch (error) {
     if (error instanceof FileRefusedError)
       throw new UserError(`The '${input}' input: ${error.about(shown)}.`, { cause: error })

@@ -10,6 +10,7 @@ import type { JudgeBook, StoredJudgeReply } from '../grading/judging.js'
 import { femtoFromUsd } from '../report/baseline.js'
 import { formatAge, type ReusedFrom, type ReuseSummary } from '../report/reuse-summary.js'
 import { ResultsFileError, storedRunForReuse, type StoredEntry } from '../report/stored-run.js'
+import { resultsFileText } from '../report/results-text.js'
 import { allowedRoots, confinedSuiteIO } from '../suite/file-system.js'
 import type { RunPlan } from './plan.js'
 import type { RunLog } from './run-log.js'
@@ -65,7 +66,9 @@ export function planReuse(
   const file = path.relative(settings.workspace, absolute)
   let text: string
   try {
-    text = confinedSuiteIO(allowedRoots(settings.workspace, settings.allowedPaths)).readText(absolute)
+    text = resultsFileText(
+      confinedSuiteIO(allowedRoots(settings.workspace, settings.allowedPaths)).readBinary(absolute),
+    )
   } catch {
     return undefined // loading the baseline said why
   }

@@ -8,6 +8,7 @@ import { writeHtmlReport } from '../report/html-report.js'
 import { writeJunitFile } from '../report/junit.js'
 import type { RunReport } from '../report/report.js'
 import { writeResultsFile, type EntrySpool } from '../report/results-file.js'
+import { resultsFileText } from '../report/results-text.js'
 import { allowedRoots, confinedSuiteIO } from '../suite/file-system.js'
 import type { RunLog } from './run-log.js'
 import type { Settings } from './settings.js'
@@ -57,7 +58,7 @@ async function writeHtmlPage(
   if (flips && settings.baselineFile) {
     try {
       const io = confinedSuiteIO(allowedRoots(settings.workspace, settings.allowedPaths))
-      baselineText = io.readText(path.resolve(settings.workspace, settings.baselineFile))
+      baselineText = resultsFileText(io.readBinary(path.resolve(settings.workspace, settings.baselineFile)))
     } catch (error) {
       log.warning(`The HTML report shows no baseline outputs: ${(error as Error).message}`)
     }

@@ -5,13 +5,15 @@
  * with textContent only, and a Content-Security-Policy lets no other script run and nothing load.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, openSync, readSync } from 'node:fs'
-import { StringDecoder } from 'node:string_decoder'
+import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { createGunzip } from 'node:zlib'
 import { writeFileAtomically } from './atomic-file.js'
 import { redact } from '../common/redaction.js'
 import { CLIENT_SCRIPT } from './html/client-script.js'
 import { STYLE } from './html/style.js'
 import type { HtmlReportData } from './html-report-data.js'
+import { isGzip } from './results-text.js'
 
 const ESCAPES: Record<string, string> = {
   '<': '\\u003c',
@@ -44,31 +46,34 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ')
 
 /** The page in pieces: `resultsJson` is the results file's text, in chunks, embedded as it is read. */
-export function* htmlReportText(resultsJson: Iterable<string>, data: HtmlReportData): Generator<string> {
+export async function* htmlReportText(
+  resultsJson: Iterable<string> | AsyncIterable<string>,
+  data: HtmlReportData,
+): AsyncGenerator<string> {
   yield '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
   yield `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">\n`
   yield '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
   yield `<title>Claude Batch Evals report</title>\n<style>${STYLE}</style>\n</head>\n<body>\n`
   yield '<main id="app"><p id="loading">Loading the report...</p></main>\n'
   yield '<script type="application/json" id="results-data">'
-  for (const chunk of resultsJson) yield scriptSafeJson(chunk)
+  for await (const chunk of resultsJson) yield scriptSafeJson(chunk)
   yield '</script>\n<script type="application/json" id="report-data">'
   yield scriptSafeJson(redact(JSON.stringify(data)))
   yield `</script>\n<script>${CLIENT_SCRIPT}</script>\n</body>\n</html>\n`
 }
 
-/** A file's text in chunks, without holding it whole (a results file may be hundreds of MB). */
-function* fileText(file: string): Generator<string> {
-  const descriptor = openSync(file, 'r')
-  try {
-    const decoder = new StringDecoder('utf8')
-    const buffer = Buffer.allocUnsafe(1 << 16)
-    for (let read; (read = readSync(descriptor, buffer, 0, buffer.length, null)) > 0;)
-      yield decoder.write(buffer.subarray(0, read))
-    yield decoder.end()
-  } finally {
-    closeSync(descriptor)
-  }
+/**
+ * A results file's text in chunks, without holding it whole (a results file may be hundreds of MB), a
+ * gzipped one decompressed: the page embeds JSON, which it reads without a library.
+ */
+async function* fileText(file: string): AsyncGenerator<string> {
+  const handle = await open(file, 'r')
+  const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0).finally(() => handle.close())
+  const bytes = createReadStream(file)
+  const text = isGzip(buffer.subarray(0, bytesRead)) ? bytes.pipe(createGunzip()) : bytes
+  bytes.on('error', (error) => text.destroy(error))
+  text.setEncoding('utf8')
+  for await (const chunk of text) yield chunk as string
 }
 
 /** Writes the page of the results file at `resultsPath` to `file`, atomically; returns its absolute path. */
