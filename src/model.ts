@@ -102,6 +102,9 @@ export interface Sample {
   position: number
 }
 
+/** The price a result was billed at: the batch's, or the standard API's (`on-timeout: standard`). */
+export type PriceTier = 'batch' | 'standard'
+
 /** Cost of one request or a sum of them, in femtodollars. */
 export interface Cost {
   standard: bigint
@@ -177,6 +180,11 @@ export interface TestOutcome {
   /** Known cost (zero for results that are not billed), or null with the reason in `costUnknown`. */
   cost: Cost | null
   costUnknown: string | null
+  /**
+   * `standard` when the request went through the standard API after its batch ran out of time: its
+   * `cost.batch` (what was billed) is then the standard price. Absent or `batch` otherwise.
+   */
+  priceTier?: PriceTier
 }
 
 /**
@@ -186,7 +194,16 @@ export interface TestOutcome {
  */
 export type PassedSample = Pick<
   TestOutcome,
-  'evalCase' | 'customId' | 'sample' | 'samples' | 'resultType' | 'metrics' | 'usage' | 'cost' | 'costUnknown'
+  | 'evalCase'
+  | 'customId'
+  | 'sample'
+  | 'samples'
+  | 'resultType'
+  | 'metrics'
+  | 'usage'
+  | 'cost'
+  | 'costUnknown'
+  | 'priceTier'
 > & { status: 'passed'; spooled: true }
 
 /** A graded sample: whole, or passed and spooled. Those that did not pass are always whole. */

@@ -39,6 +39,7 @@ import {
   type ScriptedFault,
 } from './emulator-http.js'
 import { newId } from './emulator-ids.js'
+import { createMessage } from './emulator-messages.js'
 import { modelProblem } from './emulator-validation.js'
 import { countTokensProblem, inputPieces, tokensOfPieces } from './emulator-tokens.js'
 import type { BatchEmulator, BatchEmulatorOptions, BatchScript, RecordedCall } from './emulator-types.js'
@@ -120,6 +121,8 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
   const calls: RecordedCall[] = []
   const faults: ScriptedFault[] = []
   const downloads = new ResultsDownloads()
+  const messagesDelayMs = nonNegative('messagesDelayMs', options.messagesDelayMs ?? 0)
+  const messages = { inFlight: 0, peak: 0 }
   let url = ''
   const book = new BatchBook({
     expiresAfterMs: Math.max(1, nonNegative('expiresAfterMs', options.expiresAfterMs ?? DAY_MS)),
@@ -155,6 +158,17 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
       if (countTokensUnavailable) throw notFound()
       if (method !== 'POST') throw notAllowed()
       return sendJson(res, 200, countTokens(parseJson(body)), ctx)
+    }
+    if (segments.length === 2 && segments[0] === 'v1' && segments[1] === 'messages') {
+      if (method !== 'POST') throw notAllowed()
+      messages.peak = Math.max(messages.peak, ++messages.inFlight)
+      try {
+        if (messagesDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, messagesDelayMs))
+        const processing = { replyTo: replier.forBatch(), cache: promptCache }
+        return sendJson(res, 200, createMessage(parseJson(body), processing, now), ctx)
+      } finally {
+        messages.inFlight--
+      }
     }
     if (segments[0] !== 'v1' || segments[1] !== 'messages' || segments[2] !== 'batches') throw notFound()
     const [id, action, ...rest] = segments.slice(3)
@@ -293,6 +307,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
           countTokensUnavailable = unavailable
         },
         clearPromptCache: () => promptCache.clear(),
+        peakMessagesInFlight: () => messages.peak,
         createdBatches: () =>
           book.all().map((b) => ({
             id: b.id,

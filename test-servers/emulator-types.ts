@@ -24,6 +24,11 @@ export interface BatchEmulatorOptions {
   /** The `retry-after` (seconds, may be fractional) of a queue-limit 429. Default 1. */
   queueRetryAfterSeconds?: number
   /**
+   * How long `POST /v1/messages` (the standard API, answered at once otherwise) holds each answer, in real
+   * ms, so that a test can see how many a client sends at a time (`peakMessagesInFlight`). Default 0.
+   */
+  messagesDelayMs?: number
+  /**
    * The stand-in model. Key: the text of the LAST user message (string content, or its text blocks
    * concatenated with no separator), exact match. The action's judge requests are answered by the stand-in
    * judge (test-servers/stand-in-judge.ts); other prompts get a reply saying none matched, and a warning.
@@ -152,5 +157,7 @@ export interface BatchEmulator {
   setCountTokensUnavailable(unavailable: boolean): void
   /** Empties the prompt cache: the next request with a cacheable prefix writes it again. */
   clearPromptCache(): void
+  /** The most `POST /v1/messages` calls answered at one time so far (see `messagesDelayMs`). */
+  peakMessagesInFlight(): number
   close(): Promise<void>
 }

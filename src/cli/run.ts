@@ -20,6 +20,7 @@ const RUN_INPUTS = [
   'max-wait',
   'poll-interval',
   'on-timeout',
+  'deadline',
   'retry-errored',
   'cancel-on-abort',
   'max-cost',

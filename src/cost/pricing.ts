@@ -14,7 +14,7 @@ import {
   type TokenPrices,
 } from './price-table.js'
 import { ECHO_PROVIDER } from '../suite/providers.js'
-import type { Cost } from '../model.js'
+import type { Cost, PriceTier } from '../model.js'
 
 export { loadPriceOverrides, PricingFileError, type PriceOverrides } from './price-table.js'
 
@@ -329,9 +329,22 @@ export function batchMultiplier(): number {
   return active.batchMultiplier
 }
 
-/** The cost of one succeeded request, or the reason it cannot be computed (never a guess). */
+/**
+ * The price tier a message was served at, from its usage: `standard` when the standard API answered it
+ * (`on-timeout: standard`), else `batch` (a batch's results say `batch`, stored or made-up usage null).
+ */
+export function priceTierOf(usage: Pick<Usage, 'service_tier'>): PriceTier {
+  return usage.service_tier === 'standard' || usage.service_tier === 'priority' ? 'standard' : 'batch'
+}
+
+/**
+ * The cost of one succeeded request, or the reason it cannot be computed (never a guess). `batch` is what
+ * was billed: for a message the standard API served (priceTierOf), the standard price.
+ */
 export function costOf(model: string, usage: Usage): CostResult {
-  return active.costOf(model, usage)
+  const priced = active.costOf(model, usage)
+  if (!('cost' in priced) || priceTierOf(usage) === 'batch') return priced
+  return { cost: { standard: priced.cost.standard, batch: priced.cost.standard } }
 }
 
 /** A succeeded request as the report adds it up: its model and usage, and its cost or why that is unknown. */

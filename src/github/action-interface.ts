@@ -17,6 +17,7 @@ export const INPUTS = [
   'min-pass-rate',
   'results-file',
   'on-timeout',
+  'deadline',
   'batch-id',
   'retry-errored',
   'comment-mode',

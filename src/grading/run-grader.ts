@@ -6,7 +6,7 @@ import type {
 import type { ResultSink } from '../batch/run.js'
 import { gradeTest, outputText, type Judge } from './graders/index.js'
 import { awaitingComparison, outputGroups, type OutputGroup } from './output-groups.js'
-import { billedCall, costOf, NO_COST, usdNumber, type BilledCall } from '../cost/pricing.js'
+import { billedCall, costOf, NO_COST, priceTierOf, usdNumber, type BilledCall } from '../cost/pricing.js'
 import type {
   CompiledAssertion,
   PassedSample,
@@ -23,7 +23,8 @@ export interface OutcomeSpool {
 }
 
 function spooled(outcome: TestOutcome): PassedSample {
-  const { evalCase, customId, sample, samples, resultType, metrics, usage, cost, costUnknown } = outcome
+  const { evalCase, customId, sample, samples, resultType, metrics, usage, cost, costUnknown, priceTier } =
+    outcome
   return {
     evalCase,
     customId,
@@ -35,6 +36,7 @@ function spooled(outcome: TestOutcome): PassedSample {
     usage,
     cost,
     costUnknown,
+    priceTier,
     spooled: true,
   }
 }
@@ -91,6 +93,7 @@ function testOutcome(
     | 'usage'
     | 'cost'
     | 'costUnknown'
+    | 'priceTier'
   >,
 ): TestOutcome {
   return {
@@ -112,6 +115,7 @@ function testOutcome(
     // Requests without a succeeded result are not billed.
     cost: graded ? graded.cost : NO_COST,
     costUnknown: graded ? graded.costUnknown : null,
+    priceTier: graded ? graded.priceTier : 'batch',
   }
 }
 
@@ -167,6 +171,7 @@ export async function gradeResult(
     usage: message.usage,
     cost,
     costUnknown,
+    priceTier: priceTierOf(message.usage),
   })
   return { outcome, pending: grade.pending }
 }

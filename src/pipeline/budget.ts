@@ -25,7 +25,7 @@ export interface BudgetCheck {
 }
 
 export async function checkBudget(
-  settings: Pick<Settings, 'dryRun' | 'maxCostUsd'>,
+  settings: Pick<Settings, 'dryRun' | 'maxCostUsd'> & Partial<Pick<Settings, 'onTimeout'>>,
   plan: Pick<RunPlan, 'cases' | 'requests' | 'plans' | 'sampleByCustomId' | 'warnings'>,
   client: Anthropic,
 ): Promise<BudgetCheck> {
@@ -35,23 +35,32 @@ export async function checkBudget(
     ? tokenCounter(client)
     : { notCounted: 'count_tokens is asked only with dry-run or max-cost' }
   const { estimate, judgedTests } = await estimateRun(plan, counting)
-  const overBudget = overBudgetReason(estimate, settings.maxCostUsd)
+  const overBudget = overBudgetReason(estimate, settings.maxCostUsd, settings.onTimeout === 'standard')
   const stop = overBudget ? 'over-budget' : settings.dryRun ? 'dry-run' : undefined
   return { estimate, judgedTests, warnings: plan.warnings, plans: plan.plans, stop, overBudget }
 }
 
-function overBudgetReason(estimate: CostEstimate, maxCostUsd: number | undefined): string | undefined {
+/** With on-timeout: standard, the worst case is every request sent by the standard API, at standard prices. */
+function overBudgetReason(
+  estimate: CostEstimate,
+  maxCostUsd: number | undefined,
+  standard: boolean,
+): string | undefined {
   if (maxCostUsd === undefined) return undefined
   if (estimate.unpricedModels.length > 0)
     return (
       'max-cost is set, but the cost of some requests is unknown, so the budget cannot be checked; nothing was ' +
       `submitted: ${unpricedPhrases(estimate).join('; ')}.`
     )
-  if (usdNumber(estimate.high.batch) <= maxCostUsd) return undefined
+  const worst = standard ? estimate.high.standard : estimate.high.batch
+  if (usdNumber(worst) <= maxCostUsd) return undefined
   const uncounted =
     estimate.method === 'count_tokens' ? '' : `, ${methodPhrase(estimate)}, at the band's upper end`
+  const prices = standard
+    ? 'at standard prices (on-timeout: standard may send every request through the standard API)'
+    : 'at batch prices'
   return (
-    `The worst-case estimate, ${formatUsd(estimate.high.batch)} at batch prices (every output at max_tokens${uncounted}), ` +
+    `The worst-case estimate, ${formatUsd(worst)} ${prices} (every output at max_tokens${uncounted}), ` +
     `exceeds max-cost ($${maxCostUsd}); nothing was submitted. Lower max_tokens, trim the suite, or raise max-cost.`
   )
 }

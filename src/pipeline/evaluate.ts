@@ -14,6 +14,7 @@ import { buildReport } from '../report/report.js'
 import { reuseLine } from '../report/reuse-summary.js'
 import { EntrySpool } from '../report/results-file.js'
 import { checkBudget } from './budget.js'
+import { waitBudgetMs } from './deadline.js'
 import { Lifecycle, outputsSink } from './lifecycle.js'
 import { planRun } from './plan.js'
 import { writeRunFiles } from './run-files.js'
@@ -85,7 +86,13 @@ async function evaluateRun(
     store: host.runState,
     runKey: runKeyFor(sent, requestBytes, settings),
     wait: {
-      maxWaitMs: settings.maxWaitMs,
+      maxWaitMs: waitBudgetMs(
+        settings.maxWaitMs,
+        settings.deadlineAt,
+        sent.length,
+        settings.onTimeout === 'standard',
+        Date.now(),
+      ),
       pollIntervalMs: settings.pollIntervalMs,
       signal,
       onProgress: host.progress,
@@ -123,6 +130,7 @@ async function evaluateRun(
       policy: settings,
       log: host.log.info,
       onSubmitted: (batchIds) => host.batchesChanged(batchIds),
+      standard: { client, signal },
     })
     // Built only when something is retried: most runs never look a request up.
     let requestByCustomId: Map<string, BatchRequest> | undefined
@@ -170,6 +178,7 @@ async function evaluateRun(
       ? { runId: settings.runId, branch: settings.branch, commit: settings.commit }
       : undefined
     report.judgeReplies = judge.replies()
+    report.shard = plan.shard
     if (reuse) {
       report.reuse = reuseSummary(reuse, requests.length, judge)
       host.log.info(`Reuse: ${reuseLine(report.reuse)}.`)

@@ -1,9 +1,12 @@
 /**
  * The batches' life once submitted: waiting for them within max-wait, retry rounds, the rounds of the
  * conversations' later turns, the judge's batch, and what happens when a wait ends before the batches do
- * (on-timeout, cancel-on-abort). Time is the batch run's clock (BatchRun's `wait.now` and `wait.sleep`), which tests set to a manual clock.
+ * (on-timeout, cancel-on-abort; with on-timeout: standard, what the batches did not process goes through the
+ * standard Messages API, standard-fallback.ts). Time is the batch run's clock (BatchRun's `wait.now` and `wait.sleep`), which tests set to a manual clock.
  */
+import type Anthropic from '@anthropic-ai/sdk'
 import type { Log } from '../batch/client.js'
+import { sendStandard } from '../batch/standard-fallback.js'
 import type { WaitOutcome } from '../batch/wait.js'
 import type { BatchRun, ResultSink } from '../batch/run.js'
 import type { ConversationRounds } from '../batch/conversations.js'
@@ -24,6 +27,8 @@ export interface LifecycleOptions {
   log: Log
   /** Told every batch of the run once the judge's batch is created. */
   onSubmitted: (batchIds: string[]) => void
+  /** What on-timeout: standard sends the unfinished requests with; without it, it acts as cancel. */
+  standard?: { client: Anthropic; signal?: AbortSignal }
 }
 
 export class Lifecycle {
@@ -44,7 +49,7 @@ export class Lifecycle {
     const waited = await run.wait(batchIds)
     if (waited.state !== 'ended' && !(await this.settleUnfinished(waited, run, policy.onTimeout)))
       return waited
-    await run.collect(sink, batchIds)
+    await this.collect(run, sink, batchIds, waited.state === 'timed-out' ? requestOf : undefined)
     if (!policy.retryErrored || !requestOf) return undefined
     const late = await run.retryErrored(sink, requestOf)
     if (!late) return undefined
@@ -57,11 +62,51 @@ export class Lifecycle {
     }
     const onTimeout = policy.onTimeout === 'fail' ? 'cancel' : policy.onTimeout
     if (!(await this.settleUnfinished(late, run, onTimeout))) return late
-    await run.collect(
-      sink,
-      late.batches.map((batch) => batch.id),
-    )
+    const lateIds = late.batches.map((batch) => batch.id)
+    await this.collect(run, sink, lateIds, late.state === 'timed-out' ? requestOf : undefined)
     return undefined
+  }
+
+  /**
+   * Downloads the batches' results into the sink. With on-timeout: standard after a timeout (`requestOf`
+   * given), the requests the cancelled batches did not process (canceled, expired) are sent through the
+   * standard API instead, and their answers go to the sink.
+   */
+  private async collect(
+    run: BatchRun,
+    sink: ResultSink,
+    batchIds: string[],
+    requestOf: ((customId: string) => BatchRequest) | undefined,
+  ): Promise<void> {
+    if (!this.fallsBack || !requestOf) return run.collect(sink, batchIds)
+    const unfinished: string[] = []
+    await run.collect(
+      {
+        add: async (line) => {
+          const type = line.result.type
+          if (type === 'canceled' || type === 'expired') unfinished.push(line.custom_id)
+          else await sink.add(line)
+        },
+        retryableCustomIds: () => sink.retryableCustomIds(),
+      },
+      batchIds,
+    )
+    if (unfinished.length > 0) await this.sendStandard(unfinished.map(requestOf), sink)
+  }
+
+  /** Whether on-timeout: standard is in force (it needs the client to send with). */
+  private get fallsBack(): boolean {
+    return this.options.policy.onTimeout === 'standard' && this.options.standard !== undefined
+  }
+
+  private async sendStandard(requests: BatchRequest[], sink: ResultSink): Promise<void> {
+    const { standard, log } = this.options
+    if (!standard) return
+    const sent = await sendStandard(requests, sink, { client: standard.client, signal: standard.signal, log })
+    log(
+      `Standard API: ${sent.succeeded} answered, ${sent.errored} errored` +
+        (sent.notSent > 0 ? `, ${sent.notSent} not sent (the job is being cancelled).` : '.'),
+    )
   }
 
   /**
@@ -85,6 +130,11 @@ export class Lifecycle {
           `Conversations: ${unsent.length} turn-${round + 1} request(s) are not sent, as an earlier turn has no output.`,
         )
       if (requests.length === 0) continue
+      if (run.outOfTime && !run.aborted && this.fallsBack) {
+        log(`Conversations: max-wait has run out; the turn-${round + 1} request(s) go to the standard API.`)
+        await this.sendStandard(requests, sink)
+        continue
+      }
       const stop = run.aborted
         ? 'the job is being cancelled'
         : run.outOfTime
@@ -122,6 +172,11 @@ export class Lifecycle {
         : undefined
     if (requests.length > 0 && notAsked) {
       log(`Model-graded assertions: ${requests.length} judge requests are not sent: ${notAsked}.`)
+    } else if (requests.length > 0 && run.outOfTime && this.fallsBack) {
+      log(
+        `Model-graded assertions: max-wait has run out; ${requests.length} judge requests go to the standard API.`,
+      )
+      await this.sendStandard(requests, judge)
     } else if (requests.length > 0) {
       log(`Model-graded assertions: ${requests.length} judge requests go out as a batch of their own.`)
       await run.submit(requests)
@@ -158,10 +213,16 @@ export class Lifecycle {
           'raise max-wait, or set on-timeout: detach or cancel.',
       )
     }
-    const cancel = waited.state === 'aborted' ? policy.cancelOnAbort : onTimeout === 'cancel'
+    const cancel =
+      waited.state === 'aborted' ? policy.cancelOnAbort : onTimeout === 'cancel' || onTimeout === 'standard'
     if (!cancel) return false
     const ids = waited.batches.filter((batch) => batch.processing_status !== 'ended').map((batch) => batch.id)
-    log(`Cancelling ${ids.join(', ')}; requests already processed keep their results.`)
+    log(
+      `Cancelling ${ids.join(', ')}; requests already processed keep their results` +
+        (waited.state === 'timed-out' && this.fallsBack
+          ? ', and the rest go to the standard API once the batches end.'
+          : '.'),
+    )
     await run.cancel(ids)
     if (waited.state === 'aborted') {
       log('Not waiting for the cancelled batches to end: a re-run of this job collects what they processed.')

@@ -7,6 +7,7 @@ import type { BaselineSource } from '../report/baseline.js'
 import type { CostIncreaseLimit } from '../report/cost-comparison.js'
 import type { InputName } from '../github/action-interface.js'
 import { parseDuration } from '../common/duration.js'
+import { parseDeadline } from './deadline.js'
 import {
   parseBatchIds,
   parseBoolean,
@@ -20,7 +21,7 @@ import {
 } from './settings-values.js'
 import { parseModelInput, parseProviderOverride, type ProviderOverride } from '../suite/providers.js'
 
-export const ON_TIMEOUT = ['fail', 'detach', 'cancel'] as const
+export const ON_TIMEOUT = ['fail', 'detach', 'cancel', 'standard'] as const
 export const COMMENT_MODES = ['update', 'new'] as const
 export const CACHE_MODES = ['auto', '5m', '1h', 'off'] as const
 export const FAIL_ON = ['threshold', 'regression', 'both'] as const
@@ -43,6 +44,8 @@ export interface Settings {
   minPassRate: number
   resultsFile: string
   onTimeout: OnTimeout
+  /** When the verdict is due (epoch ms, the `deadline` input); it bounds max-wait. Undefined for none. */
+  deadlineAt: number | undefined
   /** Batches to collect instead of submitting (the `batch-id` input). */
   batchIds: string[]
   retryErrored: boolean
@@ -140,6 +143,7 @@ export function readSettings(source: SettingsSource, env: NodeJS.ProcessEnv = pr
     minPassRate: parseRate('min-pass-rate', input('min-pass-rate')),
     resultsFile: input('results-file'),
     onTimeout: parseChoice('on-timeout', input('on-timeout'), ON_TIMEOUT),
+    deadlineAt: parseDeadline(input('deadline'), Date.now() - process.uptime() * 1000, Date.now()),
     batchIds: parseBatchIds('batch-id', input('batch-id')),
     retryErrored: parseBoolean('retry-errored', input('retry-errored')),
     cancelOnAbort: parseBoolean('cancel-on-abort', input('cancel-on-abort')),

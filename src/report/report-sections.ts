@@ -2,6 +2,7 @@
  * The sections of a report whose content is fixed by the run: the comparison with the baseline, the
  * repeated tests and the cost. Their lists of tests show at most `listItems` entries each.
  */
+import { priceMixSentence } from './price-mix.js'
 import { reuseSentence } from './reuse-summary.js'
 import { addTokens, formatUsd, NO_TOKENS, type TokenCounts } from '../cost/pricing.js'
 import { passAtK, passHatK } from '../grading/statistics.js'
@@ -155,6 +156,7 @@ export function costSection(report: RunReport): string {
   const cache = cacheSummaryOf(report.costByModel)
   if (cache) notes.push(cacheSentence(cache, (text) => `**${text}**`))
   if (report.reuse) notes.push(inertCell(reuseSentence(report.reuse, report.totalCost?.batch), 400))
+  if (report.priceMix) notes.push(priceMixSentence(report.priceMix))
   for (const row of report.costByModel.filter((r) => r.unpricedTests > 0)) {
     notes.push(
       `Cost unknown for ${row.unpricedTests} test(s) on ${inertCell(row.model, 80)}: ${inertCell(row.unpricedReason ?? '', 200)}. ` +

@@ -1,5 +1,7 @@
 /** The report model: the verdict, counts and costs of a graded run, from which every surface is rendered. */
+import { PriceMixSums, type PriceMix } from './price-mix.js'
 import type { ReuseSummary, RunOrigin } from './reuse-summary.js'
+import type { ShardRecord } from '../suite/shards.js'
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import {
   costGateReason,
@@ -97,8 +99,12 @@ export interface RunReport {
   origin?: RunOrigin
   /** What the run reused of an earlier run's results (the `reuse` input). */
   reuse?: ReuseSummary
+  /** The requests at batch and at standard prices, when on-timeout: standard sent some. */
+  priceMix?: PriceMix
   /** The judge's replies, by request key, for a later run to reuse. */
   judgeReplies?: StoredJudgeReply[]
+  /** The slice of the suite the run is (the `shard` input); undefined for a whole suite or a merge. */
+  shard?: ShardRecord
 }
 
 export type FailOn = 'threshold' | 'regression' | 'both'
@@ -133,7 +139,9 @@ export function buildReport(
   const costs = new CostsByModel()
   const metrics = new MetricSums()
   const derived = new DerivedMetricSums()
+  const priceMix = new PriceMixSums()
   for (const outcome of outcomes) {
+    priceMix.add(outcome)
     if (outcome.status !== 'passed' && verdictOf.get(outcome.evalCase) !== 'passed') {
       ;(outcome.status === 'failed' ? failedSamples : erroredSamples).push(outcome)
     }
@@ -221,6 +229,7 @@ export function buildReport(
     unexpectedCustomIds,
     runUrl: context.runUrl,
     testCosts,
+    ...(priceMix.result() && { priceMix: priceMix.result() }),
   }
 }
 

@@ -5,6 +5,7 @@
  * (suite, model and API text) are redacted and escaped here, before any colour goes around them, so the
  * terminal may print the lines as they are but for escaping any control character outside a colour code.
  */
+import { priceMixSentence } from './price-mix.js'
 import { formatDuration } from '../common/duration.js'
 import { formatUsd } from '../cost/pricing.js'
 import { failureWithoutAssertion } from '../grading/run-grader.js'
@@ -174,6 +175,7 @@ function cost(report: RunReport, { paint }: Layout): string[] {
   const cache = cacheSummaryOf(report.costByModel)
   if (cache) lines.push(cacheSentence(cache, (text) => paint('yellow', text)))
   if (report.reuse) lines.push(reuseSentence(report.reuse, report.totalCost?.batch))
+  if (report.priceMix) lines.push(priceMixSentence(report.priceMix))
   return lines
 }
 
