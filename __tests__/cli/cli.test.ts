@@ -193,7 +193,7 @@ describe('report', () => {
       stderr: expect.stringContaining('error: Give RESULTS.json: claude-batch-evals report RESULTS.json'),
     })
     expect((await cli(['validate', 'a.yml', '--html', 'x.html'])).stderr).toContain(
-      "error: Flag '--html' is a flag of report, not of validate.",
+      "error: Flag '--html' is a flag of report, merge, not of validate.",
     )
   })
 

@@ -8,12 +8,13 @@ import type { CliContext, Command, ExitCode } from './command.js'
 import { estimate } from './estimate.js'
 import { commandHelp, PROGRAM, programHelp } from './help.js'
 import { regrade } from './regrade.js'
+import { merge } from './merge.js'
 import { report } from './report.js'
 import { collect, run } from './run.js'
 import { Terminal } from './terminal.js'
 import { validate } from './validate.js'
 
-export const COMMANDS: readonly Command[] = [validate, estimate, run, collect, regrade, report]
+export const COMMANDS: readonly Command[] = [validate, estimate, run, collect, regrade, report, merge]
 
 export async function runCli(argv: readonly string[], context: CliContext): Promise<ExitCode> {
   const terminal = new Terminal(context)

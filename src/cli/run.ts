@@ -21,6 +21,7 @@ const RUN_INPUTS = [
   'poll-interval',
   'on-timeout',
   'deadline',
+  'shard',
   'retry-errored',
   'cancel-on-abort',
   'max-cost',

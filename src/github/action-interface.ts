@@ -41,6 +41,8 @@ export const INPUTS = [
   'html-report',
   'html-report-artifact',
   'history',
+  'shard',
+  'merge',
 ] as const
 export type InputName = (typeof INPUTS)[number]
 

@@ -13,6 +13,7 @@ import { assertionCompiler } from '../grading/assertion-compiler.js'
 import type { Baseline } from '../report/baseline.js'
 import { allowedRoots, confinedSuiteIO, findSuiteFiles } from '../suite/file-system.js'
 import { loadSuiteRun } from '../suite/loader.js'
+import { casesOfShard, type ShardRecord } from '../suite/shards.js'
 import { loadBaseline, usePriceOverrides } from './input-files.js'
 import type { RunLog } from './run-log.js'
 import type { Settings } from './settings.js'
@@ -31,7 +32,8 @@ export type PlanSettings = Pick<
   | 'baselineFile'
   | 'baselineSource'
   | 'cache'
->
+> &
+  Partial<Pick<Settings, 'shard'>>
 
 export interface RunPlan {
   /** The suite files, absolute. */
@@ -46,6 +48,8 @@ export interface RunPlan {
   sampleByCustomId: Map<string, Sample>
   plans: CachePlan[]
   baseline: Baseline | undefined
+  /** The slice of the suite the plan runs (the `shard` input). */
+  shard?: ShardRecord
 }
 
 /** Plans the run; throws a SuiteError with every problem of every suite file, or a UserError. */
@@ -56,14 +60,21 @@ export async function planRun(settings: PlanSettings, log: RunLog): Promise<RunP
   const io = confinedSuiteIO(allowedRoots(workspace, settings.allowedPaths))
   if (settings.pricingFile) usePriceOverrides(path.resolve(workspace, settings.pricingFile), io, log)
   const files = await findSuiteFiles(settings.suitePatterns, workspace)
-  const { cases, warnings } = await loadSuiteRun(files, {
+  const loaded = await loadSuiteRun(files, {
     workspace,
     model: settings.model,
     providerOverride: settings.providerOverride,
     io,
     assertions: assertionCompiler,
   })
+  const { warnings } = loaded
   for (const warning of warnings) log.warning(warning)
+  // A shard loads the whole suite (its warnings and problems are the suite's) and runs its slice.
+  const { shard } = settings
+  const sharded = shard && casesOfShard(loaded.cases, shard)
+  const cases = sharded ? sharded.cases : loaded.cases
+  if (shard)
+    log.info(`Shard ${shard.index} of ${shard.count}: ${cases.length} of ${loaded.cases.length} tests.`)
   const built = buildBatchRequests(cases, settings.repeat)
   const samples =
     built.requests.length === cases.length ? '' : ` (${built.requests.length} requests with repeats)`
@@ -90,6 +101,7 @@ export async function planRun(settings: PlanSettings, log: RunLog): Promise<RunP
     sampleByCustomId: built.sampleByCustomId,
     plans,
     baseline,
+    shard: sharded ? sharded.record : undefined,
   }
 }
 

@@ -46,7 +46,7 @@ export async function writeRunFiles(
  * The HTML report of the results file just written, with the baseline's outputs of the tests that flipped;
  * undefined when the setting turns it off or it cannot be written (a warning: the results file has the run).
  */
-async function writeHtmlPage(
+export async function writeHtmlPage(
   report: RunReport,
   resultsPath: string,
   settings: RunFilesSettings,

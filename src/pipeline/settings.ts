@@ -20,6 +20,7 @@ import {
   parseUsd,
 } from './settings-values.js'
 import { parseModelInput, parseProviderOverride, type ProviderOverride } from '../suite/providers.js'
+import { parseShard, type Shard } from '../suite/shards.js'
 
 export const ON_TIMEOUT = ['fail', 'detach', 'cancel', 'standard'] as const
 export const COMMENT_MODES = ['update', 'new'] as const
@@ -91,6 +92,10 @@ export interface Settings {
   /** Where the repository is checked out (GITHUB_WORKSPACE), else the working directory. */
   workspace: string
   /** The commit (GITHUB_SHA) and the workflow run (GITHUB_RUN_ID) the run's batches are recorded for. */
+  /** The slice of the suite this job runs (`shard`, INDEX/COUNT); undefined for the whole suite. */
+  shard: Shard | undefined
+  /** The shard results files to merge into one report (`merge`, globs); empty for a run. */
+  mergePatterns: string[]
   commit: string
   runId: string
 }
@@ -127,7 +132,9 @@ export function readSettings(source: SettingsSource, env: NodeJS.ProcessEnv = pr
     )
   }
   const suitePatterns = parseLines(input('suite'))
-  if (suitePatterns.length === 0) {
+  const mergePatterns = parseLines(input('merge'))
+  // A merge reads the shards' results files, not the suite.
+  if (suitePatterns.length === 0 && mergePatterns.length === 0) {
     throw new UserError("Input 'suite' is required: give suite file paths or globs, one per line.")
   }
   return {
@@ -175,5 +182,7 @@ export function readSettings(source: SettingsSource, env: NodeJS.ProcessEnv = pr
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     commit: env.GITHUB_SHA ?? '',
     runId: env.GITHUB_RUN_ID ?? '',
+    shard: parseShard('shard', input('shard')),
+    mergePatterns,
   }
 }

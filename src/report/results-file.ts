@@ -164,6 +164,12 @@ function resultsHeader(report: RunReport, generatedAt: Date) {
       commit: report.origin.commit,
     },
     reuse: reuseJson(report.reuse),
+    shard: report.shard && {
+      index: report.shard.index,
+      count: report.shard.count,
+      suite_tests: report.shard.suiteTests,
+      suite_key: report.shard.suiteKey,
+    },
     status: report.status,
     failure_reasons: report.failureReasons,
     load_warnings: report.loadWarnings,
@@ -273,6 +279,29 @@ export function resultsDocument(report: RunReport, outcomes: TestOutcome[], gene
     return { ...ids, verdict, ...entryRequest(evalCase), ...entryGrades(outcome) }
   })
   return { ...resultsHeader(report, generatedAt), tests }
+}
+
+/**
+ * The results document of entries as results files have them (a merge's, of its shards'), in chunks: each
+ * entry's text was redacted when its run wrote it.
+ */
+export function* resultsTextOfEntries(
+  report: RunReport,
+  entries: unknown[],
+  generatedAt: Date,
+): Generator<Buffer> {
+  const header = resultsHeader(report, generatedAt)
+  if (entries.length === 0) {
+    yield Buffer.from(`${redact(JSON.stringify({ ...header, tests: [] }, null, 2))}\n`)
+    return
+  }
+  const file = new FileChunks()
+  file.text(`${redact(JSON.stringify(header, null, 2)).slice(0, -2)},\n  "tests": [\n    `)
+  entries.forEach((entry, i) => {
+    file.text(`${i === 0 ? '' : ',\n    '}${JSON.stringify(entry)}`)
+  })
+  file.text('\n  ]\n}\n')
+  yield file.take()
 }
 
 /** The file is handed over in chunks of about this many bytes. */

@@ -27,6 +27,8 @@ export class ResultsFileError extends UserError {
 
 /** One entry of `tests`, as the file has it (schema/results.schema.json); older files' missing ids filled. */
 export interface StoredEntry {
+  /** The entry as the file has it. */
+  raw: unknown
   id: string
   custom_id: string
   sample: number
@@ -81,6 +83,7 @@ interface StoredHeader {
   cost: { by_model: StoredModelCost[]; price_table_date?: string }
   unexpected_custom_ids: string[]
   baseline?: RecordedBaseline | null
+  shard?: unknown
   tests: unknown[]
 }
 
@@ -208,6 +211,7 @@ function* entriesOf(document: StoredHeader, file: string): Generator<StoredEntry
       sample: (stored.sample as number | undefined) ?? 1,
       samples: (stored.samples as number | undefined) ?? 1,
       verdict: stored.verdict as TestStatus | undefined,
+      raw: entry,
     } as unknown as StoredEntry
   }
 }
@@ -240,31 +244,12 @@ export interface StoredRun {
  */
 export function readStoredRun(text: string, file: string, options: StoredRunOptions = {}): StoredRun {
   const document = storedDocument(text, file)
-  const outcomes = outcomesOf(entriesOf(document, file))
-  const { unexpectedCalls, judgeCalls } = callsBeyondEntries(document.cost.by_model, outcomes)
+  const { report, outcomes } = reportOfStored([document], Array.from(entriesOf(document, file)), options)
   const recomputed =
     options.baseline !== undefined ||
     options.minPassRate !== undefined ||
     options.failOn !== undefined ||
     options.maxCostIncrease !== undefined
-  const report = buildReport(
-    { outcomes, unexpectedCustomIds: document.unexpected_custom_ids, unexpectedCalls },
-    {
-      minPassRate: options.minPassRate ?? document.summary.min_pass_rate,
-      batchIds: document.batch_ids,
-      batchDurationMs: document.batch_duration_ms,
-      runUrl: undefined,
-      repeatMinPass: repeatMinPassOf(outcomes, document.tests as { verdict?: TestStatus }[]),
-      failOn: options.failOn,
-      loadWarnings: document.load_warnings ?? [],
-      baseline: options.baseline,
-      maxCostIncrease: options.maxCostIncrease,
-      judgeCalls,
-    },
-  )
-  // The prices the costs were computed with, which a later price table may not have.
-  if (typeof document.cost.price_table_date === 'string')
-    report.priceTableDate = document.cost.price_table_date
   if (!recomputed) {
     report.status = document.status
     report.failureReasons = document.failure_reasons
@@ -276,6 +261,67 @@ export function readStoredRun(text: string, file: string, options: StoredRunOpti
     recordedStatus: document.status,
     recordedBaseline: recordedBaselineOf(document.baseline),
   }
+}
+
+/** A results file read whole: its header and its entries, each checked, in order. */
+export function readStoredDocument(text: string, file: string) {
+  const document = storedDocument(text, file)
+  return { document, entries: Array.from(entriesOf(document, file)) }
+}
+
+export type StoredDocument = ReturnType<typeof readStoredDocument>['document']
+
+/**
+ * The report of the runs the documents record (one, or the shards of one), over `entries`, theirs in the
+ * order the report lists them (a test's samples consecutive): every cost row of every document counts, and
+ * the gate is applied with the options, over the first document's min_pass_rate when none is given.
+ */
+export function reportOfStored(
+  documents: StoredHeader[],
+  entries: StoredEntry[],
+  options: StoredRunOptions,
+): { report: RunReport; outcomes: TestOutcome[] } {
+  const outcomes = outcomesOf(entries)
+  const unexpectedCalls: BilledCall[] = []
+  const judgeCalls: BilledCall[] = []
+  for (const document of documents) {
+    const own = new Set(document.tests)
+    const calls = callsBeyondEntries(
+      document.cost.by_model,
+      outcomes.filter((_, i) => own.has(entries[i].raw)),
+    )
+    unexpectedCalls.push(...calls.unexpectedCalls)
+    judgeCalls.push(...calls.judgeCalls)
+  }
+  const [first] = documents
+  const report = buildReport(
+    {
+      outcomes,
+      unexpectedCustomIds: documents.flatMap((document) => document.unexpected_custom_ids),
+      unexpectedCalls,
+    },
+    {
+      minPassRate: options.minPassRate ?? first.summary.min_pass_rate,
+      batchIds: documents.flatMap((document) => document.batch_ids),
+      batchDurationMs: longest(documents.map((document) => document.batch_duration_ms)),
+      runUrl: undefined,
+      repeatMinPass: repeatMinPassOf(outcomes, entries),
+      failOn: options.failOn,
+      loadWarnings: first.load_warnings ?? [],
+      baseline: options.baseline,
+      maxCostIncrease: options.maxCostIncrease,
+      judgeCalls,
+    },
+  )
+  // The prices the costs were computed with, which a later price table may not have.
+  if (typeof first.cost.price_table_date === 'string') report.priceTableDate = first.cost.price_table_date
+  return { report, outcomes }
+}
+
+/** The longest of the durations: shards run side by side. */
+function longest(durations: (number | null)[]): number | null {
+  const known = durations.filter((ms): ms is number => ms !== null)
+  return known.length > 0 ? Math.max(...known) : null
 }
 
 function recordedBaselineOf(section: unknown): RecordedBaseline | null {
