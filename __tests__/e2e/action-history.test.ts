@@ -1,14 +1,16 @@
 /**
  * `history` through the bundle, as the runner runs it: three scheduled runs on the default branch record
- * themselves on the eval-history branch of the fake GitHub, and the third's job summary charts all three.
+ * themselves on the eval-history branch of the fake GitHub, and the third's job summary and HTML report chart
+ * all three.
  */
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import * as octokitClient from '@actions/github'
 import { PROJECT_ROOT, runAction, type RunActionOptions } from '../../test-servers/action-runner.js'
 import { loadReplies, startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
 import { startFakeGitHub, type FakeGitHub } from '../../test-servers/fake-github.js'
+import { embeddedData } from '../fixtures/html-page.js'
 import { rewriteBranchFile } from '../../src/github/history-branch.js'
 import { historyFileName, parseHistory } from '../../src/report/history.js'
 
@@ -57,6 +59,12 @@ function run(runNumber: number, event: RunActionOptions['event'] = SCHEDULE, ref
 }
 
 const historyText = () => github.git.fileAt('acme', 'support-bot', 'eval-history', FILE)
+/** The history the run's HTML report embeds, or null. */
+const pageHistory = async () => {
+  const page = await readFile(path.join(workspace, 'claude-batch-evals-report.html'), 'utf8')
+  return (embeddedData(page).data as { history: { location: string; runs: { run: string }[] } | null })
+    .history
+}
 
 describe('history: true', () => {
   it('three scheduled runs make a trend chart in the summary from the history branch', async () => {
@@ -73,7 +81,13 @@ describe('history: true', () => {
       (text) => ({ text: `${text ?? ''}{"broken\n`, result: null }),
     )
 
+    const callsBefore = github.calls.length
     const third = await run(3)
+    // The branch is read once, at the start; the record is written on that read.
+    const refReads = github.calls
+      .slice(callsBefore)
+      .filter((c) => c.method === 'GET' && c.path.includes('/git/ref/heads/eval-history'))
+    expect(refReads).toHaveLength(1)
 
     const { records, corruptLines } = parseHistory(historyText() ?? '')
     expect(corruptLines).toEqual([])
@@ -94,6 +108,10 @@ describe('history: true', () => {
     expect(charts[0]).toContain('  line [50, 50, 50]')
     expect(charts[0]).toMatch(/x-axis \["\d\d-\d\d #1", "\d\d-\d\d #2", "\d\d-\d\d #3"\]/)
     expect(charts[1]).toMatch(/ {2}bar \[[\d.]+, [\d.]+, [\d.]+\]/)
+    // The HTML report, written before the run was recorded, charts the three runs too.
+    const history = await pageHistory()
+    expect(history?.location).toBe(`eval-history:${FILE}`)
+    expect(history?.runs.map((r) => r.run)).toEqual(['1', '2', '3'])
   })
 
   it('does not record a pull request run, nor one of another branch', async () => {
@@ -120,9 +138,12 @@ describe('history: true', () => {
     expect(push.log).toContain('not of the default branch main')
     expect(github.git.branchHead('acme', 'support-bot', 'eval-history')).toBeUndefined()
     expect(push.summary).not.toContain('### History')
+    expect(await pageHistory()).toBeNull()
 
     const main = await run(3, { name: 'push', payload: { repository: { default_branch: 'main' } } })
     expect(main.summary).toContain('### History')
+    // The branch did not exist when the run started: its page charts it alone.
+    expect((await pageHistory())?.runs.map((r) => r.run)).toEqual(['3'])
     expect(parseHistory(historyText() ?? '').records).toHaveLength(1)
   })
 

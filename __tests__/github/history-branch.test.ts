@@ -4,7 +4,12 @@
  * moved between its read and its ref update.
  */
 import * as github from '@actions/github'
-import { MAX_ATTEMPTS, rewriteBranchFile, type BranchFile } from '../../src/github/history-branch.js'
+import {
+  MAX_ATTEMPTS,
+  readBranchFile,
+  rewriteBranchFile,
+  type BranchFile,
+} from '../../src/github/history-branch.js'
 import { startFakeGitHub, type FakeGitHub } from '../../test-servers/fake-github.js'
 
 const FILE: BranchFile = { owner: 'acme', repo: 'widgets', branch: 'eval-history', path: 'suite.jsonl' }
@@ -98,5 +103,27 @@ describe('rewriteBranchFile', () => {
       status: 403,
     })
     expect(fake.git.branchHead('acme', 'widgets', 'eval-history')).toBeUndefined()
+  })
+
+  it('writes on a read made earlier without reading again, and reads again only when the branch moved', async () => {
+    expect(await readBranchFile(octokit(), FILE)).toEqual({
+      head: undefined,
+      tree: undefined,
+      text: undefined,
+    })
+    await rewriteBranchFile(octokit(), FILE, 'first', append('one'))
+    const read = await readBranchFile(octokit(), FILE)
+    expect(read.text).toBe('one\n')
+
+    const before = fake.calls.length
+    const written = await rewriteBranchFile(octokit(), FILE, 'second', append('two'), read)
+    const gets = fake.calls.slice(before).filter((c) => c.method === 'GET')
+    expect(gets).toEqual([])
+    expect(written).toMatchObject({ result: 'one\n', retries: 0 })
+
+    // The same read, now stale: the ref update is refused, and the retry reads the new head.
+    const stale = await rewriteBranchFile(octokit(), FILE, 'third', append('three'), read)
+    expect(stale).toMatchObject({ result: 'one\ntwo\n', retries: 1 })
+    expect(fake.git.fileAt('acme', 'widgets', 'eval-history', 'suite.jsonl')).toBe('one\ntwo\nthree\n')
   })
 })

@@ -11,6 +11,7 @@ import type { RunHost } from '../pipeline/run-host.js'
 import type { Settings } from '../pipeline/settings.js'
 import { autoBaseline, type AutoBaseline } from './auto-baseline.js'
 import { describeFailure } from './failure.js'
+import { readHistory, type HistoryStart } from './history.js'
 import { readInputs } from './runner-inputs.js'
 import { publishReport, reportEstimate, reportFailure, reportPending } from './reports.js'
 import { runStateStores } from './run-record.js'
@@ -26,10 +27,11 @@ export async function run(): Promise<void> {
   process.once('SIGTERM', onSignal)
   process.once('SIGINT', onSignal)
   try {
-    const baseline = await autoBaseline(readInputs())
-    const { settings } = baseline
+    const inputs = readInputs()
+    const [baseline, history] = await Promise.all([autoBaseline(inputs), readHistory(inputs)])
+    const settings = { ...baseline.settings, history: history?.past }
     const comment = await reportComment(settings)
-    await evaluate(settings, actionHost(settings, comment, baseline), abort.signal)
+    await evaluate(settings, actionHost(settings, comment, baseline, history), abort.signal)
   } catch (error) {
     setStatus('error')
     const { message, stack } = describeFailure(error)
@@ -45,7 +47,12 @@ export async function run(): Promise<void> {
   if (abort.signal.aborted) process.exit()
 }
 
-function actionHost(settings: Settings, comment: ReportComment | undefined, baseline: AutoBaseline): RunHost {
+function actionHost(
+  settings: Settings,
+  comment: ReportComment | undefined,
+  baseline: AutoBaseline,
+  history: HistoryStart | undefined,
+): RunHost {
   return {
     log,
     runState: runStateStores(comment),
@@ -54,7 +61,7 @@ function actionHost(settings: Settings, comment: ReportComment | undefined, base
     estimated: (check) => reportEstimate(check, settings, comment),
     pending: (run) => reportPending(run, settings, comment),
     graded: async (run) => {
-      await publishReport(run, settings, comment)
+      await publishReport(run, settings, comment, history)
       await baseline.store(run.files.results)
     },
     failed: (run) => reportFailure(run, settings, comment),

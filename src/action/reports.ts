@@ -31,7 +31,7 @@ import {
 import type { BudgetCheck } from '../pipeline/budget.js'
 import type { FailedRun, GradedRun, PendingRun } from '../pipeline/run-host.js'
 import type { Settings } from '../pipeline/settings.js'
-import { recordHistory } from './history.js'
+import { recordHistory, type HistoryStart } from './history.js'
 
 type ReportSettings = Pick<
   Settings,
@@ -42,9 +42,6 @@ type ReportSettings = Pick<
   | 'suitePatterns'
   | 'repeat'
   | 'htmlReportArtifact'
-  | 'historyBranch'
-  | 'githubToken'
-  | 'commit'
 >
 
 /** The estimate's line in the log and its output; when nothing is submitted, the estimate is the report. */
@@ -75,11 +72,15 @@ export async function reportEstimate(
   if (check.overBudget) log.setFailed(check.overBudget)
 }
 
-/** The outputs, the annotations, the job summary and the PR comment; fails the step when the evals failed. */
+/**
+ * The outputs, the annotations, the job summary and the PR comment, with the run recorded in the history read
+ * at its start; fails the step when the evals failed.
+ */
 export async function publishReport(
   { report, files, state }: GradedRun,
   settings: ReportSettings,
   comment: ReportComment | undefined,
+  historyStart?: HistoryStart,
 ): Promise<void> {
   setOutputs(report, files.results)
   setOutput('html-report', files.html ?? '')
@@ -97,7 +98,7 @@ export async function publishReport(
       ? `\nEvery test, browsable: the HTML report \`${path.relative(settings.workspace, files.html)}\` ` +
         '(keep it with actions/upload-artifact).\n'
       : ''
-  const history = await recordHistory(report, settings)
+  const history = await recordHistory(report, historyStart)
   await writeJobSummary(
     renderReport(report, {
       ...shared,

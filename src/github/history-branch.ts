@@ -2,7 +2,8 @@
  * A file on a branch of the user's repository, read and rewritten through the REST Git database with the
  * job's token: the run history's store. The branch is created as an orphan (a commit with no parents) the
  * first time; every write is a commit on top of the branch's head, and the ref is moved without force, so a
- * concurrent writer's commit is never lost: a write that is not a fast forward is made again on the new head.
+ * concurrent writer's commit is never lost: a write that is not a fast forward is made again on the new head
+ * (so a head read hours before, at the run's start, is safe to write on).
  */
 import type { Octokit } from './pr-comment.js'
 
@@ -27,23 +28,43 @@ export interface Rewritten<T> {
 
 const status = (error: unknown) => (error as { status?: number }).status
 
+/** The branch's head, its tree and the file's text there; each undefined when there is none. */
+export interface BranchRead {
+  head: string | undefined
+  tree: string | undefined
+  text: string | undefined
+}
+
+/** The file as the branch's head has it (a branch or file not there yet reads as undefined). */
+export async function readBranchFile(octokit: Octokit, file: BranchFile): Promise<BranchRead> {
+  const head = await branchHead(octokit, file)
+  if (head === undefined) return { head, tree: undefined, text: undefined }
+  const { owner, repo } = file
+  const tree = (await octokit.rest.git.getCommit({ owner, repo, commit_sha: head })).data.tree.sha
+  return { head, tree, text: await fileText(octokit, file, tree) }
+}
+
 /**
- * Reads the file at the branch's head (undefined when the branch or the file does not exist), commits the
- * text `rewrite` makes of it, and moves the branch to that commit. `rewrite` may run more than once, each
- * time on the text of the branch's newest head.
+ * Commits the text `rewrite` makes of the file at the branch's head, and moves the branch to that commit.
+ * `read` is the file as read earlier (the run's start), written on without reading again; `rewrite` may run
+ * more than once, each time on the text of the branch's newest head.
  */
 export async function rewriteBranchFile<T>(
   octokit: Octokit,
   file: BranchFile,
   message: string,
   rewrite: (text: string | undefined) => { text: string; result: T },
+  read?: BranchRead,
 ): Promise<Rewritten<T>> {
   const { owner, repo, branch, path } = file
   const git = octokit.rest.git
   for (let attempt = 1; ; attempt++) {
-    const head = await branchHead(octokit, file)
-    const base = head && (await git.getCommit({ owner, repo, commit_sha: head })).data.tree.sha
-    const { text, result } = rewrite(base === undefined ? undefined : await fileText(octokit, file, base))
+    const {
+      head,
+      tree: base,
+      text: before,
+    } = attempt === 1 && read ? read : await readBranchFile(octokit, file)
+    const { text, result } = rewrite(before)
     const blob = await git.createBlob({
       owner,
       repo,

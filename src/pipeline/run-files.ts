@@ -4,6 +4,7 @@
  */
 import path from 'node:path'
 import { htmlReportData } from '../report/html-report-data.js'
+import { withThisRun } from '../report/history.js'
 import { writeHtmlReport } from '../report/html-report.js'
 import { writeJunitFile } from '../report/junit.js'
 import type { RunReport } from '../report/report.js'
@@ -16,7 +17,7 @@ import type { SampleOutcome } from '../model.js'
 
 export type RunFilesSettings = Pick<
   Settings,
-  'resultsFile' | 'junitFile' | 'htmlReport' | 'baselineFile' | 'allowedPaths' | 'workspace'
+  'resultsFile' | 'junitFile' | 'htmlReport' | 'baselineFile' | 'allowedPaths' | 'workspace' | 'history'
 >
 
 /** Where the files were written, absolute; undefined for those turned off or not written. */
@@ -43,8 +44,9 @@ export async function writeRunFiles(
 }
 
 /**
- * The HTML report of the results file just written, with the baseline's outputs of the tests that flipped;
- * undefined when the setting turns it off or it cannot be written (a warning: the results file has the run).
+ * The HTML report of the results file just written, with the baseline's outputs of the tests that flipped
+ * and the run history with this run; undefined when the setting turns it off or it cannot be written (a
+ * warning: the results file has the run).
  */
 export async function writeHtmlPage(
   report: RunReport,
@@ -67,7 +69,14 @@ export async function writeHtmlPage(
     const written = await writeHtmlReport(
       settings.htmlReport,
       resultsPath,
-      htmlReportData(report, baselineText),
+      htmlReportData(
+        report,
+        baselineText,
+        settings.history && {
+          location: settings.history.location,
+          records: withThisRun(settings.history, report, new Date()),
+        },
+      ),
     )
     log.info(`Wrote the HTML report to ${written}.`)
     return written

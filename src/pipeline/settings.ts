@@ -5,6 +5,7 @@
 import { UserError } from '../common/user-error.js'
 import type { BaselineSource } from '../report/baseline.js'
 import type { CostIncreaseLimit } from '../report/cost-comparison.js'
+import type { PastHistory } from '../report/history.js'
 import type { InputName } from '../github/action-interface.js'
 import { parseDuration } from '../common/duration.js'
 import { parseDeadline } from './deadline.js'
@@ -87,6 +88,8 @@ export interface Settings {
   branch: string
   /** The branch the run history is kept on (`history`); undefined when it is off. */
   historyBranch: string | undefined
+  /** The run history read before the run (the action's, on the default branch): the HTML report charts it. */
+  history?: PastHistory
   /** Directories outside the workspace that suites may read `file://` references from (`allowed-paths`). */
   allowedPaths: string[]
   /** Where the repository is checked out (GITHUB_WORKSPACE), else the working directory. */

@@ -21,6 +21,11 @@ export const CHART_RUNS = 30
 /** Runs in which a test's flips are counted. */
 export const FLIP_RUNS = 10
 
+/** The records a chart shows: the last `runs`. */
+export function chartedRuns<T>(records: readonly T[], runs = CHART_RUNS): T[] {
+  return records.slice(-runs)
+}
+
 export interface StatusFlip {
   id: string
   /** Changes of verdict between consecutive runs that both had the test. */
@@ -52,7 +57,7 @@ export function statusFlips(records: readonly HistoryRecord[], runs = FLIP_RUNS)
 }
 
 /** A point's label on the x axis: the run's day (UTC) and number, e.g. `05-01 #812`. */
-function pointLabel(record: HistoryRecord): string {
+export function pointLabel(record: Pick<HistoryRecord, 'time' | 'run'>): string {
   const day = record.time.slice(5, 10)
   return /^\d+$/.test(record.run) ? `${day} #${record.run}` : day
 }
@@ -61,7 +66,7 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits))
 
 /** The two charts of the last `runs` records: pass rate on 0-100%, and cost at batch prices on its own scale. */
 export function trendCharts(records: readonly HistoryRecord[], runs = CHART_RUNS): string {
-  const shown = records.slice(-runs)
+  const shown = chartedRuns(records, runs)
   const xAxis = `  x-axis [${shown.map((record) => `"${pointLabel(record)}"`).join(', ')}]`
   const chart = (lines: string[]) => ['```mermaid', 'xychart-beta', ...lines, '```'].join('\n')
   const passRate = chart([

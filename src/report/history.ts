@@ -44,6 +44,13 @@ export interface RunIdentity {
   run: string
 }
 
+/** The history a run starts with, read before it: the records, where they are kept, and the run's identity. */
+export interface PastHistory extends Omit<RunIdentity, 'time'> {
+  records: readonly HistoryRecord[]
+  /** `eval-history:support-bot-1a2b3c4d.jsonl`: the branch and the suite's file. */
+  location: string
+}
+
 export function historyRecord(report: RunReport, { time, commit, run }: RunIdentity): HistoryRecord {
   const tests: Record<string, StatusLetter> = {}
   for (const verdict of report.verdicts) tests[verdict.evalCase.id] = LETTER[verdict.status]
@@ -60,6 +67,11 @@ export function historyRecord(report: RunReport, { time, commit, run }: RunIdent
     cacheHitRate: cacheSummaryOf(report.costByModel)?.hitRate ?? null,
     tests,
   }
+}
+
+/** The records of `past` with the run's own appended, ended at `time`: as the file holds them once it is recorded. */
+export function withThisRun(past: PastHistory, report: RunReport, time: Date): HistoryRecord[] {
+  return [...past.records, historyRecord(report, { time, commit: past.commit, run: past.run })]
 }
 
 /**

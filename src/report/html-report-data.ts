@@ -1,10 +1,12 @@
 /**
  * What the HTML report shows beside the results file's own data: where the money went by kind of token, the
- * cache hit rate, and the baseline's outputs of the tests that flipped.
+ * cache hit rate, the baseline's outputs of the tests that flipped, and the run history's trend.
  */
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import { costOf, usdString, type TokenCounts } from '../cost/pricing.js'
 import { cacheSummaryOf } from './cache-summary.js'
+import type { HistoryRecord } from './history.js'
+import { chartedRuns, FLIP_RUNS, pointLabel, statusFlips, type StatusFlip } from './history-markdown.js'
 import type { ModelCost, RunReport } from './report.js'
 import type { Cost, TestStatus } from '../model.js'
 
@@ -38,6 +40,48 @@ export interface BaselineOutput {
   error: { type: string; message: string } | null
 }
 
+/** A run of the history chart, with its label on the x axis (`05-01 #812`). */
+export type ChartedRun = Pick<HistoryRecord, 'time' | 'commit' | 'run' | 'total' | 'passRate' | 'costUsd'> & {
+  label: string
+}
+
+/** The run history as the page charts it (the `history` input, on the default branch). */
+export interface HistoryChart {
+  /** `eval-history:support-bot-1a2b3c4d.jsonl`. */
+  location: string
+  /** The last runs, oldest first, this run last. */
+  runs: ChartedRun[]
+  /** The runs the flips are counted over. */
+  flipRuns: number
+  /** The tests flipping over time, most flips first, at most MAX_FLIPS. */
+  flips: StatusFlip[]
+  /** Flipping tests left out past MAX_FLIPS. */
+  moreFlips: number
+}
+
+/** Flipping tests the page lists: the rest are counted. */
+export const MAX_FLIPS = 200
+
+/** The history's records (this run's last) as the page charts them. */
+export function historyChart(location: string, records: readonly HistoryRecord[]): HistoryChart {
+  const flips = statusFlips(records)
+  return {
+    location,
+    runs: chartedRuns(records).map(({ time, commit, run, total, passRate, costUsd }) => ({
+      label: pointLabel({ time, run }),
+      time,
+      commit,
+      run,
+      total,
+      passRate,
+      costUsd,
+    })),
+    flipRuns: Math.min(FLIP_RUNS, records.length),
+    flips: flips.slice(0, MAX_FLIPS),
+    moreFlips: Math.max(0, flips.length - MAX_FLIPS),
+  }
+}
+
 export interface HtmlReportData {
   costByModel: ModelCostChart[]
   /**
@@ -49,6 +93,8 @@ export interface HtmlReportData {
   cachedInputShare: number | null
   /** By test id, for the regressions and fixes only; empty without a baseline. */
   baselineOutputs: Record<string, BaselineOutput[]>
+  /** Null without a history (the `history` input off, or not a run on the default branch). */
+  history: HistoryChart | null
 }
 
 const KINDS: [keyof TokenCounts, string][] = [
@@ -154,8 +200,15 @@ export function baselineOutputsOf(text: string, ids: ReadonlySet<string>): Recor
   return outputs
 }
 
-/** The report's own figures for the page; `baselineText` is the baseline file's, when the run has one. */
-export function htmlReportData(report: RunReport, baselineText?: string): HtmlReportData {
+/**
+ * The report's own figures for the page; `baselineText` is the baseline file's, when the run has one, and
+ * `history` the run history's records with this run's last.
+ */
+export function htmlReportData(
+  report: RunReport,
+  baselineText?: string,
+  history?: { location: string; records: readonly HistoryRecord[] },
+): HtmlReportData {
   const flipped = new Set(
     report.baseline ? [...report.baseline.regressions, ...report.baseline.fixes].map((flip) => flip.id) : [],
   )
@@ -165,5 +218,6 @@ export function htmlReportData(report: RunReport, baselineText?: string): HtmlRe
     cacheHitRate: cache && cache.hitRate,
     cachedInputShare: cache && cache.cachedInputShare,
     baselineOutputs: baselineText === undefined ? {} : baselineOutputsOf(baselineText, flipped),
+    history: history ? historyChart(history.location, history.records) : null,
   }
 }

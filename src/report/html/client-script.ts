@@ -3,9 +3,10 @@
  * reads the embedded JSON and builds the page with the DOM: every text from a suite or a model is set with
  * textContent, never parsed as HTML. Rows are rendered a window at a time, more as the list is scrolled, so
  * that 10,000 tests open at once. Plain ES2020, kept as a string: it runs in the browser, not in Node. Its DOM
- * and formatting helpers are in client-helpers.ts.
+ * and formatting helpers are in client-helpers.ts, its run history in client-history.ts.
  */
 import { CLIENT_HELPERS } from './client-helpers.js'
+import { CLIENT_HISTORY } from './client-history.js'
 
 export const CLIENT_SCRIPT = String.raw`
 (function () {
@@ -18,7 +19,7 @@ export const CLIENT_SCRIPT = String.raw`
   var app = document.getElementById('app');
   app.textContent = '';
 
-${CLIENT_HELPERS}  // --- Which tests are flaky and which changed against the baseline.
+${CLIENT_HELPERS}${CLIENT_HISTORY}  // --- Which tests are flaky and which changed against the baseline.
   var flaky = new Set(((results.repeats && results.repeats.flaky) || []).map(function (f) { return f.id; }));
   var baseline = results.baseline;
   var changed = new Map();
@@ -68,6 +69,7 @@ ${CLIENT_HELPERS}  // --- Which tests are flaky and which changed against the ba
   }
   stat(stats, 'Batch duration', duration(results.batch_duration_ms));
   renderChart();
+  if (extra.history) renderHistory(extra.history);
 
   function renderChart() {
     var rows = extra.costByModel;

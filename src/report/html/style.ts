@@ -45,4 +45,13 @@ td.nested { padding-left: 24px; }
 .pair { display: grid; gap: 8px; grid-template-columns: 1fr 1fr; }
 .flip { border: 1px solid var(--line); border-radius: 6px; margin: 8px 0; padding: 8px; }
 .more { margin: 8px 0; }
+.history .axis { stroke: var(--line); }
+.history .pass-line { fill: none; stroke: #2563eb; stroke-width: 2; }
+.history .pass-dot, .pass-swatch { background: #2563eb; fill: #2563eb; }
+.history .cost-bar, .cost-swatch { background: #ea580c; fill: #ea580c; fill-opacity: 0.5; }
+.history text { fill: currentColor; font-size: 12px; }
+table.over-time { border-collapse: collapse; }
+table.over-time td, table.over-time th { border-bottom: 1px solid var(--line); padding: 3px 6px; text-align: left; }
+.verdicts span { font-family: monospace; margin-right: 2px; }
+.v-p { color: var(--pass); } .v-f { color: var(--fail); } .v-e { color: var(--error); } .v-none { color: var(--muted); }
 `
