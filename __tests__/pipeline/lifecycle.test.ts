@@ -118,6 +118,54 @@ describe('Lifecycle, on a manual clock shared with the emulator', () => {
     ])
   })
 
+  it('with on-timeout: standard, keeps what the batch finished within max-wait (batch price) and sends the rest by the standard API (standard price), one result a request', async () => {
+    clock = manualClock()
+    logs = []
+    // Requests finish one after another over 3 s: at max-wait (2 s) t0 and t1 are done, t2 is not.
+    emulator = await startBatchEmulator({
+      processingMs: 3_000,
+      concurrent: false,
+      clock: clock.now,
+      onWarning: () => {},
+    })
+    const client = createAnthropicClient({ apiKey: 'k', baseURL: emulator.url })
+    const run = new BatchRun({
+      client,
+      log: (line) => logs.push(line),
+      store: noStore,
+      runKey: 'run-1',
+      wait: { maxWaitMs: 2_000, pollIntervalMs: 100, now: clock.now, sleep: clock.sleep },
+    })
+    await run.submit(requests)
+    const grader = new RunGrader(onceEach(cases))
+    const falling = new Lifecycle({
+      policy: { maxWaitMs: 2_000, onTimeout: 'standard', cancelOnAbort: false, retryErrored: true },
+      log: (line) => logs.push(line),
+      onSubmitted: () => {},
+      standard: { client },
+    })
+    expect(await falling.waitAndGrade(run, grader, requestOf)).toBeUndefined()
+
+    expect(logs).toContain(
+      `Cancelling ${run.batchIds[0]}; requests already processed keep their results, and the rest go to the standard API once the batches end.`,
+    )
+    expect(logs).toContain('Standard API: 1 answered, 0 errored.')
+    expect(emulator.createdBatches()).toHaveLength(1)
+    expect(emulator.calls.filter((call) => call.path === '/v1/messages')).toHaveLength(1)
+    const outcomes = whole((await grader.finish()).outcomes)
+    expect(outcomes.map((o) => [o.customId, o.status, o.resultType, o.priceTier])).toEqual([
+      ['t0', 'passed', 'succeeded', 'batch'],
+      ['t1', 'passed', 'succeeded', 'batch'],
+      ['t2', 'passed', 'succeeded', 'standard'],
+    ])
+    // Batch price is half the standard price; a standard request is billed its standard price.
+    for (const outcome of outcomes) {
+      const cost = outcome.cost as { batch: bigint; standard: bigint }
+      expect(cost.standard).toBeGreaterThan(0n)
+      expect(cost.batch).toBe(outcome.priceTier === 'standard' ? cost.standard : cost.standard / 2n)
+    }
+  })
+
   describe('the judge', () => {
     const rubric = {
       model: 'claude-haiku-4-5',
