@@ -83,11 +83,17 @@ describe('history: true', () => {
 
     const callsBefore = github.calls.length
     const third = await run(3)
-    // The branch is read once, at the start; the record is written on that read.
-    const refReads = github.calls
+    // The branch is read once, at the start (its ref, commit, tree and file); the record is written on that read.
+    const gitReads = github.calls
       .slice(callsBefore)
-      .filter((c) => c.method === 'GET' && c.path.includes('/git/ref/heads/eval-history'))
-    expect(refReads).toHaveLength(1)
+      .filter((c) => c.method === 'GET' && c.path.includes('/git/'))
+      .map((c) => decodeURIComponent(c.path).replace(/[0-9a-f]{40}$/, 'SHA'))
+    expect(gitReads).toEqual([
+      '/repos/acme/support-bot/git/ref/heads/eval-history',
+      '/repos/acme/support-bot/git/commits/SHA',
+      '/repos/acme/support-bot/git/trees/SHA',
+      '/repos/acme/support-bot/git/blobs/SHA',
+    ])
 
     const { records, corruptLines } = parseHistory(historyText() ?? '')
     expect(corruptLines).toEqual([])
