@@ -39,7 +39,7 @@ import {
   type ScriptedFault,
 } from './emulator-http.js'
 import { newId } from './emulator-ids.js'
-import { createMessage } from './emulator-messages.js'
+import { createMessage, MessagesRateLimit } from './emulator-messages.js'
 import { modelProblem } from './emulator-validation.js'
 import { countTokensProblem, inputPieces, tokensOfPieces } from './emulator-tokens.js'
 import type { BatchEmulator, BatchEmulatorOptions, BatchScript, RecordedCall } from './emulator-types.js'
@@ -123,6 +123,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
   const downloads = new ResultsDownloads()
   const messagesDelayMs = nonNegative('messagesDelayMs', options.messagesDelayMs ?? 0)
   const messages = { inFlight: 0, peak: 0 }
+  const messagesLimit = new MessagesRateLimit(options.messagesRateLimit)
   let url = ''
   const book = new BatchBook({
     expiresAfterMs: Math.max(1, nonNegative('expiresAfterMs', options.expiresAfterMs ?? DAY_MS)),
@@ -161,6 +162,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
     }
     if (segments.length === 2 && segments[0] === 'v1' && segments[1] === 'messages') {
       if (method !== 'POST') throw notAllowed()
+      messagesLimit.take()
       messages.peak = Math.max(messages.peak, ++messages.inFlight)
       try {
         if (messagesDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, messagesDelayMs))
@@ -308,6 +310,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
         },
         clearPromptCache: () => promptCache.clear(),
         peakMessagesInFlight: () => messages.peak,
+        rateLimitedMessages: () => messagesLimit.refused,
         createdBatches: () =>
           book.all().map((b) => ({
             id: b.id,

@@ -29,6 +29,12 @@ export interface BatchEmulatorOptions {
    */
   messagesDelayMs?: number
   /**
+   * The standard API's rate limit: at most `requests` answers of `POST /v1/messages` in `windowMs` (real
+   * ms); the rest answer 429 `rate_limit_error` with a `retry-after` of what is left of the window, as the
+   * API does. Default: no limit.
+   */
+  messagesRateLimit?: { requests: number; windowMs: number }
+  /**
    * The stand-in model. Key: the text of the LAST user message (string content, or its text blocks
    * concatenated with no separator), exact match. The action's judge requests are answered by the stand-in
    * judge (test-servers/stand-in-judge.ts); other prompts get a reply saying none matched, and a warning.
@@ -159,5 +165,7 @@ export interface BatchEmulator {
   clearPromptCache(): void
   /** The most `POST /v1/messages` calls answered at one time so far (see `messagesDelayMs`). */
   peakMessagesInFlight(): number
+  /** How many `POST /v1/messages` calls the rate limit has refused (see `messagesRateLimit`). */
+  rateLimitedMessages(): number
   close(): Promise<void>
 }

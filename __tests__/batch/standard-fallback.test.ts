@@ -60,6 +60,28 @@ describe('sendStandard', () => {
     expect(emulator.calls.filter((call) => call.path === '/v1/messages')).toHaveLength(3)
   })
 
+  it('honours the rate limit: the 429s it meets are retried after their retry-after, and every request is answered', async () => {
+    emulator = await startBatchEmulator({
+      onWarning: () => {},
+      messagesRateLimit: { requests: 3, windowMs: 300 },
+    })
+    const client = createAnthropicClient({ apiKey: 'k', baseURL: emulator.url })
+    const lines: MessageBatchIndividualResponse[] = []
+    const sink = {
+      add: async (l: MessageBatchIndividualResponse) => void lines.push(l),
+      retryableCustomIds: () => [],
+    }
+    const requests = Array.from({ length: 6 }, (_, i) => request(i))
+    const outcome = await sendStandard(requests, sink, { client, log: () => {}, concurrency: 6 })
+
+    expect(outcome).toEqual({ succeeded: 6, errored: 0, notSent: 0 })
+    expect(lines.map((line) => line.result.type)).toEqual(Array(6).fill('succeeded'))
+    // Six at once against three a window: at least three were refused, and each refusal was tried again.
+    const refused = emulator.rateLimitedMessages()
+    expect(refused).toBeGreaterThanOrEqual(3)
+    expect(emulator.calls.filter((call) => call.path === '/v1/messages')).toHaveLength(6 + refused)
+  })
+
   it('turns a refused request into an errored line with the API error, and stops at an aborted signal', async () => {
     emulator = await startBatchEmulator({ onWarning: () => {} })
     const refused = { custom_id: 'bad', params: { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [] } }
