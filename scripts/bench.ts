@@ -12,25 +12,33 @@
  *   npm run bench -- --cpu-prof        # also write a V8 CPU profile of each action run (open in DevTools)
  *   npm run bench -- --log             # also print the action's log
  *
+ * It also prints the cold start (scripts/bench-cold-start.ts): spawn to the first API request, the median of 20
+ * pull-request runs of a one-test suite, next to its target and to a bare Node script's first request.
+ *
  * Peak RSS is measured on the action process itself: with GNU `/usr/bin/time` when it is installed, else by
  * polling VmHWM (the kernel's high-water mark) in /proc/<pid>/status every 10 ms, which misses only growth in
  * the last 10 ms before exit; elsewhere it shows as n/a. CPU time needs GNU time.
  */
 import { execFile, execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
+import { createGzip } from 'node:zlib'
 import { runAction } from '../test-servers/action-runner.js'
 import { startBatchEmulator } from '../test-servers/batch-emulator.js'
+import { coldStartLine, measureColdStart } from './bench-cold-start.js'
 
 const DEFAULT_SIZES = [1_000, 10_000, 100_000]
 /** The targets of issue 4, checked at the largest size. */
 const TARGET_WALL_OVER_FLOOR = 3
 const TARGET_PEAK_RSS_MB = 400
+/** Issue 21's target: `results-file: *.gz` at least this many times smaller than the plain file. */
+const TARGET_RESULTS_SHRINK = 4
 /** One test in this many has an assertion that fails, so that the report lists problems as real runs do. */
 const FAILING_EVERY = 200
 const MB = 1024 * 1024
@@ -201,6 +209,8 @@ interface Measurement {
   suiteMb: number
   resultsJsonlMb: number
   resultsFileMb: number | null
+  /** The results file gzipped as `results-file: *.gz` writes it (zlib's defaults). */
+  resultsGzMb: number | null
   phases: Record<string, number>
   status: string
 }
@@ -279,12 +289,22 @@ async function measure(size: number, probe: RssProbe, profileDir: string | undef
       suiteMb: (await stat(suiteFile)).size / MB,
       resultsJsonlMb: (await stat(resultsJsonlFile)).size / MB,
       resultsFileMb: existsSync(resultsFile) ? (await stat(resultsFile)).size / MB : null,
+      resultsGzMb: existsSync(resultsFile) ? (await gzippedBytes(resultsFile)) / MB : null,
       phases,
       status: run.outputs.status,
     }
   } finally {
     await rm(workspace, { recursive: true, force: true })
   }
+}
+
+/** The size of a file gzipped as the action writes a `.gz` results file: the same document, streamed. */
+async function gzippedBytes(file: string): Promise<number> {
+  let bytes = 0
+  await pipeline(createReadStream(file), createGzip(), async (chunks: AsyncIterable<Buffer>) => {
+    for await (const chunk of chunks) bytes += chunk.length
+  })
+  return bytes
 }
 
 /** The results JSONL the emulator served the action, fetched again (an ended batch's results do not change). */
@@ -354,6 +374,7 @@ if (measurements.length > 0) {
         'suite MB',
         'results JSONL MB',
         'results file MB',
+        '.gz MB',
       ],
       ...measurements.map((m) => [
         m.size.toLocaleString('en-US'),
@@ -368,6 +389,7 @@ if (measurements.length > 0) {
         m.suiteMb.toFixed(1),
         m.resultsJsonlMb.toFixed(1),
         m.resultsFileMb === null ? 'n/a' : m.resultsFileMb.toFixed(1),
+        m.resultsGzMb === null ? 'n/a' : m.resultsGzMb.toFixed(1),
       ]),
     ])}`,
   )
@@ -394,7 +416,19 @@ if (measurements.length > 0) {
     `  peak RSS <= ${TARGET_PEAK_RSS_MB} MB: ${megabytes(largest.peakRssMb)} MB -> ` +
       (largest.peakRssMb === null ? 'not measured' : verdict(largest.peakRssMb <= TARGET_PEAK_RSS_MB)),
   )
+  if (largest.resultsFileMb !== null && largest.resultsGzMb !== null) {
+    const shrink = largest.resultsFileMb / largest.resultsGzMb
+    console.log(
+      `  results file .gz >= ${TARGET_RESULTS_SHRINK}x smaller: ${shrink.toFixed(1)}x ` +
+        `(${largest.resultsFileMb.toFixed(1)} MB -> ${largest.resultsGzMb.toFixed(1)} MB) -> ` +
+        verdict(shrink >= TARGET_RESULTS_SHRINK),
+    )
+  }
   if (largest.size !== 100_000) console.log('  (the targets are set for 100,000 tests)')
+}
+if (!flags['cpu-prof']) {
+  const nodeVersion = execFileSync(ACTION_NODE, ['--version'], { encoding: 'utf8' }).trim()
+  console.log(`  ${coldStartLine(await measureColdStart(), nodeVersion)}`)
 }
 if (profileDir) console.log(`\nCPU profiles of the action runs: ${profileDir}`)
 process.exitCode = crashed ? 1 : 0
