@@ -3,7 +3,7 @@
  * many at standard prices (sent by the standard API once the batches ran out of time), and what waiting for
  * the batches would have saved on the latter.
  */
-import { costOf, formatUsd } from '../cost/pricing.js'
+import { costOf, formatUsd, priceTierOf } from '../cost/pricing.js'
 import type { SampleOutcome } from '../model.js'
 
 export interface PriceMix {
@@ -20,7 +20,9 @@ export class PriceMixSums {
 
   add(outcome: Pick<SampleOutcome, 'priceTier' | 'resultType' | 'usage' | 'cost' | 'evalCase'>): void {
     if (outcome.resultType !== 'succeeded') return
-    if (outcome.priceTier !== 'standard' || !outcome.usage) {
+    // A results file's entries (report, merge) have no priceTier: their stored usage says it.
+    const tier = outcome.priceTier ?? (outcome.usage ? priceTierOf(outcome.usage) : 'batch')
+    if (tier !== 'standard' || !outcome.usage) {
       this.mix.batch++
       return
     }
