@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { isGzip, resultsFileText } from '../../src/report/results-text.js'
 import { emulatorInputs, runAction } from '../../test-servers/action-runner.js'
 import { startBatchEmulator } from '../../test-servers/batch-emulator.js'
 import { startFakeActionsCache, type FakeActionsCache } from '../../test-servers/fake-actions-cache.js'
@@ -71,8 +72,9 @@ async function runOn(
       event: { name: event.name, payload: {} },
       env: { ...cache.env, RUNNER_TEMP: runnerTemp, ...event.env },
     })
-    const results = JSON.parse(await readFile(path.join(workspace, 'eval-results.json'), 'utf8'))
-    return { ...run, results }
+    const resultsFile = path.join(workspace, inputs['results-file'] ?? 'eval-results.json')
+    const bytes = await readFile(resultsFile)
+    return { ...run, results: JSON.parse(resultsFileText(bytes)), gzipped: isGzip(bytes) }
   } finally {
     await emulator.close()
   }
@@ -125,5 +127,15 @@ describe('baseline: auto, run from dist/', () => {
     expect(
       cache.entries().filter((entry) => entry.key.startsWith('claude-batch-evals-baseline-')),
     ).toHaveLength(2)
+  })
+
+  it("compares with main's run stored as a gzipped results file (results-file: *.gz)", async () => {
+    const gzipped = { 'results-file': 'eval-results.json.gz' }
+    const main = await runOn('', MAIN_REPLIES, pushToMain('1001', 'a'.repeat(40)), gzipped)
+    expect(main.gzipped).toBe(true)
+    expect(main.log).toMatch(/Stored this run's results in the actions cache/)
+    const pr = await runOn(PR_PROMPT, PR_REPLIES, pullRequest)
+    expect(pr.log).toContain('is run 1001 of main (aaaaaaa), stored')
+    expect(pr.outputs).toMatchObject({ regressions: '1', fixes: '1' })
   })
 })
