@@ -7,6 +7,7 @@ import * as log from '../github/log.js'
 import type { ReportComment } from '../github/pr-comment.js'
 import { explainFailureInSummary, reportComment, runUrl } from '../github/publish.js'
 import { evaluate } from '../pipeline/evaluate.js'
+import { mergeRun } from '../pipeline/merge.js'
 import type { RunHost } from '../pipeline/run-host.js'
 import type { Settings } from '../pipeline/settings.js'
 import { autoBaseline, type AutoBaseline } from './auto-baseline.js'
@@ -30,8 +31,14 @@ export async function run(): Promise<void> {
     const inputs = readInputs()
     const [baseline, history] = await Promise.all([autoBaseline(inputs), readHistory(inputs)])
     const settings = { ...baseline.settings, history: history?.past }
-    const comment = await reportComment(settings)
-    await evaluate(settings, actionHost(settings, comment, baseline, history), abort.signal)
+    // A shard's report is its job's summary; the merge job comments. On a push, finding the pull request is a
+    // GitHub call: made while the suite loads and the requests are checked, awaited where the comment is needed.
+    const comment = reportComment(settings.shard ? { ...settings, comment: false } : settings)
+    if (settings.mergePatterns.length > 0) {
+      const merged = await mergeRun(settings, log)
+      await publishReport(merged, settings, await comment, history)
+      await baseline.store(merged.files.results)
+    } else await evaluate(settings, actionHost(settings, comment, baseline, history), abort.signal)
   } catch (error) {
     setStatus('error')
     const { message, stack } = describeFailure(error)
@@ -49,7 +56,7 @@ export async function run(): Promise<void> {
 
 function actionHost(
   settings: Settings,
-  comment: ReportComment | undefined,
+  comment: Promise<ReportComment | undefined>,
   baseline: AutoBaseline,
   history: HistoryStart | undefined,
 ): RunHost {
@@ -58,12 +65,13 @@ function actionHost(
     runState: runStateStores(comment),
     runUrl: runUrl(),
     batchesChanged: setBatchIds,
-    estimated: (check) => reportEstimate(check, settings, comment),
-    pending: (run) => reportPending(run, settings, comment),
+    estimated: async (check) => reportEstimate(check, settings, await comment),
+    pending: async (run) => reportPending(run, settings, await comment),
     graded: async (run) => {
-      await publishReport(run, settings, comment, history)
-      await baseline.store(run.files.results)
+      await publishReport(run, settings, await comment, history)
+      // A shard is not the suite's run: the merge's is stored.
+      if (!settings.shard) await baseline.store(run.files.results)
     },
-    failed: (run) => reportFailure(run, settings, comment),
+    failed: async (run) => reportFailure(run, settings, await comment),
   }
 }

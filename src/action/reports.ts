@@ -31,6 +31,7 @@ import {
 import type { BudgetCheck } from '../pipeline/budget.js'
 import type { FailedRun, GradedRun, PendingRun } from '../pipeline/run-host.js'
 import type { Settings } from '../pipeline/settings.js'
+import { shardLabel } from '../suite/shards.js'
 import { recordHistory, type HistoryStart } from './history.js'
 
 type ReportSettings = Pick<
@@ -77,7 +78,7 @@ export async function reportEstimate(
  * at its start; fails the step when the evals failed.
  */
 export async function publishReport(
-  { report, files, state }: GradedRun,
+  { report, files, state }: Pick<GradedRun, 'report' | 'files'> & { state?: GradedRun['state'] },
   settings: ReportSettings,
   comment: ReportComment | undefined,
   historyStart?: HistoryStart,
@@ -100,12 +101,14 @@ export async function publishReport(
       : ''
   const history = await recordHistory(report, historyStart)
   await writeJobSummary(
-    renderReport(report, {
-      ...shared,
-      surface: SUMMARY_SURFACE,
-      history,
-      remainderAt: `the results file, \`${resultsFile}\``,
-    }) + htmlLine,
+    shardNote(report) +
+      renderReport(report, {
+        ...shared,
+        surface: SUMMARY_SURFACE,
+        history,
+        remainderAt: `the results file, \`${resultsFile}\``,
+      }) +
+      htmlLine,
   )
   await commentOnPullRequest(
     comment,
@@ -116,8 +119,16 @@ export async function publishReport(
     }) + htmlLine,
     state,
   )
-  if (report.status === 'failed') log.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
+  if (report.shard) log.info(`Shard ${report.shard.index} of ${report.shard.count}: the merge job gates.`)
+  else if (report.status === 'failed') log.setFailed(`Evals failed: ${report.failureReasons.join('; ')}.`)
 }
+
+/** A shard's summary says which it is: its verdict is of its slice, and the merge job's is the suite's. */
+const shardNote = ({ shard }: GradedRun['report']) =>
+  shard
+    ? `**${shardLabel(shard)}** (${shard.suiteTests} tests in the suite): this job ran its slice; the merge ` +
+      'job reports the whole suite, comments and gates.\n\n'
+    : ''
 
 /** The HTML report uploaded as an artifact of the workflow run: its URL, or undefined (and why, as a warning). */
 async function uploadedHtmlReport(file: string, settings: ReportSettings): Promise<string | undefined> {

@@ -20,8 +20,8 @@ import {
   parseRate,
   parseUsd,
 } from './settings-values.js'
-import { parseModelInput, parseProviderOverride, type ProviderOverride } from '../suite/providers.js'
 import { parseShard, type Shard } from '../suite/shards.js'
+import { parseModelInput, parseProviderOverride, type ProviderOverride } from '../suite/providers.js'
 
 export const ON_TIMEOUT = ['fail', 'detach', 'cancel', 'standard'] as const
 export const COMMENT_MODES = ['update', 'new'] as const
@@ -92,13 +92,13 @@ export interface Settings {
   history?: PastHistory
   /** Directories outside the workspace that suites may read `file://` references from (`allowed-paths`). */
   allowedPaths: string[]
-  /** Where the repository is checked out (GITHUB_WORKSPACE), else the working directory. */
-  workspace: string
-  /** The commit (GITHUB_SHA) and the workflow run (GITHUB_RUN_ID) the run's batches are recorded for. */
   /** The slice of the suite this job runs (`shard`, INDEX/COUNT); undefined for the whole suite. */
   shard: Shard | undefined
   /** The shard results files to merge into one report (`merge`, globs); empty for a run. */
   mergePatterns: string[]
+  /** Where the repository is checked out (GITHUB_WORKSPACE), else the working directory. */
+  workspace: string
+  /** The commit (GITHUB_SHA) and the workflow run (GITHUB_RUN_ID) the run's batches are recorded for. */
   commit: string
   runId: string
 }
@@ -182,10 +182,10 @@ export function readSettings(source: SettingsSource, env: NodeJS.ProcessEnv = pr
     branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || '',
     historyBranch: parseHistoryBranch('history', input('history')),
     allowedPaths: parseLines(input('allowed-paths')),
+    shard: parseShard('shard', input('shard')),
+    mergePatterns,
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     commit: env.GITHUB_SHA ?? '',
     runId: env.GITHUB_RUN_ID ?? '',
-    shard: parseShard('shard', input('shard')),
-    mergePatterns,
   }
 }
