@@ -29,7 +29,11 @@ export async function run(): Promise<void> {
   process.once('SIGINT', onSignal)
   try {
     const inputs = readInputs()
-    const [baseline, history] = await Promise.all([autoBaseline(inputs), readHistory(inputs)])
+    // A shard is a slice: only the merge job records the suite's history.
+    const [baseline, history] = await Promise.all([
+      autoBaseline(inputs),
+      inputs.shard ? undefined : readHistory(inputs),
+    ])
     const settings = { ...baseline.settings, history: history?.past }
     // A shard's report is its job's summary; the merge job comments. On a push, finding the pull request is a
     // GitHub call: made while the suite loads and the requests are checked, awaited where the comment is needed.
