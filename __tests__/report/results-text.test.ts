@@ -27,7 +27,11 @@ describe('resultsFileText', () => {
 
   it('says a truncated gzip file is broken rather than reading part of it', () => {
     const packed = gzipSync(json)
-    expect(() => resultsFileText(packed.subarray(0, packed.length - 6))).toThrow(/unexpected end of file/)
+    expect(() =>
+      resultsFileText(packed.subarray(0, packed.length - 6), 'The results file r.json.gz'),
+    ).toThrow(
+      /^The results file r\.json\.gz is gzip that does not decompress \(unexpected end of file\): cut off in a download or copy\? Download or write it again\.$/,
+    )
   })
 })
 

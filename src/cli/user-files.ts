@@ -9,10 +9,12 @@ import { resultsFileText } from '../report/results-text.js'
 
 /** The results file's text (gzipped or not); `what` names it in the error, e.g. "results file (--from)". */
 export function readUserFile(file: string, what: string): string {
+  let bytes: Buffer
   try {
-    return resultsFileText(readFileSync(file))
+    bytes = readFileSync(file)
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
     throw new UserError(`The ${what} ${file} ${reason}.`, { cause: error })
   }
+  return resultsFileText(bytes, file)
 }

@@ -71,11 +71,13 @@ export function loadBaseline(
  * read; a file the IO refuses is the input's error.
  */
 function readInputFile(input: string, absolute: string, shown: string, io: SuiteIO): string | undefined {
+  let bytes: Uint8Array
   try {
-    return resultsFileText(io.readBinary(absolute))
+    bytes = io.readBinary(absolute)
   } catch (error) {
     if (error instanceof FileRefusedError)
       throw new UserError(`The '${input}' input: ${error.about(shown)}.`, { cause: error })
     return undefined
   }
+  return resultsFileText(bytes, `The '${input}' file ${shown}`)
 }
