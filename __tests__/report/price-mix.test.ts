@@ -5,6 +5,7 @@ import path from 'node:path'
 import { writeRun } from '../fixtures/html-report-runs.js'
 import { costOf, priceTierOf } from '../../src/cost/pricing.js'
 import { storedResult } from '../../src/pipeline/stored-outputs.js'
+import { htmlReportData } from '../../src/report/html-report-data.js'
 import { priceMixSentence } from '../../src/report/price-mix.js'
 import { readStoredRun, storedEntries } from '../../src/report/stored-run.js'
 
@@ -51,5 +52,22 @@ describe('the price mix', () => {
     expect(priceTierOf(usage)).toBe('standard')
     const cost = costOf('claude-haiku-4-5', usage)
     expect('cost' in cost && cost.cost.batch).toBe(1_000_000_000_000_000n)
+  })
+
+  it('is a figure of the HTML page, whose chart prices the standard requests’ tokens at standard', async () => {
+    const run = await writeRun(dir, 'mixed', [{ text: 'Paris' }, { text: 'Paris', usage: STANDARD }])
+    const data = htmlReportData(run.report)
+    expect(data.priceMix).toEqual({ batch: 1, standard: 1, waitingSavesUsd: '0.5' })
+    const [row] = data.costByModel
+    expect(row?.partsUnknown).toBeNull()
+    // 1,000,010 input tokens: 10 at $0.50 a million (batch), a million at $1 (standard).
+    expect(row?.parts?.find((part) => part.kind === 'input')).toEqual({
+      kind: 'input',
+      tokens: 1_000_010,
+      batchUsd: '1.000005',
+      standardUsd: '1.00001',
+    })
+    expect(row?.batchUsd).toBe('1.0000175')
+    expect(htmlReportData((await writeRun(dir, 'batch', [{ text: 'Paris' }])).report).priceMix).toBeNull()
   })
 })

@@ -91,6 +91,11 @@ export interface HtmlReportData {
   cacheHitRate: number | null
   /** Cache reads over all input tokens; null when no request wrote or read the cache. */
   cachedInputShare: number | null
+  /**
+   * The requests billed at batch and at standard prices, and what waiting for the batches would have saved
+   * (exact decimal USD, null when unknown); absent or null when on-timeout: standard sent none.
+   */
+  priceMix?: { batch: number; standard: number; waitingSavesUsd: string | null } | null
   /** By test id, for the regressions and fixes only; empty without a baseline. */
   baselineOutputs: Record<string, BaselineOutput[]>
   /** Null without a history (the `history` input off, or not a run on the default branch). */
@@ -160,7 +165,12 @@ function chartRow(row: ModelCost): ModelCostChart {
       chart.partsUnknown = NOT_ADDING_UP
       return chart
     }
-    const part = { batch: perToken.batch * BigInt(tokens), standard: perToken.standard * BigInt(tokens) }
+    // Tokens the standard API served (on-timeout: standard) were billed at the standard price.
+    const atStandard = BigInt(row.standardTokens?.[kind] ?? 0)
+    const part = {
+      batch: perToken.batch * (BigInt(tokens) - atStandard) + perToken.standard * atStandard,
+      standard: perToken.standard * BigInt(tokens),
+    }
     sum.batch += part.batch
     sum.standard += part.standard
     parts.push({
@@ -217,6 +227,14 @@ export function htmlReportData(
     costByModel: report.costByModel.map(chartRow),
     cacheHitRate: cache && cache.hitRate,
     cachedInputShare: cache && cache.cachedInputShare,
+    priceMix: report.priceMix
+      ? {
+          batch: report.priceMix.batch,
+          standard: report.priceMix.standard,
+          waitingSavesUsd:
+            report.priceMix.waitingSaves === null ? null : usdString(report.priceMix.waitingSaves),
+        }
+      : null,
     baselineOutputs: baselineText === undefined ? {} : baselineOutputsOf(baselineText, flipped),
     history: history ? historyChart(history.location, history.records) : null,
   }

@@ -22,6 +22,7 @@ import {
   NO_COST,
   NO_TOKENS,
   PRICE_TABLE_DATE,
+  priceTierOf,
   tokenCountsOf,
   type TokenCounts,
 } from '../cost/pricing.js'
@@ -37,6 +38,8 @@ export interface ModelCost {
   /** Requests: a test's samples, or judge requests. */
   tests: number
   tokens: TokenCounts
+  /** The part of `tokens` billed at standard prices (on-timeout: standard); absent when none was. */
+  standardTokens?: TokenCounts
   /** Sum over the model's tests whose cost is known. */
   cost: Cost
   /** Tests whose cost could not be computed, and why (the first reason). */
@@ -285,6 +288,8 @@ class CostsByModel {
     row.tests += 1
     if (usage) {
       row.tokens = addTokens(row.tokens, tokenCountsOf(usage))
+      if (priceTierOf(usage) === 'standard')
+        row.standardTokens = addTokens(row.standardTokens ?? NO_TOKENS, tokenCountsOf(usage))
       const hit = (usage.cache_read_input_tokens ?? 0) > 0
       if (hit || (usage.cache_creation_input_tokens ?? 0) > 0) {
         row.cacheRequests = {

@@ -59,6 +59,10 @@ ${CLIENT_HELPERS}${CLIENT_HISTORY}  // --- Which tests are flaky and which chang
     stat(stats, 'Cost at batch prices', 'unknown', 'at least ' + usd(cost.known_usd.batch) + ': some requests could not be priced');
     stat(stats, 'Saved by batching', 'unknown', 'at least ' + usd(cost.known_usd.savings) + ' on the priced requests');
   }
+  var mix = extra.priceMix;
+  if (mix) stat(stats, 'Price mix', mix.batch + ' at batch, ' + mix.standard + ' at standard',
+    'sent by the standard API at the deadline (on-timeout: standard); waiting would have saved ' +
+      (mix.waitingSavesUsd === null ? 'an unknown amount' : usd(mix.waitingSavesUsd)));
   stat(stats, 'Cache hit rate', extra.cacheHitRate === null ? 'no cached prefix' : percent(extra.cacheHitRate),
     extra.cachedInputShare === null ? 'no request wrote or read the prompt cache'
       : 'of marked requests read the cache; ' + percent(extra.cachedInputShare) + ' of input tokens were cache reads');
