@@ -6,12 +6,13 @@
 import type { CostIncreaseLimit } from './cost-comparison.js'
 import type { MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import { UserError } from '../common/user-error.js'
-import { addCosts, addTokens, NO_COST, NO_TOKENS, tokenCountsOf, type BilledCall } from '../cost/pricing.js'
+import type { BilledCall } from '../cost/pricing.js'
 import { verdictsOf } from '../grading/verdicts.js'
-import type { AssertionResult, Cost, EvalCase, ResultType, TestOutcome, TestStatus } from '../model.js'
+import type { AssertionResult, EvalCase, ResultType, TestOutcome, TestStatus } from '../model.js'
 import { femtoFromUsd, type Baseline } from './baseline.js'
-import { buildReport, type CostRole, type FailOn, type RunReport } from './report.js'
+import { buildReport, type FailOn, type RunReport } from './report.js'
 import { RESULTS_SCHEMA_VERSION } from './results-file.js'
+import { callsBeyondEntries, femtoCost, type StoredModelCost } from './stored-cost-rows.js'
 
 /** A results file that cannot be read, with what is wrong and how to fix it. */
 export class ResultsFileError extends UserError {
@@ -54,22 +55,6 @@ export interface StoredEntry {
   usage: Usage | null
   cost_usd: { batch: string; standard: string; savings: string } | null
   cost_unknown_reason: string | null
-}
-
-interface StoredModelCost {
-  model: string
-  role: CostRole
-  tests: number
-  tokens: {
-    input: number
-    cache_write_5m: number
-    cache_write_1h: number
-    cache_read: number
-    output: number
-  }
-  cost_usd: { batch: string; standard: string } | null
-  unpriced_tests: number
-  unpriced_reason: string | null
 }
 
 /** What of the document the report needs besides its entries. */
@@ -376,11 +361,6 @@ function outcomesOf(entries: Iterable<StoredEntry>): TestOutcome[] {
   return outcomes
 }
 
-const femtoCost = (usd: { batch: string; standard: string }): Cost => ({
-  batch: femtoFromUsd(usd.batch) as bigint,
-  standard: femtoFromUsd(usd.standard) as bigint,
-})
-
 /**
  * The `repeat-min-pass` the run had, as far as its stored verdicts tell: undefined (every sample must pass)
  * when that gives each test its stored verdict, else the most passes that does (the
@@ -399,69 +379,4 @@ function repeatMinPassOf(outcomes: TestOutcome[], entries: { verdict?: TestStatu
   const most = Math.max(...outcomes.map((outcome) => outcome.samples))
   for (let minPass = most - 1; minPass >= 1; minPass--) if (agrees(minPass)) return minPass
   return undefined
-}
-
-/**
- * The requests the stored cost rows count beyond the entries: the judge's (all of a judge row) and results
- * for unknown custom_ids (what an outputs row has more than its entries). Each row's remainder comes back as
- * calls of its count, the first carrying its tokens and cost, so that the rebuilt rows equal the stored ones.
- */
-function callsBeyondEntries(rows: StoredModelCost[], outcomes: TestOutcome[]) {
-  const fromEntries = new Map<
-    string,
-    { tests: number; unpriced: number; tokens: typeof NO_TOKENS; cost: Cost }
-  >()
-  for (const { evalCase, usage, cost } of outcomes) {
-    const sum = fromEntries.get(evalCase.params.model) ?? {
-      tests: 0,
-      unpriced: 0,
-      tokens: NO_TOKENS,
-      cost: NO_COST,
-    }
-    sum.tests += 1
-    if (usage) sum.tokens = addTokens(sum.tokens, tokenCountsOf(usage))
-    if (cost) sum.cost = addCosts(sum.cost, cost)
-    else sum.unpriced += 1
-    fromEntries.set(evalCase.params.model, sum)
-  }
-  const unexpectedCalls: BilledCall[] = []
-  const judgeCalls: BilledCall[] = []
-  for (const row of rows) {
-    const covered = row.role === 'judge' ? undefined : fromEntries.get(row.model)
-    const count = row.tests - (covered?.tests ?? 0)
-    if (count <= 0) continue
-    const tokens = row.tokens
-    const usage = {
-      input_tokens: tokens.input - (covered?.tokens.input ?? 0),
-      output_tokens: tokens.output - (covered?.tokens.output ?? 0),
-      cache_read_input_tokens: tokens.cache_read - (covered?.tokens.cacheRead ?? 0),
-      cache_creation_input_tokens:
-        tokens.cache_write_5m +
-        tokens.cache_write_1h -
-        (covered ? covered.tokens.cacheWrite5m + covered.tokens.cacheWrite1h : 0),
-      cache_creation: {
-        ephemeral_5m_input_tokens: tokens.cache_write_5m - (covered?.tokens.cacheWrite5m ?? 0),
-        ephemeral_1h_input_tokens: tokens.cache_write_1h - (covered?.tokens.cacheWrite1h ?? 0),
-      },
-    } as Usage
-    const unpriced = row.unpriced_tests - (covered?.unpriced ?? 0)
-    const cost =
-      row.cost_usd === null
-        ? NO_COST
-        : {
-            batch: femtoCost(row.cost_usd).batch - (covered?.cost.batch ?? 0n),
-            standard: femtoCost(row.cost_usd).standard - (covered?.cost.standard ?? 0n),
-          }
-    const calls = row.role === 'judge' ? judgeCalls : unexpectedCalls
-    for (let call = 0; call < count; call++) {
-      const unknown = call < unpriced
-      calls.push({
-        model: row.model,
-        usage: call === 0 ? usage : null,
-        cost: unknown ? null : call === Math.min(unpriced, count - 1) ? cost : NO_COST,
-        costUnknown: unknown ? row.unpriced_reason : null,
-      })
-    }
-  }
-  return { unexpectedCalls, judgeCalls }
 }
