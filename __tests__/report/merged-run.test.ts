@@ -1,7 +1,9 @@
 /** A merge: the results files of a suite's shards read back as one run, equal to the run of the whole. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { findShardFiles, type MergeSettings } from '../../src/pipeline/merge.js'
 import { writeRun } from '../fixtures/html-report-runs.js'
 import { mergeShards } from '../../src/report/merged-run.js'
 import { buildReport } from '../../src/report/report.js'
@@ -77,5 +79,26 @@ describe('mergeShards', () => {
     expect(() =>
       mergeShards([{ file: 'whole.json', text: readFileSync(run.resultsPath, 'utf8') }], {}),
     ).toThrow('whole.json is not the results file of a shard')
+  })
+
+  it("reads the shards' files the merge input's glob matches, gzipped or not", async () => {
+    const run = await writeRun(dir, 'whole', replies)
+    const { whole, files } = await shardsOf(run.resultsPath, 3)
+    mkdirSync(path.join(dir, 'shards'))
+    files.forEach(({ text }, i) =>
+      writeFileSync(
+        path.join(dir, 'shards', `shard-${i + 1}.json${i === 1 ? '.gz' : ''}`),
+        i === 1 ? gzipSync(text) : text,
+      ),
+    )
+    const settings = { workspace: dir, allowedPaths: [], mergePatterns: ['shards/*'] }
+    const found = await findShardFiles(settings as unknown as MergeSettings)
+    expect(found.map((shard) => shard.file).sort()).toEqual([
+      'shards/shard-1.json',
+      'shards/shard-2.json.gz',
+      'shards/shard-3.json',
+    ])
+    expect(found.map((shard) => shard.text).sort()).toEqual(files.map((shard) => shard.text).sort())
+    expect(mergeShards(found, { minPassRate: 1 }).report.total).toBe(whole.report.total)
   })
 })

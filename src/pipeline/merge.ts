@@ -9,6 +9,7 @@ import { writeFileAtomically } from '../report/atomic-file.js'
 import { writeJunitFile } from '../report/junit.js'
 import { mergeShards, type MergedRun, type ShardFile } from '../report/merged-run.js'
 import { resultsTextOfEntries } from '../report/results-file.js'
+import { resultsFileText } from '../report/results-text.js'
 import { allowedRoots, confinedSuiteIO } from '../suite/file-system.js'
 import { writeHtmlPage, type RunFiles, type RunFilesSettings } from './run-files.js'
 import { loadBaseline } from './input-files.js'
@@ -18,7 +19,7 @@ import type { Settings } from './settings.js'
 export type MergeSettings = RunFilesSettings &
   Pick<Settings, 'mergePatterns' | 'shard' | 'minPassRate' | 'failOn' | 'maxCostIncrease' | 'baselineSource'>
 
-/** The shards' results files the patterns match in the workspace (or allowed-paths), read. */
+/** The shards' results files the patterns match in the workspace (or allowed-paths), read (gzipped or not). */
 export async function findShardFiles(settings: MergeSettings): Promise<ShardFile[]> {
   const io = confinedSuiteIO(allowedRoots(settings.workspace, settings.allowedPaths))
   const files = new Set<string>()
@@ -34,7 +35,7 @@ export async function findShardFiles(settings: MergeSettings): Promise<ShardFile
   }
   return [...files].map((file) => ({
     file: path.relative(settings.workspace, file),
-    text: io.readText(file),
+    text: resultsFileText(io.readBinary(file)),
   }))
 }
 
