@@ -61,7 +61,7 @@ ${CLIENT_HELPERS}${CLIENT_HISTORY}  // --- Which tests are flaky and which chang
   }
   var mix = extra.priceMix;
   if (mix) stat(stats, 'Price mix', mix.batch + ' at batch, ' + mix.standard + ' at standard',
-    'sent by the standard API at the deadline (on-timeout: standard); waiting would have saved ' +
+    'sent by the standard API when the batches ran out of time (on-timeout: standard); waiting would have saved ' +
       (mix.waitingSavesUsd === null ? 'an unknown amount' : usd(mix.waitingSavesUsd)));
   stat(stats, 'Cache hit rate', extra.cacheHitRate === null ? 'no cached prefix' : percent(extra.cacheHitRate),
     extra.cachedInputShare === null ? 'no request wrote or read the prompt cache'
