@@ -107,4 +107,12 @@ it('writes the results file gzipped, and every reader of a results file takes it
   expect(regraded.exitCode).toBe(0)
   expect(regraded.stdout).toContain('This regrade cost nothing: no request was sent.')
   expect(emulator.createdBatches()).toHaveLength(sent)
+
+  const packed = await readFile(path.join(workspace, 'out/pr-results.json.gz'))
+  await writeFile(path.join(workspace, 'cut.json.gz'), packed.subarray(0, packed.length - 20))
+  const cut = await cli(['report', 'cut.json.gz'])
+  expect(cut).toMatchObject({ exitCode: 2, stdout: '' })
+  expect(cut.stderr).toMatch(
+    /^error: .*cut\.json\.gz is gzip that does not decompress .* Download or write it again\./,
+  )
 })
