@@ -94,4 +94,28 @@ describe('on-timeout: standard at the deadline, run from dist/', () => {
     const said = /would have saved \$(\d+\.\d+)\./.exec(run.summary)?.[1]
     expect(Number(said)).toBeCloseTo(saved, 12)
   })
+  it('checks max-cost against the worst case at standard prices, as every request could go to the standard API', async () => {
+    emulator = await startBatchEmulator({ replies: REPLIES })
+    const run = (inputs: Record<string, string>) =>
+      runAction({
+        workspace,
+        event: { name: 'workflow_dispatch', payload: {} },
+        inputs: emulatorInputs(emulator.url, { suite: 'suite.yml', ...inputs }),
+      })
+    const dry = await run({ 'dry-run': 'true' })
+    const worstAtBatch = Number(dry.outputs['estimated-cost-batch-usd'])
+    expect(worstAtBatch).toBeGreaterThan(0)
+    // Above the worst case at batch prices, below it at standard prices (twice as much).
+    const maxCost = String(worstAtBatch * 1.5)
+    const gated = await run({ 'on-timeout': 'standard', 'max-cost': maxCost })
+    expect(gated.outputs.status).toBe('over-budget')
+    expect(gated.log).toContain(
+      'at standard prices (on-timeout: standard may send every request through the standard API)',
+    )
+    expect(emulator.createdBatches()).toHaveLength(0)
+    // The same budget without on-timeout: standard is checked at batch prices, and the run goes ahead.
+    const allowed = await run({ 'max-cost': maxCost })
+    expect(allowed.outputs.status).toBe('failed')
+    expect(emulator.createdBatches()).toHaveLength(1)
+  })
 })
