@@ -1,6 +1,6 @@
 import { STANDARD_CONCURRENCY } from '../../src/batch/standard-fallback.js'
 import { UserError } from '../../src/common/user-error.js'
-import { parseDeadline, waitBudgetMs } from '../../src/pipeline/deadline.js'
+import { deadlineLine, parseDeadline, waitBudgetMs } from '../../src/pipeline/deadline.js'
 
 const at = (h: number, m = 0, s = 0, day = 1) => Date.UTC(2026, 0, day, h, m, s)
 
@@ -72,5 +72,27 @@ describe('waitBudgetMs', () => {
   it('is zero once the deadline has passed', () => {
     expect(waitBudgetMs(DAY, now - 1_000, 10, true, now)).toBe(0)
     expect(waitBudgetMs(DAY, now - 1_000, 10, false, now)).toBe(0)
+  })
+})
+
+describe('deadlineLine', () => {
+  const now = at(10)
+  const DAY = 24 * 3_600_000
+
+  it('says how long the batches are waited for, and what is kept for the standard API', () => {
+    const deadline = now + 50 * 60_000
+    const waitMs = waitBudgetMs(DAY, deadline, 600, true, now)
+    expect(deadlineLine(DAY, deadline, waitMs, true, now)).toBe(
+      'Deadline 2026-01-01T10:50:00Z: waiting at most 31m 20s for the batches (max-wait is longer), keeping ' +
+        '18m 40s to send what they do not finish by the standard API.',
+    )
+    expect(deadlineLine(DAY, deadline, 50 * 60_000, false, now)).toBe(
+      'Deadline 2026-01-01T10:50:00Z: waiting at most 50m 0s for the batches (max-wait is longer).',
+    )
+  })
+
+  it('says nothing when there is no deadline or max-wait ends first', () => {
+    expect(deadlineLine(DAY, undefined, DAY, true, now)).toBeUndefined()
+    expect(deadlineLine(60_000, now + DAY, 60_000, true, now)).toBeUndefined()
   })
 })

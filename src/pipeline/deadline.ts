@@ -4,7 +4,7 @@
  * process of its own, so it is the step's start, a little after the job's. The deadline bounds max-wait,
  * leaving time before it for on-timeout to act (for `standard`, to send what the batches did not process).
  */
-import { parseDuration } from '../common/duration.js'
+import { formatDuration, parseDuration } from '../common/duration.js'
 import { UserError } from '../common/user-error.js'
 import { STANDARD_CONCURRENCY } from '../batch/standard-fallback.js'
 
@@ -63,4 +63,26 @@ export function waitBudgetMs(
   const left = Math.max(0, deadlineAt - now)
   const reserve = standard ? SETTLE_MS + Math.ceil(requests / STANDARD_CONCURRENCY) * ROUND_MS : 0
   return Math.min(maxWaitMs, left - Math.min(reserve, left / 2))
+}
+
+/**
+ * The log line of a wait the deadline shortened (waitBudgetMs below max-wait), or undefined when it did not:
+ * "Deadline 17:30:00Z: waiting at most 31m 20s for the batches, keeping 18m 40s for on-timeout: standard."
+ */
+export function deadlineLine(
+  maxWaitMs: number,
+  deadlineAt: number | undefined,
+  waitMs: number,
+  standard: boolean,
+  now: number,
+): string | undefined {
+  if (deadlineAt === undefined || waitMs >= maxWaitMs) return undefined
+  const at = new Date(deadlineAt).toISOString().replace(/\.\d+Z$/, 'Z')
+  const kept = Math.max(0, deadlineAt - now - waitMs)
+  return (
+    `Deadline ${at}: waiting at most ${formatDuration(waitMs)} for the batches (max-wait is longer)` +
+    (standard
+      ? `, keeping ${formatDuration(kept)} to send what they do not finish by the standard API.`
+      : '.')
+  )
 }

@@ -14,7 +14,7 @@ import { buildReport } from '../report/report.js'
 import { reuseLine } from '../report/reuse-summary.js'
 import { EntrySpool } from '../report/results-file.js'
 import { checkBudget } from './budget.js'
-import { waitBudgetMs } from './deadline.js'
+import { deadlineLine, waitBudgetMs } from './deadline.js'
 import { Lifecycle, outputsSink } from './lifecycle.js'
 import { planRun } from './plan.js'
 import { writeRunFiles } from './run-files.js'
@@ -80,19 +80,17 @@ async function evaluateRun(
     if (check.stop) return check.stop
   }
   const requestBytes: number[] = []
+  const standard = settings.onTimeout === 'standard'
+  const waitMs = waitBudgetMs(settings.maxWaitMs, settings.deadlineAt, sent.length, standard, Date.now())
+  const deadline = deadlineLine(settings.maxWaitMs, settings.deadlineAt, waitMs, standard, Date.now())
+  if (deadline) host.log.info(deadline)
   const run = new BatchRun({
     client,
     log: host.log.info,
     store: host.runState,
     runKey: runKeyFor(sent, requestBytes, settings),
     wait: {
-      maxWaitMs: waitBudgetMs(
-        settings.maxWaitMs,
-        settings.deadlineAt,
-        sent.length,
-        settings.onTimeout === 'standard',
-        Date.now(),
-      ),
+      maxWaitMs: waitMs,
       pollIntervalMs: settings.pollIntervalMs,
       signal,
       onProgress: host.progress,
