@@ -61,6 +61,9 @@ describe('on-timeout: standard at the deadline, run from dist/', () => {
     })
     expect(emulator.createdBatches()).toHaveLength(1)
     expect(emulator.calls.filter((call) => call.path === '/v1/messages')).toHaveLength(1)
+    expect(run.log).toMatch(
+      /Deadline \S+Z: waiting at most \d+s for the batches \(max-wait is longer\), keeping \d+s to send what they do not finish by the standard API\./,
+    )
     expect(run.log).toContain('Standard API: 1 answered, 0 errored.')
 
     // Read as every reader of results files reads them.
