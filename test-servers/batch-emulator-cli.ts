@@ -15,6 +15,7 @@
  */
 import { parseArgs } from 'node:util'
 import { loadRepliesFile, startBatchEmulator, type BatchEmulatorOptions } from './batch-emulator.js'
+import { warnOnStderr } from './scripted-replies.js'
 
 const USAGE =
   'usage: batch-emulator-cli [--port 8787] [--replies replies.json] [--processing-ms 1000] ' +
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
     options.judgeReplies = judge
   }
 
-  const emulator = await startBatchEmulator(options)
+  const emulator = await startBatchEmulator({ ...options, onWarning: warnOnStderr })
   const replyCount = Object.keys(options.replies ?? {}).length
   const verdictCount = Object.keys(options.judgeReplies ?? {}).length
   console.log(`Batch API emulator listening on ${emulator.url}`)

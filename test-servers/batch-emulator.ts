@@ -43,7 +43,7 @@ import { createMessage, MessagesRateLimit } from './emulator-messages.js'
 import { modelProblem } from './emulator-validation.js'
 import { countTokensProblem, inputPieces, tokensOfPieces } from './emulator-tokens.js'
 import type { BatchEmulator, BatchEmulatorOptions, BatchScript, RecordedCall } from './emulator-types.js'
-import { isRecord, scriptedReplier, warnOnStderr } from './scripted-replies.js'
+import { isRecord, scriptedReplier } from './scripted-replies.js'
 
 export { loadReplies, loadRepliesFile } from './scripted-replies.js'
 export type { ErrorType, JudgeVerdict, RepliesFile, SingleReply, StandInReply } from './scripted-replies.js'
@@ -103,7 +103,7 @@ export function startBatchEmulator(options: BatchEmulatorOptions = {}): Promise<
   if (maxQueuedRequests !== undefined) nonNegative('maxQueuedRequests', maxQueuedRequests)
   const replier = scriptedReplier(
     { replies: options.replies, judge: options.judgeReplies },
-    options.onWarning ?? warnOnStderr,
+    options.onWarning ?? (() => undefined),
   )
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES
   let countTokensUnavailable = options.countTokensUnavailable ?? false

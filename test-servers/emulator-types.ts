@@ -42,7 +42,10 @@ export interface BatchEmulatorOptions {
   replies?: Record<string, StandInReply>
   /** The judge's scripted verdicts, keyed by the output judged (exact match); the rule answers the rest. */
   judgeReplies?: RepliesFile['judge']
-  /** Hears of each prompt no scripted reply matches (the first ten, then once more). Default: stderr. */
+  /**
+   * Hears of each prompt no scripted reply matches (the first ten, then once more). Default: nobody (tests);
+   * the emulator's command line and the demo print them.
+   */
   onWarning?: (message: string) => void
   /** Request body limit in bytes (413 `request_too_large` above it). Default 256 MB, as the API. */
   maxBodyBytes?: number

@@ -4,6 +4,7 @@
  * succeeded messages that used no tokens.
  */
 import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches'
+import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
 import { ECHO_PROVIDER } from '../suite/providers.js'
 import type { BatchRequest, Sample } from '../model.js'
 
@@ -32,19 +33,22 @@ export function echoResults(
         stop_details: null,
         container: null,
         diagnostics: null,
-        usage: {
-          input_tokens: 0,
-          output_tokens: 0,
-          cache_creation_input_tokens: 0,
-          cache_read_input_tokens: 0,
-          cache_creation: null,
-          server_tool_use: null,
-          service_tier: null,
-          inference_geo: null,
-          output_tokens_details: null,
-          speed: null,
-        },
+        usage: NO_USAGE,
       },
     },
   }))
+}
+
+/** The usage of a message nothing was billed for: every count zero, every detail absent. */
+export const NO_USAGE: Usage = {
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+  cache_creation: null,
+  server_tool_use: null,
+  service_tier: null,
+  inference_geo: null,
+  output_tokens_details: null,
+  speed: null,
 }

@@ -18,7 +18,7 @@ import { deadlineLine, waitBudgetMs } from './deadline.js'
 import { Lifecycle, outputsSink } from './lifecycle.js'
 import { planRun } from './plan.js'
 import { writeRunFiles } from './run-files.js'
-import type { RunHost } from './run-host.js'
+import { tellingFailures, type RunHost, type StartedRun } from './run-host.js'
 import { planReuse, reuseSummary, unansweredBy } from './reuse.js'
 import { runKeyFor } from './run-key.js'
 import type { Settings } from './settings.js'
@@ -32,25 +32,16 @@ export interface EvaluateOptions {
   detach?: boolean
 }
 
-/**
- * Runs the evaluation. When it stops on an error, the host is told which batches the run created (never
- * ids given to collect, which may be wrong), before the error is thrown on.
- */
-export async function evaluate(
+/** Runs the evaluation; when it stops on an error, the host is told which batches it created. */
+export function evaluate(
   settings: Settings,
   host: RunHost,
   signal: AbortSignal,
   options: EvaluateOptions = {},
 ): Promise<RunEnd> {
-  const started: { run?: BatchRun } = {}
-  try {
-    return await evaluateRun(settings, host, signal, options, started)
-  } catch (error) {
-    const batchIds = started.run?.allBatchIds ?? []
-    const submitted = batchIds.length > 0 && settings.batchIds.length === 0
-    await host.failed({ error, batchIds, submitted, state: submitted ? started.run?.state() : undefined })
-    throw error
-  }
+  return tellingFailures(host, settings.batchIds.length > 0, (started) =>
+    evaluateRun(settings, host, signal, options, started),
+  )
 }
 
 /** The evaluation itself; `started.run` is set once the run's batches can exist. */
@@ -59,7 +50,7 @@ async function evaluateRun(
   host: RunHost,
   signal: AbortSignal,
   options: EvaluateOptions,
-  started: { run?: BatchRun },
+  started: StartedRun,
 ): Promise<RunEnd> {
   const plan = await planRun(settings, host.log)
   const { requests, echoed, sampleByCustomId } = plan

@@ -15,7 +15,7 @@ import { storedEntries } from '../report/stored-run.js'
 import { Lifecycle } from './lifecycle.js'
 import { planRun } from './plan.js'
 import { writeRunFiles } from './run-files.js'
-import type { RunHost } from './run-host.js'
+import { tellingFailures, type RunHost, type StartedRun } from './run-host.js'
 import type { Settings } from './settings.js'
 import { matchStoredOutputs, storedResult } from './stored-outputs.js'
 
@@ -34,23 +34,17 @@ export type RegradeEnd = 'graded' | 'pending'
 /** Test ids a warning names, at most. */
 const IDS_NAMED = 5
 
-/** Regrades; on an error the host is told of the judge's batches the regrade created, then it is thrown on. */
-export async function regrade(
+/** Regrades; when it stops on an error, the host is told of the judge's batches the regrade created. */
+export function regrade(
   settings: Settings,
   source: RegradeSource,
   judges: JudgesMode,
   host: RunHost,
   signal: AbortSignal,
 ): Promise<RegradeEnd> {
-  const started: { run?: BatchRun } = {}
-  try {
-    return await regradeRun(settings, source, judges, host, signal, started)
-  } catch (error) {
-    const batchIds = started.run?.allBatchIds ?? []
-    const submitted = batchIds.length > 0
-    await host.failed({ error, batchIds, submitted, state: submitted ? started.run?.state() : undefined })
-    throw error
-  }
+  return tellingFailures(host, false, (started) =>
+    regradeRun(settings, source, judges, host, signal, started),
+  )
 }
 
 async function regradeRun(
@@ -59,7 +53,7 @@ async function regradeRun(
   judges: JudgesMode,
   host: RunHost,
   signal: AbortSignal,
-  started: { run?: BatchRun },
+  started: StartedRun,
 ): Promise<RegradeEnd> {
   const plan = await planRun(settings, host.log)
   const stored = matchStoredOutputs(plan.sampleByCustomId, storedEntries(source.text, source.file))

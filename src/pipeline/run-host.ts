@@ -4,6 +4,7 @@
  * shown, are the front door's.
  */
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches'
+import type { BatchRun } from '../batch/run.js'
 import type { RunState, RunStateStore } from '../batch/run-state.js'
 import type { WaitOutcome } from '../batch/wait.js'
 import type { RunReport } from '../report/report.js'
@@ -51,4 +52,30 @@ export interface RunHost {
   /** The graded run, once its results file (and HTML report) are written. */
   graded(run: GradedRun): Promise<void>
   failed(run: FailedRun): Promise<void>
+}
+
+/** Where a story records its batch run once its batches can exist. */
+export interface StartedRun {
+  run?: BatchRun
+}
+
+/**
+ * Tells a story (`evaluate`, `regrade`); when it stops on an error, the host is told which batches it created,
+ * before the error is thrown on. Batches it only collects (ids the user gave, which may be wrong) are not
+ * reported as submitted.
+ */
+export async function tellingFailures<T>(
+  host: RunHost,
+  collecting: boolean,
+  story: (started: StartedRun) => Promise<T>,
+): Promise<T> {
+  const started: StartedRun = {}
+  try {
+    return await story(started)
+  } catch (error) {
+    const batchIds = started.run?.allBatchIds ?? []
+    const submitted = batchIds.length > 0 && !collecting
+    await host.failed({ error, batchIds, submitted, state: submitted ? started.run?.state() : undefined })
+    throw error
+  }
 }

@@ -5,6 +5,7 @@
 import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches'
 import type { ContentBlock } from '@anthropic-ai/sdk/resources/messages/messages'
 import { canonicalJson } from '../batch/request-keys.js'
+import { NO_USAGE } from '../batch/echo.js'
 import { ResultsFileError, type StoredEntry } from '../report/stored-run.js'
 import type { Sample } from '../model.js'
 
@@ -114,16 +115,3 @@ function storedMessage(entry: StoredEntry, file: string) {
 const isBlocks = (value: unknown): value is ContentBlock[] =>
   Array.isArray(value) &&
   value.every((block) => typeof block === 'object' && block !== null && typeof block.type === 'string')
-
-const NO_USAGE = {
-  input_tokens: 0,
-  output_tokens: 0,
-  cache_creation_input_tokens: 0,
-  cache_read_input_tokens: 0,
-  cache_creation: null,
-  server_tool_use: null,
-  service_tier: null,
-  inference_geo: null,
-  output_tokens_details: null,
-  speed: null,
-}
