@@ -4,14 +4,12 @@
  * writes the merged results file and --html its page. The files are the user's own (user-files.ts).
  */
 import path from 'node:path'
-import { htmlReportData } from '../report/html-report-data.js'
-import { writeHtmlReport } from '../report/html-report.js'
 import { mergeShards } from '../report/merged-run.js'
-import { readBaseline } from '../report/baseline.js'
 import { writeFileAtomically } from '../report/atomic-file.js'
 import { resultsTextOfEntries } from '../report/results-file.js'
 import { terminalReport } from '../report/terminal-report.js'
 import { PLAIN_DISPLAY, type Command } from './command.js'
+import { storedGate, writeStoredHtml } from './stored-gate.js'
 import { readUserFile } from './user-files.js'
 
 export const merge: Command = {
@@ -51,21 +49,8 @@ export const merge: Command = {
       file,
       text: readUserFile(path.resolve(settings.workspace, file), 'results file'),
     }))
-    const baselineFile = settings.baselineFile
-    const baselineText = baselineFile
-      ? readUserFile(path.resolve(settings.workspace, baselineFile), 'baseline results file')
-      : undefined
-    const {
-      report,
-      entries,
-      shards: count,
-    } = mergeShards(shards, {
-      baseline:
-        baselineFile && baselineText !== undefined ? readBaseline(baselineText, baselineFile) : undefined,
-      minPassRate: inputs.has('min-pass-rate') ? settings.minPassRate : undefined,
-      failOn: inputs.has('fail-on') ? settings.failOn : undefined,
-      maxCostIncrease: settings.maxCostIncrease,
-    })
+    const stored = storedGate(settings, inputs)
+    const { report, entries, shards: count } = mergeShards(shards, stored.options)
     const { color, columns } = context.display ?? PLAIN_DISPLAY
     terminal.info(`Merged ${count} shards: ${report.total} tests.`)
     const out = flags.get('out')
@@ -83,14 +68,7 @@ export const merge: Command = {
       )
       terminal.info(`Merged results file: ${results}`)
       const html = flags.get('html')
-      if (typeof html === 'string') {
-        const file = await writeHtmlReport(
-          path.resolve(settings.workspace, html),
-          results,
-          htmlReportData(report, baselineText),
-        )
-        terminal.info(`HTML report: ${file}`)
-      }
+      if (typeof html === 'string') await writeStoredHtml(html, results, report, stored, settings, terminal)
     } else if (typeof flags.get('html') === 'string') {
       terminal.info('--html needs --out: the page is of the merged results file.')
     }

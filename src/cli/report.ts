@@ -3,12 +3,10 @@
  * `--html` as the action's HTML page. The files are the user's own (user-files.ts).
  */
 import path from 'node:path'
-import { readBaseline } from '../report/baseline.js'
-import { htmlReportData } from '../report/html-report-data.js'
-import { writeHtmlReport } from '../report/html-report.js'
 import { readStoredRun } from '../report/stored-run.js'
 import { terminalReport } from '../report/terminal-report.js'
 import { PLAIN_DISPLAY, type Command } from './command.js'
+import { storedGate, writeStoredHtml } from './stored-gate.js'
 import { readUserFile } from './user-files.js'
 
 export const report: Command = {
@@ -43,20 +41,11 @@ export const report: Command = {
   ],
   run: async (settings, terminal, { positionals, flags, inputs, context }) => {
     const resultsPath = path.resolve(settings.workspace, positionals[0])
-    const baselineFile = settings.baselineFile
-    const baselineText = baselineFile
-      ? readUserFile(path.resolve(settings.workspace, baselineFile), 'baseline results file')
-      : undefined
+    const stored = storedGate(settings, inputs)
     const { report, gate, recordedStatus, recordedBaseline } = readStoredRun(
       readUserFile(resultsPath, 'results file'),
       positionals[0],
-      {
-        baseline:
-          baselineFile && baselineText !== undefined ? readBaseline(baselineText, baselineFile) : undefined,
-        minPassRate: inputs.has('min-pass-rate') ? settings.minPassRate : undefined,
-        failOn: inputs.has('fail-on') ? settings.failOn : undefined,
-        maxCostIncrease: settings.maxCostIncrease,
-      },
+      stored.options,
     )
     const { color, columns } = context.display ?? PLAIN_DISPLAY
     terminal.styled(terminalReport(report, { color, width: columns, remainderAt: positionals[0] }))
@@ -71,14 +60,7 @@ export const report: Command = {
       )
     }
     const html = flags.get('html')
-    if (typeof html === 'string') {
-      const file = await writeHtmlReport(
-        path.resolve(settings.workspace, html),
-        resultsPath,
-        htmlReportData(report, baselineText),
-      )
-      terminal.info(`HTML report: ${file}`)
-    }
+    if (typeof html === 'string') await writeStoredHtml(html, resultsPath, report, stored, settings, terminal)
     return report.status === 'passed' ? 0 : 1
   },
 }
