@@ -9,14 +9,14 @@ import { preflight } from '../batch/preflight.js'
 import { BatchRun } from '../batch/run.js'
 import { outputText } from '../grading/graders/message.js'
 import { JudgeBook } from '../grading/judging.js'
-import { RunGrader } from '../grading/run-grader.js'
-import { buildReport } from '../report/report.js'
+import { RunGrader, type GradedRun } from '../grading/run-grader.js'
+import { buildReport, type RunReport } from '../report/report.js'
 import { reuseLine } from '../report/reuse-summary.js'
 import { EntrySpool } from '../report/results-file.js'
 import { checkBudget } from './budget.js'
 import { deadlineLine, waitBudgetMs } from './deadline.js'
 import { Lifecycle, outputsSink } from './lifecycle.js'
-import { planRun } from './plan.js'
+import { planRun, type RunPlan } from './plan.js'
 import { writeRunFiles } from './run-files.js'
 import { tellingFailures, type RunHost, type StartedRun } from './run-host.js'
 import { planReuse, reuseSummary, unansweredBy } from './reuse.js'
@@ -150,19 +150,8 @@ async function evaluateRun(
     }
 
     const graded = await grader.finish()
-    graded.unexpectedCustomIds.push(...judge.unexpectedCustomIds())
-    const report = buildReport(graded, {
-      minPassRate: settings.minPassRate,
-      batchIds: run.allBatchIds,
-      batchDurationMs: Date.now() - startedAt,
-      runUrl: host.runUrl,
-      repeatMinPass: settings.repeatMinPass,
-      failOn: settings.failOn,
-      baseline: plan.baseline,
-      maxCostIncrease: settings.maxCostIncrease,
-      judgeCalls: judge.calls(),
-      loadWarnings: plan.warnings,
-    })
+    const batches = { ids: run.allBatchIds, durationMs: Date.now() - startedAt }
+    const report = gradedReport(graded, judge, batches, { settings, host, plan, warnings: plan.warnings })
     report.origin = settings.runId
       ? { runId: settings.runId, branch: settings.branch, commit: settings.commit }
       : undefined
@@ -183,3 +172,33 @@ async function evaluateRun(
 const collectedConversations = (n: number) =>
   `Conversations: ${n} later turn request(s) have no result in the collected batches and are reported ` +
   'without one: collecting sends nothing (a run that submits sends each once the turn before it is in).'
+
+/** What a graded story's report is made of beside its outcomes. */
+export interface ReportSources {
+  settings: Settings
+  host: RunHost
+  plan: Pick<RunPlan, 'baseline'>
+  warnings: string[]
+}
+
+/** The report of a graded story: the settings' gate, the baseline, the load's warnings and the judge's calls. */
+export function gradedReport(
+  graded: GradedRun,
+  judge: JudgeBook,
+  batches: { ids: string[]; durationMs: number | null },
+  { settings, host, plan, warnings }: ReportSources,
+): RunReport {
+  graded.unexpectedCustomIds.push(...judge.unexpectedCustomIds())
+  return buildReport(graded, {
+    minPassRate: settings.minPassRate,
+    batchIds: batches.ids,
+    batchDurationMs: batches.durationMs,
+    runUrl: host.runUrl,
+    repeatMinPass: settings.repeatMinPass,
+    failOn: settings.failOn,
+    baseline: plan.baseline,
+    maxCostIncrease: settings.maxCostIncrease,
+    judgeCalls: judge.calls(),
+    loadWarnings: warnings,
+  })
+}

@@ -9,10 +9,10 @@ import { runKeyOf } from '../batch/run-state.js'
 import { UserError } from '../common/user-error.js'
 import { JudgeBook } from '../grading/judging.js'
 import { RunGrader } from '../grading/run-grader.js'
-import { buildReport } from '../report/report.js'
 import { EntrySpool } from '../report/results-file.js'
 import { storedEntries } from '../report/stored-run.js'
 import { Lifecycle } from './lifecycle.js'
+import { gradedReport } from './evaluate.js'
 import { planRun } from './plan.js'
 import { writeRunFiles } from './run-files.js'
 import { tellingFailures, type RunHost, type StartedRun } from './run-host.js'
@@ -107,19 +107,8 @@ async function regradeRun(
     warnings.push(costNote(source.file, samples.size, run !== undefined))
 
     const graded = await grader.finish()
-    graded.unexpectedCustomIds.push(...judge.unexpectedCustomIds())
-    const report = buildReport(graded, {
-      minPassRate: settings.minPassRate,
-      batchIds: run?.allBatchIds ?? [],
-      batchDurationMs: run ? Date.now() - startedAt : null,
-      runUrl: host.runUrl,
-      repeatMinPass: settings.repeatMinPass,
-      failOn: settings.failOn,
-      baseline: plan.baseline,
-      maxCostIncrease: settings.maxCostIncrease,
-      judgeCalls: judge.calls(),
-      loadWarnings: warnings,
-    })
+    const batches = { ids: run?.allBatchIds ?? [], durationMs: run ? Date.now() - startedAt : null }
+    const report = gradedReport(graded, judge, batches, { settings, host, plan, warnings })
     const files = await writeRunFiles(report, graded.outcomes, entries, settings, host.log)
     const state = run?.state() ?? { runKey: '', batchIds: [], savedAt: new Date().toISOString() }
     await host.graded({ report, outcomes: graded.outcomes, files, state })
