@@ -87,3 +87,26 @@ export const SUITE_INPUTS = [
   'cache',
   'pricing',
 ] as const satisfies readonly InputName[]
+
+/** The inputs of the commands that send requests: where to, and how long to wait for the batches. */
+export const BATCH_INPUTS = [
+  'anthropic-api-key',
+  'anthropic-base-url',
+  'max-wait',
+  'poll-interval',
+  'on-timeout',
+  'retry-errored',
+  'cancel-on-abort',
+] as const satisfies readonly InputName[]
+
+/** The inputs of the commands that grade: the gate, and the files the graded run is written to. */
+export const GRADING_INPUTS = [
+  'min-pass-rate',
+  'repeat-min-pass',
+  'fail-on',
+  'max-cost-increase',
+  'baseline',
+  'results-file',
+  'html-report',
+  'junit-file',
+] as const satisfies readonly InputName[]

@@ -11,7 +11,7 @@ import { regrade as regradeStored, type JudgesMode } from '../pipeline/regrade.j
 import type { GradedRun, RunHost } from '../pipeline/run-host.js'
 import type { RunReport } from '../report/report.js'
 import { cliHost } from './cli-host.js'
-import { SUITE_INPUTS, type Command } from './command.js'
+import { BATCH_INPUTS, GRADING_INPUTS, SUITE_INPUTS, type Command } from './command.js'
 import { PROGRAM } from './help.js'
 import { readUserFile } from './user-files.js'
 
@@ -39,24 +39,7 @@ export const regrade: Command = {
     'claude-batch-evals regrade evals/suite.yml --from eval-results.json --results-file regraded.json',
     'claude-batch-evals regrade evals/ --from eval-results.json --judges submit',
   ],
-  uses: [
-    ...SUITE_INPUTS,
-    'anthropic-api-key',
-    'anthropic-base-url',
-    'max-wait',
-    'poll-interval',
-    'on-timeout',
-    'retry-errored',
-    'cancel-on-abort',
-    'min-pass-rate',
-    'repeat-min-pass',
-    'fail-on',
-    'max-cost-increase',
-    'baseline',
-    'results-file',
-    'html-report',
-    'junit-file',
-  ],
+  uses: [...SUITE_INPUTS, ...BATCH_INPUTS, ...GRADING_INPUTS],
   flags: [
     {
       name: 'from',

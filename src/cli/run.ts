@@ -8,35 +8,29 @@ import type { InputName } from '../github/action-interface.js'
 import { evaluate } from '../pipeline/evaluate.js'
 import type { Settings } from '../pipeline/settings.js'
 import { cliHost } from './cli-host.js'
-import { SUITE_INPUTS, type Command, type CommandLine, type ExitCode } from './command.js'
+import {
+  BATCH_INPUTS,
+  GRADING_INPUTS,
+  SUITE_INPUTS,
+  type Command,
+  type CommandLine,
+  type ExitCode,
+} from './command.js'
 import { PROGRAM } from './help.js'
 import type { Terminal } from './terminal.js'
 
 /** What a run reads beside the suites: the API, the wait, the gate and the files. */
 const RUN_INPUTS = [
   ...SUITE_INPUTS,
-  'anthropic-api-key',
-  'anthropic-base-url',
-  'max-wait',
-  'poll-interval',
-  'on-timeout',
+  ...BATCH_INPUTS,
   'deadline',
   'shard',
-  'retry-errored',
-  'cancel-on-abort',
   'max-cost',
   'dry-run',
   'preflight',
-  'min-pass-rate',
-  'repeat-min-pass',
-  'fail-on',
-  'max-cost-increase',
-  'baseline',
   'reuse',
   'reuse-max-age',
-  'results-file',
-  'html-report',
-  'junit-file',
+  ...GRADING_INPUTS,
 ] as const satisfies readonly InputName[]
 
 const NO_KEY =
