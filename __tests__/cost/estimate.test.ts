@@ -6,7 +6,7 @@ import {
 } from '../../src/cost/estimate.js'
 import { renderEstimate } from '../../src/report/markdown.js'
 import type { CachePlan } from '../../src/batch/prompt-cache.js'
-import { usdString } from '../../src/cost/pricing.js'
+import { usdString } from '../../src/cost/usd.js'
 import type { BatchRequest } from '../../src/model.js'
 
 const request = (id: string, text: string, model = 'claude-haiku-4-5', maxTokens = 1_000): BatchRequest => ({

@@ -7,17 +7,16 @@ import {
   addCosts,
   costOf,
   createPricer,
-  formatUsd,
   isPriced,
   loadPriceOverrides,
   NO_COST,
   PRICE_TABLE_DATE,
   PricingFileError,
   setPricer,
-  usdString,
   unpricedModelReason,
   type Pricer,
 } from '../../src/cost/pricing.js'
+import { formatUsd, usdString } from '../../src/cost/usd.js'
 import type { Cost } from '../../src/model.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')

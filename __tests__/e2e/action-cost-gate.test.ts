@@ -5,7 +5,7 @@ import path from 'node:path'
 import { emulatorInputs, runAction } from '../../test-servers/action-runner.js'
 import { startBatchEmulator, type BatchEmulator } from '../../test-servers/batch-emulator.js'
 import { femtoFromUsd } from '../../src/report/baseline.js'
-import { usdString } from '../../src/cost/pricing.js'
+import { usdString } from '../../src/cost/usd.js'
 
 const SUITE = [
   'model: claude-haiku-4-5',

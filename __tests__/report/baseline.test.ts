@@ -5,7 +5,7 @@ import {
   type Baseline,
   type CurrentRun,
 } from '../../src/report/baseline.js'
-import { usdString } from '../../src/cost/pricing.js'
+import { usdString } from '../../src/cost/usd.js'
 import { wilsonInterval } from '../../src/grading/statistics.js'
 import type { TestStatus } from '../../src/model.js'
 

@@ -7,7 +7,7 @@ import {
   type TestCost,
 } from '../../src/report/cost-comparison.js'
 import { readBaseline } from '../../src/report/baseline.js'
-import { formatUsd } from '../../src/cost/pricing.js'
+import { formatUsd } from '../../src/cost/usd.js'
 import type { EvalCase } from '../../src/model.js'
 
 const USD = 10n ** 15n

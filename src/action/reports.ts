@@ -6,7 +6,7 @@
 import path from 'node:path'
 import { formatDuration } from '../common/duration.js'
 import { estimateSummary } from '../cost/estimate.js'
-import { usdString } from '../cost/pricing.js'
+import { usdString } from '../cost/usd.js'
 import { annotateProblems } from '../github/annotations.js'
 import { setBatchIds, setOutput, setStatus } from '../github/action-interface.js'
 import * as log from '../github/log.js'

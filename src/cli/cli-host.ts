@@ -6,7 +6,7 @@
 import path from 'node:path'
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches'
 import { estimateSummary } from '../cost/estimate.js'
-import { usdNumber } from '../cost/pricing.js'
+import { usdNumber } from '../cost/usd.js'
 import type { BudgetCheck } from '../pipeline/budget.js'
 import type { FailedRun, GradedRun, PendingRun, RunHost } from '../pipeline/run-host.js'
 import type { Settings } from '../pipeline/settings.js'

@@ -5,7 +5,7 @@
 import { createAnthropicClient, tokenCounter } from '../batch/client.js'
 import { CHARS_PER_TOKEN } from '../common/token-heuristic.js'
 import { estimateSummary, HEURISTIC_BAND, inputTokensPhrase, type CostEstimate } from '../cost/estimate.js'
-import { formatUsd, usdNumber } from '../cost/pricing.js'
+import { formatUsd, usdNumber } from '../cost/usd.js'
 import { estimateRun } from '../pipeline/estimate-run.js'
 import { planRun } from '../pipeline/plan.js'
 import type { Settings } from '../pipeline/settings.js'

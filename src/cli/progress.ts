@@ -6,7 +6,7 @@
  */
 import { cut } from '../common/cut-text.js'
 import { formatDuration } from '../common/duration.js'
-import { formatUsd } from '../cost/pricing.js'
+import { formatUsd } from '../cost/usd.js'
 
 export interface ProgressPoll {
   processed: number

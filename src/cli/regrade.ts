@@ -6,7 +6,8 @@
  */
 import path from 'node:path'
 import { UserError } from '../common/user-error.js'
-import { addCosts, formatUsd, NO_COST } from '../cost/pricing.js'
+import { addCosts, NO_COST } from '../cost/pricing.js'
+import { formatUsd } from '../cost/usd.js'
 import { regrade as regradeStored, type JudgesMode } from '../pipeline/regrade.js'
 import type { GradedRun, RunHost } from '../pipeline/run-host.js'
 import type { RunReport } from '../report/report.js'

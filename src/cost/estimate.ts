@@ -6,7 +6,8 @@
  * out of both ends and listed, so that nobody reads the priced part as the run's cost.
  */
 import type { MessageCreateParamsNonStreaming, Usage } from '@anthropic-ai/sdk/resources/messages/messages'
-import { addCosts, costOf, formatUsd, NO_COST, type CostResult } from './pricing.js'
+import { addCosts, costOf, NO_COST, type CostResult } from './pricing.js'
+import { formatUsd } from './usd.js'
 import { CHARS_PER_TOKEN, heuristicTokens } from '../common/token-heuristic.js'
 import type { BatchRequest, Cost } from '../model.js'
 

@@ -6,7 +6,8 @@ import type {
 import type { ResultSink } from '../batch/run.js'
 import { gradeTest, outputText, type Judge } from './graders/index.js'
 import { awaitingComparison, outputGroups, type OutputGroup } from './output-groups.js'
-import { billedCall, costOf, NO_COST, priceTierOf, usdNumber, type BilledCall } from '../cost/pricing.js'
+import { billedCall, costOf, NO_COST, priceTierOf, type BilledCall } from '../cost/pricing.js'
+import { usdNumber } from '../cost/usd.js'
 import type {
   CompiledAssertion,
   PassedSample,

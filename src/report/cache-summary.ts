@@ -2,7 +2,8 @@
  * Prompt caching as it happened, from the results' usage: the realized hit rate and what caching saved, or
  * cost, against `cache: off`. One definition for the summary, the terminal, the HTML page and the results file.
  */
-import { addCosts, formatUsd, NO_COST } from '../cost/pricing.js'
+import { addCosts, NO_COST } from '../cost/pricing.js'
+import { formatUsd } from '../cost/usd.js'
 import type { Cost } from '../model.js'
 import { percent, type ModelCost } from './report.js'
 

@@ -2,7 +2,7 @@
  * The run history in the job summary: pass rate and cost over the last runs as Mermaid `xychart-beta` charts
  * (GitHub renders them in Markdown), and the tests whose verdict flips from run to run.
  */
-import { formatUsd } from '../cost/pricing.js'
+import { formatUsd } from '../cost/usd.js'
 import type { HistoryRecord, StatusLetter } from './history.js'
 import { inertCell } from './inert-text.js'
 import { percent } from './report.js'

@@ -4,7 +4,7 @@
  * (skipping lines it cannot read, never failing on them) and keeps the file within its size limit.
  */
 import { createHash } from 'node:crypto'
-import { usdString } from '../cost/pricing.js'
+import { usdString } from '../cost/usd.js'
 import type { TestStatus } from '../model.js'
 import { cacheSummaryOf } from './cache-summary.js'
 import type { RunReport } from './report.js'

@@ -3,7 +3,8 @@
  * cache hit rate, the baseline's outputs of the tests that flipped, and the run history's trend.
  */
 import type { Usage } from '@anthropic-ai/sdk/resources/messages/messages'
-import { costOf, usdString, type TokenCounts } from '../cost/pricing.js'
+import { costOf, type TokenCounts } from '../cost/pricing.js'
+import { usdString } from '../cost/usd.js'
 import { cacheSummaryOf } from './cache-summary.js'
 import type { HistoryRecord } from './history.js'
 import { chartedRuns, FLIP_RUNS, pointLabel, statusFlips, type StatusFlip } from './history-markdown.js'

@@ -6,7 +6,7 @@
  * stripped.
  */
 import { reachesThreshold } from '../grading/graders/index.js'
-import { usdString } from '../cost/pricing.js'
+import { usdString } from '../cost/usd.js'
 import type { RunReport } from './report.js'
 import type { TestVerdict } from '../grading/verdicts.js'
 import { codePointHead } from '../common/cut-text.js'

@@ -3,7 +3,8 @@
  * many at standard prices (sent by the standard API once the batches ran out of time), and what waiting for
  * the batches would have saved on the latter.
  */
-import { costOf, formatUsd, priceTierOf } from '../cost/pricing.js'
+import { costOf, priceTierOf } from '../cost/pricing.js'
+import { formatUsd } from '../cost/usd.js'
 import type { SampleOutcome } from '../model.js'
 
 export interface PriceMix {

@@ -4,7 +4,8 @@
  */
 import { priceMixSentence } from './price-mix.js'
 import { reuseSentence } from './reuse-summary.js'
-import { addTokens, formatUsd, NO_TOKENS, type TokenCounts } from '../cost/pricing.js'
+import { addTokens, NO_TOKENS, type TokenCounts } from '../cost/pricing.js'
+import { formatUsd } from '../cost/usd.js'
 import { passAtK, passHatK } from '../grading/statistics.js'
 import type { BaselineComparison } from './baseline.js'
 import { cacheSentence, cacheSummaryOf } from './cache-summary.js'

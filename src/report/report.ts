@@ -18,7 +18,6 @@ import {
   addTokens,
   batchMultiplier,
   costOf,
-  formatUsd,
   NO_COST,
   NO_TOKENS,
   PRICE_TABLE_DATE,
@@ -26,6 +25,7 @@ import {
   tokenCountsOf,
   type TokenCounts,
 } from '../cost/pricing.js'
+import { formatUsd } from '../cost/usd.js'
 import { repeatSummaryOf, verdictsOf, type RepeatSummary, type TestVerdict } from '../grading/verdicts.js'
 import type { Cost, TestOutcome } from '../model.js'
 

@@ -4,7 +4,7 @@
  * report, and kept in the results file.
  */
 import { formatDuration } from '../common/duration.js'
-import { formatUsd, usdString } from '../cost/pricing.js'
+import { formatUsd, usdString } from '../cost/usd.js'
 
 /** Where a run was made: the workflow run, branch and commit (GITHUB_*), empty outside Actions. */
 export interface RunOrigin {

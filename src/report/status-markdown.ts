@@ -10,7 +10,7 @@ import {
   type CostEstimate,
 } from '../cost/estimate.js'
 import { cachePlanLine, type CachePlan } from '../batch/prompt-cache.js'
-import { formatUsd, usdNumber } from '../cost/pricing.js'
+import { formatUsd, usdNumber } from '../cost/usd.js'
 import { inertBlock, inertCell } from './inert-text.js'
 import type { Cost } from '../model.js'
 

@@ -7,7 +7,7 @@
  */
 import { priceMixSentence } from './price-mix.js'
 import { formatDuration } from '../common/duration.js'
-import { formatUsd } from '../cost/pricing.js'
+import { formatUsd } from '../cost/usd.js'
 import { failureWithoutAssertion } from '../grading/run-grader.js'
 import type { AssertionResult, TestOutcome } from '../model.js'
 import { cacheSentence, cacheSummaryOf } from './cache-summary.js'

@@ -3,7 +3,7 @@
  * baseline with the tests whose cost rose the most. Markdown for the job summary and the PR comment, lines
  * for the terminal; test ids and descriptions are the suite's text, made inert where they are shown.
  */
-import { formatUsd } from '../cost/pricing.js'
+import { formatUsd } from '../cost/usd.js'
 import { increaseText, limitText, type CostComparison, type TestCostsReport } from './cost-comparison.js'
 import { inertCell } from './inert-text.js'
 import type { Layout } from './terminal-expected.js'

@@ -1,5 +1,5 @@
 /** The cost grader: the test's cost at batch price against a ceiling. An unknown cost never passes. */
-import { formatUsd } from '../../cost/pricing.js'
+import { formatUsd } from '../../cost/usd.js'
 import type { GraderDefinition } from './grader.js'
 import type { Finding } from './types.js'
 
