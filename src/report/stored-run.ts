@@ -11,7 +11,7 @@ import { verdictsOf } from '../grading/verdicts.js'
 import type { AssertionResult, EvalCase, ResultType, TestOutcome, TestStatus } from '../model.js'
 import { femtoFromUsd, type Baseline } from './baseline.js'
 import { buildReport, type FailOn, type RunReport } from './report.js'
-import { RESULTS_SCHEMA_VERSION } from './results-file.js'
+import { RESULTS_SCHEMA_VERSION } from './results-header.js'
 import { callsBeyondEntries, femtoCost, type StoredModelCost } from './stored-cost-rows.js'
 
 /** A results file that cannot be read, with what is wrong and how to fix it. */
